@@ -1,0 +1,146 @@
+"""YAML that remembers where each value was written, so errors can say file:line:column.
+
+PyYAML's C parser does the scanning; mappings and sequences are built as ``dict``
+and ``list`` subclasses that carry the position of every key and item.
+Duplicate keys are errors (PyYAML would silently keep the last one), and a
+number with a leading zero (a commune code such as ``03040``) stays text instead
+of turning into an octal integer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Mark = tuple[int, int]  # 1-based line, column
+
+
+@dataclass(frozen=True)
+class Location:
+    file: Path
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class MarkedDict(dict[Any, Any]):
+    mark: Mark = (1, 1)
+    key_marks: dict[Any, Mark]
+    value_marks: dict[Any, Mark]
+
+
+class MarkedList(list[Any]):
+    mark: Mark = (1, 1)
+    item_marks: list[Mark]
+
+
+class YamlSyntaxError(ValueError):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> MarkedDict:
+    loader.flatten_mapping(node)
+    result = MarkedDict()
+    result.mark = _mark(node)
+    result.key_marks = {}
+    result.value_marks = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise YamlSyntaxError("a mapping key must be a plain value", *_mark(key_node)) from None
+        if key in result:
+            first = result.key_marks[key]
+            raise YamlSyntaxError(
+                f"duplicate key '{key}' (first written at line {first[0]})", *_mark(key_node)
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_marks[key] = _mark(key_node)
+        result.value_marks[key] = _mark(value_node)
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> MarkedList:
+    result = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
+    result.mark = _mark(node)
+    result.item_marks = [_mark(child) for child in node.value]
+    return result
+
+
+_LEADING_ZERO = re.compile(r"^0\d+$")
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str:
+    text = str(node.value)
+    if _LEADING_ZERO.match(text.replace("_", "")):
+        return text
+    return int(loader.construct_yaml_int(node))
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse one YAML document; raise :class:`YamlSyntaxError` with a position."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except YamlSyntaxError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlSyntaxError(f"YAML syntax: {problem}", line, column) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(f"YAML: {exc}", 1, 1) from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise YamlSyntaxError(f"YAML value: {type(exc).__name__}", 1, 1) from None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A parsed document and the path to one value inside it."""
+
+    file: Path
+    data: Any
+    path: tuple[str | int, ...] = ()
+
+    def child(self, *path: str | int) -> Node:
+        return Node(self.file, self.data, self.path + path)
+
+    def locate(self, *path: str | int) -> Location:
+        """Position of the deepest part of ``self.path + path`` that exists."""
+        line, column = getattr(self.data, "mark", (1, 1))
+        current: Any = self.data
+        for step in self.path + path:
+            if isinstance(current, MarkedDict) and step in current:
+                line, column = current.key_marks[step]
+                current = current[step]
+            elif isinstance(current, MarkedList) and isinstance(step, int) and (
+                0 <= step < len(current)
+            ):
+                line, column = current.item_marks[step]
+                current = current[step]
+            else:
+                break
+        return Location(self.file, line, column)

@@ -1,0 +1,111 @@
+"""What a simulated device is, shared by its SSH CLI and its SNMP agent.
+
+The CLI (``lab/device/``) changes this state as configuration lines are applied;
+the SNMP agent (``lab/snmp/``) reads it on every request. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class InterfaceState:
+    name: str
+    if_index: int
+    description: str = ""
+    admin_up: bool = True
+    link_up: bool = True  # the physical link; `provnet lab fault DEV link-down IF` clears it
+    speed_mbps: int = 1000
+    mac: str = "00:00:5e:00:53:01"
+    ipv4: list[ipaddress.IPv4Interface] = field(default_factory=list)
+    ipv6: list[ipaddress.IPv6Interface] = field(default_factory=list)
+    ipv6_enabled: bool = False
+    # Octets advance at these rates (bytes/s) while the interface is up.
+    in_rate: int = 125_000
+    out_rate: int = 100_000
+    in_octets_base: int = 0
+    out_octets_base: int = 0
+    counters_since: float = field(default_factory=time.time)
+    last_change: float = field(default_factory=time.time)
+
+    @property
+    def oper_up(self) -> bool:
+        return self.admin_up and self.link_up
+
+    def octets(self, now: float | None = None) -> tuple[int, int]:
+        """(in, out) 64-bit octet counters at ``now``; frozen while the interface is down."""
+        if not self.oper_up:
+            return self.in_octets_base, self.out_octets_base
+        elapsed = max(0.0, (now if now is not None else time.time()) - self.counters_since)
+        mask = (1 << 64) - 1
+        return (
+            (self.in_octets_base + int(elapsed * self.in_rate)) & mask,
+            (self.out_octets_base + int(elapsed * self.out_rate)) & mask,
+        )
+
+    def set_oper(self, admin_up: bool | None = None, link_up: bool | None = None) -> None:
+        """Change admin or link state, freezing or restarting the counters at the edge."""
+        was_up = self.oper_up
+        in_now, out_now = self.octets()
+        if admin_up is not None:
+            self.admin_up = admin_up
+        if link_up is not None:
+            self.link_up = link_up
+        if was_up != self.oper_up:
+            self.in_octets_base, self.out_octets_base = in_now, out_now
+            self.counters_since = time.time()
+            self.last_change = time.time()
+
+
+@dataclass
+class Faults:
+    down: bool = False  # no answer at all, on any protocol
+    slow_ms: int = 0  # every answer delayed
+    drop_snmp: bool = False  # SSH answers, SNMP does not
+
+
+@dataclass
+class DeviceState:
+    """One simulated device. ``platform`` is a Netmiko device_type name."""
+
+    name: str
+    platform: str
+    hostname: str
+    sys_descr: str = ""
+    sys_object_id: str = "1.3.6.1.4.1.9.1.1"
+    sys_location: str = ""
+    sys_contact: str = ""
+    serial: str = ""
+    interfaces: dict[str, InterfaceState] = field(default_factory=dict)
+    booted_at: float = field(default_factory=time.time)
+    boots: int = 1  # snmpEngineBoots
+    faults: Faults = field(default_factory=Faults)
+    # Bumped by every change to interfaces or addresses, so readers can cache derived views.
+    generation: int = 0
+
+    def touch(self) -> None:
+        self.generation += 1
+
+    def uptime_seconds(self, now: float | None = None) -> float:
+        return max(0.0, (now if now is not None else time.time()) - self.booted_at)
+
+    def reboot(self) -> None:
+        self.booted_at = time.time()
+        self.boots += 1
+        for interface in self.interfaces.values():
+            interface.in_octets_base = interface.out_octets_base = 0
+            interface.counters_since = self.booted_at
+            interface.last_change = self.booted_at
+        self.touch()
+
+    def add_interface(self, name: str, **kwargs: object) -> InterfaceState:
+        if name in self.interfaces:
+            return self.interfaces[name]
+        index = max((i.if_index for i in self.interfaces.values()), default=0) + 1
+        interface = InterfaceState(name=name, if_index=index, **kwargs)  # type: ignore[arg-type]
+        self.interfaces[name] = interface
+        self.touch()
+        return interface
