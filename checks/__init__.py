@@ -1,0 +1,1 @@
+"""The checks room (see DESIGN.md)."""

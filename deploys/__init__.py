@@ -1,0 +1,1 @@
+"""The deploys room (see DESIGN.md)."""

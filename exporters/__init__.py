@@ -1,0 +1,1 @@
+"""The exporters room (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""The province's source of truth: province -> commune -> site -> device."""

@@ -1,0 +1,181 @@
+"""Reading an inventory directory into validated models, with every problem located.
+
+Layout of an inventory directory::
+
+    province.yaml        province, address_plan, credentials, defaults, groups
+    sites/*.yaml         province-level sites (data centre, departments, IOC, SOC)
+    communes/*.yaml      one commune per file, with its sites and devices
+
+Loading never stops at the first problem: every file is read and every schema
+error is collected with its file:line:column, so one run shows them all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from inventory.errors import InventoryNotFound, Problem
+from inventory.model import Commune, ProvinceFile, Site, SitesFile, natural_key
+from inventory.source import Location, Node, YamlSyntaxError, load_yaml
+
+ENV_INVENTORY = "PROVNET_INVENTORY"
+PROVINCE_FILE = "province.yaml"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def default_inventory_path() -> Path:
+    """``$PROVNET_INVENTORY``, else the example province shipped in ``lab/province``."""
+    if env := os.environ.get(ENV_INVENTORY):
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "lab" / "province" / "thanh_hoa"
+
+
+@dataclass
+class Inventory:
+    """A loaded inventory: the models plus where each one was written."""
+
+    root: Path
+    settings: ProvinceFile
+    communes: list[Commune]
+    province_sites: list[Site]
+    nodes: dict[int, Node] = field(default_factory=dict, repr=False)
+
+    def node(self, obj: object) -> Node | None:
+        return self.nodes.get(id(obj))
+
+    def where(self, obj: object, *path: str | int) -> Location:
+        node = self.node(obj)
+        if node is None:
+            return Location(self.root, 1, 1)
+        return node.locate(*path)
+
+    def sites(self) -> Iterator[tuple[Commune | None, Site]]:
+        for site in self.province_sites:
+            yield None, site
+        for commune in self.communes:
+            for site in commune.sites:
+                yield commune, site
+
+
+@dataclass
+class LoadResult:
+    inventory: Inventory | None
+    problems: list[Problem]
+
+
+def _schema_problems(exc: ValidationError, node: Node) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        loc = tuple(part for part in error["loc"] if not str(part).startswith("function-"))
+        # Discriminated unions add the tag ("ssh", ...) to the path: it is not a YAML key.
+        path = [p for p in loc if not (isinstance(p, str) and p in {"ssh", "snmp_v2c", "snmp_v3"})]
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = f"unknown key '{path[-1]}'"
+        elif error["type"] == "missing":
+            message = f"missing required key '{path[-1]}'"
+        where = ".".join(str(p) for p in path)
+        problems.append(Problem(node.locate(*path), f"{where}: {message}" if where else message))
+    return problems
+
+
+def _read(path: Path, problems: list[Problem]) -> tuple[Node, object] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(Location(path, 1, 1), f"not UTF-8 text (byte {exc.start})"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(Location(path, 1, 1), f"cannot read: {exc.strerror}"))
+        return None
+    try:
+        data = load_yaml(text)
+    except YamlSyntaxError as exc:
+        problems.append(Problem(Location(path, exc.line, exc.column), str(exc)))
+        return None
+    return Node(path), data
+
+
+def _validate(
+    model: type[M], read: tuple[Node, object] | None, problems: list[Problem]
+) -> M | None:
+    if read is None:
+        return None
+    node, data = read
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else type(data).__name__
+        problems.append(
+            Problem(node.locate(), f"expected a mapping at the top of the file, found {kind}")
+        )
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_schema_problems(exc, node))
+        return None
+
+
+def _index_site(nodes: dict[int, Node], site: Site, node: Node) -> None:
+    nodes[id(site)] = node
+    for i, device in enumerate(site.devices):
+        nodes[id(device)] = node.child("devices", i)
+    for i, circuit in enumerate(site.circuits):
+        nodes[id(circuit)] = node.child("circuits", i)
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    files = [p for p in folder.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file()]
+    return sorted(files, key=lambda p: natural_key(p.name))
+
+
+def load_inventory(path: Path | str | None = None) -> LoadResult:
+    """Load and schema-check an inventory; cross-references are checked by ``validate``."""
+    root = Path(path) if path is not None else default_inventory_path()
+    if root.is_file():
+        root = root.parent
+    province_path = root / PROVINCE_FILE
+    if not province_path.is_file():
+        raise InventoryNotFound(
+            f"{province_path}: no {PROVINCE_FILE} here; point --inventory (or "
+            f"${ENV_INVENTORY}) at an inventory directory, or create one with "
+            "'provnet inventory scaffold'"
+        )
+    problems: list[Problem] = []
+    nodes: dict[int, Node] = {}
+
+    province_node = Node(province_path)
+    settings = _validate(ProvinceFile, _read(province_path, problems), problems)
+
+    province_sites: list[Site] = []
+    for file in _yaml_files(root / "sites"):
+        node = Node(file)
+        sites_file = _validate(SitesFile, _read(file, problems), problems)
+        if sites_file is not None:
+            for i, site in enumerate(sites_file.sites):
+                _index_site(nodes, site, node.child("sites", i))
+            province_sites.extend(sites_file.sites)
+
+    communes: list[Commune] = []
+    for file in _yaml_files(root / "communes"):
+        node = Node(file)
+        commune = _validate(Commune, _read(file, problems), problems)
+        if commune is not None:
+            nodes[id(commune)] = node
+            for i, site in enumerate(commune.sites):
+                _index_site(nodes, site, node.child("sites", i))
+            communes.append(commune)
+
+    if settings is None:
+        return LoadResult(None, problems)
+    nodes[id(settings)] = province_node
+    inventory = Inventory(root, settings, communes, province_sites, nodes)
+    return LoadResult(inventory, problems)

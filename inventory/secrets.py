@@ -1,0 +1,116 @@
+"""Secrets, resolved only when a connection is made, and never shown.
+
+A reference ``{env: NAME}`` reads the environment; ``{secret: NAME}`` reads the
+secrets file named by ``$PROVNET_SECRETS_FILE`` (YAML, ``name: value``), which
+must live outside the inventory's git repository. Values are wrapped in
+:class:`Secret`, whose ``str``/``repr`` are masked, and errors name the
+reference, never a value.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from inventory.errors import SecretUnavailable
+from inventory.model import SecretRef
+from inventory.source import YamlSyntaxError, load_yaml
+
+ENV_SECRETS_FILE = "PROVNET_SECRETS_FILE"
+MASK = "********"
+
+
+class Secret:
+    """A secret value that does not print itself."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({MASK})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _git_toplevel(path: Path) -> Path | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Path(out.stdout.strip()).resolve() if out.returncode == 0 else None
+
+
+@dataclass
+class SecretStore:
+    """Resolves references from the environment and the secrets file."""
+
+    environ: Mapping[str, str]
+    secrets_file: Path | None = None
+    inventory_root: Path | None = None
+
+    @classmethod
+    def from_environment(cls, inventory_root: Path | None = None) -> SecretStore:
+        file = os.environ.get(ENV_SECRETS_FILE)
+        return cls(dict(os.environ), Path(file) if file else None, inventory_root)
+
+    @cached_property
+    def _file_values(self) -> dict[str, str]:
+        if self.secrets_file is None:
+            return {}
+        path = self.secrets_file.resolve()
+        if self.inventory_root is not None:
+            repo = _git_toplevel(self.inventory_root)
+            if repo is not None and path.is_relative_to(repo):
+                raise SecretUnavailable(
+                    f"{self.secrets_file}: the secrets file is inside the git repository "
+                    f"{repo}; move it outside, where it cannot be committed"
+                )
+        try:
+            data = load_yaml(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SecretUnavailable(f"{self.secrets_file}: cannot read: {exc.strerror}") from None
+        except YamlSyntaxError as exc:
+            raise SecretUnavailable(
+                f"{self.secrets_file}:{exc.line}:{exc.column}: not valid YAML"
+            ) from None
+        if not isinstance(data, dict):
+            raise SecretUnavailable(f"{self.secrets_file}: expected a mapping of name: value")
+        return {str(k): str(v) for k, v in data.items() if v is not None}
+
+    def resolve(self, ref: SecretRef, purpose: str = "") -> Secret:
+        """The secret behind ``ref``; ``purpose`` (e.g. a credential set) goes in errors."""
+        where = f" (for {purpose})" if purpose else ""
+        if ref.env is not None:
+            value = self.environ.get(ref.env)
+            if value is None:
+                raise SecretUnavailable(f"environment variable {ref.env} is not set{where}")
+            return Secret(value)
+        assert ref.secret is not None
+        if self.secrets_file is None:
+            raise SecretUnavailable(
+                f"secret '{ref.secret}'{where} needs a secrets file: set ${ENV_SECRETS_FILE}"
+            )
+        if ref.secret not in self._file_values:
+            raise SecretUnavailable(f"secret '{ref.secret}'{where} is not in {self.secrets_file}")
+        return Secret(self._file_values[ref.secret])

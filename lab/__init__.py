@@ -1,0 +1,1 @@
+"""The province twin: simulated devices that keep state, for the demo, tests and rehearsals."""

@@ -1,0 +1,55 @@
+"""Shared command-line plumbing: consoles, the error-to-exit-code rule, common options."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from provnet.errors import ProvnetError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+InventoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--inventory",
+        "-i",
+        envvar="PROVNET_INVENTORY",
+        help="Thư mục inventory (inventory directory). Mặc định: tỉnh mẫu trong lab/province.",
+        show_default=False,
+    ),
+]
+LimitOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--limit",
+        "-l",
+        help="Chọn thiết bị (select devices): device, site, commune (mã/tên), role, platform, "
+        "group, glob; KEY=GLOB; lặp lại = hợp; '!' loại trừ.",
+        show_default=False,
+    ),
+]
+
+
+def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
+    """A provnet error becomes its message on stderr and exit code 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except ProvnetError as exc:
+            err.print(f"[red]Lỗi (error):[/red] {escape(str(exc))}")
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
