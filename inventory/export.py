@@ -1,0 +1,360 @@
+"""The inventory as other tools read it: Prometheus file_sd, Ansible, pyinfra, Netmiko.
+
+Pure functions: they take resolved devices and return data (or, for pyinfra, the
+text of a Python file); the CLI serialises and writes. No export ever holds a
+secret. Passwords appear only as *references* that the consuming tool resolves at
+run time: ``{{ lookup('env', NAME) }}`` for Ansible, ``os.environ.get(NAME)`` for
+pyinfra, ``env:NAME`` strings for Netmiko. The one function that returns real
+secrets is :func:`netmiko_connect_params`, for a connection about to be made.
+
+A ``{secret: NAME}`` reference (the secrets file) cannot be expressed as a
+reference these tools understand without copying the secret, so such hosts get no
+password in Ansible and pyinfra exports, only ``provnet_secret_ref: secret:NAME``;
+run them with ``--ask-pass`` (Ansible), SSH keys, or switch the credential to an
+``{env: NAME}`` reference.
+
+Group names shared by the Ansible and pyinfra exports (valid in both):
+
+==========================  ===============================================
+``wan_router``, ``server``  the device role, as written
+``platform_<name>``         Netmiko device_type (``platform_cisco_ios``)
+``commune_<code>``          the commune (``commune_14758``)
+``province_level``          devices at province-level sites (DC, IOC, SOC)
+``kind_<site kind>``        ``kind_commune_office``, ``kind_data_centre``, ...
+``group_<inventory group>`` inventory groups, ``-`` and ``.`` made ``_``
+``telco_managed``           telco-managed: monitor, never configure
+``province_managed``        everything the province may configure
+==========================  ===============================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from inventory.errors import SecretUnavailable
+from inventory.loader import Inventory
+from inventory.model import SecretRef, SshCredential, natural_key
+from inventory.resolve import DEFAULT_SNMP_PORT, DeviceView
+from inventory.secrets import SecretStore
+
+ANSIBLE_NETWORK_OS: dict[str, str] = {
+    "cisco_ios": "cisco.ios.ios",
+    "cisco_xe": "cisco.ios.ios",
+    "huawei_vrp": "community.network.ce",
+    "juniper_junos": "junipernetworks.junos.junos",
+}
+# Platforms whose privileged mode is entered with "enable" and the enable secret.
+ENABLE_PLATFORMS = frozenset({"cisco_ios", "cisco_xe"})
+SSH_PLATFORMS = frozenset({"linux"})
+NETWORK_CLI = "ansible.netcommon.network_cli"
+PYINFRA_PLATFORMS: tuple[str, ...] = ("linux",)
+
+# --- shared ------------------------------------------------------------------
+
+
+def ssh_credential(inv: Inventory, view: DeviceView) -> SshCredential | None:
+    """The device's SSH credential set, or ``None`` when it has none (or it is not SSH)."""
+    if view.ssh_credentials is None:
+        return None
+    credential = inv.settings.credentials.get(view.ssh_credentials)
+    return credential if isinstance(credential, SshCredential) else None
+
+
+def _identifier(text: str) -> str:
+    return re.sub(r"[^a-z0-9_]", "_", text.lower())
+
+
+def group_names(view: DeviceView) -> list[str]:
+    """The export groups of one device (see the module docstring), most general first."""
+    names = [
+        _identifier(view.role.value),
+        f"platform_{_identifier(view.platform or 'unknown')}",
+        f"commune_{view.commune_code}" if view.commune else "province_level",
+        f"kind_{_identifier(view.site.kind.value)}",
+        *(f"group_{_identifier(group)}" for group in view.groups),
+        "telco_managed" if view.monitor_only else "province_managed",
+    ]
+    return list(dict.fromkeys(names))
+
+
+def _grouped(devices: Sequence[DeviceView]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for view in devices:
+        for name in group_names(view):
+            groups.setdefault(name, []).append(view.name)
+    return {name: groups[name] for name in sorted(groups, key=natural_key)}
+
+
+def provnet_vars(view: DeviceView) -> dict[str, Any]:
+    """Bounded facts about a device, prefixed ``provnet_``, for playbooks and deploys."""
+    return {
+        "provnet_province": view.province.name,
+        "provnet_province_code": view.province.code,
+        "provnet_commune_code": view.commune_code,
+        "provnet_commune": view.commune_name,
+        "provnet_site": view.site.id,
+        "provnet_site_kind": view.site.kind.value,
+        "provnet_role": view.role.value,
+        "provnet_platform": view.platform,
+        "provnet_managed_by": view.managed_by.value,
+        "provnet_monitor_only": view.monitor_only,
+    }
+
+
+# --- Prometheus file_sd ------------------------------------------------------
+
+
+def scrape_target(view: DeviceView) -> str:
+    """IPv4 if the device has one, else ``[IPv6]``; ``:port`` when SNMP is not on 161."""
+    host = str(view.mgmt_ipv4) if view.mgmt_ipv4 else f"[{view.mgmt_ipv6}]"
+    return host if view.snmp_port == DEFAULT_SNMP_PORT else f"{host}:{view.snmp_port}"
+
+
+def file_sd(devices: Iterable[DeviceView]) -> list[dict[str, Any]]:
+    """Prometheus file_sd target groups, one per device, labels bounded to names and codes.
+
+    Example::
+
+        [{"targets": ["10.38.129.1"],
+          "labels": {"province": "Thanh Hóa", "province_code": "38",
+                     "commune": "Phường Hàm Rồng", "commune_code": "14758",
+                     "site": "th-14758-ubnd", "site_kind": "commune_office",
+                     "role": "wan_router", "platform": "cisco_ios",
+                     "device": "th-14758-rtr1", "managed_by": "province"}}]
+
+    Province-level devices (data centre, IOC, SOC) carry ``commune=""`` and
+    ``commune_code=""``. Prometheus drops empty labels, so they simply have no
+    commune label: ``{commune_code!=""}`` selects commune devices and
+    ``{commune_code=""}`` the province-level ones, and commune-level aggregations
+    (``sum by (commune_code)``) put the province level in one ``""`` bucket.
+    """
+    return [
+        {
+            "targets": [scrape_target(view)],
+            "labels": {
+                "province": view.province.name,
+                "province_code": view.province.code,
+                "commune": view.commune_name,
+                "commune_code": view.commune_code,
+                "site": view.site.id,
+                "site_kind": view.site.kind.value,
+                "role": view.role.value,
+                "platform": view.platform,
+                "device": view.name,
+                "managed_by": view.managed_by.value,
+            },
+        }
+        for view in devices
+    ]
+
+
+# --- Ansible -------------------------------------------------------------------
+
+
+def ansible_lookup(ref: SecretRef) -> str | None:
+    """A Jinja lookup of the environment variable behind ``ref``; ``None`` for a file secret."""
+    return f"{{{{ lookup('env', '{ref.env}') }}}}" if ref.env else None
+
+
+def _ansible_connection(platform: str) -> dict[str, Any]:
+    if platform in ANSIBLE_NETWORK_OS:
+        return {
+            "ansible_connection": NETWORK_CLI,
+            "ansible_network_os": ANSIBLE_NETWORK_OS[platform],
+        }
+    if platform in SSH_PLATFORMS:
+        return {"ansible_connection": "ssh"}
+    # e.g. cisco_tp (RoomOS): no Ansible collection; playbooks decide on provnet_platform.
+    return {}
+
+
+def _ansible_secret(
+    ref: SecretRef | None, var: str, ref_var: str, extra: dict[str, Any]
+) -> dict[str, Any]:
+    if ref is None:
+        return {}
+    lookup = ansible_lookup(ref)
+    return {var: lookup, **extra} if lookup else {ref_var: ref.describe()}
+
+
+def _ansible_credentials(inv: Inventory, view: DeviceView) -> dict[str, Any]:
+    credential = ssh_credential(inv, view)
+    if credential is None:
+        return {}
+    hostvars: dict[str, Any] = {"ansible_user": credential.username}
+    if credential.private_key_file:
+        hostvars["ansible_ssh_private_key_file"] = credential.private_key_file
+    hostvars |= _ansible_secret(credential.password, "ansible_password", "provnet_secret_ref", {})
+    if view.platform in ENABLE_PLATFORMS:
+        become = {"ansible_become": True, "ansible_become_method": "enable"}
+        hostvars |= _ansible_secret(
+            credential.enable_secret,
+            "ansible_become_password",
+            "provnet_enable_secret_ref",
+            become,
+        )
+    return hostvars
+
+
+def ansible_hostvars(inv: Inventory, view: DeviceView) -> dict[str, Any]:
+    """Connection variables (secrets only as env lookups) plus the ``provnet_*`` facts."""
+    return {
+        "ansible_host": view.host,
+        "ansible_port": view.ssh_port,
+        **_ansible_connection(view.platform),
+        **_ansible_credentials(inv, view),
+        **provnet_vars(view),
+    }
+
+
+def ansible(inv: Inventory, devices: Iterable[DeviceView]) -> dict[str, Any]:
+    """An Ansible YAML inventory (``all: hosts: / children:``), ready for ``yaml`` or JSON.
+
+    Host variables live under ``all.hosts``; groups (module docstring) list their
+    hosts with no variables. Hosts whose password is a ``{secret: NAME}`` reference
+    have no ``ansible_password`` but ``provnet_secret_ref: secret:NAME``: run them
+    with ``--ask-pass`` or give the credential an ``{env: NAME}`` reference.
+    Platforms without an Ansible collection (``cisco_tp``) get no
+    ``ansible_connection``; playbooks can branch on ``provnet_platform``.
+    """
+    views = list(devices)
+    children = {name: {"hosts": dict.fromkeys(hosts)} for name, hosts in _grouped(views).items()}
+    hosts = {view.name: ansible_hostvars(inv, view) for view in views}
+    return {"all": {"hosts": hosts, "children": children}}
+
+
+# --- pyinfra -------------------------------------------------------------------
+
+
+def _python_env(ref: SecretRef) -> str:
+    return f"os.environ.get({ref.env!r})"
+
+
+def _pyinfra_data(inv: Inventory, view: DeviceView) -> list[tuple[str, str]]:
+    """``(key, Python expression)`` pairs of one host's data."""
+    data: list[tuple[str, str]] = [
+        ("ssh_hostname", repr(view.host)),
+        ("ssh_port", repr(view.ssh_port)),
+    ]
+    credential = ssh_credential(inv, view)
+    if credential is not None:
+        data.append(("ssh_user", repr(credential.username)))
+        if credential.private_key_file:
+            data.append(("ssh_key", repr(credential.private_key_file)))
+        if credential.password and credential.password.env:
+            data.append(("ssh_password", _python_env(credential.password)))
+        elif credential.password:
+            data.append(("provnet_secret_ref", repr(credential.password.describe())))
+    data.extend((key, repr(value)) for key, value in provnet_vars(view).items())
+    return data
+
+
+def _pyinfra_host(inv: Inventory, view: DeviceView) -> str:
+    lines = [f"    ({view.name!r}, {{"]
+    lines += [f"        {key!r}: {expression}," for key, expression in _pyinfra_data(inv, view)]
+    lines.append("    }),")
+    return "\n".join(lines)
+
+
+def _pyinfra_header(inv: Inventory) -> str:
+    province = inv.settings.province
+    return (
+        f'"""pyinfra inventory of {province.name} ({province.code}), generated by provnet.\n\n'
+        "Do not edit: regenerate with provnet. No secret is written here: passwords are\n"
+        "read from the environment when pyinfra loads this file; hosts whose credential\n"
+        "is a secrets-file reference (provnet_secret_ref) need SSH keys.\n"
+        '"""\n\n'
+        "import os\n"
+    )
+
+
+def pyinfra(
+    inv: Inventory,
+    devices: Iterable[DeviceView],
+    platforms: Sequence[str] = PYINFRA_PLATFORMS,
+) -> str:
+    """The text of a pyinfra (v3) inventory file for the ``platforms`` devices (Linux servers).
+
+    Role groups (``server = [("th-dc-srv1", {...}), ...]``) carry each host's data:
+    ``ssh_hostname``, ``ssh_port``, ``ssh_user``, ``ssh_key``, ``ssh_password``
+    (as ``os.environ.get(NAME)``, never a value) and the ``provnet_*`` facts. Other
+    groups (module docstring) list host names only. Telco-managed devices are left
+    out: pyinfra only changes machines.
+    """
+    views = [v for v in devices if v.platform in platforms and not v.monitor_only]
+    by_role: dict[str, list[DeviceView]] = {}
+    for view in views:
+        by_role.setdefault(_identifier(view.role.value), []).append(view)
+    parts = [_pyinfra_header(inv)]
+    for role, members in by_role.items():
+        body = "\n".join(_pyinfra_host(inv, view) for view in members)
+        parts.append(f"{role} = [\n{body}\n]\n")
+    for name, hosts in _grouped(views).items():
+        if name not in by_role:
+            parts.append(f"{name} = {hosts!r}\n")
+    return "\n".join(parts)
+
+
+# --- Netmiko -------------------------------------------------------------------
+
+
+def _describe(ref: SecretRef | None) -> str | None:
+    return ref.describe() if ref else None
+
+
+def _netmiko_entry(inv: Inventory, view: DeviceView) -> dict[str, Any]:
+    credential = ssh_credential(inv, view)
+    return {
+        "name": view.name,
+        "device_type": view.platform,
+        "host": view.host,
+        "port": view.ssh_port,
+        "username": credential.username if credential else None,
+        "password_ref": _describe(credential.password) if credential else None,
+        "secret_ref": _describe(credential.enable_secret) if credential else None,
+        "key_file": credential.private_key_file if credential else None,
+        "monitor_only": view.monitor_only,
+    }
+
+
+def netmiko(inv: Inventory, devices: Iterable[DeviceView]) -> list[dict[str, Any]]:
+    """Netmiko connection parameters without secrets; secrets as ``env:NAME``/``secret:NAME``.
+
+    Example::
+
+        [{"name": "th-14758-rtr1", "device_type": "cisco_ios", "host": "10.38.129.1",
+          "port": 22, "username": "netops", "password_ref": "env:PROVNET_SSH_PASSWORD",
+          "secret_ref": "env:PROVNET_ENABLE_SECRET", "key_file": None,
+          "monitor_only": False}]
+    """
+    return [_netmiko_entry(inv, view) for view in devices]
+
+
+def netmiko_connect_params(inv: Inventory, view: DeviceView, store: SecretStore) -> dict[str, Any]:
+    """Parameters for ``ConnectHandler(**params)`` with the secrets resolved, at run time.
+
+    Raises :class:`~inventory.errors.SecretUnavailable` when the device has no SSH
+    credential set or a secret cannot be resolved; the error names the reference.
+    """
+    credential = ssh_credential(inv, view)
+    if credential is None:
+        raise SecretUnavailable(
+            f"device {view.name} has no SSH credential set; set ssh_credentials on it, "
+            "its site, one of its groups or the defaults"
+        )
+    purpose = f"{view.name}, credentials '{view.ssh_credentials}'"
+    params: dict[str, Any] = {
+        "device_type": view.platform,
+        "host": view.host,
+        "port": view.ssh_port,
+        "username": credential.username,
+    }
+    if credential.password is not None:
+        params["password"] = store.resolve(credential.password, purpose).reveal()
+    if credential.enable_secret is not None:
+        params["secret"] = store.resolve(credential.enable_secret, f"{purpose}, enable").reveal()
+    if credential.private_key_file:
+        params |= {"use_keys": True, "key_file": credential.private_key_file}
+    return params
