@@ -139,7 +139,9 @@ def _tree(inv: Inventory, devices: Sequence[DeviceView]) -> Tree:
     for d in devices:
         key = d.commune_code or "-"
         if key not in branches:
-            label = f"{d.commune_code} {d.commune_name}" if d.commune else "Cấp tỉnh (province level)"
+            label = (
+                f"{d.commune_code} {d.commune_name}" if d.commune else "Cấp tỉnh (province level)"
+            )
             branches[key] = root.add(escape(label))
         if d.site.id not in sites:
             sites[d.site.id] = branches[key].add(f"{escape(d.site.id)} [dim]{d.site.kind}[/dim]")

@@ -12,8 +12,8 @@ from inventory.errors import InventoryInvalid, Problem, Severity
 from inventory.loader import Inventory, LoadResult, load_inventory
 from inventory.model import (
     AddressPlan,
-    Settings,
     Role,
+    Settings,
     Site,
     SiteKind,
     SnmpV2cCredential,
