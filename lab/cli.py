@@ -1,16 +1,103 @@
-"""``provnet demo`` and ``provnet lab``: the province twin from the command line."""
+"""``provnet lab``: bring the province twin up, look at it, break it, bring it down."""
 
 from __future__ import annotations
 
-from inventory.cli import show, stats, validate
-from provnet.console import InventoryOption, out
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from lab.control import default_state_dir, lab_down, lab_up, request
+from lab.twin import DEFAULT_BASE, FAULTS
+from provnet.console import InventoryOption, LimitOption, exits_cleanly, out
+
+app = typer.Typer(
+    help="Bản sao số của tỉnh (the province twin): thiết bị mô phỏng có trạng thái.",
+    no_args_is_help=True,
+)
+
+StateDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--state-dir",
+        envvar="PROVNET_LAB_DIR",
+        help="Thư mục trạng thái của twin (default /tmp/provnet-lab-UID).",
+        show_default=False,
+    ),
+]
 
 
-def demo(inventory: InventoryOption = None) -> None:
-    """Chạy thử trên tỉnh mẫu (demo on the example province): validate, stats, a commune."""
-    out.rule("provnet demo — 1/3 kiểm tra inventory (validate)")
-    validate(None, inventory)
-    out.rule("2/3 thống kê (stats)")
-    stats(inventory, None)
-    out.rule("3/3 một xã (one commune)")
-    show(inventory, ["commune=*Hàm Rồng*"], tree=True)
+@app.command()
+@exits_cleanly
+def up(
+    inventory: InventoryOption = None,
+    limit: LimitOption = None,
+    state_dir: StateDirOption = None,
+    base: Annotated[
+        str, typer.Option(help="First loopback address of the twin's devices (127.x.y.z).")
+    ] = str(DEFAULT_BASE),
+) -> None:
+    """Khởi động twin (start the twin) và ghi inventory overlay trỏ vào nó."""
+    result = lab_up(inventory, limit or [], state_dir, ipaddress.IPv4Address(base))
+    out.print(
+        f"Twin đã chạy (up): {result.devices} thiết bị trong {result.seconds:.1f} s — "
+        f"{result.state_dir}"
+    )
+    out.print("Để mọi lệnh provnet chạy trên twin (to run every command against the twin):")
+    for key, value in result.environment().items():
+        out.print(f"  export {key}={value}")
+
+
+@app.command()
+@exits_cleanly
+def status(state_dir: StateDirOption = None) -> None:
+    """Trạng thái từng thiết bị mô phỏng (status of every simulated device)."""
+    answer = request(state_dir or default_state_dir(), {"op": "status"})
+    table = Table(title=f"Twin: {len(answer['devices'])} thiết bị")
+    for column in ("Thiết bị", "Platform", "Địa chỉ", "Xã", "Uptime (s)", "Sự cố (faults)"):
+        table.add_column(column)
+    for row in answer["devices"]:
+        faults = [
+            name
+            for name, active in (
+                ("down", row["down"]),
+                (f"slow {row['slow_ms']}ms", row["slow_ms"]),
+                ("drop-snmp", row["drop_snmp"]),
+            )
+            if active
+        ] + [f"link-down {i}" for i in row["interfaces_down"]]
+        table.add_row(
+            row["name"],
+            row["platform"],
+            row["host"],
+            row["commune_code"],
+            str(row["uptime_s"]),
+            ", ".join(faults) or "-",
+        )
+    out.print(table)
+
+
+@app.command()
+@exits_cleanly
+def fault(
+    device: Annotated[str, typer.Argument(help="Tên thiết bị (device name).")],
+    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(FAULTS)}.")],
+    argument: Annotated[str, typer.Argument(help="MS for slow, IFACE for link-down/up.")] = "",
+    state_dir: StateDirOption = None,
+) -> None:
+    """Gây sự cố (inject a fault): down|up|reboot|slow MS|link-down IFACE|drop-snmp."""
+    answer = request(
+        state_dir or default_state_dir(),
+        {"op": "fault", "device": device, "kind": kind, "argument": argument},
+    )
+    out.print(f"Đã gây sự cố (fault injected): {answer['done']}")
+
+
+@app.command()
+@exits_cleanly
+def down(state_dir: StateDirOption = None) -> None:
+    """Dừng twin và xoá mọi thứ nó để lại (stop the twin, remove everything it left)."""
+    was_up = lab_down(state_dir)
+    out.print("Twin đã dừng (down)." if was_up else "Twin không chạy; đã dọn dẹp (cleaned up).")

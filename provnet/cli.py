@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from inventory.cli import app as inventory_app
-from lab.cli import demo
+from lab.cli import app as lab_app
+from provnet.demo import demo
 
 app = typer.Typer(
     help="provnet: hạ tầng như mã và giám sát cho mạng TSLCD cấp II của tỉnh "
@@ -14,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(lab_app, name="lab")
 app.command("demo")(demo)
 
 
