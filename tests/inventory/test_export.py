@@ -12,6 +12,7 @@ import inspect
 import json
 import os
 import re
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -23,9 +24,6 @@ import ansible_runner
 import pytest
 import yaml
 from netmiko.base_connection import BaseConnection
-from pyinfra.api.state import State
-from pyinfra.context import ctx_state
-from pyinfra_cli.inventory import make_inventory  # type: ignore[import-untyped]
 
 from inventory import export
 from inventory.errors import SecretUnavailable
@@ -293,36 +291,61 @@ def pyinfra_text(world: World) -> str:
     return export.pyinfra(world.inv, world.devices)
 
 
+# pyinfra_cli monkey-patches the whole process with gevent on import, which kills
+# pytest-xdist's workers: pyinfra's own loader runs in a child process instead.
+LOAD_WITH_PYINFRA = """
+import json, sys
+from pyinfra.api.state import State
+from pyinfra.context import ctx_state
+from pyinfra_cli.inventory import make_inventory
+with ctx_state.use(State()):
+    inventory = make_inventory(sys.argv[1])
+print(json.dumps({
+    "hosts": [h.name for h in inventory],
+    "groups": {g: [h.name for h in inventory.get_group(g)] for g in ("server", "kind_soc")},
+    "data": {h.name: {k: h.data.get(k) for k in (
+        "ssh_hostname", "ssh_port", "ssh_user", "ssh_key", "ssh_password",
+        "provnet_site", "provnet_commune_code", "provnet_secret_ref")} for h in inventory},
+}))
+"""
+
+
 @pytest.fixture
-def pyinfra_inventory(pyinfra_text: str, tmp_path: Path) -> Any:
+def pyinfra_inventory(pyinfra_text: str, tmp_path: Path) -> dict[str, Any]:
     path = tmp_path / "provnet_inventory.py"
     path.write_text(pyinfra_text, encoding="utf-8")
-    with ctx_state.use(State()):
-        return make_inventory(str(path))
+    loaded = subprocess.run(
+        [sys.executable, "-c", LOAD_WITH_PYINFRA, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(loaded.stdout)
+    return result
 
 
-def test_pyinfra_inventory_loads_linux_servers_only(pyinfra_inventory: Any) -> None:
-    names = [host.name for host in pyinfra_inventory]
+def test_pyinfra_inventory_loads_linux_servers_only(pyinfra_inventory: dict[str, Any]) -> None:
+    names = pyinfra_inventory["hosts"]
     assert names == ["th-dc-srv1", "th-dc-srv2", "th-dc-srv3", "th-soc-log1", FILE_SRV]
     assert TELCO_SRV not in names  # telco-managed: pyinfra only changes machines
-    server_group = [host.name for host in pyinfra_inventory.get_group("server")]
-    assert server_group == names
-    assert [h.name for h in pyinfra_inventory.get_group("kind_soc")] == ["th-soc-log1"]
+    assert pyinfra_inventory["groups"]["server"] == names
+    assert pyinfra_inventory["groups"]["kind_soc"] == ["th-soc-log1"]
 
 
-def test_pyinfra_host_data(pyinfra_inventory: Any, world: World) -> None:
-    srv1 = pyinfra_inventory.get_host("th-dc-srv1")
-    assert srv1.data.ssh_hostname == str(world.view("th-dc-srv1").mgmt_ipv4)
-    assert (srv1.data.ssh_port, srv1.data.ssh_user) == (22, "netops")
-    assert srv1.data.provnet_site == "th-dc"
-    assert srv1.data.provnet_commune_code == ""
+def test_pyinfra_host_data(pyinfra_inventory: dict[str, Any], world: World) -> None:
+    srv1 = pyinfra_inventory["data"]["th-dc-srv1"]
+    assert srv1["ssh_hostname"] == str(world.view("th-dc-srv1").mgmt_ipv4)
+    assert (srv1["ssh_port"], srv1["ssh_user"]) == (22, "netops")
+    assert srv1["provnet_site"] == "th-dc"
+    assert srv1["provnet_commune_code"] == ""
     # Read from the environment when the file is loaded, never written in it.
-    assert srv1.data.ssh_password == world.canaries["PROVNET_SSH_PASSWORD"]
-    other = pyinfra_inventory.get_host(FILE_SRV)
-    assert (other.data.ssh_port, other.data.ssh_user) == (2222, "deploy")
-    assert other.data.ssh_key == "~/.ssh/provnet_ed25519"
-    assert other.data.get("ssh_password") is None
-    assert other.data.provnet_secret_ref == "secret:dc-deploy"
+    assert srv1["ssh_password"] == world.canaries["PROVNET_SSH_PASSWORD"]
+    other = pyinfra_inventory["data"][FILE_SRV]
+    assert (other["ssh_port"], other["ssh_user"]) == (2222, "deploy")
+    assert other["ssh_key"] == "~/.ssh/provnet_ed25519"
+    assert other["ssh_password"] is None
+    assert other["provnet_secret_ref"] == "secret:dc-deploy"
 
 
 def test_pyinfra_text_is_python_without_secrets(pyinfra_text: str, world: World) -> None:
