@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from inventory.model import AddressPlan, Ipv4Pool, Ipv6Plan, SiteAddressing
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# plan_index 0..15 are kept for province-level sites; communes take 16 onwards.
+PROVINCE_SITE_SLOTS = 16
 
 
 class PlanError(ValueError):
@@ -121,9 +123,10 @@ def find_overlaps(blocks: Iterable[tuple[str, str, IPNetwork]]) -> list[Overlap]
     return overlaps
 
 
-def next_free_index(used: Iterable[int]) -> int:
+def next_free_index(used: Iterable[int], start: int = 0) -> int:
+    """The lowest index from ``start`` that no site uses."""
     taken = set(used)
-    index = 0
+    index = start
     while index in taken:
         index += 1
     return index

@@ -70,17 +70,48 @@ class LoadResult:
     problems: list[Problem]
 
 
-def _schema_problems(exc: ValidationError, node: Node) -> list[Problem]:
+_UNION_TAGS = frozenset({"ssh", "snmp_v2c", "snmp_v3"})
+
+
+def _yaml_path(loc: tuple[int | str, ...], data: object) -> list[int | str]:
+    """The YAML path of an error location: without the tag a discriminated union adds.
+
+    A tag ("ssh", ...) is dropped only where it is the ``kind`` of the value reached so
+    far, so that a key that happens to be called ``ssh`` is kept (and named).
+    """
+    path: list[int | str] = []
+    current: object = data
+    tagged: object = None  # the value whose tag was dropped: at most one tag per value
+    for part in loc:
+        if (
+            isinstance(current, dict)
+            and current is not tagged
+            and part in _UNION_TAGS
+            and current.get("kind") == part
+        ):
+            tagged = current
+            continue
+        path.append(part)
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        else:
+            current = None
+    return path
+
+
+def _schema_problems(exc: ValidationError, node: Node, data: object = None) -> list[Problem]:
     problems = []
     for error in exc.errors(include_input=False, include_url=False):
         loc = tuple(part for part in error["loc"] if not str(part).startswith("function-"))
         # Discriminated unions add the tag ("ssh", ...) to the path: it is not a YAML key.
-        path = [p for p in loc if not (isinstance(p, str) and p in {"ssh", "snmp_v2c", "snmp_v3"})]
+        path = _yaml_path(loc, data)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = f"unknown key '{path[-1]}'"
+            message = f"unknown key '{path[-1] if path else '?'}'"
         elif error["type"] == "missing":
-            message = f"missing required key '{path[-1]}'"
+            message = f"missing required key '{path[-1] if path else '?'}'"
         where = ".".join(str(p) for p in path)
         problems.append(Problem(node.locate(*path), f"{where}: {message}" if where else message))
     return problems
@@ -118,7 +149,7 @@ def _validate(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems.extend(_schema_problems(exc, node))
+        problems.extend(_schema_problems(exc, node, data))
         return None
 
 

@@ -75,7 +75,7 @@ def fold(text: str) -> str:
 def find_province(query: str) -> OfficialProvince:
     """By code (``38`` or ``8``), codename (``thanh_hoa``) or name, with or without diacritics."""
     table = provinces()
-    if query.isdigit() and f"{int(query):02d}" in table:
+    if query.isascii() and query.isdigit() and f"{int(query):02d}" in table:
         return table[f"{int(query):02d}"]
     wanted = fold(query).replace("_", " ").replace("-", " ")
     for province in table.values():

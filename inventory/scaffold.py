@@ -16,12 +16,11 @@ from typing import Any
 
 import yaml_rs
 
-from inventory.addressing import SiteAllocation, allocate
+from inventory.addressing import PROVINCE_SITE_SLOTS, SiteAllocation, allocate
 from inventory.errors import InventoryError
 from inventory.model import AddressPlan
 from inventory.official import OfficialCommune, OfficialProvince
 
-PROVINCE_SITE_SLOTS = 16
 DOC_IPV6 = ipaddress.IPv6Network("2001:db8::/32")
 
 

@@ -86,14 +86,21 @@ class SecretStore:
                     f"{self.secrets_file}: the secrets file is inside the git repository "
                     f"{repo}; move it outside, where it cannot be committed"
                 )
+        # Errors are raised after the ``try``, not from inside ``except``: the parser's and
+        # the decoder's exceptions hold the file's text (values included) and must not
+        # ride along as ``__context__``.
+        data: object = None
+        problem = ""
         try:
             data = load_yaml(path.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise SecretUnavailable(f"{self.secrets_file}: cannot read: {exc.strerror}") from None
+            problem = f"{self.secrets_file}: cannot read: {exc.strerror}"
+        except UnicodeDecodeError as exc:
+            problem = f"{self.secrets_file}: not UTF-8 text (byte {exc.start})"
         except YamlSyntaxError as exc:
-            raise SecretUnavailable(
-                f"{self.secrets_file}:{exc.line}:{exc.column}: not valid YAML"
-            ) from None
+            problem = f"{self.secrets_file}:{exc.line}:{exc.column}: not valid YAML"
+        if problem:
+            raise SecretUnavailable(problem)
         if not isinstance(data, dict):
             raise SecretUnavailable(f"{self.secrets_file}: expected a mapping of name: value")
         return {str(k): str(v) for k, v in data.items() if v is not None}

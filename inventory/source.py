@@ -108,6 +108,9 @@ _RS_POSITION = re.compile(r"line (\d+), column (\d+)")
 
 def load_yaml(text: str) -> Any:
     """Parse one YAML document fast; raise :class:`YamlSyntaxError` with a position."""
+    # A byte-order mark (Notepad's "UTF-8 with BOM") is not content: YAML allows it at
+    # the start and PyYAML skips it, but yaml_rs would make it part of the first key.
+    text = text.removeprefix("\ufeff")
     try:
         return yaml_rs.loads(text)
     except yaml_rs.YAMLDecodeError as exc:

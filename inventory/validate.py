@@ -7,7 +7,14 @@ from collections.abc import Callable, Iterable
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
-from inventory.addressing import IPNetwork, PlanError, allocate, find_overlaps, next_free_index
+from inventory.addressing import (
+    PROVINCE_SITE_SLOTS,
+    IPNetwork,
+    PlanError,
+    allocate,
+    find_overlaps,
+    next_free_index,
+)
 from inventory.errors import InventoryInvalid, Problem, Severity
 from inventory.loader import Inventory, LoadResult, load_inventory
 from inventory.model import (
@@ -231,7 +238,9 @@ def check_address_plan(inv: Inventory) -> Iterable[Problem]:
     plan = inv.settings.address_plan
     blocks = []
     index_owner: dict[int, str] = {}
-    sites = [s for _, s in inv.sites()]
+    placed = list(inv.sites())
+    sites = [s for _, s in placed]
+    first_free = {id(s): PROVINCE_SITE_SLOTS if commune is not None else 0 for commune, s in placed}
     used = [s.plan_index for s in sites if s.plan_index is not None]
     owner_of: dict[str, Site] = {}
     for site in sites:
@@ -242,7 +251,7 @@ def check_address_plan(inv: Inventory) -> Iterable[Problem]:
                     inv.where(site, "plan_index"),
                     f"site {site.id}: plan_index {site.plan_index} is already used by site "
                     f"{index_owner[site.plan_index]}",
-                    f"the next free index is {next_free_index(used)}",
+                    f"the next free index is {next_free_index(used, first_free[id(site)])}",
                 )
                 continue
             index_owner[site.plan_index] = site.id
@@ -250,7 +259,8 @@ def check_address_plan(inv: Inventory) -> Iterable[Problem]:
             yield Problem(
                 inv.where(site, "id"),
                 f"site {site.id} has no plan_index and no explicit addressing",
-                f"add 'plan_index: {next_free_index(used)}' (the next free index)",
+                f"add 'plan_index: {next_free_index(used, first_free[id(site)])}' "
+                "(the next free index)",
             )
         try:
             allocation = allocate(plan, site.plan_index, site.addressing)

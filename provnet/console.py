@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
@@ -16,8 +18,19 @@ from provnet.errors import ProvnetError
 P = ParamSpec("P")
 R = TypeVar("R")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _width(stream: object) -> int | None:
+    """Rich's width where a person reads a terminal; a wide fixed one for pipes and logs."""
+    isatty = getattr(stream, "isatty", None)
+    if callable(isatty) and isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    return max(int(columns) if columns.isdigit() else 0, 160)
+
+
+out = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
 
 InventoryOption = Annotated[
     Path | None,

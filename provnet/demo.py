@@ -40,7 +40,7 @@ def commune_table(
 ) -> Table:
     by_name = {r.name: r for r in results}
     table = Table(title=title)
-    for column in ("Mã xã", "Xã/phường", "Router", "Uptime router", "Điểm cầu VC", "RTT (ms)"):
+    for column in ("Mã xã", "Xã/phường", "Router", "Uptime router", "Điểm cầu VC"):
         table.add_column(column)
     communes: dict[str, list[DeviceView]] = {}
     for view in views:
@@ -55,7 +55,6 @@ def commune_table(
             _state(router),
             f"{router.uptime_seconds:.0f} s" if router and router.uptime_seconds else "-",
             _state(vc),
-            f"{router.rtt_seconds * 1000:.0f}" if router and router.rtt_seconds else "-",
         )
     return table
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -31,3 +32,15 @@ def make_inventory(tmp_path: Path) -> Callable[[str], Path]:
         return target
 
     return build
+
+
+def _worker_number() -> int:
+    """0 for the main process or gw0, 1 for gw1, ...: keeps parallel twins apart."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker.removeprefix("gw") or 0)
+
+
+@pytest.fixture(scope="session")
+def twin_base() -> str:
+    """First loopback address of this worker's twin devices (127.(20+worker).0.0)."""
+    return f"127.{20 + _worker_number()}.0.0"
