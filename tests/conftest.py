@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from lab.control import UpResult, lab_down, lab_up
 
 FIXTURES = Path(__file__).parent / "inventory" / "fixtures"
 EXAMPLE = Path(__file__).resolve().parent.parent / "lab" / "province" / "thanh_hoa"
@@ -44,3 +47,21 @@ def _worker_number() -> int:
 def twin_base() -> str:
     """First loopback address of this worker's twin devices (127.(20+worker).0.0)."""
     return f"127.{20 + _worker_number()}.0.0"
+
+
+# Communes whose devices cover every simulated platform: Hàm Rồng (cisco_xe router),
+# Mường Lát (huawei_vrp, telco-managed CPE), and the data centre (cisco_xe, huawei_vrp).
+TWIN_LIMIT = ("commune=14758", "commune=14845", "commune=14848", "site=th-dc")
+
+
+@pytest.fixture(scope="session")
+def twin(tmp_path_factory: pytest.TempPathFactory, twin_base: str) -> Iterator[UpResult]:
+    """The twin of part of the example province, started once per session (per xdist worker)
+    as `provnet lab up` starts it; every device answers SSH, SNMP (and SIP for VC endpoints)
+    on its own 127.x address. Use ``twin.overlay`` and ``twin.secrets_file`` to reach it."""
+    state_dir = tmp_path_factory.mktemp("twin") / "state"
+    result = lab_up(EXAMPLE, list(TWIN_LIMIT), state_dir, ipaddress.IPv4Address(twin_base))
+    try:
+        yield result
+    finally:
+        lab_down(state_dir)

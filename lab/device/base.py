@@ -300,6 +300,7 @@ class TreeDevice(SimDevice):
     ) -> None:
         super().__init__(state, enable_secret=enable_secret)
         self.config = ConfigTree.parse(config_text, self.dialect)
+        self.boot_config = self.config.render()  # what a reboot without `save` comes back to
         self.manual_addresses: set[str] = set()  # interfaces addressed since boot
         self._config_interfaces: set[str] = set()
         self.sync_state()
@@ -317,8 +318,8 @@ class TreeDevice(SimDevice):
         self.changed_since_save = False
 
     def on_reboot(self) -> None:
-        if self.startup is not None:
-            self.config = ConfigTree.parse(self.startup, self.dialect)
+        text = self.startup if self.startup is not None else self.boot_config
+        self.config = ConfigTree.parse(text, self.dialect)
         self.manual_addresses.clear()
         self.sync_state()
 

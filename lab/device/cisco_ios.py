@@ -744,6 +744,7 @@ class IosDevice(TreeDevice):
         self.editor.set_leaf(
             words, Spec(("enable",), "set", key=2), False, self.config.root, "config"
         )
+        self.boot_config = self.config.render()
 
     def configured_hostname(self) -> str | None:
         for node in self.config.sections("hostname"):

@@ -683,6 +683,51 @@ def test_slow_device_delays_only_itself(twin: Twin) -> None:
     assert elapsed >= 0.4
 
 
+def test_interactive_terminal_echo_pager_help_and_completion(twin: Twin) -> None:
+    host, port = twin.server.address(twin.endpoints["ios"])
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect(
+        host,
+        port=port,
+        username="netops",
+        password="pw-ios",
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=5,
+    )
+    channel = client.invoke_shell(width=80, height=24)
+    channel.settimeout(5)
+
+    def until(marker: str) -> str:
+        text = ""
+        deadline = time.monotonic() + 5
+        while marker not in text and time.monotonic() < deadline:
+            text += channel.recv(65536).decode()
+        assert marker in text, text
+        return text
+
+    try:
+        until("R1#")
+        channel.send("show running-config\r")
+        first = until(" --More-- ")
+        assert first.startswith("show running-config\r\nBuilding configuration...\r\n")
+        channel.send(" ")
+        until(" --More-- ")
+        channel.send("q")
+        until("R1#")
+        channel.send("show ip ?")
+        assert until("R1#show ip ") == "show ip ?\r\n  interface\r\n  route\r\n\r\nR1#show ip "
+        channel.send("\x15sh\tclocx\x08k\r")
+        echoed = until(" UTC ")
+        assert "show clock " in echoed and "\b \b" in echoed
+        channel.send("conf t\rinterface Loopback77\r\x1a")
+        assert until("^Z\r\nR1#").endswith("R1(config-if)#^Z\r\nR1#")
+    finally:
+        client.close()
+    assert "Loopback77" in twin.device("ios").state.interfaces
+
+
 def test_wrong_password_and_exec_request(twin: Twin) -> None:
     with pytest.raises(NetmikoAuthenticationException):
         ConnectHandler(**twin.params("ios", password="not-it"))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Iterator
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -20,24 +21,18 @@ from exporters.poll import poll, targets_for
 from inventory import export
 from inventory.resolve import iter_devices
 from inventory.secrets import SecretStore
+from inventory.source import load_yaml
 from inventory.validate import load_valid
 from lab.control import UpResult, is_up, lab_down, lab_up
 from provnet.cli import app
 from tests.conftest import EXAMPLE
 
-LIMIT = ["commune=14758", "commune=14845"]  # Hàm Rồng (cisco_xe) and Mường Lát (huawei_vrp)
 runner = CliRunner(env={"COLUMNS": "200"})
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory, twin_base: str) -> Iterator[UpResult]:
-    state_dir = tmp_path_factory.mktemp("lab") / "state"
-    base = ipaddress.IPv4Address(twin_base) + 256 * 100
-    result = lab_up(EXAMPLE, LIMIT, state_dir, base)
-    try:
-        yield result
-    finally:
-        lab_down(state_dir)
+@pytest.fixture
+def lab(twin: UpResult) -> UpResult:
+    return twin
 
 
 def _connect(result: UpResult, name: str) -> dict[str, object]:
@@ -98,3 +93,92 @@ def test_down_leaves_nothing(tmp_path: Path, twin_base: str) -> None:
     assert lab_down(state_dir)
     assert not state_dir.exists()
     assert not lab_down(state_dir)
+
+
+def _snmp(lab: UpResult, command: str, host: str, *oids: str) -> str:
+    """Ask the twin with net-snmp's own tools, SNMPv3 authPriv as the inventory says."""
+    secrets = load_yaml(lab.secrets_file.read_text(encoding="utf-8"))
+    completed = subprocess.run(
+        [
+            command,
+            "-v3",
+            "-l",
+            "authPriv",
+            "-u",
+            "provnet-ro",
+            "-a",
+            "SHA-256",
+            "-A",
+            secrets["snmp-v3-ro.auth_password"],
+            "-x",
+            "AES",
+            "-X",
+            secrets["snmp-v3-ro.priv_password"],
+            "-On",
+            "-t",
+            "2",
+            "-r",
+            "1",
+            f"udp:{host}:10161",
+            *oids,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return completed.stdout
+
+
+def test_change_over_ssh_shows_in_snmp(lab: UpResult) -> None:
+    params = _connect(lab, "th-14848-rtr1")
+    host = str(params["host"])
+    before = _snmp(lab, "snmpwalk", host, "1.3.6.1.2.1.4.34.1.3")
+    with ConnectHandler(**params) as conn:
+        conn.enable()
+        prompt = conn.find_prompt()
+        if prompt.startswith("<"):  # Huawei VRP
+            conn.send_config_set(
+                ["interface LoopBack7", "ipv6 enable", "ipv6 address 2001:db8:2600:77::1/64"]
+            )
+        else:
+            conn.send_config_set(["interface Loopback7", "ipv6 address 2001:db8:2600:77::1/64"])
+    after = _snmp(lab, "snmpwalk", host, "1.3.6.1.2.1.4.34.1.3")
+    # ipAddressIfIndex.ipv6(2).16.<address bytes>: the new address is indexed in IP-MIB.
+    new_index = ".2.16.32.1.13.184.38.0.0.119.0.0.0.0.0.0.0.1 "
+    assert new_index not in before
+    assert new_index in after
+
+
+def test_shutdown_over_ssh_brings_if_oper_status_down(lab: UpResult) -> None:
+    params = _connect(lab, "th-14758-rtr1")
+    host = str(params["host"])
+    names = _snmp(lab, "snmpwalk", host, "1.3.6.1.2.1.31.1.1.1.1")
+    index = next(
+        line.split(" = ")[0].rsplit(".", 1)[1]
+        for line in names.splitlines()
+        if "GigabitEthernet0/0/1" in line
+    )
+    oper = f"1.3.6.1.2.1.2.2.1.8.{index}"
+    assert "INTEGER: 1\n" in _snmp(lab, "snmpget", host, oper)
+    with ConnectHandler(**params) as conn:
+        conn.enable()
+        conn.send_config_set(["interface GigabitEthernet0/0/1", "shutdown"])
+        assert "INTEGER: 2\n" in _snmp(lab, "snmpget", host, oper)
+        conn.send_config_set(["interface GigabitEthernet0/0/1", "no shutdown"])
+    assert "INTEGER: 1\n" in _snmp(lab, "snmpget", host, oper)
+
+
+def test_reboot_resets_sys_uptime(lab: UpResult) -> None:
+    host = str(_connect(lab, "th-dc-fw1")["host"])
+    time.sleep(1.2)
+    before = _snmp(lab, "snmpget", host, "1.3.6.1.2.1.1.3.0")
+    ticks_before = int(before.split("(")[1].split(")")[0])
+    out = runner.invoke(
+        app, ["lab", "fault", "th-dc-fw1", "reboot", "--state-dir", str(lab.state_dir)]
+    )
+    assert out.exit_code == 0, out.output
+    after = _snmp(lab, "snmpget", host, "1.3.6.1.2.1.1.3.0")
+    ticks_after = int(after.split("(")[1].split(")")[0])
+    assert ticks_before >= 100
+    assert ticks_after < ticks_before
