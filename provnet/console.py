@@ -19,7 +19,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-
 def _width(stream: object) -> int | None:
     """Rich's width where a person reads a terminal; a wide fixed one for pipes and logs."""
     isatty = getattr(stream, "isatty", None)
