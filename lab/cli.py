@@ -45,6 +45,8 @@ def up(
         f"Twin đã chạy (up): {result.devices} thiết bị trong {result.seconds:.1f} s — "
         f"{result.state_dir}"
     )
+    if result.note:
+        out.print(result.note)
     out.print("Để mọi lệnh provnet chạy trên twin (to run every command against the twin):")
     for key, value in result.environment().items():
         out.print(f"  export {key}={value}")

@@ -8,6 +8,7 @@ overlay inventory. ``down`` removes all of it, also after a crash.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import os
@@ -23,18 +24,21 @@ from typing import Any
 
 import yaml_rs
 
-from inventory.resolve import iter_devices
+from inventory.resolve import DeviceView, iter_devices
 from inventory.select import select_devices
 from inventory.source import load_yaml
 from inventory.validate import load_valid
 from lab.errors import LabAlreadyUp, LabError, LabNotUp, LabStartFailed
+from lab.netns import CLIENT_KEY, cleanup_stale, plan_hosts, root_available
 from lab.twin import (
     DEFAULT_BASE,
+    LAB_LINUX_CREDENTIALS,
     TwinSpec,
     expand_to_sites,
     overlay_documents,
     plan_twin,
     secrets_file_values,
+    server_networks,
     spec_to_json,
 )
 
@@ -46,6 +50,8 @@ STOP_TIMEOUT_S = 15.0
 CONTROL = "control.sock"
 PIDFILE = "daemon.pid"
 READY = "ready"
+SERVERS = "servers.json"
+NETNS_DIR = "netns"
 
 
 def default_state_dir() -> Path:
@@ -61,6 +67,7 @@ class UpResult:
     secrets_file: Path
     devices: int
     seconds: float
+    note: str = ""
 
     def environment(self) -> dict[str, str]:
         """What to export so that every provnet command runs against the twin."""
@@ -108,8 +115,16 @@ def _inventory_documents(root: Path) -> dict[str, Any]:
     return documents
 
 
-def write_overlay(root: Path, spec: TwinSpec, target: Path) -> None:
-    documents = overlay_documents(_inventory_documents(root), spec, servers={})
+def write_overlay(
+    root: Path,
+    spec: TwinSpec,
+    target: Path,
+    servers: dict[str, dict[str, Any]] | None = None,
+    extra_credentials: dict[str, dict[str, Any]] | None = None,
+) -> None:
+    documents = overlay_documents(
+        _inventory_documents(root), spec, servers or {}, extra_credentials
+    )
     for relative, document in documents.items():
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,8 +152,9 @@ def lab_up(
     _write_private(state_dir / "twin.json", spec_to_json(spec))
     secrets_file = state_dir / "secrets.yaml"
     _write_private(secrets_file, str(yaml_rs.dumps(secrets_file_values(spec))))
+    servers, credentials, note = _plan_servers(chosen, state_dir, base)
     overlay = state_dir / "inventory"
-    write_overlay(inv.root, spec, overlay)
+    write_overlay(inv.root, spec, overlay, servers, credentials)
     log = (state_dir / "daemon.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "lab.daemon", str(state_dir)],
@@ -159,7 +175,57 @@ def lab_up(
             cleanup(state_dir)
             raise LabStartFailed(f"the twin daemon did not start: {tail.strip()}")
         time.sleep(0.05)
-    return UpResult(state_dir, overlay, secrets_file, len(spec.devices), time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    return UpResult(
+        state_dir, overlay, secrets_file, len(spec.devices) + len(servers), elapsed, note
+    )
+
+
+def netns_prefix(state_dir: Path) -> str:
+    """Namespace names of one twin: ``pvl<hash of its state dir>-N``."""
+    return "pvl" + hashlib.sha1(str(state_dir.resolve()).encode()).hexdigest()[:6]
+
+
+def _plan_servers(
+    chosen: list[DeviceView], state_dir: Path, base: ipaddress.IPv4Address
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], str]:
+    """Linux servers as real sshd in network namespaces, when root; else a note why not."""
+    servers = [
+        v
+        for v in chosen
+        if v.role.value == "server" and v.platform == "linux" and not v.monitor_only
+    ]
+    if not servers:
+        return {}, {}, ""
+    available, reason = root_available()
+    if not available:
+        return {}, {}, f"{len(servers)} máy chủ Linux bỏ qua (Linux servers skipped): {reason}"
+    ipv4_base, ipv6_base = server_networks(base)
+    hosts = plan_hosts([v.name for v in servers], ipv4_base=ipv4_base, ipv6_base=ipv6_base)
+    netns_dir = state_dir / NETNS_DIR
+    plan = {
+        "prefix": netns_prefix(state_dir),
+        "hosts": [
+            {"name": h.name, "ipv4": str(h.ipv4), "ipv6": str(h.ipv6) if h.ipv6 else None}
+            for h in hosts
+        ],
+    }
+    (state_dir / SERVERS).write_text(json.dumps(plan), encoding="utf-8")
+    fields = {
+        h.name: {
+            "mgmt": {"ipv4": str(h.ipv4.ip), **({"ipv6": str(h.ipv6.ip)} if h.ipv6 else {})},
+            "ssh_credentials": LAB_LINUX_CREDENTIALS,
+        }
+        for h in hosts
+    }
+    credentials = {
+        LAB_LINUX_CREDENTIALS: {
+            "kind": "ssh",
+            "username": "root",
+            "private_key_file": str(netns_dir / CLIENT_KEY),
+        }
+    }
+    return fields, credentials, ""
 
 
 def request(state_dir: Path, payload: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
@@ -202,5 +268,8 @@ def lab_down(state_dir: Path | None = None) -> bool:
 
 def cleanup(state_dir: Path) -> None:
     """Remove what a previous twin left, if its daemon is gone (a crash, a kill -9)."""
-    if state_dir.exists() and not is_up(state_dir):
-        shutil.rmtree(state_dir, ignore_errors=True)
+    if not state_dir.exists() or is_up(state_dir):
+        return
+    if (state_dir / SERVERS).exists():
+        cleanup_stale(netns_prefix(state_dir), state_dir / NETNS_DIR)
+    shutil.rmtree(state_dir, ignore_errors=True)

@@ -12,9 +12,11 @@ import json
 import os
 import signal
 import sys
+from ipaddress import IPv4Interface, IPv6Interface
 from pathlib import Path
 
-from lab.control import CONTROL, PIDFILE, READY
+from lab.control import CONTROL, NETNS_DIR, PIDFILE, READY, SERVERS
+from lab.netns import LinuxHost, NetnsTwin
 from lab.runtime import TwinRuntime, handle_control
 from lab.twin import spec_from_json
 
@@ -55,10 +57,32 @@ async def serve(state_dir: Path) -> None:
             (state_dir / name).unlink(missing_ok=True)
 
 
+def start_servers(state_dir: Path) -> NetnsTwin | None:
+    """The Linux servers `lab up` planned (root only): real sshd in network namespaces."""
+    path = state_dir / SERVERS
+    if not path.exists():
+        return None
+    plan = json.loads(path.read_text(encoding="utf-8"))
+    hosts = [
+        LinuxHost(
+            h["name"], IPv4Interface(h["ipv4"]), IPv6Interface(h["ipv6"]) if h["ipv6"] else None
+        )
+        for h in plan["hosts"]
+    ]
+    twin = NetnsTwin()
+    twin.start(hosts, prefix=plan["prefix"], state_dir=state_dir / NETNS_DIR)
+    return twin
+
+
 def main() -> None:
     state_dir = Path(sys.argv[1])
     (state_dir / PIDFILE).write_text(str(os.getpid()), encoding="utf-8")
-    asyncio.run(serve(state_dir))
+    servers = start_servers(state_dir)
+    try:
+        asyncio.run(serve(state_dir))
+    finally:
+        if servers is not None:
+            servers.stop()
 
 
 if __name__ == "__main__":

@@ -222,19 +222,24 @@ def plan_twin(
 
 
 def overlay_documents(
-    inv_documents: dict[str, Any], spec: TwinSpec, servers: dict[str, dict[str, Any]]
+    inv_documents: dict[str, Any],
+    spec: TwinSpec,
+    servers: dict[str, dict[str, Any]],
+    extra_credentials: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Rewrite parsed inventory files (relative path -> document) to point at the twin.
 
     Devices not simulated are removed, so the overlay can never reach a real device;
     sites and communes left empty are removed too. Secret references point at the lab
-    secrets file. ``servers`` maps a Linux server's name to its namespace ``mgmt``.
+    secrets file. ``servers`` maps a Linux server's name to the fields that point it at its
+    network namespace (``mgmt``, ``ssh_credentials``); ``extra_credentials`` are added to
+    province.yaml (the lab's own key for those servers).
     """
     twins = {d.name: d for d in spec.devices}
     out: dict[str, Any] = {}
     for path, document in inv_documents.items():
         if path == "province.yaml":
-            out[path] = _overlay_province(document, spec)
+            out[path] = _overlay_province(document, spec, extra_credentials or {})
             continue
         sites = []
         for site in document.get("sites", []):
@@ -249,7 +254,7 @@ def overlay_documents(
                     }
                     kept.append(device)
                 elif device["name"] in servers:
-                    kept.append({**device, "mgmt": servers[device["name"]]})
+                    kept.append({**device, **servers[device["name"]]})
             if kept:
                 sites.append({**site, "devices": kept})
         if sites:
@@ -257,13 +262,16 @@ def overlay_documents(
     return out
 
 
-def _overlay_province(document: dict[str, Any], spec: TwinSpec) -> dict[str, Any]:
+def _overlay_province(
+    document: dict[str, Any], spec: TwinSpec, extra_credentials: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     credentials = {}
     for name, credential in document.get("credentials", {}).items():
         rewritten = dict(credential)
         for secret_field in spec.lab_secrets.get(name, {}):
             rewritten[secret_field] = {"secret": f"{name}.{secret_field}"}
         credentials[name] = rewritten
+    credentials.update(extra_credentials)
     return {**document, "credentials": credentials}
 
 
@@ -286,3 +294,17 @@ def spec_from_json(text: str) -> TwinSpec:
         TwinDevice(**{**d, "interfaces": tuple(d["interfaces"])}) for d in data["devices"]
     )
     return TwinSpec(devices, data["lab_secrets"], data["credential_kinds"])
+
+
+LAB_LINUX_CREDENTIALS = "lab-linux-root"
+
+
+def server_networks(
+    base: ipaddress.IPv4Address,
+) -> tuple[ipaddress.IPv4Network, ipaddress.IPv6Network]:
+    """Link ranges for the twin's Linux servers (64 at most), apart for every base 127.A.B.0."""
+    a, b = (int(base) >> 16) & 0xFF, (int(base) >> 8) & 0xFF
+    return (
+        ipaddress.IPv4Network(f"10.{200 + a % 50}.{b}.0/24"),
+        ipaddress.IPv6Network(f"fd00:70:{a:x}:{b:x}00::/56"),
+    )

@@ -98,6 +98,8 @@ def _run_twin(inventory: Path | None, state_dir: Path) -> None:
     out.rule("2/5 khởi động twin của tỉnh (start the province twin)")
     result = lab_up(inventory, [], state_dir, ipaddress.IPv4Address(DEMO_BASE))
     out.print(f"{result.devices} thiết bị mô phỏng (SSH + SNMP) trong {result.seconds:.1f} s")
+    if result.note:
+        out.print(result.note)
     out.rule("3/5 khả năng kết nối và uptime theo xã, đọc qua SNMPv3 (reachability over SNMP)")
     _, views, results = _poll_overlay(result)
     out.print(commune_table(views, results, "Xã/phường (12 đầu tiên / first 12)"))

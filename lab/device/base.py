@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import re
 import time
 from abc import ABC, abstractmethod
@@ -19,11 +20,14 @@ from dataclasses import dataclass, field
 
 from lab.device.config import ConfigTree, Dialect
 from lab.device.grammar import Grammar
+from lab.errors import LabError
 from lab.state import DeviceState, InterfaceState
 
+log = logging.getLogger(__name__)
 
-class DeviceSimError(Exception):
-    """A simulator misuse: unknown platform, bad initial configuration."""
+
+class DeviceSimError(LabError):
+    """A simulator misuse: unknown platform, an endpoint that cannot be served."""
 
 
 class UnknownPlatformError(DeviceSimError, LookupError):
@@ -158,7 +162,7 @@ def eui64_link_local(mac: str) -> ipaddress.IPv6Address:
     return ipaddress.IPv6Address(value)
 
 
-def apply_filter(text: str, modifier: str, pattern: str, *, section: bool = False) -> str:
+def apply_filter(text: str, modifier: str, pattern: str) -> str:
     """IOS/VRP output modifiers: include, exclude, begin, section, count."""
     lines = text.split("\n")
     try:
@@ -176,7 +180,7 @@ def apply_filter(text: str, modifier: str, pattern: str, *, section: bool = Fals
         return ""
     if modifier == "count":
         return f"Number of lines which match regexp = {sum(1 for ln in lines if regex.search(ln))}"
-    if modifier == "section" or section:
+    if modifier == "section":
         blocks: list[list[str]] = []
         for ln in lines:
             if ln.startswith(" ") and blocks:
@@ -425,11 +429,19 @@ class CliSession(ABC):
         """One line typed and Enter pressed."""
         if self.device.check_reboot():
             self.reset_modes()
-        if self._question is not None:
-            answer, self._question = self._question, None
-            self._question_echo = True
-            return answer(line)
-        return self.execute(line)
+        try:
+            if self._question is not None:
+                answer, self._question = self._question, None
+                self._question_echo = True
+                return answer(line)
+            return self.execute(line)
+        except Exception:
+            # A simulator bug must not kill the login. The line is not logged: it may
+            # hold a secret (`enable secret ...`).
+            log.exception("%s: the CLI simulator failed on a command", self.device.state.name)
+            return Reply(self.failure_text, self.prompt)
+
+    failure_text = "% Command failed\n"
 
     def ask(
         self, output: str, question: str, answer: Callable[[str], Reply], *, echo: bool = True

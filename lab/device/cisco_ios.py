@@ -259,7 +259,7 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
     ],
     "if": [
         spec("description <LINE>", G, key=1),
-        spec("ip address <IPV4> <MASK> [secondary]", "if_ip"),
+        spec("ip address <IPV4> <MASK> [secondary]", "if_ip", no_min=2),
         spec("ip address dhcp", "if_ip"),
         spec("ip helper-address <IPV4>", G),
         spec("ip nat inside", G, key=2),
@@ -273,7 +273,7 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
         spec("ip proxy-arp", G, default_on=True),
         spec("ip verify unicast <LINE>", G, key=3),
         spec("ip vrf forwarding <WORD>", G, key=3),
-        spec("ipv6 address <IPV6PFX> [<WORD>]", G, key=3),
+        spec("ipv6 address <IPV6PFX> [<WORD>]", G, key=3, no_min=2),
         spec("ipv6 address autoconfig [<LINE>]", G, key=3),
         spec("ipv6 address dhcp", G, key=3),
         spec("ipv6 enable", G),
@@ -868,6 +868,8 @@ class IosSession(CliSession):
         self.level = 15 if privileged or device.enable_secret is None else 1
         self.frames: list[_Frame] = []
 
+    failure_text = "% Incomplete command.\n\n"
+
     @property
     def prompt(self) -> str:
         host = self.device.hostname()
@@ -917,7 +919,8 @@ class IosSession(CliSession):
             return f'% Ambiguous command:  "{line.strip()}"\n\n'
         return "% Incomplete command.\n\n"
 
-    def exec_line(self, line: str, *, from_config: bool = False) -> Reply:
+    def exec_line(self, line: str, *, from_config: bool = False, offset: int = 0) -> Reply:
+        """An EXEC command; ``offset`` is where it starts in the typed line (`do ...`)."""
         command, modifier, pattern = line, "", ""
         if "|" in line:
             command, _, tail = line.partition("|")
@@ -927,9 +930,6 @@ class IosSession(CliSession):
                 return Reply(self.error(ParseError("invalid", pos), line), self.prompt)
             modifier, pattern = parsed
         grammar = PRIV_GRAMMAR if self.level == 15 else USER_GRAMMAR
-        offset = 0
-        if from_config:
-            offset = len(line) - len(line.lstrip())
         m = grammar.match(command, resolve_if=self.device.resolve_interface(False))
         if isinstance(m, ParseError):
             words = command.split()
@@ -948,7 +948,7 @@ class IosSession(CliSession):
                     "find computer address\n",
                     self.prompt,
                 )
-            _ = offset
+            m.position += offset
             return Reply(self.error(m, line), self.prompt)
         handler: Callable[[Match], Reply | str] = getattr(self, "x_" + m.spec.action)
         result = handler(m)
@@ -1078,7 +1078,7 @@ class IosSession(CliSession):
                 f"Processor board ID {serial}\n"
                 "Router operating mode: Autonomous\n"
                 f"{ifaces}\n"
-                f"{model.nvram}K bytes of non-volatile configuration memory.\n"
+                f"{model.nvram // 1024}K bytes of non-volatile configuration memory.\n"
                 "4010000K bytes of physical memory.\n"
                 "3207167K bytes of flash memory at bootflash:.\n\n"
                 "Configuration register is 0x2102\n"
@@ -1161,7 +1161,7 @@ class IosSession(CliSession):
                     "unassigned",
                     "unset" if iface.name.startswith(("Loopback", "Vlan", "Tunnel")) else "NVRAM",
                 )
-            out.append(fmt.format(iface.name, ip, "YES", method, status, proto).rstrip().ljust(80))
+            out.append(fmt.format(iface.name, ip, "YES", method, status, proto))
         return "\n".join(ln.rstrip() for ln in out) + "\n"
 
     def _interfaces(self) -> list[InterfaceState]:
@@ -1337,10 +1337,7 @@ class IosSession(CliSession):
         start = self.device.startup
         if start is None:
             return "startup-config is not present\n"
-        return (
-            f"Using {len(start.encode())} out of {self.device.model.nvram * 1024 // 1024} "
-            f"bytes\n{start}"
-        )
+        return f"Using {len(start.encode())} out of {self.device.model.nvram} bytes\n{start}"
 
     def x_show_archive(self, m: Match) -> str:
         dev = self.device
@@ -1513,6 +1510,9 @@ class IosSession(CliSession):
                 if negate and m.spec.action in ("do", "end", "exit"):
                     errors.append(ParseError("invalid", m.positions[0]))
                     break
+                if not m.negation_complete():
+                    errors.append(ParseError("incomplete", len(line.rstrip())))
+                    break
                 del self.frames[depth:]
                 return self.apply(m, negate)
             errors.append(m)
@@ -1570,7 +1570,8 @@ class IosSession(CliSession):
 
     # -- special configuration commands ------------------------------------------
     def c_do(self, m: Match, negate: bool, parent: ConfigNode) -> Reply:
-        reply = self.exec_line(m.args[0], from_config=True)
+        start = m.positions[1] if len(m.positions) > 1 else len(m.words[0]) + 1
+        reply = self.exec_line(m.args[0], from_config=True, offset=start)
         return Reply(
             reply.output, self.prompt if not reply.close else reply.prompt, close=reply.close
         )

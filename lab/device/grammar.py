@@ -96,6 +96,7 @@ class Spec:
     default_on: bool = False  # only the `no` form is shown (`no ip domain lookup`)
     explicit_no: bool = False  # absent means `no X` is shown (`no service pad`)
     canonical: str | None = None  # stored spelling for an alias (`ip domain-lookup`)
+    no_min: int | None = None  # fewest words a bare negation needs (`no ip address`: 2)
     rank: int = 50  # order among the children of a section
     privileged: bool = True
 
@@ -106,10 +107,31 @@ class Match:
     words: list[str]  # canonical words, keywords expanded, arguments canonicalised
     args: list[str]
     positions: list[int]  # character offset of each input word
+    partial: bool = False  # stopped where arguments begin (accepted for `no`/`undo`)
 
     @property
     def text(self) -> str:
         return " ".join(self.words)
+
+    def negation_complete(self) -> bool:
+        """Whether a `no`/`undo` that stopped early names enough to act on.
+
+        ``no ip address`` and ``no ip route 0.0.0.0 0.0.0.0`` do (every line they start
+        is removed); ``no ip route`` and ``no ntp server`` do not (incomplete).
+        """
+        if not self.partial:
+            return True
+        sp = self.spec
+        need = sp.no_min
+        if need is None and sp.key is not None:
+            need = sp.key
+        if need is None:
+            need = len(sp.words)
+            if sp.optional_from is not None:
+                need = min(need, sp.optional_from)
+            if need and sp.words[need - 1] == "<LINE>":
+                need -= 1
+        return len(self.words) >= need
 
 
 ErrorKind = Literal["invalid", "incomplete", "ambiguous"]
@@ -244,10 +266,10 @@ class Grammar:
                 return ParseError("ambiguous", positions[i], word)
             return ParseError("invalid", positions[i], word)
         if node.spec is None:
-            if partial and canon and (node.args or node.spec is not None):
+            if partial and canon:
                 spec = _first_spec(node)
                 if spec is not None:
-                    return Match(spec, canon, args, positions)
+                    return Match(spec, canon, args, positions, partial=True)
             return ParseError("incomplete", end, "")
         return Match(node.spec, canon, args, positions)
 

@@ -149,11 +149,11 @@ VIEW_SPECS: dict[str, list[Spec]] = {
     ],
     "if": [
         spec("description <LINE>", G, key=1),
-        spec("ip address <IPV4> <MASKLEN> [sub]", "if_ip"),
+        spec("ip address <IPV4> <MASKLEN> [sub]", "if_ip", no_min=2),
         spec("ip address dhcp-alloc", G, key=2),
         spec("ip binding vpn-instance <WORD>", G, key=3),
         spec("ipv6 enable", G),
-        spec("ipv6 address <IPV6PFX> [eui-64]", G, key=3),
+        spec("ipv6 address <IPV6PFX> [eui-64]", G, key=3, no_min=2),
         spec("ipv6 address <IPV6> <INT>", "if_ipv6_len"),
         spec("ipv6 address auto link-local", G),
         spec("ipv6 address auto global", G),
@@ -177,7 +177,7 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         *COMMON,
     ],
     "aaa": [
-        spec("local-user <WORD> password <WORD> <LINE>", "local_user"),
+        spec("local-user <WORD> password <WORD> <LINE>", "local_user", no_min=2),
         spec("local-user <WORD> privilege level <INT>", G, key=3),
         spec("local-user <WORD> service-type <LINE>", G, key=3),
         spec("local-user <WORD> state <WORD>", G, key=3),
@@ -205,7 +205,7 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("acl ipv6 <INT> <WORD>", G),
         spec("screen-length <INT>", G, key=1),
         spec("history-command max-size <INT>", G, key=2),
-        spec("set authentication password cipher <LINE>", "ui_password"),
+        spec("set authentication password cipher <LINE>", "ui_password", no_min=3),
         spec("shell", G, default_on=True),
         *COMMON,
     ],
@@ -237,7 +237,7 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         *COMMON,
     ],
     "acl": [
-        spec("rule <LINE>", "rule"),
+        spec("rule <LINE>", "rule", no_min=2),
         spec("description <LINE>", G, key=1),
         *COMMON,
     ],
@@ -286,7 +286,8 @@ CHILD_RANK = {
 }
 
 
-def render_initial(state: DeviceState, enable: bool) -> str:
+def render_initial(state: DeviceState) -> str:
+    """A current-configuration for ``state`` as a freshly provisioned AR router prints it."""
     lines = [f"[{VERSION}]", "#", f" sysname {state.hostname}", "#"]
     if any(i.ipv6_enabled or i.ipv6 for i in state.interfaces.values()):
         lines += [" ipv6", "#"]
@@ -335,7 +336,6 @@ def render_initial(state: DeviceState, enable: bool) -> str:
         "user-interface vty 16 20",
         "#",
     ]
-    _ = enable
     return "\n".join(lines) + "\nreturn\n"
 
 
@@ -353,7 +353,7 @@ class VrpDevice(TreeDevice):
         *,
         enable_secret: str | None = None,
     ) -> None:
-        text = config_text or render_initial(state, enable_secret is not None)
+        text = config_text or render_initial(state)
         super().__init__(state, text, enable_secret=enable_secret)
         self.startup_file = "vrpcfg.zip"
         self.next_startup = "vrpcfg.zip"
@@ -469,6 +469,7 @@ class VrpSession(CliSession):
         return Reply("", self.prompt)
 
     unknown_help = "Error: Unrecognized command found at '^' position."
+    failure_text = "Error: Failed to execute the command.\n"
 
     def help_grammar(self, line: str) -> tuple[Grammar, int] | None:
         grammar = VIEW_GRAMMARS[self.frames[-1].mode] if self.frames else USER_GRAMMAR
@@ -538,6 +539,9 @@ class VrpSession(CliSession):
             if isinstance(m, Match):
                 if negate and m.spec.action in EXEC_ACTIONS:
                     errors.append(ParseError("invalid", m.positions[0]))
+                    break
+                if not m.negation_complete():
+                    errors.append(ParseError("incomplete", len(line.rstrip())))
                     break
                 if m.spec.action not in EXEC_ACTIONS:
                     del self.frames[depth:]
@@ -1097,10 +1101,11 @@ class VrpSession(CliSession):
         return Reply("", self.prompt)
 
     def c_local_user(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
-        user, kind = m.args[0], m.args[1]
+        user = m.args[0]
         if negate:
             self.device.editor.set_leaf(["local-user", user], m.spec, True, parent, "aaa")
             return Reply("", self.prompt)
+        kind = m.args[1]
         if kind not in ("irreversible-cipher", "cipher", "simple"):
             return Reply(self.wrong(m.positions[3]), self.prompt)
         digest = hash_secret(m.args[2], user)
@@ -1111,14 +1116,12 @@ class VrpSession(CliSession):
         return Reply("", self.prompt)
 
     def c_ui_password(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
-        stored = [
-            "set",
-            "authentication",
-            "password",
-            "cipher",
-            f"%^%#{hash_secret(m.args[0], 'ui')[:40]}%^%#",
-        ]
-        self.device.editor.set_leaf(stored, Spec(("set",), "set", key=3), negate, parent, "ui")
+        key = ["set", "authentication", "password"]
+        if negate:
+            self.device.editor.set_leaf(key, m.spec, True, parent, "ui")
+            return Reply("", self.prompt)
+        stored = [*key, "cipher", f"%^%#{hash_secret(m.args[0], 'ui')[:40]}%^%#"]
+        self.device.editor.set_leaf(stored, Spec(("set",), "set", key=3), False, parent, "ui")
         return Reply("", self.prompt)
 
 

@@ -216,7 +216,9 @@ class _Shell:
             skip_lf = False
             if self.device.state.faults.down:
                 continue
-            if ch in "\x7f\x08":
+            if ch == "\x1b":
+                escape = 1
+            elif ch in "\x7f\x08":
                 if line:
                     line.pop()
                     if self.echo:
@@ -325,7 +327,6 @@ class SshTwinServer:
         self._connections: set[asyncssh.SSHServerConnection] = set()
         self._held: set[socket.socket] = set()
         self._bound: dict[int, tuple[str, int]] = {}
-        self._key: asyncssh.SSHKey | None = None
 
     async def __aenter__(self) -> SshTwinServer:
         return self
@@ -348,7 +349,6 @@ class SshTwinServer:
         """Listen on every endpoint; raises ``SshServerError`` (nothing left open) if one
         cannot be bound."""
         key = load_or_create_host_key(host_key) if isinstance(host_key, Path) else host_key
-        self._key = key
         logging.getLogger("asyncio").addFilter(_PEER_GONE)  # idempotent
         opened: list[socket.socket] = []
         try:

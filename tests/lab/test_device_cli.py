@@ -231,6 +231,8 @@ def test_ios_negation_and_mode_fallthrough() -> None:
     assert "\nservice password-encryption\n" in device.running_config()
     s.run("no service password-encryption")
     assert "\nno service password-encryption\n" in device.running_config()
+    assert s.run("no ip route") == "% Incomplete command.\n\nEDGE-1(config)#"
+    assert s.run("no interface") == "% Incomplete command.\n\nEDGE-1(config)#"
     s.run("ip route 0.0.0.0 0.0.0.0 10.0.12.254")
     assert s.run("do show ip route | include S\\*") == (
         "S*    0.0.0.0/0 [1/0] via 10.0.12.254\nEDGE-1(config)#"
@@ -366,6 +368,9 @@ def test_vrp_errors_like_vrp() -> None:
     s.run("sys")
     assert s.run("ip route-static 10.0.0.0").startswith(
         " " * len("[R2]ip route-static 10.0.0.0") + "^\nError: Incomplete command"
+    )
+    assert s.run("undo interface").endswith(
+        "Error: Incomplete command found at '^' position.\n[R2]"
     )
     assert s.run("undo interface GigabitEthernet0/0/0").endswith(
         "Error: Wrong parameter found at '^' position.\n[R2]"

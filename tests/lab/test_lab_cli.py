@@ -13,17 +13,20 @@ import subprocess
 import time
 from pathlib import Path
 
+import paramiko
 import pytest
 from netmiko import ConnectHandler
 from typer.testing import CliRunner
 
 from exporters.poll import poll, targets_for
 from inventory import export
+from inventory.model import SshCredential
 from inventory.resolve import iter_devices
 from inventory.secrets import SecretStore
 from inventory.source import load_yaml
 from inventory.validate import load_valid
-from lab.control import UpResult, is_up, lab_down, lab_up
+from lab.control import UpResult, is_up, lab_down, lab_up, netns_prefix
+from lab.netns import root_available
 from provnet.cli import app
 from tests.conftest import EXAMPLE
 
@@ -182,3 +185,48 @@ def test_reboot_resets_sys_uptime(lab: UpResult) -> None:
     ticks_after = int(after.split("(")[1].split(")")[0])
     assert ticks_before >= 100
     assert ticks_after < ticks_before
+
+
+def test_linux_servers_are_real_sshd_in_namespaces_when_root(lab: UpResult) -> None:
+    available, reason = root_available()
+    if not available:
+        assert "Linux" in lab.note
+        pytest.skip(f"Linux servers need root: {reason}")
+    inv = load_valid(lab.overlay)
+    server = next(v for v in iter_devices(inv) if v.name == "th-dc-srv1")
+    credential = inv.settings.credentials[server.ssh_credentials or ""]
+    assert isinstance(credential, SshCredential)
+    assert credential.private_key_file is not None
+    assert server.mgmt_ipv4 is not None
+    assert not server.mgmt_ipv4.is_loopback  # an address inside the twin's own namespace
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    try:
+        client.connect(
+            server.host,
+            port=server.ssh_port,
+            username=credential.username,
+            key_filename=credential.private_key_file,
+            timeout=10,
+            allow_agent=False,
+            look_for_keys=False,
+        )
+        _, stdout, _ = client.exec_command("hostname", timeout=10)
+        assert stdout.read().decode().strip() == "th-dc-srv1"
+    finally:
+        client.close()
+
+
+def test_down_removes_the_namespaces(tmp_path: Path, twin_base: str) -> None:
+    available, reason = root_available()
+    if not available:
+        pytest.skip(f"Linux servers need root: {reason}")
+    state_dir = tmp_path / "state"
+    base = ipaddress.IPv4Address(twin_base) + 256 * 140
+    lab_up(EXAMPLE, ["site=th-soc"], state_dir, base)
+    prefix = netns_prefix(state_dir)
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True)
+    assert prefix in listed.stdout
+    lab_down(state_dir)
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True)
+    assert prefix not in listed.stdout
