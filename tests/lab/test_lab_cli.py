@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -230,3 +232,42 @@ def test_down_removes_the_namespaces(tmp_path: Path, twin_base: str) -> None:
     lab_down(state_dir)
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True)
     assert prefix not in listed.stdout
+
+
+def test_link_down_fault_shows_in_snmp(lab: UpResult) -> None:
+    host = str(_connect(lab, "th-14848-sw1")["host"])
+    names = _snmp(lab, "snmpwalk", host, "1.3.6.1.2.1.31.1.1.1.1")
+    line = names.splitlines()[0]
+    index = line.split(" = ")[0].rsplit(".", 1)[1]
+    interface = line.split('"')[1]
+    oper = f"1.3.6.1.2.1.2.2.1.8.{index}"
+    state_dir = str(lab.state_dir)
+    out = runner.invoke(
+        app, ["lab", "fault", "th-14848-sw1", "link-down", interface, "--state-dir", state_dir]
+    )
+    assert out.exit_code == 0, out.output
+    try:
+        assert "INTEGER: 2\n" in _snmp(lab, "snmpget", host, oper)
+    finally:
+        runner.invoke(
+            app, ["lab", "fault", "th-14848-sw1", "link-up", interface, "--state-dir", state_dir]
+        )
+    assert "INTEGER: 1\n" in _snmp(lab, "snmpget", host, oper)
+
+
+def test_down_after_a_crash_leaves_nothing(tmp_path: Path, twin_base: str) -> None:
+    state_dir = tmp_path / "state"
+    base = ipaddress.IPv4Address(twin_base) + 256 * 160
+    lab_up(EXAMPLE, ["commune=14758", "site=th-soc"], state_dir, base)
+    pid = int((state_dir / "daemon.pid").read_text())
+    os.kill(pid, signal.SIGKILL)  # the daemon we started dies without cleaning up
+    deadline = time.monotonic() + 10
+    while is_up(state_dir) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not lab_down(state_dir)
+    assert not state_dir.exists()
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False)
+    assert netns_prefix(state_dir) not in listed.stdout
+    # The same addresses can be used again at once.
+    lab_up(EXAMPLE, ["commune=14758"], state_dir, base)
+    assert lab_down(state_dir)
