@@ -16,7 +16,6 @@ from inventory.loader import Inventory
 from inventory.model import (
     Commune,
     Device,
-    Group,
     ManagedBy,
     ProvinceInfo,
     Role,
@@ -123,6 +122,3 @@ def iter_devices(inventory: Inventory) -> Iterator[DeviceView]:
         for device in site.devices:
             yield resolve_device(inventory, commune, site, device)
 
-
-def group_of(inventory: Inventory, name: str) -> Group | None:
-    return inventory.settings.groups.get(name)
