@@ -121,4 +121,3 @@ def iter_devices(inventory: Inventory) -> Iterator[DeviceView]:
     for commune, site in inventory.sites():
         for device in site.devices:
             yield resolve_device(inventory, commune, site, device)
-
