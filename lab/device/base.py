@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from lab.device.config import ConfigTree, Dialect
+from lab.device.config import ConfigNode, ConfigTree, Dialect
 from lab.device.grammar import Grammar
 from lab.errors import LabError
 from lab.state import DeviceState, InterfaceState
@@ -399,6 +399,41 @@ class InterfaceSettings:
             iface.set_oper(admin_up=self.admin_up)
             changed = True
         return changed
+
+
+def interface_settings_from(
+    children: Sequence[ConfigNode], secondary_word: str
+) -> InterfaceSettings:
+    """What an interface section says, for IOS and VRP alike.
+
+    The primary IPv4 address comes first; ``secondary_word`` (IOS ``secondary``,
+    VRP ``sub``) marks the others. IPv6 addresses are returned as configured; whether
+    they are active is the platform's rule.
+    """
+    settings = InterfaceSettings()
+    for child in children:
+        w = child.words
+        if w[:1] == ["description"]:
+            settings.description = child.text.split(None, 1)[1] if len(w) > 1 else ""
+        elif w == ["shutdown"]:
+            settings.admin_up = False
+        elif w[:2] == ["ip", "address"] and len(w) >= 4:
+            try:
+                addr = ipaddress.IPv4Interface(f"{w[2]}/{w[3]}")
+            except ValueError:
+                continue
+            if secondary_word in w[4:]:
+                settings.ipv4.append(addr)
+            else:
+                settings.ipv4.insert(0, addr)
+        elif w[:2] == ["ipv6", "address"] and len(w) >= 3 and "/" in w[2]:
+            try:
+                settings.ipv6.append(ipaddress.IPv6Interface(w[2]))
+            except ValueError:
+                continue
+        elif w == ["ipv6", "enable"]:
+            settings.ipv6_enabled = True
+    return settings
 
 
 class CliSession(ABC):

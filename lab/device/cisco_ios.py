@@ -29,6 +29,7 @@ from lab.device.base import (
     eui64_link_local,
     fake_hash,
     hash_secret,
+    interface_settings_from,
     ios_uptime,
     resolve_static,
 )
@@ -762,32 +763,9 @@ class IosDevice(TreeDevice):
 
     def interface_settings(self, name: str) -> InterfaceSettings:
         node = self.config.find(f"interface {name}")
-        settings = InterfaceSettings()
         if node is None:
-            return settings
-        for child in node.children:
-            w = child.words
-            if w[:1] == ["description"]:
-                settings.description = child.text.split(None, 1)[1] if len(w) > 1 else ""
-            elif w == ["shutdown"]:
-                settings.admin_up = False
-            elif w[:2] == ["ip", "address"] and len(w) >= 4:
-                try:
-                    addr = ipaddress.IPv4Interface(f"{w[2]}/{w[3]}")
-                except ValueError:
-                    continue
-                if "secondary" in w[4:]:
-                    settings.ipv4.append(addr)
-                else:
-                    settings.ipv4.insert(0, addr)
-            elif w[:2] == ["ipv6", "address"] and len(w) >= 3 and "/" in w[2]:
-                try:
-                    settings.ipv6.append(ipaddress.IPv6Interface(w[2]))
-                except ValueError:
-                    continue
-            elif w == ["ipv6", "enable"]:
-                settings.ipv6_enabled = True
-        return settings
+            return InterfaceSettings()
+        return interface_settings_from(node.children, "secondary")
 
     # -- files and archives ---------------------------------------------------
     def normalize_file(self, name: str) -> str:

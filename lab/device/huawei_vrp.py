@@ -27,6 +27,7 @@ from lab.device.base import (
     connected_routes,
     fake_hash,
     hash_secret,
+    interface_settings_from,
     resolve_static,
 )
 from lab.device.config import VRP_DIALECT, ConfigNode, starts_with
@@ -392,34 +393,12 @@ class VrpDevice(TreeDevice):
 
     def interface_settings(self, name: str) -> InterfaceSettings:
         node = self.config.find(f"interface {name}")
-        settings = InterfaceSettings()
         if node is None:
-            return settings
-        ipv6: list[ipaddress.IPv6Interface] = []
-        for child in node.children:
-            w = child.words
-            if w[:1] == ["description"]:
-                settings.description = child.text.split(None, 1)[1] if len(w) > 1 else ""
-            elif w == ["shutdown"]:
-                settings.admin_up = False
-            elif w[:2] == ["ip", "address"] and len(w) >= 4:
-                try:
-                    addr = ipaddress.IPv4Interface(f"{w[2]}/{w[3]}")
-                except ValueError:
-                    continue
-                if "sub" in w[4:]:
-                    settings.ipv4.append(addr)
-                else:
-                    settings.ipv4.insert(0, addr)
-            elif w[:2] == ["ipv6", "address"] and len(w) >= 3 and "/" in w[2]:
-                try:
-                    ipv6.append(ipaddress.IPv6Interface(w[2]))
-                except ValueError:
-                    continue
-            elif w == ["ipv6", "enable"]:
-                settings.ipv6_enabled = True
+            return InterfaceSettings()
+        settings = interface_settings_from(node.children, "sub")
         # VRP keeps IPv6 addresses configured but inactive until `ipv6 enable`.
-        settings.ipv6 = ipv6 if settings.ipv6_enabled else []
+        if not settings.ipv6_enabled:
+            settings.ipv6 = []
         return settings
 
     def save_to(self, name: str) -> None:
