@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from deploys.cli import app as net_app
+from exporters.cli import app as exporter_app
 from inventory.cli import app as inventory_app
 from lab.cli import app as lab_app
 from provnet.demo import demo
@@ -16,6 +18,8 @@ app = typer.Typer(
 )
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(lab_app, name="lab")
+app.add_typer(exporter_app, name="exporter")
+app.add_typer(net_app, name="net")
 app.command("demo")(demo)
 
 
