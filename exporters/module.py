@@ -1,0 +1,53 @@
+"""What every metric module of the exporter returns, and the interface of non-SNMP modules.
+
+SNMP modules (snmp_exporter's ``modules`` and the built-in ``system``, ``if_mib``,
+``ip_mib``) are data walked by the SNMP engine; probe modules (``vc``, ``ipv6_service``)
+are code implementing :class:`ProbeModule`. Either way a scrape yields
+:class:`MetricFamily` values, rendered in the Prometheus text format by the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+MetricType = Literal["gauge", "counter", "untyped", "info"]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One series: ``name{labels} value``. ``name`` includes any ``_total``/``_info`` suffix."""
+
+    name: str
+    labels: tuple[tuple[str, str], ...]
+    value: float
+
+
+@dataclass
+class MetricFamily:
+    """Samples of one metric name with their HELP and TYPE."""
+
+    name: str
+    type: MetricType
+    help: str
+    samples: list[Sample] = field(default_factory=list)
+
+    def add(self, value: float, **labels: str) -> None:
+        name = self.name + ("_total" if self.type == "counter" else "")
+        self.samples.append(Sample(name, tuple(labels.items()), value))
+
+
+class ProbeModule(Protocol):
+    """A module that measures a target by something other than SNMP (SIP, DNS, HTTPS).
+
+    ``params`` are the request's query parameters besides ``target`` and ``module``.
+    The probe must finish before ``deadline`` (``time.monotonic()`` value) and never
+    raise for a failing target: a failure is a metric (``..._success 0``), never an error.
+    """
+
+    name: str
+
+    async def probe(
+        self, target: str, params: Mapping[str, str], deadline: float
+    ) -> list[MetricFamily]: ...
