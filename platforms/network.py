@@ -8,10 +8,20 @@ with ``@owns REGEX`` (at the indentation of the lines they govern) declare which
 lines under that context the change owns: an owned line that is not intended is removed
 (``no ...`` on IOS, ``undo ...`` on VRP). Lines that are not owned and not intended are
 left alone. Nothing in the decision functions does I/O.
+
+Secrets never appear in rendered text, plans or journals. A line that must carry one
+holds a placeholder ``${secret:CREDENTIAL_SET.FIELD}`` (:func:`secret_placeholder`), which
+the engine replaces with the value only when it pushes. Such a line is written after
+``@once REGEX`` (a line of its own, at the same indentation): it goes to
+``Block.once`` and is pushed, before the block's other lines, only when no existing line
+under that context matches REGEX; it is never compared, owned or removed (the device
+shows a hash of the secret, or nothing at all: IOS ``snmp-server user``). A placeholder
+outside ``@once`` is an error of the template.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -31,6 +41,19 @@ class Block:
     context: tuple[str, ...]
     lines: tuple[str, ...]
     owns: tuple[str, ...] = ()
+    # (guard REGEX, line): the line (holding a secret placeholder) is pushed only when no
+    # existing line under ``context`` matches the guard; never compared, owned or removed.
+    once: tuple[tuple[str, str], ...] = ()
+
+
+SECRET_PLACEHOLDER = re.compile(
+    r"\$\{secret:(?P<credential>[A-Za-z0-9][A-Za-z0-9._-]*)\.(?P<field>[a-z_]+)\}"
+)
+
+
+def secret_placeholder(credential: str, field: str) -> str:
+    """``${secret:ssh-netops.password}``: the engine puts the value there at push time."""
+    return f"${{secret:{credential}.{field}}}"
 
 
 @dataclass(frozen=True)
