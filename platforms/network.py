@@ -10,13 +10,13 @@ lines under that context the change owns: an owned line that is not intended is 
 left alone. Nothing in the decision functions does I/O.
 
 Secrets never appear in rendered text, plans or journals. A line that must carry one
-holds a placeholder ``${secret:CREDENTIAL_SET.FIELD}`` (:func:`secret_placeholder`), which
-the engine replaces with the value only when it pushes. Such a line is written after
-``@once REGEX`` (a line of its own, at the same indentation): it goes to
-``Block.once`` and is pushed, before the block's other lines, only when no existing line
-under that context matches REGEX; it is never compared, owned or removed (the device
-shows a hash of the secret, or nothing at all: IOS ``snmp-server user``). A placeholder
-outside ``@once`` is an error of the template.
+holds a placeholder ``<secret:CREDENTIAL_SET.FIELD>`` (:func:`secret_placeholder`, the
+form of ``deploys.network.masking.Redactor``), which the engine replaces with the value
+only when it pushes. Such a line is written after ``@once REGEX`` (a line of its own, at
+the same indentation): it goes to ``Block.once`` and is pushed, before the block's other
+lines, only when no existing line under that context matches REGEX; it is never
+compared, owned or removed (the device shows a hash of the secret, or nothing at all:
+IOS ``snmp-server user``). A placeholder outside ``@once`` is an error of the template.
 """
 
 from __future__ import annotations
@@ -47,13 +47,13 @@ class Block:
 
 
 SECRET_PLACEHOLDER = re.compile(
-    r"\$\{secret:(?P<credential>[A-Za-z0-9][A-Za-z0-9._-]*)\.(?P<field>[a-z_]+)\}"
+    r"<secret:(?P<credential>[A-Za-z0-9][A-Za-z0-9._-]*)\.(?P<field>[a-z_]+)>"
 )
 
 
 def secret_placeholder(credential: str, field: str) -> str:
-    """``${secret:ssh-netops.password}``: the engine puts the value there at push time."""
-    return f"${{secret:{credential}.{field}}}"
+    """``<secret:ssh-netops.password>``: the engine puts the value there at push time."""
+    return f"<secret:{credential}.{field}>"
 
 
 @dataclass(frozen=True)
