@@ -1,0 +1,286 @@
+"""provnet's SNMP exporter side by side with Debian's prometheus-snmp-exporter 0.21.
+
+    python -m bench exporter [-- --devices 1000 --passes 3 --parallel 50 --modules if_mib]
+
+Inside a network namespace made for the run: one net-snmp ``snmpd`` on 0.0.0.0:161 stands
+in for ``--devices`` devices (127.1.0.1 ...), both exporters read the same pre-0.23
+``snmp.yml`` (bench/data/snmp.yml, v2c module NAME and v3 authPriv SHA/AES module NAME_v3)
+and listen on 127.0.0.1; the load is ``curl --parallel --parallel-max 50`` over one URL per
+device, a warm-up pass then ``--passes`` measured passes, for each exporter in turn.
+Figures: targets/s, CPU seconds per 1,000 targets (utime+stime of the exporter's process
+tree from /proc), RSS (peak and after), snmpd's CPU share, HTTP status counts, device
+series per scrape, a diff of the series both return for the same devices, and the ratios
+provnet / snmp_exporter. Goal: targets/s >= 1.2x, CPU per target <= 1.5x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import snmpbench as sb
+
+SNMP_EXPORTER_LISTEN = "127.0.0.1:9116"
+PROVNET_LISTEN = "127.0.0.1:9117"
+# Values that move between two scrapes a few milliseconds apart.
+VOLATILE = ("sysUpTime", "hrSystemUptime", "snmpEngineTime", "ifHCInOctets", "ifHCOutOctets")
+
+
+@dataclass
+class Exporter:
+    label: str
+    listen: str
+    pid: int | None  # None: not running (placeholder row)
+    why_not: str = ""
+
+
+@dataclass
+class Result:
+    exporter: str
+    run: str
+    targets: int
+    ok: int
+    seconds: float
+    cpu: float
+    snmpd_cpu: float
+    rss_after: float
+    rss_peak: float
+    codes: Counter[str]
+    series: Counter[int]
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_per_1000(self) -> float:
+        return self.cpu / self.ok * 1000 if self.ok else float("nan")
+
+    @property
+    def snmpd_share(self) -> float:
+        return self.snmpd_cpu / self.seconds if self.seconds else 0.0
+
+
+def urls(listen: str, targets: Sequence[str], module: str) -> list[str]:
+    return [f"http://{listen}/snmp?target={t}&module={module}" for t in targets]
+
+
+def measure(
+    ns: sb.Namespace,
+    exporter: Exporter,
+    snmpd_pid: int,
+    run: str,
+    module: str,
+    targets: Sequence[str],
+    args: argparse.Namespace,
+    outdir: Path,
+) -> Result:
+    assert exporter.pid is not None
+    wanted = urls(exporter.listen, targets, module)
+    sb.curl_pass(ns, wanted, outdir / "warm", args.parallel, args.max_time, args.max_seconds)
+    tree = sb.process_tree(exporter.pid)
+    cpu0, snmpd0 = sb.cpu_seconds(tree), sb.cpu_seconds([snmpd_pid])
+    seconds, codes, series = 0.0, Counter[str](), Counter[int]()
+    for n in range(args.passes):
+        done = sb.curl_pass(
+            ns, wanted, outdir / f"pass{n}", args.parallel, args.max_time, args.max_seconds
+        )
+        seconds += done.seconds
+        codes.update(done.codes)
+        series.update(sb.series_counts(done.outputs))
+    tree = sb.process_tree(exporter.pid)
+    return Result(
+        exporter=exporter.label,
+        run=run,
+        targets=len(wanted) * args.passes,
+        ok=codes.get("200", 0),
+        seconds=seconds,
+        cpu=sb.cpu_seconds(tree) - cpu0,
+        snmpd_cpu=sb.cpu_seconds([snmpd_pid]) - snmpd0,
+        rss_after=sb.rss_mib(tree),
+        rss_peak=sb.peak_rss_mib(tree),
+        codes=codes,
+        series=series,
+    )
+
+
+def compare(
+    ns: sb.Namespace, peer: Exporter, ours: Exporter, module: str, targets: Sequence[str]
+) -> sb.SeriesDiff:
+    """Scrape the same devices from both exporters, back to back; diff the series."""
+    total = sb.SeriesDiff()
+    for target in targets:
+        _, peer_text = ns.http_get(urls(peer.listen, [target], module)[0])
+        _, our_text = ns.http_get(urls(ours.listen, [target], module)[0])
+        total.merge(
+            sb.diff_series(
+                sb.device_series(sb.parse_exposition(peer_text)),
+                sb.device_series(sb.parse_exposition(our_text)),
+                VOLATILE,
+            )
+        )
+    return total
+
+
+def start_exporters(
+    ns: sb.Namespace, config: Path, args: argparse.Namespace
+) -> tuple[Exporter, Exporter]:
+    logs = ns.workdir
+    peer_process = ns.start(
+        sb.snmp_exporter_argv(config, SNMP_EXPORTER_LISTEN), logs / "snmp_exporter.log"
+    )
+    ns.wait_http(f"http://{SNMP_EXPORTER_LISTEN}/metrics", peer_process)
+    peer = Exporter("snmp_exporter 0.21", SNMP_EXPORTER_LISTEN, peer_process.pid)
+    why_not = None if args.no_provnet is False else "--no-provnet"
+    why_not = why_not or sb.provnet_available()
+    if why_not:
+        return peer, Exporter("provnet", PROVNET_LISTEN, None, why_not)
+    ours_process = ns.start(
+        sb.provnet_argv(config, PROVNET_LISTEN, args.workers), logs / "provnet.log"
+    )
+    ns.wait_http(f"http://{PROVNET_LISTEN}/metrics", ours_process)
+    return peer, Exporter("provnet", PROVNET_LISTEN, ours_process.pid)
+
+
+def print_results(results: Sequence[Result], placeholder: Exporter) -> None:
+    head = f"{'run':18} {'exporter':20} {'ok/targets':>12} {'s':>7} {'targets/s':>10}"
+    head += f" {'CPU s/1000':>10} {'RSS MiB':>8} {'peak':>7} {'snmpd CPU':>9}  HTTP codes"
+    print(head)
+    for r in results:
+        line = f"{r.run:18} {r.exporter:20} {f'{r.ok}/{r.targets}':>12} {r.seconds:>7.2f}"
+        line += f" {r.rate:>10,.0f} {r.cpu_per_1000:>10.3f} {r.rss_after:>8.1f}"
+        line += f" {r.rss_peak:>7.1f} {r.snmpd_share:>8.0%}  {dict(r.codes)}"
+        print(line)
+        if placeholder.pid is None:
+            print(f"{r.run:18} {'provnet':20} {'-':>12}  (placeholder: {placeholder.why_not})")
+    print("device series per scrape (series: scrapes):")
+    for r in results:
+        print(f"  {r.run:18} {r.exporter:20} {dict(sorted(r.series.items()))}")
+
+
+def print_ratios(results: Sequence[Result]) -> bool:
+    """Ratios provnet / snmp_exporter per run; True when every goal is met."""
+    met = True
+    by_run: dict[str, dict[str, Result]] = {}
+    for r in results:
+        by_run.setdefault(r.run, {})[r.exporter] = r
+    for run, pair in by_run.items():
+        peer, ours = pair.get("snmp_exporter 0.21"), pair.get("provnet")
+        if peer is None or ours is None or not peer.rate or not ours.ok:
+            continue
+        speed = ours.rate / peer.rate
+        cpu = ours.cpu_per_1000 / peer.cpu_per_1000 if peer.cpu_per_1000 else float("inf")
+        ok = speed >= 1.2 and cpu <= 1.5 and ours.ok == ours.targets
+        met = met and ok
+        print(
+            f"  {run:18} targets/s {speed:.2f}x (goal >= 1.2x), CPU/target {cpu:.2f}x "
+            f"(goal <= 1.5x), all 200: {ours.ok == ours.targets} -> {'met' if ok else 'NOT met'}"
+        )
+    return met
+
+
+def print_diff(module: str, diff: sb.SeriesDiff, targets: int) -> None:
+    print(
+        f"  {module:12} {targets} devices: {diff.same} series in both, "
+        f"{len(diff.only_peer)} only snmp_exporter, {len(diff.only_ours)} only provnet, "
+        f"{len(diff.values_differ)} with other values (volatile ones not compared)"
+    )
+    for title, keys in (
+        ("only snmp_exporter", diff.only_peer),
+        ("only provnet", diff.only_ours),
+        ("other values", diff.values_differ),
+    ):
+        for key in sorted(set(keys))[:5]:
+            print(f"      {title}: {sb.show_series(key)}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--devices", type=int, default=1000)
+    parser.add_argument("--passes", type=int, default=3, help="measured passes per run")
+    parser.add_argument("--parallel", type=int, default=50, help="curl --parallel-max")
+    parser.add_argument("--modules", default="if_mib,system", help="comma-separated")
+    parser.add_argument("--workers", type=int, default=None, help="provnet --workers")
+    parser.add_argument("--max-time", type=float, default=30, help="per request, s")
+    parser.add_argument("--max-seconds", type=float, default=300, help="per pass, s")
+    parser.add_argument("--diff-devices", type=int, default=5)
+    parser.add_argument("--no-provnet", action="store_true", help="snmp_exporter only")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args(argv)
+    why = sb.require_root_tools()
+    if why:
+        print(f"bench exporter: skipped: {why}")
+        return 1
+
+    creds = sb.Secrets.fresh()
+    with sb.workdir("provnet-bench-exporter-", args.keep) as workdir:
+        return run(args, creds, workdir)
+
+
+def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
+    targets = sb.hosts("127.1.0.1", args.devices)
+    results: list[Result] = []
+    diffs: list[tuple[str, sb.SeriesDiff]] = []
+    with sb.terminate_as_interrupt(), sb.Namespace("exp", workdir) as ns:
+        config = workdir / "snmp.yml"
+        modules = sb.write_snmp_yml(config, creds)
+        wanted = [m for m in args.modules.split(",") if m]
+        unknown = sorted(set(wanted) - set(modules))
+        if unknown:
+            print(f"unknown module(s) {unknown}; {config.name} has {modules}")
+            return 2
+        snmpd = sb.start_snmpd(ns, creds)
+        peer, ours = start_exporters(ns, config, args)
+        started = time.perf_counter()
+        for module in wanted:
+            for version, name in (("v2c", module), ("v3 authPriv", module + "_v3")):
+                label = f"{version} {module}"
+                for exporter in (peer, ours):
+                    if exporter.pid is None:
+                        continue
+                    out = workdir / f"{exporter.label.split()[0]}-{name}"
+                    results.append(
+                        measure(ns, exporter, snmpd.pid, label, name, targets, args, out)
+                    )
+                if ours.pid is not None:
+                    sample = targets[: args.diff_devices]
+                    diffs.append((name, compare(ns, peer, ours, name, sample)))
+        elapsed = time.perf_counter() - started
+        logs = [workdir / "snmp_exporter.log", workdir / "provnet.log"]
+        bodies = list(workdir.glob("*/*/*.prom"))
+        leaks = sb.leaked(creds, [*logs, *bodies])
+
+    print(
+        f"devices: {args.devices} ({targets[0]} .. {targets[-1]}) on one net-snmp snmpd, "
+        f"namespace {ns.name} (removed); curl --parallel-max {args.parallel}; "
+        f"{args.passes} measured passes after a warm-up; cpus 2; {elapsed:.0f} s of load"
+    )
+    print_results(results, ours)
+    if ours.pid is None:
+        print(f"provnet: not measured ({ours.why_not}); ratios need both exporters")
+        met = False
+    else:
+        print("series diff (same snmp.yml, same devices, device series only):")
+        for name, diff in diffs:
+            print_diff(name, diff, args.diff_devices)
+        print("ratios provnet / snmp_exporter:")
+        met = print_ratios(results)
+    print(
+        f"secrets canary: {len(leaks)} of {len(logs) + len(bodies)} scrape bodies/logs "
+        "contain a community or v3 password" + (f": {leaks[:3]}" if leaks else "")
+    )
+    if args.keep:
+        print(f"work directory kept: {workdir}")
+    print(f"goals: {'met' if met else 'not met'}")
+    return 1 if any(r.ok == 0 for r in results) or leaks else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
