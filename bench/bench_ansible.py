@@ -1,0 +1,509 @@
+"""The same IOS change with provnet and with Ansible, against the same twin devices.
+
+``.venv/bin/python -m bench ansible [-- --devices N --concurrency C --ssh-type libssh|paramiko
+--interim]``
+
+The change is the IPv6 migration of N Cisco IOS / IOS XE devices of the example province
+(IPv6 routing on, WAN and LAN addresses from the plan, an IPv6 default route). Each side
+gets a fresh twin (base 127.100.0.0, the same sites, so the same starting configuration):
+
+- provnet: ``provnet net plan ipv6_migration`` + ``provnet net apply PLAN -y --concurrency
+  C`` once the network change engine exists; until then (or with ``--interim``) plain
+  Netmiko ``send_config_set`` of the same commands + ``write memory``, labelled INTERIM.
+- Ansible: ``cisco.ios.ios_config`` (lines + parents per block, then ``save_when:
+  modified``) through ansible-runner with forks = C, from a separate venv
+  (``bench/ansible/venv.py``; created once, reused).
+
+Printed: install time and size of the Ansible venv, wall time of each side, per-device
+time, the ratio, whether both leave the same ``interface``/``ipv6`` sections of the running
+configuration, and whether any lab secret reached an Ansible artefact. Goal (issue 5):
+provnet at least 3x faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import ipaddress
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.ansible import venv as ansible_venv
+from bench.ansible.inventory import (
+    ConfigBlock,
+    ansible_inventory,
+    blocks_from_commands,
+    changeable,
+    commands_from_blocks,
+    extravars,
+    interim_blocks,
+)
+from inventory.export import netmiko_connect_params, ssh_credential
+from inventory.loader import Inventory
+from inventory.resolve import DeviceView, iter_devices
+from inventory.secrets import SecretStore
+from inventory.validate import load_valid
+from lab.control import UpResult, lab_down, lab_up
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "lab" / "province" / "thanh_hoa"
+HERE = Path(__file__).resolve().parent / "ansible"
+PLAYBOOK = HERE / "playbook.yml"
+RUNNER = HERE / "run_playbook.py"
+PROVNET = ROOT / ".venv" / "bin" / "provnet"
+BASE = ipaddress.IPv4Address("127.100.0.0")
+CHANGE = "ipv6_migration"
+MAX_DEVICES = 50
+SIDE_TIMEOUT_S = 900
+SSH_TIMEOUT_S = 30.0
+GOAL = 3.0
+
+
+# --- decisions (no I/O) --------------------------------------------------------------
+
+
+def choose_sites(views: Sequence[DeviceView], count: int) -> tuple[list[str], list[str]]:
+    """Whole commune sites, in inventory order, until ``count`` changeable IOS devices are chosen.
+
+    Returns (site ids, device names); the twin simulates whole sites, so the site list
+    is what ``lab_up`` gets, and the device list what both sides change.
+    """
+    sites: list[str] = []
+    devices: list[str] = []
+    for view in views:
+        if len(devices) >= count:
+            break
+        if not changeable(view) or view.commune is None:
+            continue
+        if view.site.id not in sites:
+            sites.append(view.site.id)
+        devices.append(view.name)
+    return sites, devices
+
+
+def site_limits(sites: Sequence[str]) -> list[str]:
+    return [",".join(f"site={s}" for s in sites)]
+
+
+def sections(running: str) -> dict[str, list[str]]:
+    """``show running-config`` as top-level line -> child lines (``!`` and header dropped)."""
+    out: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for raw in running.splitlines():
+        line = raw.rstrip()
+        if not line or line.startswith(("!", "Building configuration", "Current configuration")):
+            continue
+        if line.startswith(" ") and current is not None:
+            current.append(line.strip())
+        elif not line.startswith(" "):
+            current = out.setdefault(line, [])
+    return out
+
+
+def touched(running: str) -> list[str]:
+    """The sections the IPv6 migration touches: interfaces and global ``ipv6`` lines."""
+    lines: list[str] = []
+    for head, children in sections(running).items():
+        if head.startswith(("interface ", "ipv6 ")):
+            lines.append(head)
+            lines.extend(f" {c}" for c in children)
+    return lines
+
+
+def compare(left: Mapping[str, str], right: Mapping[str, str]) -> dict[str, list[str]]:
+    """Per device whose touched sections differ: a unified diff (provnet -> Ansible)."""
+    out: dict[str, list[str]] = {}
+    for name in sorted(set(left) | set(right)):
+        a, b = touched(left.get(name, "")), touched(right.get(name, ""))
+        if a != b:
+            out[name] = list(difflib.unified_diff(a, b, "provnet", "ansible", lineterm=""))
+    return out
+
+
+def applied(running: str, blocks: Iterable[ConfigBlock]) -> bool:
+    """Whether every intended line is in the running configuration under its parent."""
+    parsed = {
+        head.casefold(): {c.casefold() for c in children}
+        for head, children in sections(running).items()
+    }
+    for block in blocks:
+        for line in block.lines:
+            if block.parents:
+                if line.casefold() not in parsed.get(block.parents[0].casefold(), set()):
+                    return False
+            elif line.casefold() not in parsed:
+                return False
+    return True
+
+
+def ratio(provnet_s: float, ansible_s: float) -> float:
+    """How many times faster provnet is (Ansible wall / provnet wall)."""
+    return ansible_s / provnet_s if provnet_s > 0 else float("inf")
+
+
+def leaked(texts: Iterable[tuple[str, str]], secrets: Iterable[str]) -> list[str]:
+    """Names of the texts that hold any of ``secrets``."""
+    values = [s for s in secrets if s]
+    return [name for name, text in texts if any(v in text for v in values)]
+
+
+# --- I/O --------------------------------------------------------------------------------
+
+
+@dataclass
+class SideResult:
+    label: str
+    wall_s: float
+    per_device_s: dict[str, float] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    running: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+
+def _targets(up: UpResult, names: Sequence[str]) -> tuple[Inventory, list[DeviceView]]:
+    inv = load_valid(up.overlay)
+    wanted = set(names)
+    return inv, [v for v in iter_devices(inv) if v.name in wanted]
+
+
+def _store(up: UpResult) -> SecretStore:
+    return SecretStore({}, up.secrets_file)
+
+
+def _parallel(
+    work: Callable[[DeviceView], Any], views: Sequence[DeviceView], concurrency: int
+) -> dict[str, Any]:
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        results = list(pool.map(work, views))
+    return {v.name: r for v, r in zip(views, results, strict=True)}
+
+
+def _connect(inv: Inventory, view: DeviceView, store: SecretStore) -> Any:
+    from netmiko import ConnectHandler
+
+    params = netmiko_connect_params(inv, view, store)
+    connection = ConnectHandler(**params, conn_timeout=SSH_TIMEOUT_S, timeout=SSH_TIMEOUT_S)
+    connection.enable()
+    return connection
+
+
+def read_running(up: UpResult, names: Sequence[str], concurrency: int) -> dict[str, str]:
+    inv, views = _targets(up, names)
+    store = _store(up)
+
+    def one(view: DeviceView) -> str:
+        connection = _connect(inv, view, store)
+        try:
+            return str(connection.send_command("show running-config", read_timeout=60))
+        finally:
+            connection.disconnect()
+
+    return _parallel(one, views, concurrency)
+
+
+def provnet_interim(
+    up: UpResult, names: Sequence[str], blocks: Mapping[str, Sequence[ConfigBlock]], conc: int
+) -> SideResult:
+    """Until ``provnet net apply`` exists: Netmiko ``send_config_set`` + ``write memory``."""
+    inv, views = _targets(up, names)
+    store = _store(up)
+
+    def one(view: DeviceView) -> tuple[float, str]:
+        started = time.perf_counter()
+        try:
+            connection = _connect(inv, view, store)
+            try:
+                connection.send_config_set(commands_from_blocks(blocks[view.name]))
+                connection.save_config()
+            finally:
+                connection.disconnect()
+        except Exception as exc:  # one failing device never stops the others
+            return time.perf_counter() - started, type(exc).__name__
+        return time.perf_counter() - started, ""
+
+    started = time.perf_counter()
+    results = _parallel(one, views, conc)
+    wall = time.perf_counter() - started
+    return SideResult(
+        "provnet (INTERIM: Netmiko send_config_set)",
+        wall,
+        {n: r[0] for n, r in results.items()},
+        {n: r[1] for n, r in results.items() if r[1]},
+    )
+
+
+def engine_available() -> bool:
+    """Whether provnet's network change engine (``net plan``/``net apply``) has landed."""
+    if not (ROOT / "deploys" / "network" / f"{CHANGE}.py").exists():
+        return False
+    helps = [_run([str(PROVNET), "net", sub, "--help"], 60, {}) for sub in ("plan", "apply")]
+    return all(done.returncode == 0 for done in helps)
+
+
+def _run(
+    argv: list[str], timeout: float, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """A child in its own process group; on timeout the group is killed (our own child's)."""
+    process = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+        start_new_session=True,
+        cwd=ROOT,
+    )
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, err = process.communicate(timeout=30)
+        return subprocess.CompletedProcess(argv, -9, out, err + f"\ntimeout after {timeout} s")
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
+
+
+def plan_commands(plan: Any) -> dict[str, list[str]]:
+    """Per device, the commands of a plan file (``devices`` as a list or a mapping)."""
+    devices = plan.get("devices", plan) if isinstance(plan, dict) else plan
+    items = devices.items() if isinstance(devices, dict) else ((d["name"], d) for d in devices)
+    return {str(name): list(entry.get("commands") or []) for name, entry in items}
+
+
+def provnet_engine(
+    up: UpResult, names: Sequence[str], conc: int, workdir: Path
+) -> tuple[SideResult, dict[str, list[str]]]:
+    """``provnet net plan`` + ``provnet net apply`` as a user runs them (timed together)."""
+    env = up.environment()
+    plan_file = workdir / "plan.json"
+    limit = ["--limit", ",".join(f"device={n}" for n in names)]
+    started = time.perf_counter()
+    plan = _run(
+        [str(PROVNET), "net", "plan", CHANGE, *limit, "--out", str(plan_file)], SIDE_TIMEOUT_S, env
+    )
+    plan_s = time.perf_counter() - started
+    if plan.returncode != 0:
+        raise RuntimeError(f"provnet net plan: exit {plan.returncode}: {plan.stderr[-1500:]}")
+    apply = _run(
+        [str(PROVNET), "net", "apply", str(plan_file), "-y", "--concurrency", str(conc)],
+        SIDE_TIMEOUT_S,
+        env,
+    )
+    wall = time.perf_counter() - started
+    commands = plan_commands(json.loads(plan_file.read_text(encoding="utf-8")))
+    failed = {} if apply.returncode == 0 else {"*": f"apply exit {apply.returncode}"}
+    result = SideResult(
+        "provnet (net plan + net apply)",
+        wall,
+        failed=failed,
+        note=f"plan {plan_s:.1f} s, apply {wall - plan_s:.1f} s",
+    )
+    return result, commands
+
+
+def lab_credentials(up: UpResult, names: Sequence[str]) -> dict[str, dict[str, str]]:
+    """The lab values of each SSH credential set the targets use (for the extra vars only)."""
+    inv, views = _targets(up, names)
+    store = _store(up)
+    out: dict[str, dict[str, str]] = {}
+    for view in views:
+        credential = ssh_credential(inv, view)
+        if credential is None or view.ssh_credentials in out:
+            continue
+        fields: dict[str, str] = {}
+        if credential.password is not None:
+            fields["password"] = store.resolve(credential.password).reveal()
+        if credential.enable_secret is not None:
+            fields["enable_secret"] = store.resolve(credential.enable_secret).reveal()
+        out[str(view.ssh_credentials)] = fields
+    return out
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _artefacts(root: Path, skip: Path) -> list[tuple[str, str]]:
+    out = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path != skip:
+            out.append((str(path.relative_to(root)), path.read_text(errors="replace")))
+    return out
+
+
+def ansible_side(
+    up: UpResult,
+    names: Sequence[str],
+    blocks: Mapping[str, Sequence[ConfigBlock]],
+    conc: int,
+    venv: ansible_venv.AnsibleVenv,
+    ssh_type: str,
+    workdir: Path,
+) -> tuple[SideResult, list[str]]:
+    """ios_config through ansible-runner; returns the result and the artefacts holding a
+    lab secret (expected: none)."""
+    inv, views = _targets(up, names)
+    credentials = lab_credentials(up, names)
+    pdd = workdir / "ansible"
+    targets = {v.name: (v, tuple(blocks[v.name])) for v in views}
+    (pdd / "inventory").mkdir(parents=True)
+    (pdd / "project").mkdir()
+    (pdd / "inventory" / "hosts.yml").write_text(
+        yaml.safe_dump(ansible_inventory(inv, targets, ssh_type), allow_unicode=True)
+    )
+    shutil.copy(PLAYBOOK, pdd / "project" / "playbook.yml")
+    extravars_file = pdd / "env" / "extravars"
+    _write_private(extravars_file, json.dumps(extravars(credentials)))
+    envvars = {
+        "ANSIBLE_HOST_KEY_CHECKING": "False",
+        "ANSIBLE_PERSISTENT_CONNECT_TIMEOUT": "60",
+        "ANSIBLE_PERSISTENT_COMMAND_TIMEOUT": "60",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+    }
+    (pdd / "env" / "envvars").write_text(json.dumps(envvars))
+    env = {"PATH": f"{venv.bin_dir}:{os.environ.get('PATH', '')}", "VIRTUAL_ENV": str(venv.path)}
+    argv = [str(venv.python), "-I", str(RUNNER), str(pdd), "playbook.yml", str(conc)]
+    started = time.perf_counter()
+    done = _run([*argv, str(SIDE_TIMEOUT_S)], SIDE_TIMEOUT_S + 60, env)
+    wall = time.perf_counter() - started
+    lines = done.stdout.strip().splitlines()
+    summary: dict[str, Any] = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    hosts: dict[str, dict[str, Any]] = summary.get("hosts", {})
+    failed = {
+        h: str(e.get("error", "failed"))
+        for h, e in hosts.items()
+        if e["failed"] or e["unreachable"]
+    }
+    if not summary:
+        failed["*"] = f"ansible-runner exit {done.returncode}: {done.stderr.strip()[-800:]}"
+    secrets = [v for fields in credentials.values() for v in fields.values()]
+    leaks = leaked([*_artefacts(pdd, extravars_file), ("stdout", done.stdout)], secrets)
+    result = SideResult(
+        f"Ansible (cisco.ios.ios_config, ansible-runner, {ssh_type})",
+        wall,
+        {h: float(e["seconds"]) for h, e in hosts.items()},
+        failed,
+        note=f"runner status {summary.get('status', '?')}, "
+        f"in-runner {summary.get('seconds', 0):.1f} s",
+    )
+    return result, leaks
+
+
+def _with_twin(
+    sites: Sequence[str], workdir: Path, name: str, body: Callable[[UpResult], Any]
+) -> Any:
+    state = workdir / f"lab-{name}"
+    try:
+        up = lab_up(EXAMPLE, site_limits(sites), state, BASE)
+        return body(up)
+    finally:
+        lab_down(state)
+
+
+def _per_device(result: SideResult, count: int) -> str:
+    amortised = result.wall_s / max(1, count)
+    if result.per_device_s:
+        values = sorted(result.per_device_s.values())
+        mean = sum(values) / len(values)
+        return f"{amortised:.2f} s amortised, {mean:.2f} s mean per device (max {values[-1]:.2f})"
+    return f"{amortised:.2f} s amortised"
+
+
+def _print_side(result: SideResult, count: int) -> None:
+    print(f"{result.label}: {result.wall_s:.2f} s wall for {count} devices")
+    print(f"  per device: {_per_device(result, count)}")
+    if result.note:
+        print(f"  {result.note}")
+    for name, reason in sorted(result.failed.items()):
+        print(f"  LỖI (failed) {name}: {reason}")
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench ansible --", description=__doc__)
+    parser.add_argument("--devices", type=int, default=30, help=f"at most {MAX_DEVICES}")
+    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--ssh-type", choices=("libssh", "paramiko"), default="libssh")
+    parser.add_argument("--interim", action="store_true", help="Netmiko instead of net apply")
+    args = parser.parse_args(list(argv))
+    if not 1 <= args.devices <= MAX_DEVICES:
+        parser.error(f"--devices must be 1..{MAX_DEVICES}")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    venv = ansible_venv.ensure()
+    how = f"installed in {venv.install_seconds:.0f} s" if venv.installed_now else "reused"
+    versions = ", ".join(f"{k} {v}" for k, v in venv.versions.items())
+    print(f"Ansible venv {venv.path} ({how}, {venv.size_bytes / 2**20:.0f} MiB): {versions}")
+    views = list(iter_devices(load_valid(EXAMPLE)))
+    sites, names = choose_sites(views, args.devices)
+    engine = not args.interim and engine_available()
+    print(
+        f"{len(names)} Cisco IOS/IOS XE devices in {len(sites)} commune sites, "
+        f"concurrency {args.concurrency}"
+    )
+    with tempfile.TemporaryDirectory(prefix="provnet-bench-ansible-") as tmp:
+        workdir = Path(tmp)
+
+        def provnet_run(
+            up: UpResult,
+        ) -> tuple[SideResult, dict[str, list[ConfigBlock]], dict[str, str]]:
+            if engine:
+                result, commands = provnet_engine(up, names, args.concurrency, workdir)
+                blocks = {n: list(blocks_from_commands(commands.get(n, []))) for n in names}
+            else:
+                inv, tviews = _targets(up, names)
+                blocks = {v.name: list(interim_blocks(inv, v)) for v in tviews}
+                result = provnet_interim(up, names, blocks, args.concurrency)
+            return result, blocks, read_running(up, names, args.concurrency)
+
+        provnet, blocks, provnet_running = _with_twin(sites, workdir, "provnet", provnet_run)
+        provnet.running = provnet_running
+
+        def ansible_run(up: UpResult) -> tuple[SideResult, list[str], dict[str, str]]:
+            result, leaks = ansible_side(
+                up, names, blocks, args.concurrency, venv, args.ssh_type, workdir
+            )
+            return result, leaks, read_running(up, names, args.concurrency)
+
+        ansible, leaks, ansible_running = _with_twin(sites, workdir, "ansible", ansible_run)
+        ansible.running = ansible_running
+    _print_side(provnet, len(names))
+    _print_side(ansible, len(names))
+    times = ratio(provnet.wall_s, ansible.wall_s)
+    verdict = "đạt (met)" if times >= GOAL else "chưa đạt (not met)"
+    print(
+        f"ratio provnet/Ansible wall: {provnet.wall_s / ansible.wall_s:.2f} "
+        f"(provnet {times:.1f}x faster; goal >= {GOAL:.0f}x: {verdict})"
+    )
+    done_p = sum(applied(provnet.running.get(n, ""), blocks[n]) for n in names)
+    done_a = sum(applied(ansible.running.get(n, ""), blocks[n]) for n in names)
+    print(f"intended lines present: provnet {done_p}/{len(names)}, Ansible {done_a}/{len(names)}")
+    diffs = compare(provnet.running, ansible.running)
+    if diffs:
+        print(f"touched sections DIFFER on {len(diffs)} devices (provnet -> Ansible):")
+        for name, diff in list(diffs.items())[:3]:
+            print(f"  {name}:")
+            print("\n".join(f"    {line}" for line in diff[:30]))
+    else:
+        print(f"touched sections (interface, ipv6) identical on all {len(names)} devices")
+    print(f"lab secrets in Ansible artefacts: {', '.join(leaks) if leaks else 'none'}")
+    ok = not provnet.failed and not ansible.failed and not diffs and not leaks
+    return 0 if ok else 1
