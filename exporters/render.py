@@ -1,0 +1,107 @@
+"""The Prometheus text exposition (format 0.0.4) of metric families, written by hand: no
+registry per request.
+
+Families of the same name are merged (all samples of a name must be contiguous); a series
+(name and label set) met twice keeps its first value, and a family whose type differs from
+the first one of its name is dropped: colliding series are never fatal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from exporters.module import MetricFamily, Sample
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_EXPOSED_TYPE = {"gauge": "gauge", "counter": "counter", "untyped": "untyped", "info": "gauge"}
+
+
+def escape_label(value: str) -> str:
+    if "\\" in value or '"' in value or "\n" in value:
+        return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return value
+
+
+def escape_help(text: str) -> str:
+    if "\\" in text or "\n" in text:
+        return text.replace("\\", "\\\\").replace("\n", "\\n")
+    return text
+
+
+def format_value(value: float) -> str:
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(value)
+
+
+def _series_text(sample: Sample) -> str:
+    if sample.labels:
+        inner = ",".join(f'{k}="{escape_label(v)}"' for k, v in sample.labels)
+        return f"{sample.name}{{{inner}}} {format_value(sample.value)}\n"
+    return f"{sample.name} {format_value(sample.value)}\n"
+
+
+@dataclass
+class _Group:
+    family: MetricFamily
+    samples: list[Sample] = field(default_factory=list)
+
+
+@dataclass
+class Dedup:
+    """How many series were dropped as duplicates (first wins) or for a type clash."""
+
+    duplicates: int = 0
+    type_clashes: int = 0
+
+
+def merge(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> list[_Group]:
+    """Families grouped by name in first-seen order, duplicate series removed."""
+    stats = dedup if dedup is not None else Dedup()
+    groups: dict[str, _Group] = {}
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    for family in families:
+        group = groups.get(family.name)
+        if group is None:
+            group = groups[family.name] = _Group(family)
+        elif group.family.type != family.type:
+            stats.type_clashes += len(family.samples)
+            continue
+        for sample in family.samples:
+            key = (sample.name, tuple(sorted(sample.labels)))
+            if key in seen:
+                stats.duplicates += 1
+                continue
+            seen.add(key)
+            group.samples.append(sample)
+    return list(groups.values())
+
+
+def _header_name(group: _Group) -> str:
+    family = group.family
+    if family.type == "counter" and group.samples:
+        total = family.name + "_total"
+        if all(s.name == total for s in group.samples):
+            return total
+    return family.name
+
+
+def render(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> str:
+    """The exposition text of ``families``."""
+    parts: list[str] = []
+    for group in merge(families, dedup):
+        if not group.samples:
+            continue
+        family = group.family
+        name = _header_name(group)
+        if family.help:
+            parts.append(f"# HELP {name} {escape_help(family.help)}\n")
+        parts.append(f"# TYPE {name} {_EXPOSED_TYPE.get(family.type, 'untyped')}\n")
+        parts.extend(_series_text(s) for s in group.samples)
+    return "".join(parts)

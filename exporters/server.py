@@ -1,0 +1,530 @@
+"""The exporter's HTTP server (aiohttp), snmp_exporter's multi-target pattern.
+
+* ``GET /snmp?target=ADDR[:PORT]&module=NAME[,NAME...]&auth=NAME[&uplink=IF]``: a fresh
+  SNMP collection of the target; every module reports ``provnet_snmp_module_success`` and
+  ``provnet_snmp_module_duration_seconds``; the answer is HTTP 200 with what was collected
+  even when the target or a module failed.
+* ``GET /probe?module=NAME&target=...``: probe modules (``vc``, ``ipv6_service``).
+* ``GET /metrics``: the exporter's own metrics; ``GET /``: a landing page (names only).
+
+Each request's work is bounded by ``X-Prometheus-Scrape-Timeout-Seconds`` (minus a small
+offset) and by a global cap of concurrent scrapes. Nothing is kept between requests except
+SNMPv3 sessions whose engine discovery is done (``SessionPool``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import importlib
+import logging
+import os
+import resource
+import signal
+import socket
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from exporters.module import MetricFamily, ProbeModule, Sample
+from exporters.render import CONTENT_TYPE, Dedup, render
+from exporters.snmp.builtin import Builtin, load_builtins
+from exporters.snmp.config import Auth, ExporterConfig, Module
+from exporters.snmp.engine import SessionPool, Target
+from exporters.snmp.scrape import ScrapeResult, scrape, scrape_families
+
+log = logging.getLogger("provnet.exporter")
+
+PROBE_MODULES = ("exporters.modules.vc", "exporters.probes.ipv6_service")
+DEFAULT_AUTH = "public_v2"
+DEFAULT_DEADLINE = 120.0
+"""Seconds a request may take when Prometheus sends no scrape timeout."""
+RESERVED_PARAMS = frozenset({"target", "module", "auth"})
+
+
+class BadRequest(ValueError):
+    """A request the exporter refuses (HTTP 400); the message names no secret."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Self-metrics
+# ---------------------------------------------------------------------------------------------
+
+
+class SelfMetrics:
+    """The exporter's own metrics (prometheus_client; multi-process aware with --workers)."""
+
+    def __init__(self, multiprocess_dir: str | None = None) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.multiprocess_dir = multiprocess_dir
+        self.registry = CollectorRegistry()
+        registry = None if multiprocess_dir else self.registry
+        buckets = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+        self.scrapes = Counter(
+            "provnet_snmp_scrapes",
+            "Module scrapes by result.",
+            ["module", "result"],
+            registry=registry,
+        )
+        self.duration = Histogram(
+            "provnet_snmp_scrape_duration_seconds",
+            "Duration of whole scrapes.",
+            buckets=buckets,
+            registry=registry,
+        )
+        self.walk = Histogram(
+            "provnet_snmp_walk_duration_seconds",
+            "Duration of the SNMP part of module scrapes.",
+            buckets=buckets,
+            registry=registry,
+        )
+        self.sent = Counter(
+            "provnet_snmp_packets_sent", "SNMP packets sent, retries included.", registry=registry
+        )
+        self.received = Counter(
+            "provnet_snmp_packets_received", "SNMP answers received.", registry=registry
+        )
+        self.retries = Counter("provnet_snmp_retries", "SNMP retries.", registry=registry)
+        self.errors = Counter(
+            "provnet_snmp_errors", "Failed module scrapes by kind.", ["kind"], registry=registry
+        )
+        self.discoveries = Counter(
+            "provnet_snmp_v3_discoveries",
+            "SNMPv3 engine discoveries (cache misses).",
+            registry=registry,
+        )
+        self.duplicates = Counter(
+            "provnet_snmp_duplicate_series",
+            "Series dropped as duplicates (first wins).",
+            registry=registry,
+        )
+        self.inflight = Gauge(
+            "provnet_snmp_inflight",
+            "Scrapes in progress.",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+
+    def observe(self, result: ScrapeResult, dedup: Dedup) -> None:
+        for module in result.modules:
+            self.scrapes.labels(module.name, "success" if module.success else "failure").inc()
+            if module.success:
+                self.walk.observe(module.walk_seconds)
+            else:
+                self.errors.labels(module.error_kind or "unknown").inc()
+        counters = result.counters
+        self.duration.observe(result.seconds)
+        self.sent.inc(counters.packets_sent)
+        self.received.inc(counters.packets_received)
+        self.retries.inc(counters.retries)
+        self.discoveries.inc(counters.discoveries)
+        if dedup.duplicates or dedup.type_clashes:
+            self.duplicates.inc(dedup.duplicates + dedup.type_clashes)
+
+    def exposition(self) -> bytes:
+        from prometheus_client import CollectorRegistry, generate_latest
+
+        if self.multiprocess_dir:
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+            return generate_latest(registry)
+        return generate_latest(self.registry)
+
+
+# ---------------------------------------------------------------------------------------------
+# Request decisions (no I/O)
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_modules(values: Sequence[str]) -> list[str]:
+    """``module`` repeated and/or comma-separated, deduplicated in order (snmp_exporter)."""
+    names: list[str] = []
+    for value in values or ["if_mib"]:
+        for name in value.split(","):
+            if name and name not in names:
+                names.append(name)
+    if not names:
+        raise BadRequest("'module' parameter must contain at least one module name")
+    return names
+
+
+def deadline_from(header: str | None, now: float, offset: float = 0.5) -> float:
+    """The monotonic time this request's work must end: Prometheus's scrape timeout minus
+    ``offset`` (at most 10% of it), or :data:`DEFAULT_DEADLINE` without the header."""
+    if header:
+        try:
+            seconds = float(header)
+        except ValueError:
+            seconds = DEFAULT_DEADLINE
+        if seconds > 0:
+            return now + max(seconds - min(offset, seconds * 0.1), 0.01)
+    return now + DEFAULT_DEADLINE
+
+
+@dataclass
+class Registry:
+    """What the server knows by name: modules (file, built-in, probe) and auths."""
+
+    config: ExporterConfig
+    builtins: dict[str, Builtin] = field(default_factory=load_builtins)
+    probes: dict[str, ProbeModule] = field(default_factory=dict)
+    credentials: dict[str, Auth] = field(default_factory=dict)
+
+    def snmp_module(self, name: str) -> tuple[Module, Builtin | None]:
+        builtin = self.builtins.get(name)
+        module = self.config.modules.get(name)
+        if module is None and builtin is not None:
+            module = builtin.module
+        if module is None:
+            raise BadRequest(f"Unknown module '{name}'")
+        return module, builtin
+
+    def auth_for(self, name: str | None, modules: Sequence[Module]) -> Auth:
+        if name:
+            auth = self.config.auths.get(name) or self.credentials.get(name)
+            if auth is None:
+                raise BadRequest(f"Unknown auth '{name}'")
+            return auth
+        for module in modules:
+            if module.auth is not None and module.auth in self.config.auths:
+                return self.config.auths[module.auth]
+        auth = self.config.auths.get(DEFAULT_AUTH) or self.credentials.get(DEFAULT_AUTH)
+        if auth is None:
+            raise BadRequest(f"Unknown auth '{DEFAULT_AUTH}' (give auth=NAME)")
+        return auth
+
+    def module_names(self) -> list[str]:
+        return sorted({*self.config.modules, *self.builtins})
+
+    def auth_names(self) -> list[str]:
+        return sorted({*self.config.auths, *self.credentials})
+
+
+def load_probes(names: Sequence[str] = PROBE_MODULES) -> dict[str, ProbeModule]:
+    """Probe modules present in this checkout (``MODULE`` of each), by name."""
+    found: dict[str, ProbeModule] = {}
+    for dotted in names:
+        try:
+            module = importlib.import_module(dotted)
+        except ImportError as exc:
+            if exc.name != dotted:
+                log.warning("probe module %s not loaded: %s", dotted, type(exc).__name__)
+            continue
+        probe = getattr(module, "MODULE", None)
+        if probe is not None and hasattr(probe, "probe"):
+            found[str(probe.name)] = probe
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Handlers
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    registry: Registry
+    metrics: SelfMetrics
+    concurrency: int = 256
+    pool: SessionPool = field(default_factory=SessionPool)
+    gate: asyncio.Semaphore | None = None
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/snmp", self.handle_snmp)
+        app.router.add_get("/probe", self.handle_probe)
+        app.router.add_get("/metrics", self.handle_metrics)
+        app.router.add_get("/-/healthy", self.handle_healthy)
+        app.router.add_get("/", self.handle_landing)
+        return app
+
+    def _gate(self) -> asyncio.Semaphore:
+        if self.gate is None:
+            self.gate = asyncio.Semaphore(self.concurrency)
+        return self.gate
+
+    async def handle_snmp(self, request: web.Request) -> web.Response:
+        deadline = deadline_from(
+            request.headers.get("X-Prometheus-Scrape-Timeout-Seconds"), time.monotonic()
+        )
+        query = request.query
+        try:
+            targets = query.getall("target", [])
+            if len(targets) != 1 or not targets[0]:
+                raise BadRequest("'target' parameter must be specified once")
+            target = Target.parse(targets[0])
+            names = parse_modules(query.getall("module", []))
+            modules = [self.registry.snmp_module(n) for n in names]
+            auths = query.getall("auth", [])
+            if len(auths) > 1:
+                raise BadRequest("'auth' parameter must only be specified once")
+            auth = self.registry.auth_for(auths[0] if auths else None, [m for m, _ in modules])
+        except (BadRequest, ValueError) as exc:
+            return web.Response(status=400, text=f"{exc}\n")
+        params = {k: v for k, v in query.items() if k not in RESERVED_PARAMS}
+        self.metrics.inflight.inc()
+        try:
+            result = await self._scrape(target, auth, modules, params, deadline)
+        finally:
+            self.metrics.inflight.dec()
+        families: list[MetricFamily] = [f for m in result.modules for f in m.families]
+        families += scrape_families(result)
+        dedup = Dedup()
+        body = render(families, dedup)
+        self.metrics.observe(result, dedup)
+        return web.Response(body=body.encode(), headers={"Content-Type": CONTENT_TYPE})
+
+    async def _scrape(
+        self,
+        target: Target,
+        auth: Auth,
+        modules: Sequence[tuple[Module, Builtin | None]],
+        params: Mapping[str, str],
+        deadline: float,
+    ) -> ScrapeResult:
+        gate = self._gate()
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
+                await gate.acquire()
+        except TimeoutError:
+            from exporters.snmp.engine import Counters
+            from exporters.snmp.scrape import ModuleResult
+
+            return ScrapeResult(
+                str(target),
+                [ModuleResult(m.name, error_kind="busy") for m, _ in modules],
+                Counters(),
+                time.perf_counter() - started,
+                False,
+            )
+        try:
+            return await scrape(target, auth, modules, params, self.pool, deadline)
+        finally:
+            gate.release()
+
+    async def handle_probe(self, request: web.Request) -> web.Response:
+        deadline = deadline_from(
+            request.headers.get("X-Prometheus-Scrape-Timeout-Seconds"), time.monotonic()
+        )
+        query = request.query
+        target = query.get("target", "")
+        name = query.get("module", "")
+        probe = self.registry.probes.get(name)
+        if not target or probe is None:
+            known = ", ".join(sorted(self.registry.probes)) or "none"
+            return web.Response(
+                status=400, text=f"need target and a probe module ({known}); got '{name}'\n"
+            )
+        params = {k: v for k, v in query.items() if k not in RESERVED_PARAMS}
+        started = time.perf_counter()
+        families: list[MetricFamily] = []
+        success = 1.0
+        try:
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
+                families = await probe.probe(target, params, deadline)
+        except Exception as exc:  # a probe must not raise; if it does, it is a failure
+            log.info("probe %s on %s failed: %s", name, target, type(exc).__name__)
+            success = 0.0
+        labels = (("module", name),)
+        families.append(
+            MetricFamily(
+                "provnet_probe_module_success",
+                "gauge",
+                "0 when the probe module itself failed or ran out of time.",
+                [Sample("provnet_probe_module_success", labels, success)],
+            )
+        )
+        families.append(
+            MetricFamily(
+                "provnet_probe_duration_seconds",
+                "gauge",
+                "Time the probe took.",
+                [Sample("provnet_probe_duration_seconds", labels, time.perf_counter() - started)],
+            )
+        )
+        return web.Response(body=render(families).encode(), headers={"Content-Type": CONTENT_TYPE})
+
+    async def handle_metrics(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
+
+    async def handle_healthy(self, request: web.Request) -> web.Response:
+        return web.Response(text="Healthy\n")
+
+    async def handle_landing(self, request: web.Request) -> web.Response:
+        return web.Response(text=landing_page(self.registry), content_type="text/html")
+
+
+def landing_page(registry: Registry) -> str:
+    """Names only: modules, probes and auths; never an auth's values."""
+
+    def items(names: Sequence[str]) -> str:
+        return "".join(f"<li><code>{html.escape(n)}</code></li>" for n in names) or "<li>—</li>"
+
+    source = registry.config.source
+    where = html.escape(str(source)) if source else "chỉ module có sẵn (built-in only)"
+    return (
+        "<!doctype html><html lang='vi'><head><meta charset='utf-8'>"
+        "<title>provnet exporter</title></head><body>"
+        "<h1>provnet exporter</h1>"
+        f"<p>Cấu hình (config): {where}</p>"
+        "<form action='/snmp'>target <input name='target' value='127.0.0.1'> "
+        "module <input name='module' value='system,if_mib'> "
+        "auth <input name='auth'> <input type='submit' value='Thu thập (scrape)'></form>"
+        f"<h2>Module SNMP (SNMP modules)</h2><ul>{items(registry.module_names())}</ul>"
+        f"<h2>Module thăm dò (probe modules)</h2><ul>{items(sorted(registry.probes))}</ul>"
+        f"<h2>Xác thực (auths)</h2><ul>{items(registry.auth_names())}</ul>"
+        "<p><a href='/metrics'>/metrics</a></p></body></html>"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------------------------
+
+
+def raise_file_limit() -> None:
+    """Each scrape holds a UDP socket; lift the soft open-file limit to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def listen_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+async def serve(server: Server, sock: socket.socket, stop: asyncio.Event) -> None:
+    runner = web.AppRunner(server.app(), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.SockSite(runner, sock)
+    await site.start()
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def run_worker(server: Server, host: str, port: int, reuse_port: bool) -> None:
+    """Serve until SIGTERM/SIGINT."""
+    try:
+        import uvloop  # type: ignore[import-not-found]
+
+        uvloop.install()
+    except ImportError:
+        pass
+    raise_file_limit()
+    sock = listen_socket(host, port, reuse_port)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(server, sock, stop)
+
+    asyncio.run(main())
+
+
+def run(
+    registry: Registry,
+    host: str,
+    port: int,
+    workers: int = 1,
+    concurrency: int = 256,
+    multiprocess_dir: Path | None = None,
+) -> None:
+    """Serve with ``workers`` processes sharing the port (SO_REUSEPORT) when more than one."""
+    if workers <= 1:
+        run_worker(Server(registry, SelfMetrics(), concurrency), host, port, reuse_port=False)
+        return
+    if multiprocess_dir is None:
+        import tempfile
+
+        multiprocess_dir = Path(tempfile.mkdtemp(prefix="provnet-exporter-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(multiprocess_dir)
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                from prometheus_client import values
+
+                values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+                metrics = SelfMetrics(str(multiprocess_dir))
+                run_worker(Server(registry, metrics, concurrency), host, port, reuse_port=True)
+            except BaseException:  # a worker never returns into the parent's code
+                log.exception("worker failed")
+                code = 1
+            os._exit(code)
+        children.append(pid)
+
+    def forward(signum: int, frame: Any) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for child in children:
+        while True:
+            try:
+                os.waitpid(child, 0)
+                break
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue
+
+
+def build_registry(config_file: Path | None, inventory_dir: Path | None) -> Registry:
+    """Config file (any spelling), inventory credential sets, built-in and probe modules.
+    Raises :class:`exporters.snmp.errors.ConfigError` (file:line) for a bad file."""
+    from exporters.snmp.config import load_config
+    from exporters.snmp.credentials import auth_from_credential, inventory_auths
+    from inventory.secrets import SecretStore
+    from inventory.validate import load_valid
+
+    credentials: dict[str, Auth] = {}
+    store = SecretStore.from_environment(inventory_dir)
+    inventory_credentials: Mapping[str, object] = {}
+    if inventory_dir is not None:
+        inventory_credentials = load_valid(inventory_dir).settings.credentials
+        credentials = inventory_auths(inventory_credentials, store)
+
+    def lookup(name: str, credential: str) -> Auth:
+        if credential not in inventory_credentials:
+            raise LookupError(f"auth '{name}': no credential set '{credential}' in the inventory")
+        found = auth_from_credential(name, inventory_credentials[credential], store)
+        return found
+
+    config = load_config(config_file, store, lookup) if config_file else ExporterConfig()
+    return Registry(config=config, probes=load_probes(), credentials=credentials)
+
+
+def split_listen(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` or ``[V6]:PORT``; :class:`BadListen` otherwise."""
+    from exporters.snmp.errors import ExporterError
+
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not port.isdigit() or not host or not 0 < int(port) < 65536:
+        raise ExporterError(f"--listen '{text}': expected HOST:PORT")
+    return host, int(port)

@@ -1,0 +1,352 @@
+"""The SNMP engine: gufo-snmp (Rust) sessions with retries, per-packet timeouts, counters,
+and a per-target cache of SNMPv3 sessions (engine ID, boots and time already discovered).
+
+Why gufo-snmp: ``bench/bench_snmp_engine.py`` measures it against pysnmp on the same snmpd
+(GETs per second, v2c and v3 authPriv); gufo is several times faster and uses less CPU.
+
+gufo's public iterators give no hook for retries or for counting packets, so one request is
+sent and received here with the session's own ``_send``/``_recv`` (gufo 0.13); everything
+else uses its public API. A session is used by one scrape at a time; after a timeout it is
+dropped, never reused (a late answer could otherwise be read as the next one's).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from gufo.snmp import (
+    Aes128Key,
+    Aes192Key,
+    Aes256Key,
+    BaseAuthKey,
+    BasePrivKey,
+    DesKey,
+    KeyExpansion,
+    Md5Key,
+    Sha1Key,
+    Sha224Key,
+    Sha256Key,
+    Sha384Key,
+    Sha512Key,
+    SnmpAuthError,
+    SnmpError,
+    SnmpVersion,
+    User,
+)
+from gufo.snmp._fast import GetIter
+from gufo.snmp.aio.client import SnmpSession
+from gufo.snmp.user import KeyType
+
+from exporters.snmp.config import Auth
+from exporters.snmp.series import Value
+
+T = TypeVar("T")
+
+AUTH_KEYS: dict[str, type[BaseAuthKey]] = {
+    "MD5": Md5Key,
+    "SHA": Sha1Key,
+    "SHA224": Sha224Key,
+    "SHA256": Sha256Key,
+    "SHA384": Sha384Key,
+    "SHA512": Sha512Key,
+}
+PRIV_KEYS: dict[str, tuple[type[BasePrivKey], KeyExpansion]] = {
+    "DES": (DesKey, KeyExpansion.Blumenthal),
+    "AES": (Aes128Key, KeyExpansion.Blumenthal),
+    "AES192": (Aes192Key, KeyExpansion.Blumenthal),
+    "AES192C": (Aes192Key, KeyExpansion.Cisco),
+    "AES256": (Aes256Key, KeyExpansion.Blumenthal),
+    "AES256C": (Aes256Key, KeyExpansion.Cisco),
+}
+REFRESH_AFTER = 100.0
+"""Seconds a cached v3 session may idle before its engine time is refreshed (RFC 3414 allows
+150 s of drift)."""
+
+
+@dataclass
+class Counters:
+    """What one scrape (or the whole process) sent and got."""
+
+    packets_sent: int = 0
+    packets_received: int = 0
+    retries: int = 0
+    pdus: int = 0
+    discoveries: int = 0
+
+    def add(self, other: Counters) -> None:
+        self.packets_sent += other.packets_sent
+        self.packets_received += other.packets_received
+        self.retries += other.retries
+        self.pdus += other.pdus
+        self.discoveries += other.discoveries
+
+
+class SnmpTimeout(TimeoutError):
+    """No answer after every retry."""
+
+
+@dataclass(frozen=True)
+class Target:
+    host: str
+    port: int = 161
+
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        """``HOST``, ``HOST:PORT``, ``[V6]:PORT``, ``V6`` or ``udp://...`` (as snmp_exporter)."""
+        text = text.removeprefix("udp://")
+        if text.startswith("["):
+            host, _, rest = text[1:].partition("]")
+            port = rest.removeprefix(":")
+            return cls(host, int(port) if port else 161)
+        if text.count(":") == 1:
+            host, port = text.split(":")
+            return cls(host, int(port))
+        return cls(text, 161)
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def make_user(auth: Auth) -> User:
+    """A gufo user whose keys are master keys, computed once (a password-to-key pass hashes
+    1 MB; doing it per scrape would cost milliseconds of CPU each)."""
+    auth_key: BaseAuthKey | None = None
+    priv_key: BasePrivKey | None = None
+    expansion = KeyExpansion.Blumenthal
+    if auth.security_level in ("authNoPriv", "authPriv") and auth.password is not None:
+        key_class = AUTH_KEYS[auth.auth_protocol]
+        master = key_class.get_master_key(auth.password.reveal().encode())
+        auth_key = key_class(master, key_type=KeyType.Master)
+        if auth.security_level == "authPriv" and auth.priv_password is not None:
+            priv_class, expansion = PRIV_KEYS[auth.priv_protocol]
+            priv_master = key_class.get_master_key(auth.priv_password.reveal().encode())
+            priv_key = priv_class(priv_master, key_type=KeyType.Master)
+    return User(auth.username, auth_key=auth_key, priv_key=priv_key, key_expansion=expansion)
+
+
+@dataclass
+class _Idle:
+    session: SnmpSession
+    since: float
+
+
+@dataclass
+class SessionPool:
+    """Idle v3 sessions per (target, auth), least recently used dropped first."""
+
+    max_idle: int = 2048
+    _idle: OrderedDict[tuple[Target, str], list[_Idle]] = field(default_factory=OrderedDict)
+    _engine_ids: OrderedDict[Target, bytes] = field(default_factory=OrderedDict)
+    _users: dict[str, User] = field(default_factory=dict)
+    _count: int = 0
+
+    def user(self, auth: Auth) -> User:
+        user = self._users.get(auth.name)
+        if user is None:
+            user = self._users[auth.name] = make_user(auth)
+        return user
+
+    def take(self, target: Target, auth: Auth) -> _Idle | None:
+        idle = self._idle.get((target, auth.name))
+        if not idle:
+            return None
+        self._count -= 1
+        return idle.pop()
+
+    def give(self, target: Target, auth: Auth, session: SnmpSession) -> None:
+        key = (target, auth.name)
+        self._idle.setdefault(key, []).append(_Idle(session, time.monotonic()))
+        self._idle.move_to_end(key)
+        self._count += 1
+        while self._count > self.max_idle and self._idle:
+            _, dropped = self._idle.popitem(last=False)
+            self._count -= len(dropped)
+
+    def engine_id(self, target: Target) -> bytes | None:
+        return self._engine_ids.get(target)
+
+    def remember_engine(self, target: Target, engine_id: bytes) -> None:
+        self._engine_ids[target] = engine_id
+        self._engine_ids.move_to_end(target)
+        while len(self._engine_ids) > 4 * self.max_idle:
+            self._engine_ids.popitem(last=False)
+
+    def forget(self, target: Target) -> None:
+        self._engine_ids.pop(target, None)
+
+    def __len__(self) -> int:
+        return self._count
+
+
+class Client:
+    """One scrape's conversation with one target (several modules may share it)."""
+
+    def __init__(
+        self,
+        target: Target,
+        auth: Auth,
+        pool: SessionPool,
+        counters: Counters,
+        timeout: float = 5.0,
+        retries: int = 3,
+    ) -> None:
+        self.target = target
+        self.auth = auth
+        self.pool = pool
+        self.counters = counters
+        self.timeout = timeout
+        self.retries = retries
+        self._session: SnmpSession | None = None
+        self._reusable = True
+        self.answered = False
+
+    # -- the session -------------------------------------------------------------------------
+
+    async def session(self) -> SnmpSession:
+        if self._session is None:
+            self._session = await self._open()
+        self._session._timeout = self.timeout
+        return self._session
+
+    async def _open(self) -> SnmpSession:
+        auth = self.auth
+        if auth.version != 3:
+            version = SnmpVersion.v1 if auth.version == 1 else SnmpVersion.v2c
+            return SnmpSession(
+                self.target.host,
+                self.target.port,
+                community=auth.community.reveal(),
+                version=version,
+                timeout=self.timeout,
+            )
+        cached = self.pool.take(self.target, auth)
+        if cached is not None:
+            if time.monotonic() - cached.since > REFRESH_AFTER:
+                await self._refresh(cached.session)
+            return cached.session
+        engine_id = self.pool.engine_id(self.target)
+        session = SnmpSession(
+            self.target.host,
+            self.target.port,
+            engine_id=engine_id,
+            user=self.pool.user(auth),
+            version=SnmpVersion.v3,
+            timeout=self.timeout,
+        )
+        if engine_id is None:
+            self.counters.discoveries += 1
+        await self._refresh(session)
+        if engine_id is None:
+            self.pool.remember_engine(self.target, session.get_engine_id())
+        return session
+
+    async def _refresh(self, session: SnmpSession) -> None:
+        """Engine discovery and/or time synchronisation, with this client's retries."""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.counters.retries += 1
+            self.counters.packets_sent += 1
+            try:
+                await session.refresh()
+            except TimeoutError:
+                continue
+            self.counters.packets_received += 1
+            self.answered = True
+            return
+        self._reusable = False
+        raise SnmpTimeout(f"{self.target}: no answer to SNMPv3 discovery")
+
+    def close(self) -> None:
+        """Give a healthy v3 session back to the pool; drop any other."""
+        session, self._session = self._session, None
+        if session is not None and self._reusable and self.auth.version == 3:
+            self.pool.give(self.target, self.auth, session)
+
+    # -- requests ----------------------------------------------------------------------------
+
+    async def _exchange(
+        self, sender: Callable[[SnmpSession], None], receiver: Callable[[SnmpSession], T]
+    ) -> T:
+        session = await self.session()
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.counters.retries += 1
+            self.counters.packets_sent += 1
+            await session._send(lambda: sender(session))
+            try:
+                result = await session._recv(lambda: receiver(session))
+            except TimeoutError:
+                self._reusable = False
+                continue
+            except SnmpAuthError:
+                # Out of the time window (e.g. the agent rebooted): resynchronise once.
+                self.pool.forget(self.target)
+                self._reusable = False
+                raise
+            self.counters.packets_received += 1
+            self.answered = True
+            return result
+        raise SnmpTimeout(f"{self.target}: no answer after {self.retries + 1} tries")
+
+    async def get(self, oids: Sequence[str], per_pdu: int) -> dict[str, Value]:
+        """GET ``oids`` in PDUs of at most ``per_pdu`` varbinds; absent ones are left out."""
+        result: dict[str, Value] = {}
+        step = max(1, per_pdu)
+        for start in range(0, len(oids), step):
+            chunk = list(oids[start : start + step])
+            answer = await self._exchange(
+                lambda s, chunk=chunk: s._sock.send_get_many(chunk),  # type: ignore[misc]
+                lambda s: s._sock.recv_get_many(),
+            )
+            self.counters.pdus += len(answer)
+            result.update(answer)
+        return result
+
+    async def walk(self, oid: str, max_repetitions: int, into: dict[str, Value]) -> None:
+        """Every instance under ``oid`` (GETBULK, or GETNEXT for v1 or max_repetitions 0)."""
+        bulk = self.auth.version != 1 and max_repetitions > 0
+        context = GetIter(oid, max_repetitions) if bulk else GetIter(oid)
+        if not bulk:
+            while True:
+                try:
+                    key, value = await self._exchange(
+                        lambda s: s._sock.send_get_next(context),
+                        lambda s: s._sock.recv_get_next(context),
+                    )
+                except StopAsyncIteration:
+                    return
+                self.counters.pdus += 1
+                into[key] = value
+        while True:
+            try:
+                batch = await self._exchange(
+                    lambda s: s._sock.send_get_bulk(context),
+                    lambda s: s._sock.recv_get_bulk(context),
+                )
+            except StopAsyncIteration:
+                return
+            if not batch:
+                return
+            for item in batch:
+                if item is None:
+                    return
+                into[item[0]] = item[1]
+                self.counters.pdus += 1
+
+
+def error_kind(exc: BaseException) -> str:
+    """A short, secret-free name for a failure, for ``provnet_snmp_errors_total{kind}``."""
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, SnmpAuthError):
+        return "auth"
+    if isinstance(exc, SnmpError):
+        return "snmp"
+    if isinstance(exc, OSError):
+        return "network"
+    return "internal"

@@ -1,0 +1,188 @@
+"""One scrape of one target: every requested SNMP module, each with its own success and
+duration, within the request's deadline. A module that fails gives ``success 0`` and the
+rest of the scrape stands; nothing here raises for a target's fault."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from exporters.module import MetricFamily, Sample
+from exporters.snmp.builtin import Builtin
+from exporters.snmp.config import Auth, Module
+from exporters.snmp.engine import Client, Counters, SessionPool, Target, error_kind
+from exporters.snmp.series import Value, collect
+
+log = logging.getLogger("provnet.exporter")
+
+
+@dataclass
+class ModuleResult:
+    name: str
+    families: list[MetricFamily] = field(default_factory=list)
+    success: bool = False
+    seconds: float = 0.0
+    error_kind: str = ""
+    walk_seconds: float = 0.0
+    pdus: int = 0
+
+
+@dataclass
+class ScrapeResult:
+    target: str
+    modules: list[ModuleResult]
+    counters: Counters
+    seconds: float
+    answered: bool
+
+
+def _requests(module: Module, builtin: Builtin | None) -> tuple[list[str], list[str]]:
+    """GET and walk OIDs of a module, plus what its built-in's derived metrics read."""
+    gets = list(dict.fromkeys([*module.get, *(builtin.needs_get if builtin else ())]))
+    walks = list(module.walk)
+    if builtin is not None:
+        covered = tuple(w + "." for w in walks)
+        walks += [w for w in builtin.needs_walk if w not in walks and not w.startswith(covered)]
+    return gets, walks
+
+
+async def fetch(client: Client, module: Module, builtin: Builtin | None) -> dict[str, Value]:
+    """Every PDU the module asks for (snmp_exporter's ScrapeTarget): GETs in PDUs of
+    ``max_repetitions`` varbinds (1 for v1), then each subtree by GETBULK."""
+    params = module.params
+    client.timeout = params.timeout
+    client.retries = params.retries
+    gets, walks = _requests(module, builtin)
+    per_pdu = 1 if client.auth.version == 1 else max(1, params.max_repetitions)
+    pdus: dict[str, Value] = await client.get(gets, per_pdu) if gets else {}
+    for subtree in walks:
+        await client.walk(subtree, params.max_repetitions, pdus)
+    return pdus
+
+
+async def scrape_module(
+    client: Client,
+    module: Module,
+    builtin: Builtin | None,
+    params: Mapping[str, str],
+) -> ModuleResult:
+    result = ModuleResult(module.name)
+    started = time.perf_counter()
+    before = client.counters.pdus
+    try:
+        pdus = await fetch(client, module, builtin)
+        result.walk_seconds = time.perf_counter() - started
+        result.families = collect(module, pdus)
+        if builtin is not None:
+            result.families.extend(builtin.derive(pdus, params))
+        result.success = True
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        result.error_kind = error_kind(exc)
+        # The message names the target and module only; never the auth's values.
+        log.info("module %s on %s failed: %s", module.name, client.target, result.error_kind)
+    result.seconds = time.perf_counter() - started
+    result.pdus = client.counters.pdus - before
+    return result
+
+
+async def scrape(
+    target: Target,
+    auth: Auth,
+    modules: Sequence[tuple[Module, Builtin | None]],
+    params: Mapping[str, str],
+    pool: SessionPool,
+    deadline: float,
+) -> ScrapeResult:
+    """Scrape ``modules`` one after the other over one session, until ``deadline``
+    (``time.monotonic()``); a module cut by the deadline fails, earlier ones stand."""
+    started = time.perf_counter()
+    counters = Counters()
+    client = Client(target, auth, pool, counters)
+    results: list[ModuleResult] = []
+    try:
+        for module, builtin in modules:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                results.append(ModuleResult(module.name, error_kind="deadline"))
+                continue
+            try:
+                async with asyncio.timeout(remaining):
+                    result = await scrape_module(client, module, builtin, params)
+            except TimeoutError:
+                client._reusable = False
+                result = ModuleResult(
+                    module.name, error_kind="deadline", seconds=time.perf_counter() - started
+                )
+            results.append(result)
+    finally:
+        client.close()
+    return ScrapeResult(
+        str(target), results, counters, time.perf_counter() - started, client.answered
+    )
+
+
+def scrape_families(result: ScrapeResult) -> list[MetricFamily]:
+    """What a scrape says about itself, after the modules' series."""
+    success = MetricFamily(
+        "provnet_snmp_module_success", "gauge", "1 when the module was collected in full."
+    )
+    duration = MetricFamily(
+        "provnet_snmp_module_duration_seconds", "gauge", "Time the module took (SNMP and series)."
+    )
+    legacy_walk = MetricFamily(
+        "snmp_scrape_walk_duration_seconds", "gauge", "Time SNMP walk/bulkwalk took."
+    )
+    legacy_pdus = MetricFamily(
+        "snmp_scrape_pdus_returned", "gauge", "PDUs returned from get, bulkget, and walk."
+    )
+    for module in result.modules:
+        labels = (("module", module.name),)
+        success.samples.append(Sample(success.name, labels, 1.0 if module.success else 0.0))
+        duration.samples.append(Sample(duration.name, labels, module.seconds))
+        if module.success:
+            legacy_walk.samples.append(Sample(legacy_walk.name, labels, module.walk_seconds))
+            legacy_pdus.samples.append(Sample(legacy_pdus.name, labels, float(module.pdus)))
+    counters = result.counters
+
+    def scalar(name: str, help_text: str, value: float) -> MetricFamily:
+        return MetricFamily(name, "gauge", help_text, [Sample(name, (), value)])
+
+    return [
+        success,
+        duration,
+        scalar(
+            "provnet_snmp_up",
+            "1 when the target answered anything in this scrape.",
+            1.0 if result.answered else 0.0,
+        ),
+        scalar(
+            "provnet_snmp_scrape_duration_seconds", "Time the whole scrape took.", result.seconds
+        ),
+        scalar(
+            "provnet_snmp_pdus_returned",
+            "PDUs returned by the target in this scrape.",
+            float(counters.pdus),
+        ),
+        scalar(
+            "provnet_snmp_packets_sent",
+            "SNMP packets sent in this scrape, retries included.",
+            float(counters.packets_sent),
+        ),
+        scalar(
+            "provnet_snmp_packets_retried",
+            "SNMP packets retried in this scrape.",
+            float(counters.retries),
+        ),
+        legacy_walk,
+        legacy_pdus,
+        scalar(
+            "snmp_scrape_duration_seconds",
+            "Total SNMP time scrape took (walk and processing).",
+            result.seconds,
+        ),
+    ]

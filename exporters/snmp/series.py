@@ -1,0 +1,438 @@
+"""PDUs to series, as snmp_exporter's ``collector.go`` does it, without any I/O.
+
+``pdus`` maps a numeric OID (no leading dot) to the value gufo-snmp decoded: ``int`` for
+INTEGER/Counter/Gauge/TimeTicks, ``bytes`` for OCTET STRING, ``str`` for OBJECT IDENTIFIER
+and IpAddress, ``float`` for Opaque floats, ``None`` for NULL. For each PDU the shortest
+configured metric OID that prefixes it wins; the rest of the OID is the index, turned into
+labels by ``indexes`` and ``lookups``. Names, label names and label values are the ones
+snmp_exporter would give for the same module, so dashboards keep working.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from exporters.module import MetricFamily, MetricType, Sample
+from exporters.snmp.config import Index, Metric, Module, RegexExtract
+
+Value = None | str | bytes | int | float
+Pdus = Mapping[str, Value]
+
+FLOAT64_MANTISSA = 1 << 53
+
+COMBINED_TYPES: dict[str, dict[int, str]] = {
+    "InetAddress": {1: "InetAddressIPv4", 2: "InetAddressIPv6"},
+    "InetAddressMissingSize": {1: "InetAddressIPv4", 2: "InetAddressIPv6"},
+    "LldpPortId": {
+        1: "DisplayString",
+        2: "DisplayString",
+        3: "PhysAddress48",
+        5: "DisplayString",
+        7: "DisplayString",
+    },
+}
+NUMERIC_TYPES = frozenset({"gauge", "counter", "Float", "Double"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------------------------
+
+
+def pdu_number(value: Value) -> float:
+    """gosnmp's numeric reading of a value; Counter64 wrapped at 2^53 as snmp_exporter's
+    default ``--snmp.wrap-large-counters`` does."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int):
+        return float(value % FLOAT64_MANTISSA if value >= FLOAT64_MANTISSA else value)
+    if isinstance(value, float):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(int(value))
+        except ValueError:
+            return 0.0
+    return 0.0
+
+
+def go_float_text(value: float) -> str:
+    """Go's ``strconv.FormatFloat(v, 'f', -1, 64)``: shortest digits, never an exponent."""
+    text = repr(value)
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
+    return text.removesuffix(".0") if text.endswith(".0") else text
+
+
+def _split(oids: list[int], count: int) -> tuple[list[int], list[int]]:
+    """Right-pad with zeros and split at ``count`` (some agents drop trailing zeros)."""
+    head = oids[:count]
+    if len(head) < count:
+        head = head + [0] * (count - len(head))
+    return head, oids[count:]
+
+
+def index_as_string(
+    oids: list[int],
+    kind: str,
+    fixed_size: int = 0,
+    implied: bool = False,
+    enum_values: Mapping[int, str] | None = None,
+) -> tuple[str, list[int], list[int]]:
+    """The label text of an index, the sub-OIDs it used and the ones left."""
+    mapping = COMBINED_TYPES.get(kind)
+    if mapping is not None:
+        if kind == "InetAddressMissingSize":
+            sub, rest = _split(oids, 1)
+        else:
+            sub, rest = _split(oids, 2)
+        actual = mapping.get(sub[0])
+        if actual is not None:
+            text, inner, left = index_as_string(rest, actual, 0, False, enum_values)
+            return text, sub + inner, left
+        if kind == "InetAddressMissingSize":
+            return index_as_string(oids, "OctetString", 0, True, enum_values)
+        return index_as_string(oids, "OctetString", sub[1] + 2, False, enum_values)
+    if kind in ("Integer32", "Integer", "gauge", "counter"):
+        first, rest = _split(oids, 1)
+        return str(first[0]), first, rest
+    if kind == "PhysAddress48":
+        sub, rest = _split(oids, 6)
+        return ":".join(f"{o & 0xFF:02X}" for o in sub), sub, rest
+    if kind in ("OctetString", "DisplayString"):
+        used: list[int] = []
+        length = len(oids) if implied else fixed_size
+        rest = oids
+        if length == 0:
+            used, rest = _split(oids, 1)
+            length = used[0]
+        content, rest = _split(rest, length)
+        used = used + content
+        raw = bytes(o & 0xFF for o in content)
+        if kind == "DisplayString":
+            return raw.decode("utf-8", "replace"), used, rest
+        return ("0x" + raw.hex().upper() if raw else ""), used, rest
+    if kind == "InetAddressIPv4":
+        sub, rest = _split(oids, 4)
+        return ".".join(str(o) for o in sub), sub, rest
+    if kind == "InetAddressIPv6":
+        sub, rest = _split(oids, 16)
+        pairs = [f"{sub[i] & 0xFF:02X}{sub[i + 1] & 0xFF:02X}" for i in range(0, 16, 2)]
+        return ":".join(pairs), sub, rest
+    if kind == "EnumAsInfo":
+        sub, rest = _split(oids, 1)
+        values = enum_values or {}
+        return values.get(sub[0], str(sub[0])), sub, rest
+    raise ValueError(f"unknown index type {kind}")
+
+
+def value_as_string(value: Value, kind: str) -> str:
+    """A PDU value as label text (gosnmp's decodeValue as snmp_exporter uses it)."""
+    if isinstance(value, bytes):
+        if kind not in _VALUE_INDEX_TYPES:
+            kind = "OctetString"  # also "" and "Bits"; Go would panic on an unknown one
+        parts = list(value)
+        if kind in ("OctetString", "DisplayString"):
+            parts = [len(value), *parts]
+        return index_as_string(parts, kind)[0]
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return go_float_text(value)
+    if isinstance(value, str):
+        return value
+    return ""
+
+
+_VALUE_INDEX_TYPES = frozenset(
+    {
+        "OctetString",
+        "DisplayString",
+        "PhysAddress48",
+        "InetAddressIPv4",
+        "InetAddressIPv6",
+        "Integer32",
+        "Integer",
+        "gauge",
+        "counter",
+        "EnumAsInfo",
+    }
+)
+
+
+def date_and_time(value: Value) -> float | None:
+    """An RFC 2579 DateAndTime (8 or 11 octets) as a Unix timestamp; None when malformed."""
+    if not isinstance(value, bytes) or len(value) not in (8, 11):
+        return None
+    year = int.from_bytes(value[0:2], "big")
+    try:
+        stamp = dt.datetime(year, value[2], value[3], value[4], value[5], value[6])
+    except ValueError:
+        return None
+    seconds = calendar.timegm(stamp.timetuple())
+    if len(value) == 11:
+        sign = chr(value[8])
+        if sign not in "+-":
+            return None
+        offset = value[9] * 3600 + value[10] * 60
+        seconds -= offset if sign == "+" else -offset
+    return float(seconds)
+
+
+def go_template(template: str) -> str:
+    """Go's ``$1``/``${1}``/``$name`` expansion as a Python ``re`` template."""
+    out: list[str] = []
+    i = 0
+    while i < len(template):
+        ch = template[i]
+        if ch != "$":
+            out.append("\\\\" if ch == "\\" else ch)
+            i += 1
+            continue
+        if template.startswith("$$", i):
+            out.append("$")
+            i += 2
+            continue
+        match = re.match(r"\$\{(\w+)\}|\$(\w+)", template[i:])
+        if match is None:
+            out.append("$")
+            i += 1
+            continue
+        out.append(f"\\g<{match[1] or match[2]}>")
+        i += match.end()
+    return "".join(out)
+
+
+def _expand(regex: re.Pattern[str], found: re.Match[str], template: str) -> str:
+    try:
+        return found.expand(go_template(template))
+    except (IndexError, re.error):
+        return ""  # Go expands an unknown group to nothing
+
+
+# ---------------------------------------------------------------------------------------------
+# The collector
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Families:
+    """Families in first-seen order, one per name."""
+
+    by_name: dict[str, MetricFamily] = field(default_factory=dict)
+
+    def family(self, name: str, kind: MetricType, help_text: str) -> MetricFamily:
+        family = self.by_name.get(name)
+        if family is None:
+            family = self.by_name[name] = MetricFamily(name, kind, help_text)
+        return family
+
+    def add(
+        self,
+        name: str,
+        kind: MetricType,
+        help_text: str,
+        labels: Iterable[tuple[str, str]],
+        value: float,
+    ) -> None:
+        self.family(name, kind, help_text).samples.append(
+            Sample(name, tuple(sorted(labels)), value)
+        )
+
+
+@dataclass(frozen=True)
+class MetricIndex:
+    """A module's metrics by OID, for the shortest-prefix match of each PDU."""
+
+    by_oid: dict[str, Metric]
+    lengths: tuple[int, ...]
+
+    @classmethod
+    def of(cls, module: Module) -> MetricIndex:
+        by_oid = {}
+        for metric in module.metrics:
+            by_oid[metric.oid] = metric  # a later duplicate replaces, as in the Go tree
+        lengths = sorted({oid.count(".") + 1 for oid in by_oid})
+        return cls(by_oid, tuple(lengths))
+
+    def match(self, oid: str) -> tuple[Metric, list[int]] | None:
+        parts = oid.split(".")
+        for length in self.lengths:
+            if length > len(parts):
+                break
+            metric = self.by_oid.get(".".join(parts[:length]))
+            if metric is not None:
+                return metric, [int(p) for p in parts[length:]]
+        return None
+
+
+_INDEX_CACHE: dict[int, MetricIndex] = {}
+
+
+def metric_index(module: Module) -> MetricIndex:
+    """Built once per module object (modules are immutable and live as long as the config)."""
+    key = id(module)
+    cached = _INDEX_CACHE.get(key)
+    if cached is None or cached.by_oid.keys() != {m.oid for m in module.metrics}:
+        cached = _INDEX_CACHE[key] = MetricIndex.of(module)
+    return cached
+
+
+def _prev_oid(oid: str) -> str:
+    head, _, last = oid.rpartition(".")
+    return f"{head}.{int(last) - 1}"
+
+
+def _oid_text(arcs: Iterable[int]) -> str:
+    return ".".join(str(a) for a in arcs)
+
+
+def index_labels(index_oids: list[int], metric: Metric, pdus: Pdus) -> dict[str, str]:
+    """Labels from the index, then from lookups (snmp_exporter's indexesToLabels)."""
+    labels: dict[str, str] = {}
+    label_oids: dict[str, list[int]] = {}
+    rest = index_oids
+    for index in metric.indexes:
+        text, used, rest = _index_text(rest, index)
+        labels[index.labelname] = text
+        label_oids[index.labelname] = used
+    for lookup in metric.lookups:
+        if not lookup.labels:
+            labels.pop(lookup.labelname, None)
+            continue
+        suffix = ".".join(_oid_text(label_oids.get(label, [])) for label in lookup.labels)
+        found = pdus.get(f"{lookup.oid}.{suffix}")
+        if found is None and f"{lookup.oid}.{suffix}" not in pdus:
+            labels[lookup.labelname] = ""
+            continue
+        kind = lookup.type
+        mapping = COMBINED_TYPES.get(kind)
+        if mapping is not None:
+            previous = pdus.get(f"{_prev_oid(lookup.oid)}.{suffix}")
+            if previous is not None:
+                kind = mapping.get(int(pdu_number(previous)), kind)
+            if kind in COMBINED_TYPES:
+                kind = "OctetString"
+        labels[lookup.labelname] = value_as_string(found, kind)
+        label_oids[lookup.labelname] = [int(pdu_number(found))]
+    return labels
+
+
+def _index_text(oids: list[int], index: Index) -> tuple[str, list[int], list[int]]:
+    return index_as_string(oids, index.type, index.fixed_size, index.implied, index.enum_values)
+
+
+def _string_kind(metric: Metric, index_oids: list[int], pdus: Pdus) -> str:
+    kind = metric.type
+    mapping = COMBINED_TYPES.get(kind)
+    if mapping is None:
+        return kind
+    previous = pdus.get(f"{_prev_oid(metric.oid)}.{_oid_text(index_oids)}")
+    if previous is None:
+        return "OctetString"
+    return mapping.get(int(pdu_number(previous)), "OctetString")
+
+
+def pdu_samples(
+    families: _Families, index_oids: list[int], value: Value, metric: Metric, pdus: Pdus
+) -> None:
+    """The samples of one PDU (snmp_exporter's pduToSamples)."""
+    labels = index_labels(index_oids, metric, pdus)
+    kind = metric.type
+    name = metric.name
+    if kind in NUMERIC_TYPES:
+        number = pdu_number(value)
+        if metric.scale:
+            number *= metric.scale
+        if metric.offset:
+            number += metric.offset
+        metric_type: MetricType = "counter" if kind == "counter" else "gauge"
+        families.add(name, metric_type, metric.help, labels.items(), number)
+        return
+    if kind == "DateAndTime":
+        stamp = date_and_time(value)
+        if stamp is not None:
+            families.add(name, "gauge", metric.help, labels.items(), stamp)
+        return
+    if kind == "EnumAsInfo":
+        state = metric.enum_values.get(int(pdu_number(value)), str(int(pdu_number(value))))
+        families.add(
+            f"{name}_info",
+            "gauge",
+            f"{metric.help} (EnumAsInfo)",
+            [*labels.items(), (name, state)],
+            1.0,
+        )
+        return
+    if kind == "EnumAsStateSet":
+        current = int(pdu_number(value))
+        help_text = f"{metric.help} (EnumAsStateSet)"
+        state = metric.enum_values.get(current, str(current))
+        families.add(name, "gauge", help_text, [*labels.items(), (name, state)], 1.0)
+        for number, other in metric.enum_values.items():
+            if number != current:
+                families.add(name, "gauge", help_text, [*labels.items(), (name, other)], 0.0)
+        return
+    if kind == "Bits":
+        if not isinstance(value, bytes):
+            return
+        help_text = f"{metric.help} (Bits)"
+        for bit, bit_name in metric.enum_values.items():
+            on = bit < len(value) * 8 and bool(value[bit // 8] & (128 >> (bit % 8)))
+            families.add(name, "gauge", help_text, [*labels.items(), (name, bit_name)], float(on))
+        return
+    # Some form of string: the value is a label named like the metric, the sample is 1.
+    string_kind = _string_kind(metric, index_oids, pdus)
+    text = value_as_string(value, string_kind)
+    if metric.regex_extracts:
+        _regex_samples(families, metric, text, labels)
+        return
+    if name not in labels:
+        labels[name] = text
+    families.add(name, "gauge", metric.help, labels.items(), 1.0)
+
+
+def _regex_samples(families: _Families, metric: Metric, text: str, labels: dict[str, str]) -> None:
+    for suffix, extracts in metric.regex_extracts:
+        for extract in extracts:
+            number = _extract(extract, text)
+            if number is None:
+                continue
+            families.add(
+                metric.name + suffix,
+                "gauge",
+                f"{metric.help} (regex extracted)",
+                labels.items(),
+                number,
+            )
+            break
+
+
+def _extract(extract: RegexExtract, text: str) -> float | None:
+    found = extract.regex.search(text)
+    if found is None:
+        return None
+    result = _expand(extract.regex, found, extract.value)
+    try:
+        return float(result.strip())
+    except ValueError:
+        return None
+
+
+def collect(module: Module, pdus: Pdus) -> list[MetricFamily]:
+    """Every series a module's metrics make of ``pdus``."""
+    index = metric_index(module)
+    families = _Families()
+    for oid, value in pdus.items():
+        matched = index.match(oid)
+        if matched is not None:
+            metric, index_oids = matched
+            pdu_samples(families, index_oids, value, metric, pdus)
+    return list(families.by_name.values())
