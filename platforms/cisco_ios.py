@@ -1,6 +1,8 @@
 """Cisco IOS routers and switches (ISR, Catalyst)."""
 
 from platforms.base import PlatformInfo
+from platforms.config import IOS
+from platforms.netplatform import CliPlatform
 
 PLATFORM = PlatformInfo(
     name="cisco_ios",
@@ -15,3 +17,5 @@ PLATFORM = PlatformInfo(
         "loopback": "Loopback0",
     },
 )
+
+NETWORK = CliPlatform(name="cisco_ios", syntax=IOS, filesystem="flash:")

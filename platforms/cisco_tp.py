@@ -1,6 +1,7 @@
 """Cisco TelePresence / RoomOS video-conference endpoints (xAPI over SSH)."""
 
 from platforms.base import PlatformInfo
+from platforms.netplatform import TpPlatform
 
 PLATFORM = PlatformInfo(
     name="cisco_tp",
@@ -11,3 +12,5 @@ PLATFORM = PlatformInfo(
     description="Cisco TelePresence / RoomOS video-conference endpoints (xAPI over SSH).",
     default_interfaces={"lan": "Ethernet1"},
 )
+
+NETWORK = TpPlatform()

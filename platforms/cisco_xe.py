@@ -1,6 +1,8 @@
 """Cisco IOS XE routers (ISR 4000, Catalyst 8000)."""
 
 from platforms.base import PlatformInfo
+from platforms.config import IOS
+from platforms.netplatform import CliPlatform
 
 PLATFORM = PlatformInfo(
     name="cisco_xe",
@@ -15,3 +17,5 @@ PLATFORM = PlatformInfo(
         "loopback": "Loopback0",
     },
 )
+
+NETWORK = CliPlatform(name="cisco_xe", syntax=IOS, filesystem="bootflash:")

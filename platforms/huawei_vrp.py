@@ -1,6 +1,8 @@
 """Huawei VRP routers and switches (AR, NetEngine, S series)."""
 
 from platforms.base import PlatformInfo
+from platforms.config import VRP
+from platforms.netplatform import CliPlatform
 
 PLATFORM = PlatformInfo(
     name="huawei_vrp",
@@ -15,3 +17,5 @@ PLATFORM = PlatformInfo(
         "loopback": "LoopBack0",
     },
 )
+
+NETWORK = CliPlatform(name="huawei_vrp", syntax=VRP)

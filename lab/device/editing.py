@@ -125,6 +125,7 @@ class ConfigEditor:
         self, words: list[str], sp: Spec, negate: bool, parent: ConfigNode, mode: str
     ) -> bool:
         """Apply one leaf line (or its negation); True if the configuration changed."""
+        words = " ".join(words).split()  # a <LINE> argument holds several words
         text = " ".join(words)
         neg_text = f"{self.negation} {text}"
         if sp.default_on or sp.explicit_no:

@@ -1,0 +1,568 @@
+"""Configuration text as a tree, and the commands that take it to an intent (pure).
+
+IOS and VRP print their configuration as indented text: a top-level line opens a section
+(``interface ...``, ``line vty 0 4``, ``aaa``) whose children are indented under it.
+:func:`parse` reads that text into :class:`Node` trees (separators ``!``/``#``, headers
+and the ``end``/``return`` terminator dropped; IOS banners kept as one line),
+:func:`parse_intent` reads a rendered template fragment with its ``@owns REGEX``
+directives into an :class:`~platforms.network.Intent`, and :func:`commands` computes the
+configuration commands (with ``no``/``undo`` for owned lines that are not intended) that
+take a running configuration to the intent. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from platforms.network import Block, Intent
+
+BANNER_DELIMITER = "^C"
+OWNS = "@owns "
+ONCE = "@once "
+
+Negator = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """How one OS lays out its configuration and words its commands.
+
+    ``keys`` are regexes of single-valued settings: a line that matches one is replaced
+    in place by an intended line with the same key (``hostname``, a primary
+    ``ip address``, ``exec-timeout``), so it is never negated first.
+    """
+
+    name: str
+    separator: str  # "!" or "#"
+    terminator: str  # "end" or "return"
+    exit_command: str  # leaves one context level: "exit" / "quit"
+    negate: Negator = field(repr=False)
+    headers: tuple[str, ...] = ()  # regexes of leading lines that are not configuration
+    banners: bool = False  # IOS: `banner motd ^C ... ^C` (possibly multi-line) is one line
+    vrp_indent: bool = False  # VRP: global leaf commands are printed with one leading space
+    keys: tuple[re.Pattern[str], ...] = field(default=(), repr=False)
+
+
+@dataclass
+class Node:
+    """One configuration line and the lines indented under it."""
+
+    text: str
+    children: list[Node] = field(default_factory=list)
+
+    def child(self, text: str) -> Node | None:
+        wanted = normalize(text)
+        for node in self.children:
+            if normalize(node.text) == wanted:
+                return node
+        return None
+
+
+# -- text -> tree ----------------------------------------------------------------------
+def _lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def parse(text: str, syntax: Syntax, *, directives: bool = False) -> list[Node]:
+    """Top-level nodes of configuration ``text`` (as a device prints it).
+
+    ``directives`` keeps ``@owns`` lines (template fragments) and skips comment lines.
+    """
+    lines = [ln.rstrip() for ln in _lines(text)]
+    while lines and (
+        not lines[0].strip() or any(re.match(h, lines[0].strip()) for h in syntax.headers)
+    ):
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if lines and lines[-1].strip() == syntax.terminator:
+        lines.pop()
+    root = Node("")
+    stack: list[tuple[int, Node]] = [(-1, root)]
+    last_top_leaf = True  # VRP: a depth-1 line after a separator or a leaf is global
+    i = 0
+    while i < len(lines):
+        raw = lines[i]
+        i += 1
+        text_ = raw.strip()
+        if not text_:
+            continue
+        depth = len(raw) - len(raw.lstrip(" "))
+        if text_ == syntax.separator or (directives and text_.startswith(syntax.separator + " ")):
+            stack = [(-1, root)]
+            last_top_leaf = True
+            continue
+        if syntax.banners and depth == 0 and text_.startswith("banner "):
+            node, i = _banner(text_, lines, i)
+            root.children.append(node)
+            stack = [(-1, root)]
+            last_top_leaf = True
+            continue
+        if syntax.vrp_indent and depth == 1 and last_top_leaf:
+            root.children.append(Node(text_))
+            stack = [(-1, root)]
+            continue
+        while stack[-1][0] >= depth:
+            stack.pop()
+        parent = stack[-1][1]
+        node = Node(text_)
+        parent.children.append(node)
+        stack.append((depth, node))
+        if parent is root:
+            last_top_leaf = False
+    return root.children
+
+
+def _banner(text: str, lines: list[str], i: int) -> tuple[Node, int]:
+    """``banner motd ^C...^C`` possibly spanning lines, kept as one line."""
+    head, _, rest = text.partition(BANNER_DELIMITER)
+    body = rest
+    while BANNER_DELIMITER not in body and i < len(lines):
+        body += "\n" + lines[i]
+        i += 1
+    body = body.split(BANNER_DELIMITER, 1)[0]
+    return Node(f"{head.strip()} {BANNER_DELIMITER}{body}{BANNER_DELIMITER}"), i
+
+
+def render(nodes: Sequence[Node], syntax: Syntax) -> str:
+    """Configuration text for ``nodes``: sections between separators, terminator last."""
+    out: list[str] = []
+    for node in nodes:
+        if node.children:
+            out.append(node.text)
+            out += _render_children(node.children, 1)
+        else:
+            out.append((" " if syntax.vrp_indent else "") + node.text)
+        out.append(syntax.separator)
+    out.append(syntax.terminator)
+    return "\n".join(out) + "\n"
+
+
+def _render_children(nodes: Sequence[Node], depth: int) -> list[str]:
+    out: list[str] = []
+    for node in nodes:
+        out.append(" " * depth + node.text)
+        out += _render_children(node.children, depth + 1)
+    return out
+
+
+def sections(text: str, syntax: Syntax) -> dict[str, list[str]]:
+    """Top-level line -> its child lines (deeper levels indented by one space a level)."""
+    found: dict[str, list[str]] = {}
+    for node in parse(text, syntax):
+        found.setdefault(node.text, []).extend(
+            line[1:] for line in _render_children(node.children, 1)
+        )
+    return found
+
+
+def from_sections(found: dict[str, list[str]], syntax: Syntax) -> list[Node]:
+    """The inverse of :func:`sections` (for round-trip checks)."""
+    text = "\n".join(
+        "\n".join([head, *(" " + c for c in children), syntax.separator])
+        for head, children in found.items()
+    )
+    return parse(text, syntax)
+
+
+# -- comparison ---------------------------------------------------------------------
+def _canonical_word(word: str) -> str:
+    if ":" in word and any(c.isdigit() for c in word):
+        addr, slash, length = word.partition("/")
+        try:
+            canon = str(ipaddress.IPv6Address(addr)).upper()
+        except ValueError:
+            return word
+        return f"{canon}/{length}" if slash else canon
+    return word
+
+
+def normalize(line: str) -> str:
+    """A line as compared: single spaces, IPv6 addresses in the devices' canonical form."""
+    if BANNER_DELIMITER in line:
+        return line.strip()
+    return " ".join(_canonical_word(w) for w in line.split())
+
+
+def key_of(line: str, syntax: Syntax) -> str | None:
+    """The single-valued setting ``line`` sets (see :class:`Syntax`), or None."""
+    text = normalize(line)
+    for pattern in syntax.keys:
+        m = pattern.search(text)
+        if m:
+            return pattern.pattern + "\0" + "\0".join(g or "" for g in m.groups())
+    return None
+
+
+# -- template fragment -> intent ----------------------------------------------------------
+def parse_intent(fragment: str, syntax: Syntax) -> Intent:
+    """Blocks of a rendered template fragment; ``@owns REGEX`` lines become ``owns``.
+
+    Comment lines (the separator, blank lines) are skipped; a section with children
+    becomes a block under its context, global lines (and global ``@owns``) one block
+    with context ``()`` placed first.
+    """
+    nodes = parse(fragment, syntax, directives=True)
+    blocks: list[Block] = []
+    top = _block((), nodes)
+    for node in nodes:
+        if node.children:
+            _section_blocks(node, (), blocks)
+    if top.lines or top.owns or top.once:
+        blocks.insert(0, top)
+    return Intent(tuple(blocks))
+
+
+class IntentError(ValueError):
+    """A template fragment that cannot be read (a bad ``@owns``/``@once``)."""
+
+
+def _pattern(text: str, directive: str) -> str:
+    pattern = text[len(directive) :].strip()
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise IntentError(f"{directive.strip()} {pattern!r}: {exc}") from None
+    return pattern
+
+
+def _block(context: tuple[str, ...], nodes: list[Node]) -> Block:
+    """The leaves, ``@owns`` and ``@once`` lines among ``nodes`` (one context level)."""
+    lines: list[str] = []
+    owns: list[str] = []
+    once: list[tuple[str, str]] = []
+    guard: str | None = None
+    for node in nodes:
+        if guard is not None:
+            if node.children or node.text.startswith(("@owns", "@once")):
+                raise IntentError(f"@once {guard!r} must be followed by one line")
+            once.append((guard, node.text))
+            guard = None
+        elif node.text.startswith(OWNS):
+            owns.append(_pattern(node.text, OWNS))
+        elif node.text.startswith(ONCE):
+            guard = _pattern(node.text, ONCE)
+        elif node.text.startswith("@"):
+            raise IntentError(f"unknown directive {node.text.split()[0]!r}")
+        elif not node.children:
+            lines.append(node.text)
+    if guard is not None:
+        raise IntentError(f"@once {guard!r} must be followed by one line")
+    return Block(context, tuple(lines), tuple(owns), tuple(once))
+
+
+def _section_blocks(node: Node, parent: tuple[str, ...], out: list[Block]) -> None:
+    context = (*parent, node.text)
+    out.append(_block(context, node.children))
+    for child in node.children:
+        if child.children:
+            _section_blocks(child, context, out)
+
+
+# -- the diff -----------------------------------------------------------------------------
+@dataclass
+class _Want:
+    lines: list[str] = field(default_factory=list)
+    owns: list[str] = field(default_factory=list)
+    once: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _merge(intent: Intent) -> dict[tuple[str, ...], _Want]:
+    """Blocks grouped by context (first appearance keeps its place), parents included."""
+    merged: dict[tuple[str, ...], _Want] = {}
+    for block in intent.blocks:
+        for depth in range(len(block.context)):
+            merged.setdefault(block.context[:depth], _Want())
+        want = merged.setdefault(block.context, _Want())
+        want.lines += [ln for ln in block.lines if ln not in want.lines]
+        want.owns += [o for o in block.owns if o not in want.owns]
+        want.once += [o for o in block.once if o not in want.once]
+    # A child context's header is an intended line of its parent.
+    for context in list(merged):
+        if context:
+            parent = merged[context[:-1]]
+            if context[-1] not in parent.lines:
+                parent.lines.append(context[-1])
+    return merged
+
+
+def _existing(nodes: list[Node], context: tuple[str, ...]) -> list[Node] | None:
+    level = nodes
+    for text in context:
+        found = Node("", level).child(text)
+        if found is None:
+            return None
+        level = found.children
+    return level
+
+
+def commands(running: str, intent: Intent, syntax: Syntax) -> list[str]:
+    """The commands that take ``running`` to ``intent``; ``[]`` when already there.
+
+    Per context (in intent order): enter it, push each ``@once`` line whose guard matches
+    no existing line, add the intended lines that are missing (in intent order), negate
+    the owned lines that are not intended (in reverse running order, skipping a line an
+    added line replaces in place), leave it.
+    """
+    tree = parse(running, syntax)
+    merged = _merge(intent)
+    out: list[str] = []
+    for context, want in merged.items():
+        body = _context_commands(tree, context, want, merged, syntax)
+        if not body and (not context or _existing(tree, context) is not None):
+            continue
+        out += list(context)
+        out += body
+        out += [syntax.exit_command] * len(context)
+    return out
+
+
+def _context_commands(
+    tree: list[Node],
+    context: tuple[str, ...],
+    want: _Want,
+    merged: dict[tuple[str, ...], _Want],
+    syntax: Syntax,
+) -> list[str]:
+    existing = _existing(tree, context) or []
+    have = {normalize(n.text) for n in existing}
+    children_headers = {c[len(context)] for c in merged if len(c) > len(context)}
+    wanted = [ln for ln in want.lines if ln not in children_headers]
+    adds = [ln for ln in wanted if normalize(ln) not in have]
+    guards = [re.compile(g) for g, _ in want.once]
+    once = [
+        line for guard, line in want.once if not any(re.search(guard, n.text) for n in existing)
+    ]
+    wanted_norm = {normalize(ln) for ln in want.lines}
+    added_keys = {k for k in (key_of(ln, syntax) for ln in adds) if k is not None}
+    owned = [re.compile(o) for o in want.owns]
+    removals: list[str] = []
+    for node in reversed(existing):
+        text = normalize(node.text)
+        if text in wanted_norm or not any(p.search(node.text) for p in owned):
+            continue
+        if any(g.search(node.text) for g in guards):
+            continue  # an @once line: never compared, owned or removed
+        key = key_of(node.text, syntax)
+        if key is not None and key in added_keys:
+            continue  # the intended line replaces it in place
+        removals.append(syntax.negate(node.text))
+    return once + adds + _dedupe(removals)
+
+
+def _dedupe(removals: Iterable[str]) -> list[str]:
+    """Drop repeated negations and those a shorter one already covers (`no username X`)."""
+    kept: list[str] = []
+    for cmd in removals:
+        if any(cmd == k or cmd.startswith(k + " ") for k in kept):
+            continue
+        kept = [k for k in kept if not k.startswith(cmd + " ")]
+        kept.append(cmd)
+    return kept
+
+
+# -- IOS ---------------------------------------------------------------------------------
+_IOS_NEGATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"^banner (\S+) ", r"no banner \1"),
+        (r"^username (\S+) ", r"no username \1"),
+        (r"^enable (secret|password) ", r"no enable \1"),
+        (r"^snmp-server community (\S+)", r"no snmp-server community \1"),
+        (r"^snmp-server user (\S+) (\S+) (v1|v2c|v3)", r"no snmp-server user \1 \2 \3"),
+        (
+            r"^snmp-server group (\S+) (v1|v2c|v3)( auth| noauth| priv)?",
+            r"no snmp-server group \1 \2\3",
+        ),
+        (r"^ntp server (?:vrf \S+ )?(\S+)", r"no ntp server \1"),
+        (r"^logging host (\S+)", r"no logging host \1"),
+        (r"^exec-timeout ", "no exec-timeout"),
+        (r"^login block-for ", "no login block-for"),
+    )
+)
+
+
+def negate_ios(line: str) -> str:
+    """The IOS command that removes ``line`` (``no ...``; ``no X`` undoes ``no X``)."""
+    text = line.strip()
+    if text.startswith("no "):
+        return text[3:]
+    for pattern, replacement in _IOS_NEGATIONS:
+        m = pattern.search(text)
+        if m:
+            return m.expand(replacement)
+    return "no " + text
+
+
+_IOS_KEYS = (
+    r"^hostname ",
+    r"^description ",
+    r"^ip address (?!.*\bsecondary$)(?!dhcp)",
+    r"^(?:ip )?vrf forwarding ",
+    r"^encapsulation ",
+    r"^enable secret ",
+    r"^username (\S+) ",
+    r"^banner (\S+) ",
+    r"^ip domain name ",
+    r"^ip ssh (version|time-out|authentication-retries|source-interface) ",
+    r"^ntp server (?:vrf \S+ )?(\S+)",
+    r"^ntp source ",
+    r"^logging host (\S+)",
+    r"^logging (trap|buffered|source-interface|console|facility) ",
+    r"^snmp-server (location|contact) ",
+    r"^snmp-server community (\S+)",
+    r"^snmp-server user (\S+) (\S+) ",
+    r"^snmp-server group (\S+) (v1|v2c|v3)",
+    r"^clock timezone ",
+    r"^login (block-for|on-failure|on-success|delay) ",
+    r"^exec-timeout ",
+    r"^session-timeout ",
+    r"^transport (input|output|preferred) ",
+    r"^(ipv6 )?access-class \S+ (in|out)",
+    r"^ip access-group \S+ (in|out)",
+    r"^ipv6 traffic-filter \S+ (in|out)",
+    r"^privilege level ",
+    r"^(mtu|bandwidth|ip mtu|ipv6 mtu) ",
+    r"^router-id ",
+)
+
+IOS = Syntax(
+    name="ios",
+    separator="!",
+    terminator="end",
+    exit_command="exit",
+    negate=negate_ios,
+    headers=(r"^Building configuration", r"^Current configuration", r"^Using \d+ out of"),
+    banners=True,
+    keys=tuple(re.compile(k) for k in _IOS_KEYS),
+)
+
+
+# -- VRP ---------------------------------------------------------------------------------
+_VRP_NEGATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"^sysname ", "undo sysname"),
+        (r"^ntp-service unicast-server (\S+)", r"undo ntp-service unicast-server \1"),
+        (r"^info-center loghost (\S+)", r"undo info-center loghost \1"),
+        (
+            r"^snmp-agent community (read|write) (cipher \S+|\S+)",
+            r"undo snmp-agent community \1 \2",
+        ),
+        (r"^snmp-agent usm-user (v3) (\S+)", r"undo snmp-agent usm-user \1 \2"),
+        (
+            r"^snmp-agent group (v3) (\S+) (authentication|privacy|noauthentication)",
+            r"undo snmp-agent group \1 \2 \3",
+        ),
+        (r"^local-user (\S+) password ", r"undo local-user \1"),
+        (r"^local-user (\S+) privilege level ", r"undo local-user \1 privilege level"),
+        (r"^local-user (\S+) service-type ", r"undo local-user \1 service-type"),
+        (r"^rule (\d+) ", r"undo rule \1"),
+        (r"^header (login|shell) information ", r"undo header \1 information"),
+        (r"^idle-timeout ", "undo idle-timeout"),
+        (r"^description ", "undo description"),
+        (r"^clock timezone ", "undo clock timezone"),
+    )
+)
+
+
+def negate_vrp(line: str) -> str:
+    """The VRP command that removes ``line`` (``undo ...``; ``undo X`` undoes itself)."""
+    text = line.strip()
+    if text.startswith("undo "):
+        return text[5:]
+    for pattern, replacement in _VRP_NEGATIONS:
+        m = pattern.search(text)
+        if m:
+            return m.expand(replacement)
+    return "undo " + text
+
+
+_VRP_KEYS = (
+    r"^sysname ",
+    r"^description ",
+    r"^ip address (?!.*\bsub$)(?!dhcp-alloc)",
+    r"^ip binding vpn-instance ",
+    r"^header (login|shell) information ",
+    r"^clock timezone ",
+    r"^info-center timestamp (\S+)",
+    r"^ntp-service unicast-server (\S+)",
+    r"^ntp-service source-interface ",
+    r"^info-center loghost (\S+)",
+    r"^local-user (\S+) password ",
+    r"^local-user (\S+) privilege level ",
+    r"^local-user (\S+) service-type ",
+    r"^snmp-agent usm-user v3 (\S+)",
+    r"^snmp-agent group v3 (\S+)",
+    r"^snmp-agent sys-info (contact|location|version) ",
+    r"^rule (\d+) ",
+    r"^authentication-mode ",
+    r"^protocol inbound ",
+    r"^idle-timeout ",
+    r"^user privilege level ",
+    r"^acl (ipv6 )?\S+ (inbound|outbound)",
+    r"^(mtu|ipv6 mtu) ",
+    r"^router-id ",
+)
+
+VRP = Syntax(
+    name="vrp",
+    separator="#",
+    terminator="return",
+    exit_command="quit",
+    negate=negate_vrp,
+    headers=(r"^!", r"^Info: ", r"^\[V\d+R\d+"),
+    vrp_indent=True,
+    keys=tuple(re.compile(k) for k in _VRP_KEYS),
+)
+
+
+# -- Cisco TelePresence (xAPI) ---------------------------------------------------------------
+_TP = re.compile(r"^(?:\*c )?xConfiguration (?P<path>[^:]+):\s?(?P<value>.*)$", re.IGNORECASE)
+
+
+def tp_setting(line: str) -> tuple[str, str] | None:
+    """``*c xConfiguration SIP URI: "x"`` -> ``("sip uri", "x")``; enumerations lower-case."""
+    m = _TP.match(line.strip())
+    if m is None:
+        return None
+    path = " ".join(m.group("path").split()).lower()
+    value = m.group("value").strip()
+    if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
+        return path, value[1:-1]
+    return path, value.lower()
+
+
+def tp_sections(running: str) -> dict[str, list[str]]:
+    """Every ``xConfiguration`` line of an endpoint is a section of its own."""
+    return {
+        line.strip().removeprefix("*c "): []
+        for line in _lines(running)
+        if tp_setting(line) is not None
+    }
+
+
+def tp_commands(running: str, intent: Intent) -> list[str]:
+    """The ``xConfiguration`` lines whose value differs from what the endpoint shows.
+
+    Settings cannot be removed on an endpoint, so ``owns`` has nothing to do; an
+    ``@once`` line is sent when no setting matches its guard.
+    """
+    have = dict(s for s in (tp_setting(ln) for ln in _lines(running)) if s is not None)
+    shown = [ln.strip().removeprefix("*c ") for ln in _lines(running) if ln.strip()]
+    out: list[str] = []
+    for block in intent.blocks:
+        for guard, line in block.once:
+            if not any(re.search(guard, s) for s in shown):
+                out.append(line)
+        for line in block.lines:
+            setting = tp_setting(line)
+            if setting is None:
+                raise IntentError(f"not an xConfiguration line: {line!r}")
+            path, value = setting
+            if have.get(path) != value and line not in out:
+                out.append(line)
+    return out
