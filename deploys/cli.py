@@ -1,10 +1,419 @@
-"""`provnet net ...`: network changes (backup, plan, apply, resume)."""
+"""`provnet net ...`: network changes (backup, plan, apply, resume).
+
+Exit codes: 0 everything done; 1 some devices failed (rolled back, stale, unreachable);
+2 bad input (the message names the file, device or option; nothing applied).
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, cast
+
 import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.syntax import Syntax
+from rich.table import Table
+
+from deploys.network.apply import (
+    DeviceJob,
+    DeviceResult,
+    RolloutOptions,
+    RolloutReport,
+    apply_device,
+    check_placeholders,
+    check_targets,
+    rollout,
+)
+from deploys.network.backup import BackupReport, BackupResult, run_backup
+from deploys.network.base import Change, CheckContext
+from deploys.network.journal import BadJournal, Journal, Outcome, read_journal, resume_state
+from deploys.network.masking import Redactor, secret_values
+from deploys.network.plan import (
+    DevicePlan,
+    Plan,
+    Status,
+    load_plan,
+    make_plan,
+    plan_sha256,
+    write_plan,
+)
+from deploys.network.targets import InventoryBackend, NetworkChangeError, resolve_known_hosts
+from deploys.network.waves import DEFAULT_WAVES, parse_max_failures, parse_waves
+from inventory.cli import load_selected
+from inventory.loader import Inventory
+from inventory.resolve import DeviceView, iter_devices
+from inventory.secrets import ENV_SECRETS_FILE, SecretStore
+from inventory.validate import load_valid
+from provnet.console import InventoryOption, LimitOption, err, exits_cleanly, out
 
 app = typer.Typer(
     help="Thay đổi cấu hình mạng (network changes): backup, plan, apply.",
     no_args_is_help=True,
 )
+
+EXIT_FAILED = 1
+
+
+class UnknownChange(NetworkChangeError, LookupError):
+    pass
+
+
+class Cancelled(NetworkChangeError):
+    """The engineer answered no: nothing applied."""
+
+
+KnownHostsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--known-hosts",
+        help="Tệp known_hosts để kiểm tra khoá máy (host keys). Mặc định: known_hosts "
+        "trong thư mục inventory, rồi ~/.ssh/known_hosts.",
+        show_default=False,
+    ),
+]
+NoHostKeyCheckOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-host-key-check",
+        help="Không kiểm tra khoá máy (skip host-key checking): chỉ khi biết rõ lý do.",
+    ),
+]
+ConcurrencyOption = Annotated[
+    int, typer.Option("--concurrency", "-c", min=1, max=500, help="Số thiết bị song song.")
+]
+
+
+def get_change(name: str) -> Change:
+    """The change named ``name`` (``deploys/network/<name>.py``)."""
+    registry = importlib.import_module("deploys.network.registry")
+    try:
+        return cast(Change, registry.get_change(name))
+    except LookupError as exc:
+        raise UnknownChange(str(exc)) from None
+
+
+@contextmanager
+def _progress(total: int, title: str) -> Iterator[Progress]:
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=total == 0,
+    )
+    with progress:
+        progress.add_task(title, total=total)
+        yield progress
+
+
+def _backend(
+    inv: Inventory, known_hosts: Path | None, no_check: bool
+) -> tuple[InventoryBackend, Redactor]:
+    store = SecretStore.from_environment(inv.root)
+    known = resolve_known_hosts(known_hosts, inv.root, no_check)
+    return InventoryBackend(inv, store, known), Redactor(secret_values(inv, store))
+
+
+# --- backup ---------------------------------------------------------------------------------
+
+
+@app.command()
+@exits_cleanly
+def backup(
+    inventory: InventoryOption = None,
+    limit: LimitOption = None,
+    repo: Annotated[
+        Path, typer.Option("--repo", help="Kho git chứa bản sao lưu (git repository).")
+    ] = Path("backups"),
+    known_hosts: KnownHostsOption = None,
+    no_host_key_check: NoHostKeyCheckOption = False,
+    concurrency: ConcurrencyOption = 20,
+) -> None:
+    """Sao lưu cấu hình đang chạy vào kho git (back up running configurations), che bí mật."""
+    inv, devices = load_selected(inventory, limit)
+    backend, redactor = _backend(inv, known_hosts, no_host_key_check)
+    with _progress(len(devices), "Sao lưu (backup)") as progress:
+
+        def advance(_: BackupResult) -> None:
+            progress.advance(progress.task_ids[0])
+
+        report = run_backup(
+            backend, devices, repo, redactor, concurrency=concurrency, progress=advance
+        )
+    _print_backup(report, repo)
+    if report.failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print_backup(report: BackupReport, repo: Path) -> None:
+    saved = sum(r.ok for r in report.results)
+    skipped = [r for r in report.results if r.skipped]
+    for result in report.failed:
+        err.print(f"[red]{escape(result.device)}: {escape(result.error)}[/red]")
+    for result in skipped:
+        out.print(f"[yellow]{escape(result.device)}: bỏ qua (skipped): {result.skipped}[/yellow]")
+    commit = f"commit {report.commit[:12]}" if report.commit else "không commit (no commit)"
+    out.print(
+        f"Sao lưu (backup): {saved} thiết bị, {len(report.changed)} thay đổi (changed), "
+        f"{len(report.failed)} lỗi (failed), {len(skipped)} bỏ qua (skipped) — {repo}: {commit}"
+    )
+
+
+# --- plan -----------------------------------------------------------------------------------
+
+
+@app.command()
+@exits_cleanly
+def plan(
+    change_name: Annotated[
+        str, typer.Argument(help="Tên thay đổi (change), ví dụ ipv6_migration.")
+    ],
+    inventory: InventoryOption = None,
+    limit: LimitOption = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Tệp plan (JSON). Mặc định CHANGE.plan.json.")
+    ] = None,
+    known_hosts: KnownHostsOption = None,
+    no_host_key_check: NoHostKeyCheckOption = False,
+    concurrency: ConcurrencyOption = 20,
+    diff: Annotated[bool, typer.Option("--diff/--no-diff", help="In diff từng thiết bị.")] = True,
+) -> None:
+    """Lập kế hoạch thay đổi (plan a change): lệnh từng thiết bị, diff, hash cấu hình."""
+    change = get_change(change_name)
+    inv, devices = load_selected(inventory, limit)
+    backend, redactor = _backend(inv, known_hosts, no_host_key_check)
+    with _progress(len(devices), f"Lập plan (plan) {change.name}") as progress:
+
+        def advance(_: DevicePlan) -> None:
+            progress.advance(progress.task_ids[0])
+
+        result = make_plan(
+            backend,
+            change,
+            inv,
+            devices,
+            redactor,
+            limits=limit or [],
+            concurrency=concurrency,
+            progress=advance,
+        )
+    path = out_file or Path(f"{change.name}.plan.json")
+    write_plan(result, path)
+    _print_plan(result, path, diff)
+    if any(d.status is Status.ERROR for d in result.devices):
+        raise typer.Exit(EXIT_FAILED)
+
+
+_STATUS_STYLE = {
+    Status.CHANGE: "cyan",
+    Status.NO_CHANGE: "green",
+    Status.REFUSED: "yellow",
+    Status.SKIPPED: "dim",
+    Status.ERROR: "red",
+}
+
+
+def _print_plan(result: Plan, path: Path, diff: bool) -> None:
+    if diff:
+        for entry in result.to_change():
+            out.rule(escape(entry.device))
+            out.print(Syntax(entry.diff, "diff", theme="ansi_dark", background_color="default"))
+    table = Table(title=f"Plan {result.change}: {len(result.devices)} thiết bị (devices)")
+    for column in ("Thiết bị", "Platform", "Kết quả (status)", "Lệnh (commands)", "Lý do (reason)"):
+        table.add_column(column)
+    for entry in result.devices:
+        style = _STATUS_STYLE[entry.status]
+        table.add_row(
+            entry.device,
+            entry.platform,
+            f"[{style}]{entry.status.value}[/{style}]",
+            str(len(entry.commands)),
+            escape(entry.reason),
+        )
+    out.print(table)
+    counts = ", ".join(f"{k}: {v}" for k, v in result.counts().items() if v)
+    out.print(f"Đã ghi plan (plan written): {path} — {counts}")
+
+
+# --- apply ----------------------------------------------------------------------------------
+
+
+def _journal_path(plan_file: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return plan_file.with_name(f"{plan_file.stem}.{stamp}.journal.jsonl")
+
+
+def _targets(
+    plan_file: Path | None, resume: Path | None, journal: Path | None
+) -> tuple[Path, Plan, list[str], Path, bool]:
+    """(plan path, plan, devices to apply, journal path, resuming)."""
+    if (plan_file is None) == (resume is None):
+        raise NetworkChangeError("give either PLAN or --resume JOURNAL (exactly one)")
+    if resume is not None:
+        state = resume_state(resume, read_journal(resume))
+        loaded = load_plan(state.plan)
+        if plan_sha256(state.plan) != state.plan_sha256:
+            raise BadJournal(
+                f"{resume}: the plan {state.plan} changed since this journal ran; "
+                "plan again and apply the new plan"
+            )
+        wanted = set(state.to_retry())
+        names = [d.device for d in loaded.to_change() if d.device in wanted]
+        return state.plan, loaded, names, journal or resume, True
+    assert plan_file is not None
+    loaded = load_plan(plan_file)
+    target = journal or _journal_path(plan_file)
+    if target.exists() and target.stat().st_size > 0:
+        raise BadJournal(f"{target}: the journal exists already; use --resume {target}")
+    return plan_file, loaded, [d.device for d in loaded.to_change()], target, False
+
+
+@app.command()
+@exits_cleanly
+def apply(
+    plan_file: Annotated[Path | None, typer.Argument(help="Tệp plan (JSON).")] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option("--resume", help="Chạy lại thiết bị lỗi/chưa chạy của journal này."),
+    ] = None,
+    waves: Annotated[
+        str, typer.Option("--waves", help="Các đợt (waves): canary, N, P%, rest.")
+    ] = DEFAULT_WAVES,
+    max_failures: Annotated[
+        str, typer.Option("--max-failures", help="Dừng khi số lỗi vượt N hoặc P% sau một đợt.")
+    ] = "0",
+    concurrency: ConcurrencyOption = 10,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Không hỏi xác nhận.")] = False,
+    journal: Annotated[
+        Path | None, typer.Option("--journal", help="Tệp journal (JSON lines).")
+    ] = None,
+    inventory: InventoryOption = None,
+    known_hosts: KnownHostsOption = None,
+    no_host_key_check: NoHostKeyCheckOption = False,
+) -> None:
+    """Áp dụng đúng plan (apply exactly the plan) theo đợt; lỗi thì tự rollback."""
+    options = RolloutOptions(parse_waves(waves), parse_max_failures(max_failures), concurrency)
+    path, loaded, names, journal_path, resuming = _targets(plan_file, resume, journal)
+    change = get_change(loaded.change)
+    inv = load_valid(inventory if inventory is not None else Path(loaded.inventory))
+    views = {v.name: v for v in iter_devices(inv)}
+    check_targets(loaded, names, views)
+    backend, redactor = _backend(inv, known_hosts, no_host_key_check)
+    check_placeholders(loaded, names, redactor)
+    if not names:
+        out.print("Không có thiết bị nào cần áp dụng (nothing to apply).")
+        return
+    out.print(
+        f"Áp dụng (apply) {loaded.change} lên {len(names)} thiết bị; đợt (waves) {waves}; "
+        f"dừng khi lỗi > {options.threshold.describe()}; journal {journal_path}"
+    )
+    if not yes and not typer.confirm("Tiếp tục? (continue?)", default=False):
+        raise Cancelled("đã huỷ (cancelled): nothing applied")
+    jobs = [_job(loaded, name, views[name], inv, backend.known_hosts) for name in names]
+    report = _run(jobs, options, backend, change, redactor, journal_path, path, resuming)
+    _print_apply(report, journal_path)
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _job(loaded: Plan, name: str, view: DeviceView, inv: Inventory, known: str | None) -> DeviceJob:
+    entry = loaded.device(name)
+    assert entry is not None
+    context = CheckContext(inv, view, os.environ.get(ENV_SECRETS_FILE), known)
+    return DeviceJob(entry, view, context)
+
+
+def _run(
+    jobs: Sequence[DeviceJob],
+    options: RolloutOptions,
+    backend: InventoryBackend,
+    change: Change,
+    redactor: Redactor,
+    journal_path: Path,
+    plan_path: Path,
+    resuming: bool,
+) -> RolloutReport:
+    with Journal(journal_path) as journal:
+        journal.write(
+            "run",
+            plan=str(plan_path.resolve()),
+            plan_sha256=plan_sha256(plan_path),
+            change=change.name,
+            waves=[f"{w.kind}:{w.value}" for w in options.waves],
+            max_failures=options.threshold.describe(),
+            resume=resuming,
+            devices=[job.entry.device for job in jobs],
+        )
+        with _progress(len(jobs), f"Áp dụng (apply) {change.name}") as progress:
+
+            def advance(result: DeviceResult) -> None:
+                progress.advance(progress.task_ids[0])
+
+            def wave(number: int, size: int) -> None:
+                progress.update(
+                    progress.task_ids[0],
+                    description=f"Áp dụng (apply) {change.name}: đợt (wave) {number}, {size}",
+                )
+
+            return rollout(
+                jobs,
+                options,
+                lambda job: apply_device(job, backend, change, redactor, journal),
+                journal,
+                on_result=advance,
+                on_wave=wave,
+            )
+
+
+_OUTCOME_STYLE = {
+    Outcome.APPLIED: "green",
+    Outcome.ROLLED_BACK: "yellow",
+    Outcome.ROLLBACK_FAILED: "bold red",
+    Outcome.FAILED: "red",
+    Outcome.STALE: "red",
+    Outcome.REFUSED: "red",
+    Outcome.NOT_STARTED: "dim",
+}
+
+
+def _print_apply(report: RolloutReport, journal_path: Path) -> None:
+    table = Table(title="Kết quả áp dụng (apply results)")
+    for column in ("Thiết bị", "Đợt (wave)", "Kết quả (outcome)", "Giây (s)", "Lỗi (error)"):
+        table.add_column(column)
+    for result in report.results:
+        style = _OUTCOME_STYLE[result.outcome]
+        table.add_row(
+            result.device,
+            str(result.wave or "-"),
+            f"[{style}]{result.outcome.value}[/{style}]",
+            f"{result.seconds:.1f}",
+            escape(result.error),
+        )
+    out.print(table)
+    if report.halted_after_wave is not None:
+        err.print(
+            f"[red]Dừng sau đợt (halted after wave) {report.halted_after_wave}: "
+            "quá ngưỡng lỗi (failure threshold exceeded)[/red]"
+        )
+    counts = ", ".join(f"{k}: {v}" for k, v in report.counts().items() if v)
+    out.print(f"{counts} — journal {journal_path}")
+    if not report.ok:
+        out.print(
+            f"Chạy lại phần lỗi (retry the failed): provnet net apply --resume {journal_path}"
+        )

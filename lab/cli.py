@@ -47,6 +47,8 @@ def up(
     )
     if result.note:
         out.print(result.note)
+    if result.known_hosts:
+        out.print(f"Khoá SSH của thiết bị (device host keys): {result.known_hosts}")
     out.print("Để mọi lệnh provnet chạy trên twin (to run every command against the twin):")
     for key, value in result.environment().items():
         out.print(f"  export {key}={value}")
@@ -67,6 +69,10 @@ def status(state_dir: StateDirOption = None) -> None:
                 ("down", row["down"]),
                 (f"slow {row['slow_ms']}ms", row["slow_ms"]),
                 ("drop-snmp", row["drop_snmp"]),
+                (
+                    f"drop-session-after {row.get('drop_session_after')}",
+                    row.get("drop_session_after") is not None,
+                ),
             )
             if active
         ] + [f"link-down {i}" for i in row["interfaces_down"]]
@@ -86,10 +92,13 @@ def status(state_dir: StateDirOption = None) -> None:
 def fault(
     device: Annotated[str, typer.Argument(help="Tên thiết bị (device name).")],
     kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(FAULTS)}.")],
-    argument: Annotated[str, typer.Argument(help="MS for slow, IFACE for link-down/up.")] = "",
+    argument: Annotated[
+        str, typer.Argument(help="MS for slow, IFACE for link-down/up, N for drop-session-after.")
+    ] = "",
     state_dir: StateDirOption = None,
 ) -> None:
-    """Gây sự cố (inject a fault): down|up|reboot|slow MS|link-down IFACE|drop-snmp."""
+    """Gây sự cố (inject a fault): down|up|reboot|slow MS|link-down IFACE|drop-snmp|
+    drop-session-after N (cắt phiên SSH sau N dòng cấu hình, one-shot)."""
     answer = request(
         state_dir or default_state_dir(),
         {"op": "fault", "device": device, "kind": kind, "argument": argument},

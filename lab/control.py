@@ -28,6 +28,7 @@ from inventory.resolve import DeviceView, iter_devices
 from inventory.select import select_devices
 from inventory.source import load_yaml
 from inventory.validate import load_valid
+from lab.device.server import load_or_create_host_key
 from lab.errors import LabAlreadyUp, LabError, LabNotUp, LabStartFailed
 from lab.netns import CLIENT_KEY, cleanup_stale, plan_hosts, root_available
 from lab.twin import (
@@ -51,6 +52,8 @@ CONTROL = "control.sock"
 PIDFILE = "daemon.pid"
 READY = "ready"
 SERVERS = "servers.json"
+HOST_KEY = "ssh_host_key"
+KNOWN_HOSTS = "known_hosts"
 NETNS_DIR = "netns"
 
 
@@ -68,6 +71,9 @@ class UpResult:
     devices: int
     seconds: float
     note: str = ""
+    # SSH host keys of every simulated device (``[host]:port key``), in the overlay
+    # inventory, where `provnet net` looks for it by default.
+    known_hosts: Path | None = None
 
     def environment(self) -> dict[str, str]:
         """What to export so that every provnet command runs against the twin."""
@@ -155,6 +161,8 @@ def lab_up(
     servers, credentials, note = _plan_servers(chosen, state_dir, base)
     overlay = state_dir / "inventory"
     write_overlay(inv.root, spec, overlay, servers, credentials)
+    known_hosts = overlay / KNOWN_HOSTS
+    known_hosts.write_text(known_hosts_text(spec, state_dir / HOST_KEY), encoding="utf-8")
     log = (state_dir / "daemon.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "lab.daemon", str(state_dir)],
@@ -177,8 +185,22 @@ def lab_up(
         time.sleep(0.05)
     elapsed = time.monotonic() - started
     return UpResult(
-        state_dir, overlay, secrets_file, len(spec.devices) + len(servers), elapsed, note
+        state_dir,
+        overlay,
+        secrets_file,
+        len(spec.devices) + len(servers),
+        elapsed,
+        note,
+        known_hosts,
     )
+
+
+def known_hosts_text(spec: TwinSpec, host_key_path: Path) -> str:
+    """known_hosts lines for every simulated device; creates the twin's host key if missing
+    (the daemon serves that same key)."""
+    key = load_or_create_host_key(host_key_path)
+    kind, blob = key.export_public_key("openssh").decode().split()[:2]
+    return "".join(f"[{d.host}]:{d.ssh_port} {kind} {blob}\n" for d in spec.devices)
 
 
 def netns_prefix(state_dir: Path) -> str:

@@ -102,6 +102,7 @@ class TwinRuntime:
         elif kind == "up":
             state.faults.down = False
             state.faults.slow_ms = 0
+            state.faults.drop_session_after = None
         elif kind == "reboot":
             state.reboot()
         elif kind == "slow":
@@ -119,6 +120,12 @@ class TwinRuntime:
             state.faults.drop_snmp = True
         elif kind == "restore-snmp":
             state.faults.drop_snmp = False
+        elif kind == "drop-session-after":
+            if not argument.isdigit() or int(argument) < 1:
+                raise BadFault(
+                    f"drop-session-after needs a number of configuration lines, got '{argument}'"
+                )
+            state.faults.drop_session_after = int(argument)
         else:
             raise BadFault(f"unknown fault '{kind}' (known: {', '.join(FAULTS)})")
         return f"{name}: {kind} {argument}".strip()
@@ -136,6 +143,7 @@ class TwinRuntime:
                     "down": state.faults.down,
                     "slow_ms": state.faults.slow_ms,
                     "drop_snmp": state.faults.drop_snmp,
+                    "drop_session_after": state.faults.drop_session_after,
                     "uptime_s": round(state.uptime_seconds()),
                     "interfaces_down": [i.name for i in state.interfaces.values() if not i.oper_up],
                 }

@@ -65,6 +65,19 @@ class Faults:
     down: bool = False  # no answer at all, on any protocol
     slow_ms: int = 0  # every answer delayed
     drop_snmp: bool = False  # SSH answers, SNMP does not
+    # Configuration lines left before the SSH session is dropped (the line is applied, then
+    # the connection is cut without an answer); fires once, then clears. None: off.
+    drop_session_after: int | None = None
+
+    def config_line_applied(self) -> bool:
+        """Count one configuration line; True when the session must be dropped now."""
+        if self.drop_session_after is None:
+            return False
+        self.drop_session_after -= 1
+        if self.drop_session_after > 0:
+            return False
+        self.drop_session_after = None
+        return True
 
 
 @dataclass

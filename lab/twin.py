@@ -28,7 +28,17 @@ TWIN_SSH_PORT = 10022
 TWIN_SNMP_PORT = 10161
 TWIN_SIP_PORT = 5060
 DEFAULT_BASE = ipaddress.IPv4Address("127.1.0.0")
-FAULTS = ("down", "up", "reboot", "slow", "link-down", "link-up", "drop-snmp", "restore-snmp")
+FAULTS = (
+    "down",
+    "up",
+    "reboot",
+    "slow",
+    "link-down",
+    "link-up",
+    "drop-snmp",
+    "restore-snmp",
+    "drop-session-after",
+)
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,11 @@ class _Input:
         return ch
 
 
+def _configuring(session: CliSession) -> bool:
+    """Whether ``session`` is in a configuration mode (IOS ``(config)#``, VRP ``[...]``)."""
+    return bool(getattr(session, "frames", None))
+
+
 def _crlf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
@@ -169,10 +174,14 @@ class _Shell:
         """The device restarted under this login: the session is gone, as on a real box."""
         if self.device.state.boots == self.boots:
             return False
+        self.drop()
+        return True
+
+    def drop(self) -> None:
+        """Cut the connection at once, without a goodbye (a crash, a link that died)."""
         conn = self.process.get_extra_info("connection")
         if conn is not None:
             conn.abort()
-        return True
 
     async def pause(self) -> bool:
         """Wait out ``slow_ms``; False while the device is down (say nothing)."""
@@ -210,7 +219,12 @@ class _Shell:
                 if self.device.state.faults.down:
                     continue
                 self.input.write("\r\n")
-                if not await self.respond(self.session.handle(text)):
+                configuring = bool(text.strip()) and _configuring(self.session)
+                reply = self.session.handle(text)
+                if configuring and self.device.state.faults.config_line_applied():
+                    self.drop()
+                    return
+                if not await self.respond(reply):
                     return
                 continue
             skip_lf = False

@@ -1,0 +1,115 @@
+"""How the engine reaches devices: connection parameters, host keys, and the backend.
+
+The engine (plan, apply, backup) talks to a :class:`Backend`: the platform of a device and
+a session to it. :class:`InventoryBackend` is the real one (platforms from ``platforms/``,
+secrets resolved by name when a connection is made, host keys checked against a
+known-hosts file). Tests of the engine's decisions may pass their own.
+
+Host keys: checked by default against, in order, ``--known-hosts FILE``, the inventory's
+own ``known_hosts`` file (``provnet lab up`` writes one in its overlay), then
+``~/.ssh/known_hosts``. ``--no-host-key-check`` is the only way to turn it off.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, cast
+
+from inventory.export import netmiko_connect_params
+from inventory.loader import Inventory
+from inventory.resolve import DeviceView
+from inventory.secrets import SecretStore
+from platforms.network import ConfigSession, ConnectParams, NetworkPlatform
+from provnet.errors import ProvnetError
+
+INVENTORY_KNOWN_HOSTS = "known_hosts"
+
+
+class NetworkChangeError(ProvnetError):
+    """Root of the network-change engine's errors (bad plan, journal, options)."""
+
+
+class KnownHostsMissing(NetworkChangeError, FileNotFoundError):
+    pass
+
+
+class Backend(Protocol):
+    def platform(self, name: str) -> NetworkPlatform:
+        """The platform named ``name``; raises ``LookupError`` when it cannot be changed."""
+        ...
+
+    def connect(self, device: DeviceView) -> ConfigSession: ...
+
+
+def resolve_known_hosts(
+    explicit: Path | None, inventory_root: Path | None, disabled: bool, home: Path | None = None
+) -> str | None:
+    """The known-hosts file to check host keys against; None only when ``disabled``.
+
+    Raises :class:`KnownHostsMissing` when checking is on and no file exists, so that no
+    connection is attempted that would fail (or, worse, be trusted blindly).
+    """
+    if disabled:
+        return None
+    candidates = (
+        [explicit]
+        if explicit is not None
+        else [
+            *([inventory_root / INVENTORY_KNOWN_HOSTS] if inventory_root else []),
+            (home or Path.home()) / ".ssh" / "known_hosts",
+        ]
+    )
+    for path in candidates:
+        if path.is_file():
+            return str(path)
+    raise KnownHostsMissing(
+        f"không có tệp known_hosts (no known-hosts file): {', '.join(map(str, candidates))}; "
+        "pass --known-hosts FILE, or --no-host-key-check to skip host-key checking"
+    )
+
+
+def connect_params(
+    inv: Inventory,
+    device: DeviceView,
+    store: SecretStore,
+    known_hosts: str | None,
+    timeout: float = 20.0,
+) -> ConnectParams:
+    """Where and as whom to log in to ``device``, secrets resolved now (in memory only)."""
+    params = netmiko_connect_params(inv, device, store)
+    return ConnectParams(
+        host=str(params["host"]),
+        port=int(params["port"]),
+        username=str(params["username"]),
+        password=str(params.get("password", "")),
+        secret=str(params.get("secret", "")),
+        known_hosts=known_hosts,
+        timeout=timeout,
+    )
+
+
+def _network_platform(name: str) -> NetworkPlatform:
+    lookup = importlib.import_module("platforms").network_platform
+    return cast(NetworkPlatform, lookup(name))
+
+
+@dataclass
+class InventoryBackend:
+    """The real backend: ``platforms.network_platform`` and Netmiko sessions."""
+
+    inventory: Inventory
+    store: SecretStore
+    known_hosts: str | None
+    timeout: float = 20.0
+    _platforms: dict[str, NetworkPlatform] = field(default_factory=dict, repr=False)
+
+    def platform(self, name: str) -> NetworkPlatform:
+        if name not in self._platforms:
+            self._platforms[name] = _network_platform(name)
+        return self._platforms[name]
+
+    def connect(self, device: DeviceView) -> ConfigSession:
+        params = connect_params(self.inventory, device, self.store, self.known_hosts, self.timeout)
+        return self.platform(device.platform).connect(params)
