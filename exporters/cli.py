@@ -2,17 +2,84 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from provnet.console import InventoryOption, exits_cleanly, out
+from exporters.prometheus_config import (
+    DEFAULT_EXPORTER,
+    RUNBOOK_BASE,
+    ConfigOptions,
+    Shard,
+    ShardBy,
+    check_duration,
+    check_host_port,
+    check_runbook_base,
+    generate,
+    write_config,
+)
+from inventory.cli import load_selected
+from provnet.console import InventoryOption, LimitOption, exits_cleanly, out
 
 app = typer.Typer(
     help="Exporter cho Prometheus (Prometheus exporter): serve, prometheus-config.",
     no_args_is_help=True,
 )
+
+
+@app.command("prometheus-config")
+@exits_cleanly
+def prometheus_config_command(
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Thư mục đích (output directory).")
+    ] = Path("prometheus"),
+    inventory: InventoryOption = None,
+    limit: LimitOption = None,
+    exporter: Annotated[
+        str, typer.Option(help="Địa chỉ exporter HOST:PORT (the exporter Prometheus scrapes).")
+    ] = DEFAULT_EXPORTER,
+    alertmanager: Annotated[
+        str | None, typer.Option(help="Alertmanager HOST:PORT (mặc định: không gửi cảnh báo).")
+    ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(help="Phân mảnh I/N (shard I of N servers, I from 0), ví dụ 0/2."),
+    ] = None,
+    shard_by: Annotated[
+        ShardBy, typer.Option(help="Khoá phân mảnh (shard key): commune hoặc address.")
+    ] = ShardBy.COMMUNE,
+    scrape_interval: Annotated[str, typer.Option(help="Chu kỳ thu thập (scrape interval).")] = (
+        "60s"
+    ),
+    scrape_timeout: Annotated[str, typer.Option(help="Thời hạn thu thập (scrape timeout).")] = (
+        "30s"
+    ),
+    runbook_base: Annotated[
+        str, typer.Option(help="URL gốc của docs/runbooks (base URL of the runbooks).")
+    ] = RUNBOOK_BASE,
+) -> None:
+    """Sinh cấu hình Prometheus từ inventory (generate prometheus.yml, file_sd, rules)."""
+    options = ConfigOptions(
+        exporter=check_host_port(exporter, "--exporter"),
+        alertmanager=check_host_port(alertmanager, "--alertmanager") if alertmanager else None,
+        shard=Shard.parse(shard) if shard is not None else None,
+        shard_by=shard_by,
+        scrape_interval=check_duration(scrape_interval, "--scrape-interval"),
+        scrape_timeout=check_duration(scrape_timeout, "--scrape-timeout"),
+        runbook_base=check_runbook_base(runbook_base),
+    )
+    inv, devices = load_selected(inventory, limit)
+    options = replace(options, external_labels={"province_code": inv.settings.province.code})
+    generated = generate(devices, options)
+    write_config(generated, out_dir)
+    counts = ", ".join(f"{job}: {n}" for job, n in generated.targets.items())
+    where = f" (shard {options.shard.index}/{options.shard.count})" if options.shard else ""
+    out.print(
+        f"Đã ghi (written) {out_dir / 'prometheus.yml'}{where}: {len(devices)} thiết bị "
+        f"(devices) → mục tiêu (targets) {counts}"
+    )
 
 
 @app.command("serve")
