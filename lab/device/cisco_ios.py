@@ -106,6 +106,7 @@ PROMPT_SUFFIX = {
     "ipv6-acl": "config-ipv6-acl",
     "archive": "config-archive",
     "vrf": "config-vrf",
+    "vrf-af": "config-vrf-af",
     "cp": "config-cp",
     "vlan": "config-vlan",
     "redundancy": "config-red",
@@ -165,12 +166,16 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
         spec("line console <INT>", G, mode="line", canonical="line con"),
         spec("line aux <INT>", G, mode="line"),
         spec("router ospf <INT>", G, mode="router"),
+        spec("router ospf <INT> vrf <WORD>", G, mode="router"),
+        spec("router ospfv3 <INT>", G, mode="router"),
         spec("router bgp <INT>", G, mode="router"),
         spec("router eigrp <WORD>", G, mode="router"),
         spec("router rip", G, mode="router"),
         spec("ipv6 router ospf <INT>", G, mode="rtr"),
         spec("ip route <IPV4> <MASK> <LINE>", G),
+        spec("ip route vrf <WORD> <IPV4> <MASK> <LINE>", G),
         spec("ipv6 route <IPV6PFX> <LINE>", G),
+        spec("ipv6 route vrf <WORD> <IPV6PFX> <LINE>", G),
         spec("ipv6 unicast-routing", G),
         spec("ipv6 cef", G, explicit_no=True),
         spec("ip cef", G),
@@ -225,7 +230,7 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
         spec("snmp-server host <LINE>", G),
         spec("snmp-server enable traps [<LINE>]", G),
         spec("snmp-server group <LINE>", G),
-        spec("snmp-server user <LINE>", G),
+        spec("snmp-server user <WORD> <LINE>", "snmp_user"),
         spec("snmp-server view <LINE>", G),
         spec("snmp-server ifindex persist", G),
         spec("aaa new-model", G, explicit_no=True),
@@ -280,6 +285,7 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
         spec("ipv6 enable", G),
         spec("ipv6 nd <LINE>", G),
         spec("ipv6 ospf <LINE>", G),
+        spec("ospfv3 <LINE>", G),
         spec("ipv6 mtu <INT>", G, key=2),
         spec("ipv6 traffic-filter <WORD> <WORD>", G),
         spec("ipv6 dhcp <LINE>", G),
@@ -325,7 +331,7 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
         spec("transport output <LINE>", G, key=2),
         spec("transport preferred <LINE>", G, key=2),
         spec("exec-timeout <INT> [<INT>]", G, key=1),
-        spec("access-class <WORD> <WORD>", G),
+        spec("access-class <WORD> <WORD> [vrf-also]", G),
         spec("ipv6 access-class <WORD> <WORD>", G),
         spec("logging synchronous", G),
         spec("privilege level <INT>", G, key=2),
@@ -392,6 +398,14 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
         spec("rd <WORD>", G, key=1),
         spec("description <LINE>", G, key=1),
         spec("route-target <LINE>", G),
+        spec("address-family <WORD>", "vrf_af", mode="vrf-af"),
+        spec("do <LINE>", "do"),
+        spec("end", "end"),
+        spec("exit", "exit"),
+    ],
+    "vrf-af": [
+        spec("route-target <LINE>", G),
+        spec("exit-address-family", "exit"),
         spec("do <LINE>", "do"),
         spec("end", "end"),
         spec("exit", "exit"),
@@ -478,6 +492,7 @@ TOP_RANK: list[tuple[str, int]] = [
     ("ntp", 70),
 ]
 CHILD_RANK: dict[str, list[tuple[str, int]]] = {
+    "vrf": [("description", 10), ("rd", 11), ("route-target", 12)],
     "if": [
         ("description", 10),
         ("switchport", 12),
@@ -716,6 +731,7 @@ class IosDevice(TreeDevice):
         self.model = pick_model(state, self.xe)
         self.archive_next = 1
         self.archives: list[str] = []
+        self.snmp_users: dict[str, str] = {}  # user -> group; not in the running config
         self.flash_name = "bootflash:" if self.xe else "flash:"
         self.editor = ConfigEditor(
             lambda: self.config,
@@ -1685,6 +1701,51 @@ class IosSession(CliSession):
                 words = [*words[:i], "password", "0", *words[i + 1 :]]
                 break
         self.set_leaf(["username", name, *words], m.spec, False, parent, "config")
+        return Reply("", self.prompt)
+
+    def c_snmp_user(self, m: Match, negate: bool, parent: ConfigNode) -> Reply:
+        """SNMPv3 users live outside the running configuration, as on IOS: never shown."""
+        users = self.device.snmp_users
+        if negate:
+            users.pop(m.args[0], None)
+            return Reply("", self.prompt)
+        words = m.args[1].split()
+        if len(words) < 2 or words[1] not in ("v1", "v2c", "v3"):
+            return Reply("% Incomplete command.\n\n", self.prompt)
+        users[m.args[0]] = words[0]
+        return Reply("", self.prompt)
+
+    def c_vrf_af(self, m: Match, negate: bool, parent: ConfigNode) -> Reply:
+        """``address-family ipv4|ipv6`` under ``vrf definition``; IOS prints
+        ``exit-address-family`` after it, at the same depth."""
+        family = m.args[0].lower()
+        if family not in ("ipv4", "ipv6"):
+            pos = m.positions[1] if len(m.positions) > 1 else 0
+            return Reply(self.error(ParseError("invalid", pos), ""), self.prompt)
+        text = f"address-family {family}"
+        node = parent.child(text)
+        if negate:
+            if node is not None:
+                i = parent.children.index(node)
+                end = i + 1
+                if (
+                    end < len(parent.children)
+                    and parent.children[end].text == "exit-address-family"
+                ):
+                    end += 1
+                del parent.children[i:end]
+            return Reply("", self.prompt)
+        if node is None:
+            node = ConfigNode(text)
+            later = [
+                i
+                for i, c in enumerate(parent.children)
+                if c.words[:1] == ["address-family"] and c.text > text
+            ]
+            at = later[0] if later else len(parent.children)
+            parent.children[at:at] = [node, ConfigNode("exit-address-family")]
+        frame = self.frames[-1]
+        self.frames.append(_Frame("vrf-af", [*frame.path, text]))
         return Reply("", self.prompt)
 
     def c_banner(self, m: Match, negate: bool, parent: ConfigNode) -> Reply:

@@ -108,7 +108,10 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("interface <IFNAME>", "interface", mode="if"),
         spec("ipv6", G),
         spec("ip route-static <IPV4> <MASKLEN> <LINE>", "route_static"),
+        spec("ip route-static vpn-instance <WORD> <IPV4> <MASKLEN> <LINE>", "route_static"),
         spec("ipv6 route-static <IPV6> <INT> <LINE>", G),
+        spec("ipv6 route-static vpn-instance <WORD> <IPV6> <INT> <LINE>", G),
+        spec("ip vpn-instance <WORD>", "vpn_instance", mode="vpn"),
         spec("aaa", G, mode="aaa"),
         spec("user-interface vty <INT> [<INT>]", "user_interface", mode="ui"),
         spec(
@@ -118,9 +121,12 @@ VIEW_SPECS: dict[str, list[Spec]] = {
             canonical="user-interface con",
         ),
         spec("ospf [<INT>]", "ospf", mode="ospf"),
+        spec("ospf <INT> vpn-instance <WORD>", "ospf", mode="ospf"),
         spec("ospfv3 [<INT>]", "ospf", mode="ospfv3"),
+        spec("ospfv3 <INT> vpn-instance <WORD>", "ospf", mode="ospfv3"),
         spec("bgp <INT>", G, mode="bgp"),
         spec("acl number <INT>", "acl", mode="acl"),
+        spec("acl ipv6 number <INT>", "acl6", mode="acl"),
         spec("acl <INT>", "acl", mode="acl"),
         spec("ntp-service unicast-server <WORD> [<LINE>]", G, key=3),
         spec("ntp-service source-interface <IFNAME>", G, key=2),
@@ -131,6 +137,9 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("info-center enable", G, default_on=True),
         spec("snmp-agent", G),
         spec("snmp-agent <LINE>", G),
+        spec("snmp-agent usm-user v3 <WORD> [<LINE>]", G),
+        spec("snmp-agent usm-user v3 <WORD> authentication-mode <WORD> <LINE>", "usm_key"),
+        spec("snmp-agent usm-user v3 <WORD> privacy-mode <WORD> <LINE>", "usm_key"),
         spec("stelnet server enable", G),
         spec("telnet server enable", G),
         spec("ssh user <WORD> <LINE>", G),
@@ -153,6 +162,8 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("ip address <IPV4> <MASKLEN> [sub]", "if_ip", no_min=2),
         spec("ip address dhcp-alloc", G, key=2),
         spec("ip binding vpn-instance <WORD>", G, key=3),
+        spec("dot1q termination vid <INT>", G, key=3),
+        spec("arp broadcast enable", G),
         spec("ipv6 enable", G),
         spec("ipv6 address <IPV6PFX> [eui-64]", G, key=3, no_min=2),
         spec("ipv6 address <IPV6> <INT>", "if_ipv6_len"),
@@ -181,7 +192,7 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("local-user <WORD> password <WORD> <LINE>", "local_user", no_min=2),
         spec("local-user <WORD> privilege level <INT>", G, key=3),
         spec("local-user <WORD> service-type <LINE>", G, key=3),
-        spec("local-user <WORD> state <WORD>", G, key=3),
+        spec("local-user <WORD> state <WORD> [<LINE>]", G, key=3),
         spec("authentication-scheme <WORD>", G, mode="aaa-authen"),
         spec("authorization-scheme <WORD>", G, mode="aaa-author"),
         spec("accounting-scheme <WORD>", G, mode="aaa-accounting"),
@@ -237,6 +248,18 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("import-route <LINE>", G),
         *COMMON,
     ],
+    "vpn": [
+        spec("description <LINE>", G, key=1),
+        spec("route-distinguisher <WORD>", G, key=1),
+        spec("ipv4-family", "vpn_af", mode="vpn-af"),
+        spec("ipv6-family", "vpn_af", mode="vpn-af"),
+        *COMMON,
+    ],
+    "vpn-af": [
+        spec("route-distinguisher <WORD>", G, key=1),
+        spec("vpn-target <LINE>", G),
+        *COMMON,
+    ],
     "acl": [
         spec("rule <LINE>", "rule", no_min=2),
         spec("description <LINE>", G, key=1),
@@ -253,6 +276,7 @@ TOP_RANK = [
     ("stp", 3),
     ("dns", 4),
     ("ipv6", 5),
+    ("ip vpn-instance", 9),
     ("header", 6),
     ("clock timezone", 7),
     ("info-center", 8),
@@ -273,11 +297,14 @@ TOP_RANK = [
     ("user-interface", 70),
 ]
 CHILD_RANK = {
+    "vpn": [("description", 10), ("route-distinguisher", 11), ("ipv4-family", 20)],
     "if": [
         ("description", 10),
         ("shutdown", 15),
         ("port", 16),
+        ("dot1q", 12),
         ("ip binding", 17),
+        ("arp", 50),
         ("ipv6 enable", 20),
         ("ip address", 30),
         ("ipv6 address", 40),
@@ -1004,6 +1031,40 @@ class VrpSession(CliSession):
             ["acl", "number", str(number)], "acl", negate, parent, f"acl-{kind}-{number}"
         )
 
+    def c_acl6(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
+        number = int(m.args[0])
+        if not 2000 <= number <= 3999:
+            return Reply(self.wrong(m.positions[-1]), self.prompt)
+        kind = "basic" if number < 3000 else "adv"
+        text = ["acl", "ipv6", "number", str(number)]
+        return self.enter(text, "acl", negate, parent, f"acl6-{kind}-{number}")
+
+    def c_vpn_instance(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
+        name = m.args[0]
+        return self.enter(
+            ["ip", "vpn-instance", name], "vpn", negate, parent, f"vpn-instance-{name}"
+        )
+
+    def c_vpn_af(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
+        family = words[0].removesuffix("-family")
+        view = f"{self.frames[-1].view}-af-{family}"
+        return self.enter(words, "vpn-af", negate, parent, view)
+
+    def c_usm_key(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
+        """A USM key is stored as a cipher, as VRP stores it; the typed key is never shown."""
+        head = ["snmp-agent", "usm-user", "v3", m.args[0], words[4], m.args[1]]
+        if negate:
+            self.device.editor.set_leaf(head[:5], m.spec, True, parent, "system")
+            return Reply("", self.prompt)
+        key = m.args[2].split()[-1]
+        if not (key.startswith("%^%#") and key.endswith("%^%#")):
+            key = f"%^%#{hash_secret(key, m.args[0])[:40]}%^%#"
+        stored = [*head, "cipher", key]
+        self.device.editor.set_leaf(
+            stored, Spec(("snmp-agent",), "set", key=5), False, parent, "system"
+        )
+        return Reply("", self.prompt)
+
     def c_rule(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
         rest = m.args[0].split()
         if negate:
@@ -1087,8 +1148,10 @@ class VrpSession(CliSession):
         kind = m.args[1]
         if kind not in ("irreversible-cipher", "cipher", "simple"):
             return Reply(self.wrong(m.positions[3]), self.prompt)
-        digest = hash_secret(m.args[2], user)
-        stored = ["local-user", user, "password", "irreversible-cipher", f"$1c${digest}$"]
+        value = m.args[2].split()[-1]
+        pasted = re.fullmatch(r"\$1[a-z]\$\S+\$", value) is not None
+        digest = value if pasted else f"$1c${hash_secret(value, user)}$"
+        stored = ["local-user", user, "password", "irreversible-cipher", digest]
         self.device.editor.set_leaf(
             stored, Spec(("local-user",), "set", key=3), False, parent, "aaa"
         )

@@ -1,0 +1,241 @@
+"""Post-checks of the network changes: run after a push, each says pass or fail with what
+it saw (never a secret).
+
+- :class:`Ipv6Address`: the planned IPv6 address is on the WAN (router) or LAN interface,
+  read from the device (``show ipv6 interface brief`` / ``display ipv6 interface brief`` /
+  ``xStatus Network 1 IPv6 Address``);
+- :class:`SshReachable`: management still works: a fresh SSH session logs in;
+- :class:`SnmpAnswers`: SNMP still answers a GET of sysUpTime with the device's credential
+  set (v3 or v2c);
+- :class:`SipRegistered`: a VC endpoint is registered to its SIP registrar.
+
+Parsing is pure (``*_from``), so fixtures test it; the I/O is in ``run``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from pathlib import Path
+
+from gufo.snmp import (
+    Aes128Key,
+    Aes192Key,
+    Aes256Key,
+    BaseAuthKey,
+    BasePrivKey,
+    DesKey,
+    Md5Key,
+    Sha1Key,
+    Sha224Key,
+    Sha256Key,
+    Sha384Key,
+    Sha512Key,
+    User,
+)
+from gufo.snmp.sync.client import SnmpSession
+
+from deploys.network.base import CheckContext, CheckResult
+from deploys.network.context import lan, wan
+from inventory.errors import SecretUnavailable
+from inventory.export import netmiko_connect_params
+from inventory.model import Role, SnmpV2cCredential, SnmpV3Credential
+from inventory.resolve import DeviceView
+from inventory.secrets import SecretStore
+from platforms import parsers
+from platforms.network import ConfigSession, ConnectParams, DeviceError
+
+SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
+SNMP_TIMEOUT_S = 3.0
+SSH_TIMEOUT_S = 15.0
+
+
+# -- decisions ------------------------------------------------------------------------
+def expected_ipv6(context: CheckContext) -> tuple[str, ipaddress.IPv6Address]:
+    """Where the change put the device's IPv6 address: (interface, address)."""
+    device = context.device
+    if device.role is Role.WAN_ROUTER:
+        uplink = wan(context.inventory, device)
+        return uplink.interface, uplink.ipv6.ip
+    segment = lan(context.inventory, device)
+    return segment.interface, segment.ipv6.ip
+
+
+# -- the checks ----------------------------------------------------------------------------
+class Ipv6Address:
+    name = "ipv6-address"
+
+    def run(self, session: ConfigSession, context: CheckContext) -> CheckResult:
+        interface, address = expected_ipv6(context)
+        platform = context.device.platform
+        try:
+            output = session.show(parsers.command("ipv6_brief", platform))
+        except DeviceError as exc:
+            return CheckResult(self.name, False, str(exc))
+        return ipv6_verdict(self.name, platform, output, interface, address)
+
+
+def ipv6_verdict(
+    name: str, platform: str, output: str, interface: str, address: ipaddress.IPv6Address
+) -> CheckResult:
+    """Pass when ``address`` is among the global addresses ``output`` shows on ``interface``."""
+    if platform == "cisco_tp":
+        seen = parsers.tp_ipv6(output)
+        where = "Network 1"
+    else:
+        seen = parsers.global_ipv6(output, platform, interface)
+        where = interface
+    shown = ", ".join(str(a) for a in seen) or "-"
+    return CheckResult(name, address in seen, f"{where}: {shown} (cần/expected {address})")
+
+
+def _store(context: CheckContext) -> SecretStore:
+    store = SecretStore.from_environment(context.inventory.root)
+    if context.secrets_file is not None:
+        store.secrets_file = Path(context.secrets_file)
+    return store
+
+
+Connector = Callable[[str, ConnectParams], ConfigSession]
+
+
+def _network_connect(platform: str, params: ConnectParams) -> ConfigSession:
+    from platforms import network_platform
+
+    return network_platform(platform).connect(params)
+
+
+class SshReachable:
+    """A fresh SSH session logs in and answers: the change did not lock management out."""
+
+    name = "ssh-reachable"
+
+    def __init__(self, connect: Connector = _network_connect) -> None:
+        self.connect = connect
+
+    def run(self, session: ConfigSession, context: CheckContext) -> CheckResult:
+        device = context.device
+        try:
+            raw = netmiko_connect_params(context.inventory, device, _store(context))
+        except SecretUnavailable as exc:
+            return CheckResult(self.name, False, str(exc))
+        params = ConnectParams(
+            host=str(raw["host"]),
+            port=int(raw["port"]),
+            username=str(raw["username"]),
+            password=str(raw.get("password", "")),
+            secret=str(raw.get("secret", "")),
+            known_hosts=context.known_hosts,
+            timeout=SSH_TIMEOUT_S,
+        )
+        probe = "xStatus SystemUnit Uptime" if device.platform == "cisco_tp" else _probe(device)
+        try:
+            fresh = self.connect(device.platform, params)
+            try:
+                output = fresh.show(probe)
+            finally:
+                fresh.close()
+        except (DeviceError, OSError, TimeoutError) as exc:
+            return CheckResult(self.name, False, f"{device.host}:{device.ssh_port}: {exc}")
+        except Exception as exc:
+            return CheckResult(
+                self.name, False, f"{device.host}:{device.ssh_port}: {type(exc).__name__}"
+            )
+        return CheckResult(
+            self.name, bool(output.strip()), f"{device.host}:{device.ssh_port}: {probe}"
+        )
+
+
+def _probe(device: DeviceView) -> str:
+    return "display clock" if device.platform == "huawei_vrp" else "show clock"
+
+
+class SnmpAnswers:
+    """sysUpTime.0 answers with the device's SNMP credential set."""
+
+    name = "snmp-answers"
+
+    def run(self, session: ConfigSession, context: CheckContext) -> CheckResult:
+        device = context.device
+        where = f"{device.host}:{device.snmp_port}"
+        name = device.snmp_credentials
+        credential = context.inventory.settings.credentials.get(name) if name else None
+        try:
+            uptime = snmp_uptime(device.host, device.snmp_port, credential, _store(context), name)
+        except SecretUnavailable as exc:
+            return CheckResult(self.name, False, str(exc))
+        except Exception as exc:
+            return CheckResult(self.name, False, f"{where}: {type(exc).__name__}")
+        return CheckResult(self.name, True, f"{where}: sysUpTime {uptime}")
+
+
+def snmp_uptime(
+    host: str,
+    port: int,
+    credential: object,
+    store: SecretStore,
+    name: str | None,
+) -> int:
+    """sysUpTime.0 (hundredths of a second) over SNMP v3 or v2c; raises on no answer."""
+    purpose = f"credential set {name}"
+    if isinstance(credential, SnmpV3Credential):
+        user = _v3_user(credential, store, purpose)
+        with SnmpSession(addr=host, port=port, user=user, timeout=SNMP_TIMEOUT_S) as snmp:
+            value = snmp.get(SYS_UPTIME)
+    elif isinstance(credential, SnmpV2cCredential):
+        community = store.resolve(credential.community, purpose).reveal()
+        with SnmpSession(addr=host, port=port, community=community, timeout=SNMP_TIMEOUT_S) as snmp:
+            value = snmp.get(SYS_UPTIME)
+    else:
+        raise SecretUnavailable(f"no SNMP credential set ({name or 'none'})")
+    if not isinstance(value, int):
+        raise TypeError("sysUpTime is not a number")
+    return value
+
+
+AUTH_KEYS: dict[str, type[BaseAuthKey]] = {
+    "MD5": Md5Key,
+    "SHA": Sha1Key,
+    "SHA224": Sha224Key,
+    "SHA256": Sha256Key,
+    "SHA384": Sha384Key,
+    "SHA512": Sha512Key,
+}
+PRIV_KEYS: dict[str, type[BasePrivKey]] = {
+    "AES": Aes128Key,
+    "AES192": Aes192Key,
+    "AES256": Aes256Key,
+    "DES": DesKey,
+}
+
+
+def _v3_user(credential: SnmpV3Credential, store: SecretStore, purpose: str) -> User:
+    auth_kind = AUTH_KEYS[credential.auth_protocol]
+    auth = auth_kind(store.resolve(credential.auth_password, purpose).reveal().encode())
+    priv = None
+    if credential.security_level == "authPriv" and credential.priv_password is not None:
+        priv_kind = PRIV_KEYS[credential.priv_protocol or "AES"]
+        priv = priv_kind(store.resolve(credential.priv_password, purpose).reveal().encode())
+    return User(credential.username, auth_key=auth, priv_key=priv)
+
+
+class SipRegistered:
+    """A VC endpoint reports ``SIP Registration 1 Status: Registered``."""
+
+    name = "sip-registered"
+    path = "SIP Registration 1 Status"
+
+    def run(self, session: ConfigSession, context: CheckContext) -> CheckResult:
+        try:
+            output = session.show(parsers.command("sip_registration", "cisco_tp"))
+        except DeviceError as exc:
+            return CheckResult(self.name, False, str(exc))
+        return sip_verdict(self.name, output)
+
+
+def sip_verdict(name: str, output: str) -> CheckResult:
+    registration = parsers.sip_registration(output)
+    detail = f"SIP Registration 1 Status: {registration.status}"
+    if registration.reason:
+        detail += f" ({registration.reason})"
+    return CheckResult(name, registration.registered, detail)

@@ -1,0 +1,57 @@
+"""Hardening of routers, switches and firewalls (Cisco IOS / IOS XE, Huawei VRP).
+
+Hostname, login banner, NTP and syslog to the province's servers, SNMPv3 only (every
+v1/v2c community removed), SSH v2 only from the management prefixes (IPv4 and IPv6 ACLs
+on the vty lines), the local user of the device's SSH credential set, exec timeout and
+login-failure blocking. Secrets stay placeholders until the engine pushes (see
+docs/changes.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deploys.network.base import PostCheck
+from deploys.network.checks import SnmpAnswers, SshReachable
+from deploys.network.context import (
+    CLI_PLATFORMS,
+    NETWORK_ROLES,
+    device_context,
+    dialect,
+    management_acl,
+    render,
+    skip_for,
+    snmp_user,
+    ssh_user,
+)
+from inventory.loader import Inventory
+from inventory.resolve import DeviceView
+from platforms.network import Intent
+
+
+class Hardening:
+    name = "hardening"
+    description = (
+        "Tăng cường an toàn thiết bị mạng: NTP, syslog, SNMPv3, SSH, ACL quản trị "
+        "(network device hardening: NTP, syslog, SNMPv3, SSH, management ACL)"
+    )
+
+    def skip_reason(self, device: DeviceView) -> str | None:
+        return skip_for(device, NETWORK_ROLES, CLI_PLATFORMS)
+
+    def context(self, inventory: Inventory, device: DeviceView) -> dict[str, Any]:
+        return {
+            **device_context(inventory, device),
+            "snmp": snmp_user(inventory, device, dialect(device.platform)),
+            "user": ssh_user(inventory, device),
+            "acl": management_acl(inventory),
+        }
+
+    def render(self, inventory: Inventory, device: DeviceView) -> Intent:
+        return render(self.name, device.platform, self.context(inventory, device))
+
+    def post_checks(self, device: DeviceView) -> list[PostCheck]:
+        return [SshReachable(), SnmpAnswers()]
+
+
+CHANGE = Hardening()
