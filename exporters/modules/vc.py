@@ -383,11 +383,10 @@ async def probe_endpoint(target: VcTarget, deadline: float) -> SipOutcome:
     return outcome
 
 
-@dataclass(frozen=True)
 class VcModule:
     """The ``vc`` probe module (implements :class:`exporters.module.ProbeModule`)."""
 
-    name: str = "vc"
+    name = "vc"
 
     async def probe(
         self, target: str, params: Mapping[str, str], deadline: float

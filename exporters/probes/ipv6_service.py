@@ -426,11 +426,10 @@ async def investigate(params: ServiceParams, deadline: float) -> Findings:
     return found
 
 
-@dataclass(frozen=True)
 class Ipv6ServiceModule:
     """The ``ipv6_service`` probe module (implements :class:`exporters.module.ProbeModule`)."""
 
-    name: str = "ipv6_service"
+    name = "ipv6_service"
 
     async def probe(
         self, target: str, params: Mapping[str, str], deadline: float

@@ -10,6 +10,7 @@ given, so the system's resolver is never asked.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -17,9 +18,22 @@ from pathlib import Path
 
 import pytest
 
-from exporters.module import MetricFamily
+from exporters.module import MetricFamily, ProbeModule
 from exporters.probes.common import ProbeParameterError
-from exporters.probes.ipv6_service import MODULE, parse_params
+from exporters.probes.ipv6_service import (
+    MAX_NAMESERVER_ADDRESSES,
+    MODULE,
+    Findings,
+    HttpAnswer,
+    NameserverAnswer,
+    body_digest,
+    content_matches,
+    dns_ipv6_ready,
+    nameserver_addresses,
+    parse_params,
+)
+from exporters.probes.ipv6_service import checks as decide
+from exporters.probes.ipv6_service import ready as is_ready
 from tests.exporters.probe_servers import (
     AuthoritativeDns,
     Certificates,
@@ -319,3 +333,87 @@ def test_parse_params() -> None:
         53,
     )
     assert parse_params("cong.tinh.gov.vn.test", {}).resolver is None
+
+
+def test_secrets_in_parameters_never_reach_the_metrics(world: World) -> None:
+    canary = "CANARY-ipv6-7d2b90"
+    families = asyncio.run(MODULE.probe(READY, world.params(auth=canary), time.monotonic() + 3.0))
+    text = repr(families)
+    assert "provnet_ipv6_service_ready" in text
+    assert canary not in text
+
+
+def test_the_server_registers_it_by_name() -> None:
+    module: ProbeModule = MODULE
+    assert module.name == "ipv6_service"
+
+
+# --- decisions as data ---------------------------------------------------------------
+
+V4 = HttpAnswer(200, "aa", 0.1)
+
+
+@pytest.mark.parametrize(
+    ("ipv4", "ipv6", "expected"),
+    [
+        (V4, HttpAnswer(200, "aa", 0.3), True),
+        (V4, HttpAnswer(200, "bb", 0.1), False),
+        (V4, HttpAnswer(503, "aa", 0.1), False),
+        (None, HttpAnswer(200, "aa", 0.1), False),  # nothing to compare with
+        (V4, None, False),
+    ],
+)
+def test_content_matches(ipv4: HttpAnswer | None, ipv6: HttpAnswer | None, expected: bool) -> None:
+    assert content_matches(ipv4, ipv6) is expected
+
+
+def test_body_digest_strips_volatile_parts() -> None:
+    strip = re.compile(rb"token=\w+")
+    assert body_digest(b"<p>token=abc</p>", strip) == body_digest(b"<p>token=xyz</p>", strip)
+    assert body_digest(b"<p>token=abc</p>", None) != body_digest(b"<p>token=xyz</p>", None)
+
+
+@pytest.mark.parametrize(
+    ("nameservers", "expected"),
+    [
+        ([NameserverAnswer("ns1.", "::1", True), NameserverAnswer("ns2.", None, False)], True),
+        ([NameserverAnswer("ns1.", "::1", True), NameserverAnswer("ns1.", "::2", False)], False),
+        ([NameserverAnswer("ns1.", None, False)], False),
+        ([], False),
+    ],
+)
+def test_dns_ipv6_ready(nameservers: list[NameserverAnswer], expected: bool) -> None:
+    assert dns_ipv6_ready(nameservers) is expected
+
+
+def test_nameserver_addresses_are_capped() -> None:
+    pairs = nameserver_addresses(["a.", "b."], [[], [f"::{i}" for i in range(1, 20)]])
+    assert pairs[0] == ("a.", None)
+    assert pairs[1] == ("b.", "::1")
+    assert len(pairs) == MAX_NAMESERVER_ADDRESSES
+
+
+@pytest.mark.parametrize(
+    ("found", "expected"),
+    [
+        (
+            Findings(
+                ["127.0.0.1"],
+                ["::1"],
+                {"ipv4": V4, "ipv6": V4},
+                [NameserverAnswer("ns1.", "::1", True)],
+            ),
+            ALL_PASS,
+        ),
+        (Findings(["127.0.0.1"], [], {"ipv4": V4}), dict.fromkeys(ALL_PASS, 0.0)),
+        (
+            Findings([], ["::1"], {"ipv6": V4}, [NameserverAnswer("ns1.", "::1", True)]),
+            {**ALL_PASS, "content_match": 0.0},  # IPv6 only: nothing to compare with
+        ),
+    ],
+)
+def test_checks_and_readiness(found: Findings, expected: dict[str, float]) -> None:
+    results = decide(found)
+    assert {k: float(v) for k, v in results.items()} == expected
+    assert is_ready(results) is (set(expected.values()) == {1.0})
+    assert is_ready({"aaaa": True, "https_ipv6": True, "content_match": True}) is False

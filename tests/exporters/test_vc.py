@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from exporters.module import MetricFamily
+from exporters.module import MetricFamily, ProbeModule
 from exporters.modules.vc import (
     MODULE,
     OptionsRequest,
@@ -416,3 +416,8 @@ def test_tcp_refused_is_down() -> None:
         port = held.getsockname()[1]
         result = probe(f"127.0.0.1:{port}", transport="tcp")
     assert result[("provnet_sip_up", ())] == 0.0
+
+
+def test_the_server_registers_it_by_name() -> None:
+    module: ProbeModule = MODULE
+    assert module.name == "vc"
