@@ -35,10 +35,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
+from rich.markup import escape
 
 from bench.ansible import venv as ansible_venv
 from bench.ansible.inventory import (
@@ -56,6 +58,7 @@ from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import SecretStore
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up
+from provnet.console import out
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "lab" / "province" / "thanh_hoa"
@@ -69,6 +72,8 @@ MAX_DEVICES = 50
 SIDE_TIMEOUT_S = 900
 SSH_TIMEOUT_S = 30.0
 GOAL = 3.0
+SECRET_PLACEHOLDER = "<secret:"
+TOUCHED = ("interface ", "ipv6 ", "line ", "router ", "vrf ")
 
 
 # --- decisions (no I/O) --------------------------------------------------------------
@@ -113,10 +118,11 @@ def sections(running: str) -> dict[str, list[str]]:
 
 
 def touched(running: str) -> list[str]:
-    """The sections the IPv6 migration touches: interfaces and global ``ipv6`` lines."""
+    """The sections the IPv6 migration touches: interfaces, global ``ipv6`` lines, vty lines,
+    routing processes and VRFs."""
     lines: list[str] = []
     for head, children in sections(running).items():
-        if head.startswith(("interface ", "ipv6 ")):
+        if head.startswith(TOUCHED):
             lines.append(head)
             lines.extend(f" {c}" for c in children)
     return lines
@@ -170,6 +176,7 @@ class SideResult:
     failed: dict[str, str] = field(default_factory=dict)
     running: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    load: str = ""
 
 
 def _targets(up: UpResult, names: Sequence[str]) -> tuple[Inventory, list[DeviceView]]:
@@ -275,42 +282,81 @@ def _run(
     return subprocess.CompletedProcess(argv, process.returncode, out, err)
 
 
-def plan_commands(plan: Any) -> dict[str, list[str]]:
-    """Per device, the commands of a plan file (``devices`` as a list or a mapping)."""
-    devices = plan.get("devices", plan) if isinstance(plan, dict) else plan
-    items = devices.items() if isinstance(devices, dict) else ((d["name"], d) for d in devices)
-    return {str(name): list(entry.get("commands") or []) for name, entry in items}
+class PlanMismatch(RuntimeError):
+    """The plan cannot be replayed by Ansible as it is (a secret placeholder, a refusal)."""
+
+
+def plan_blocks(plan: Mapping[str, Any]) -> dict[str, tuple[ConfigBlock, ...]]:
+    """Per device to change, its plan's exact commands as ``ios_config`` blocks."""
+    out: dict[str, tuple[ConfigBlock, ...]] = {}
+    for entry in plan.get("devices", []):
+        if entry.get("status") != "change":
+            continue
+        commands = [str(c) for c in entry.get("commands", [])]
+        if any(SECRET_PLACEHOLDER in c for c in commands):
+            raise PlanMismatch(f"{entry['device']}: the plan holds a secret placeholder")
+        contexts = [tuple(b.get("context", [])) for b in entry.get("intent", [])]
+        out[str(entry["device"])] = blocks_from_commands(commands, contexts)
+    return out
+
+
+def _seconds(ts: str) -> float:
+    return datetime.fromisoformat(ts).timestamp()
+
+
+def journal_devices(
+    records: Iterable[Mapping[str, Any]],
+) -> tuple[dict[str, float], dict[str, str]]:
+    """From ``net apply``'s journal: per device, seconds from its first step to its outcome,
+    and the devices whose outcome is not ``applied`` (with the outcome and error)."""
+    first: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    failed: dict[str, str] = {}
+    for record in records:
+        device = record.get("device")
+        if not device or "ts" not in record:
+            continue
+        at = _seconds(str(record["ts"]))
+        first.setdefault(str(device), at)
+        if record.get("event") == "device":
+            seconds[str(device)] = at - first[str(device)]
+            if record.get("status") != "applied":
+                failed[str(device)] = f"{record.get('status')}: {record.get('error', '')}"
+    return seconds, failed
 
 
 def provnet_engine(
     up: UpResult, names: Sequence[str], conc: int, workdir: Path
-) -> tuple[SideResult, dict[str, list[str]]]:
+) -> tuple[SideResult, dict[str, tuple[ConfigBlock, ...]]]:
     """``provnet net plan`` + ``provnet net apply`` as a user runs them (timed together)."""
     env = up.environment()
     plan_file = workdir / "plan.json"
+    journal = workdir / "journal.jsonl"
     limit = ["--limit", ",".join(f"device={n}" for n in names)]
+    plan_argv = [str(PROVNET), "net", "plan", CHANGE, *limit, "--out", str(plan_file)]
+    apply_argv = [str(PROVNET), "net", "apply", str(plan_file), "-y"]
+    apply_argv += ["--concurrency", str(conc), "--journal", str(journal)]
     started = time.perf_counter()
-    plan = _run(
-        [str(PROVNET), "net", "plan", CHANGE, *limit, "--out", str(plan_file)], SIDE_TIMEOUT_S, env
-    )
+    plan = _run([*plan_argv, "--concurrency", str(conc), "--no-diff"], SIDE_TIMEOUT_S, env)
     plan_s = time.perf_counter() - started
     if plan.returncode != 0:
         raise RuntimeError(f"provnet net plan: exit {plan.returncode}: {plan.stderr[-1500:]}")
-    apply = _run(
-        [str(PROVNET), "net", "apply", str(plan_file), "-y", "--concurrency", str(conc)],
-        SIDE_TIMEOUT_S,
-        env,
-    )
+    apply = _run(apply_argv, SIDE_TIMEOUT_S, env)
     wall = time.perf_counter() - started
-    commands = plan_commands(json.loads(plan_file.read_text(encoding="utf-8")))
-    failed = {} if apply.returncode == 0 else {"*": f"apply exit {apply.returncode}"}
+    blocks = plan_blocks(json.loads(plan_file.read_text(encoding="utf-8")))
+    records = [json.loads(x) for x in journal.read_text(encoding="utf-8").splitlines() if x]
+    per_device, failed = journal_devices(records) if journal.exists() else ({}, {})
+    if apply.returncode != 0 and not failed:
+        failed["*"] = f"apply exit {apply.returncode}: {apply.stderr.strip()[-800:]}"
     result = SideResult(
         "provnet (net plan + net apply)",
         wall,
-        failed=failed,
-        note=f"plan {plan_s:.1f} s, apply {wall - plan_s:.1f} s",
+        per_device,
+        failed,
+        note=f"plan {plan_s:.1f} s, apply {wall - plan_s:.1f} s "
+        f"({len(blocks)} devices to change in the plan)",
     )
-    return result, commands
+    return result, blocks
 
 
 def lab_credentials(up: UpResult, names: Sequence[str]) -> dict[str, dict[str, str]]:
@@ -360,7 +406,7 @@ def ansible_side(
     inv, views = _targets(up, names)
     credentials = lab_credentials(up, names)
     pdd = workdir / "ansible"
-    targets = {v.name: (v, tuple(blocks[v.name])) for v in views}
+    targets = {v.name: (v, tuple(blocks.get(v.name, ()))) for v in views}
     (pdd / "inventory").mkdir(parents=True)
     (pdd / "project").mkdir()
     (pdd / "inventory" / "hosts.yml").write_text(
@@ -408,102 +454,139 @@ def ansible_side(
 def _with_twin(
     sites: Sequence[str], workdir: Path, name: str, body: Callable[[UpResult], Any]
 ) -> Any:
+    """A fresh twin of ``sites`` for one side, always stopped afterwards."""
     state = workdir / f"lab-{name}"
     try:
-        up = lab_up(EXAMPLE, site_limits(sites), state, BASE)
+        with out.status(f"Khởi động twin (starting the twin) for {name}"):
+            up = lab_up(EXAMPLE, site_limits(sites), state, BASE)
         return body(up)
     finally:
         lab_down(state)
 
 
-def _per_device(result: SideResult, count: int) -> str:
+def per_device_text(result: SideResult, count: int) -> str:
     amortised = result.wall_s / max(1, count)
+    text = f"{amortised:.2f} s (wall / devices)"
     if result.per_device_s:
         values = sorted(result.per_device_s.values())
         mean = sum(values) / len(values)
-        return f"{amortised:.2f} s amortised, {mean:.2f} s mean per device (max {values[-1]:.2f})"
-    return f"{amortised:.2f} s amortised"
+        text += f"; {mean:.2f} s mean, {values[-1]:.2f} s max in each device's own run"
+    return text
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} on {os.cpu_count()} cores"
 
 
 def _print_side(result: SideResult, count: int) -> None:
-    print(f"{result.label}: {result.wall_s:.2f} s wall for {count} devices")
-    print(f"  per device: {_per_device(result, count)}")
+    out.print(f"[bold]{escape(result.label)}[/]: {result.wall_s:.2f} s wall, {count} devices")
+    out.print(f"  máy (machine) before the run: {result.load}")
+    out.print(f"  mỗi thiết bị (per device): {per_device_text(result, count)}")
     if result.note:
-        print(f"  {result.note}")
+        out.print(f"  {escape(result.note)}")
     for name, reason in sorted(result.failed.items()):
-        print(f"  LỖI (failed) {name}: {reason}")
+        out.print(f"  [red]LỖI (failed)[/] {escape(name)}: {escape(reason)}")
+
+
+def _print_comparison(
+    provnet: SideResult,
+    ansible: SideResult,
+    blocks: Mapping[str, Sequence[ConfigBlock]],
+    names: Sequence[str],
+) -> bool:
+    times = ratio(provnet.wall_s, ansible.wall_s)
+    verdict = "[green]đạt (met)[/]" if times >= GOAL else "[red]chưa đạt (not met)[/]"
+    out.print(
+        f"tỉ lệ (ratio) provnet/Ansible wall: {provnet.wall_s / ansible.wall_s:.3f}: provnet "
+        f"{times:.1f}x faster; goal >= {GOAL:.0f}x: {verdict}"
+    )
+    done_p = sum(applied(provnet.running.get(n, ""), blocks.get(n, ())) for n in names)
+    done_a = sum(applied(ansible.running.get(n, ""), blocks.get(n, ())) for n in names)
+    out.print(
+        f"đủ dòng mong muốn (intended lines present): provnet {done_p}/{len(names)}, "
+        f"Ansible {done_a}/{len(names)}"
+    )
+    diffs = compare(provnet.running, ansible.running)
+    if diffs:
+        out.print(f"[red]KHÁC (differ)[/]: touched sections on {len(diffs)} devices:")
+        for name, diff in list(diffs.items())[:3]:
+            out.print(f"  {escape(name)} (provnet -> Ansible):")
+            out.print(escape("\n".join(f"    {line}" for line in diff[:40])))
+    else:
+        out.print(
+            f"giống nhau (identical): interface/ipv6/line/router/vrf sections of "
+            f"show running-config on all {len(names)} devices"
+        )
+    complete = done_p == done_a == len(names)
+    return complete and not diffs and not provnet.failed and not ansible.failed
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench ansible --", description=__doc__)
-    parser.add_argument("--devices", type=int, default=30, help=f"at most {MAX_DEVICES}")
-    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--devices", type=int, default=30, help=f"1..{MAX_DEVICES} (30)")
+    parser.add_argument("--concurrency", type=int, default=10, help="provnet and forks (10)")
     parser.add_argument("--ssh-type", choices=("libssh", "paramiko"), default="libssh")
-    parser.add_argument("--interim", action="store_true", help="Netmiko instead of net apply")
+    parser.add_argument(
+        "--interim", action="store_true", help="Netmiko send_config_set instead of net apply"
+    )
     args = parser.parse_args(list(argv))
     if not 1 <= args.devices <= MAX_DEVICES:
         parser.error(f"--devices must be 1..{MAX_DEVICES}")
+    if not 1 <= args.concurrency <= MAX_DEVICES:
+        parser.error(f"--concurrency must be 1..{MAX_DEVICES}")
     return args
+
+
+def _venv() -> ansible_venv.AnsibleVenv:
+    with out.status("Môi trường Ansible (Ansible venv): kiểm tra / cài đặt (check / install)"):
+        venv = ansible_venv.ensure()
+    how = f"installed in {venv.install_seconds:.0f} s" if venv.installed_now else "reused"
+    versions = ", ".join(f"{k} {v}" for k, v in venv.versions.items())
+    out.print(f"Ansible venv {venv.path} ({how}, {venv.size_bytes / 2**20:.0f} MiB): {versions}")
+    return venv
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    venv = ansible_venv.ensure()
-    how = f"installed in {venv.install_seconds:.0f} s" if venv.installed_now else "reused"
-    versions = ", ".join(f"{k} {v}" for k, v in venv.versions.items())
-    print(f"Ansible venv {venv.path} ({how}, {venv.size_bytes / 2**20:.0f} MiB): {versions}")
-    views = list(iter_devices(load_valid(EXAMPLE)))
-    sites, names = choose_sites(views, args.devices)
+    venv = _venv()
+    sites, names = choose_sites(list(iter_devices(load_valid(EXAMPLE))), args.devices)
     engine = not args.interim and engine_available()
-    print(
-        f"{len(names)} Cisco IOS/IOS XE devices in {len(sites)} commune sites, "
-        f"concurrency {args.concurrency}"
+    out.print(
+        f"{len(names)} thiết bị Cisco IOS/IOS XE (devices) in {len(sites)} commune sites, "
+        f"concurrency/forks {args.concurrency}"
     )
     with tempfile.TemporaryDirectory(prefix="provnet-bench-ansible-") as tmp:
         workdir = Path(tmp)
 
-        def provnet_run(
-            up: UpResult,
-        ) -> tuple[SideResult, dict[str, list[ConfigBlock]], dict[str, str]]:
-            if engine:
-                result, commands = provnet_engine(up, names, args.concurrency, workdir)
-                blocks = {n: list(blocks_from_commands(commands.get(n, []))) for n in names}
-            else:
-                inv, tviews = _targets(up, names)
-                blocks = {v.name: list(interim_blocks(inv, v)) for v in tviews}
-                result = provnet_interim(up, names, blocks, args.concurrency)
-            return result, blocks, read_running(up, names, args.concurrency)
+        def provnet_run(up: UpResult) -> tuple[SideResult, dict[str, tuple[ConfigBlock, ...]]]:
+            load = _load()
+            with out.status("provnet: áp dụng (applying) the IPv6 migration"):
+                if engine:
+                    result, blocks = provnet_engine(up, names, args.concurrency, workdir)
+                else:
+                    inv, views = _targets(up, names)
+                    blocks = {v.name: interim_blocks(inv, v) for v in views}
+                    result = provnet_interim(up, names, blocks, args.concurrency)
+                result.running = read_running(up, names, args.concurrency)
+            result.load = load
+            return result, blocks
 
-        provnet, blocks, provnet_running = _with_twin(sites, workdir, "provnet", provnet_run)
-        provnet.running = provnet_running
+        provnet, blocks = _with_twin(sites, workdir, "provnet", provnet_run)
 
-        def ansible_run(up: UpResult) -> tuple[SideResult, list[str], dict[str, str]]:
-            result, leaks = ansible_side(
-                up, names, blocks, args.concurrency, venv, args.ssh_type, workdir
-            )
-            return result, leaks, read_running(up, names, args.concurrency)
+        def ansible_run(up: UpResult) -> tuple[SideResult, list[str]]:
+            load = _load()
+            with out.status("Ansible: ios_config through ansible-runner"):
+                result, leaks = ansible_side(
+                    up, names, blocks, args.concurrency, venv, args.ssh_type, workdir
+                )
+                result.running = read_running(up, names, args.concurrency)
+            result.load = load
+            return result, leaks
 
-        ansible, leaks, ansible_running = _with_twin(sites, workdir, "ansible", ansible_run)
-        ansible.running = ansible_running
+        ansible, leaks = _with_twin(sites, workdir, "ansible", ansible_run)
     _print_side(provnet, len(names))
     _print_side(ansible, len(names))
-    times = ratio(provnet.wall_s, ansible.wall_s)
-    verdict = "đạt (met)" if times >= GOAL else "chưa đạt (not met)"
-    print(
-        f"ratio provnet/Ansible wall: {provnet.wall_s / ansible.wall_s:.2f} "
-        f"(provnet {times:.1f}x faster; goal >= {GOAL:.0f}x: {verdict})"
-    )
-    done_p = sum(applied(provnet.running.get(n, ""), blocks[n]) for n in names)
-    done_a = sum(applied(ansible.running.get(n, ""), blocks[n]) for n in names)
-    print(f"intended lines present: provnet {done_p}/{len(names)}, Ansible {done_a}/{len(names)}")
-    diffs = compare(provnet.running, ansible.running)
-    if diffs:
-        print(f"touched sections DIFFER on {len(diffs)} devices (provnet -> Ansible):")
-        for name, diff in list(diffs.items())[:3]:
-            print(f"  {name}:")
-            print("\n".join(f"    {line}" for line in diff[:30]))
-    else:
-        print(f"touched sections (interface, ipv6) identical on all {len(names)} devices")
-    print(f"lab secrets in Ansible artefacts: {', '.join(leaks) if leaks else 'none'}")
-    ok = not provnet.failed and not ansible.failed and not diffs and not leaks
-    return 0 if ok else 1
+    same = _print_comparison(provnet, ansible, blocks, names)
+    out.print(f"bí mật lab trong tệp Ansible (lab secrets in Ansible artefacts): {leaks or 'none'}")
+    return 0 if same and not leaks else 1

@@ -24,8 +24,6 @@ IOS_PLATFORMS = frozenset({"cisco_ios", "cisco_xe"})
 CREDENTIALS_VAR = "provnet_bench_credentials"
 BLOCKS_VAR = "provnet_blocks"
 GROUP = "bench"
-# Commands that close a configuration context; ios_config adds its own.
-CLOSERS = frozenset({"exit", "end", "!"})
 # Host numbers on each /64, as the twin numbers IPv4 (lab/twin.py interfaces_for).
 WAN_HOST = 2
 WAN_GATEWAY = 1
@@ -45,35 +43,45 @@ def changeable(view: DeviceView) -> bool:
     return view.platform in IOS_PLATFORMS and not view.monitor_only
 
 
-def blocks_from_commands(commands: Sequence[str]) -> tuple[ConfigBlock, ...]:
-    """Configuration commands (as a plan holds them) grouped for ``ios_config``.
+def context_prefixes(contexts: Iterable[Sequence[str]]) -> set[tuple[str, ...]]:
+    """Every non-empty prefix of every intent context: the lines that open a context."""
+    return {tuple(c[:i]) for c in contexts for i in range(1, len(c) + 1)}
 
-    An indented line belongs to the last unindented line before it, which becomes its
-    parent; ``exit``/``end``/``!`` are dropped. Consecutive global lines share one block.
 
-    Example: ``["ipv6 unicast-routing", "interface Gi0/0", " ipv6 address 2001:db8::2/64",
-    "exit", "ipv6 route ::/0 2001:db8::1"]`` gives three blocks: ``((), ("ipv6
-    unicast-routing",))``, ``(("interface Gi0/0",), ("ipv6 address 2001:db8::2/64",))`` and
-    ``((), ("ipv6 route ::/0 2001:db8::1",))``.
+def blocks_from_commands(
+    commands: Sequence[str], contexts: Iterable[Sequence[str]], exit_command: str = "exit"
+) -> tuple[ConfigBlock, ...]:
+    """A plan's flat command list (context lines, body, one ``exit`` per level) grouped for
+    ``ios_config`` as ``parents`` + ``lines``; ``contexts`` are the intent's block contexts.
+
+    A context entered and left with nothing inside (``vrf definition V`` / ``address-family
+    ipv6``) becomes a line under its parent, as an Ansible user would write it. Example:
+    ``["ipv6 unicast-routing", "interface Gi0/0", "ipv6 address 2001:db8::2/64", "exit"]``
+    with contexts ``[(), ("interface Gi0/0",)]`` gives ``((), ("ipv6 unicast-routing",))``
+    and ``(("interface Gi0/0",), ("ipv6 address 2001:db8::2/64",))``.
     """
-    rows: list[tuple[str, str]] = []  # (parent or "", line)
-    parent = ""
+    openers = context_prefixes(contexts)
+    rows: list[tuple[tuple[str, ...], str]] = []
+    stack: list[str] = []
+    emptied: list[bool] = []  # per open level: nothing emitted inside it yet
     for raw in commands:
-        line = raw.rstrip()
-        if not line.strip() or line.strip() in CLOSERS:
-            if line.strip() in CLOSERS and not line.startswith(" "):
-                parent = ""
+        line = raw.strip()
+        if not line:
             continue
-        if line.startswith(" "):
-            if not parent and rows and rows[-1][0] == "":
-                parent = rows.pop()[1]
-            rows.append((parent, line.strip()))
+        if line == exit_command and stack:
+            if emptied.pop():
+                rows.append((tuple(stack[:-1]), stack[-1]))
+                if emptied:
+                    emptied[-1] = False
+            stack.pop()
+        elif (*stack, line) in openers:
+            stack.append(line)
+            emptied.append(True)
         else:
-            parent = ""
-            rows.append(("", line))
+            rows.append((tuple(stack), line))
+            emptied = [False] * len(emptied)
     blocks: list[ConfigBlock] = []
-    for context, line in rows:
-        parents = (context,) if context else ()
+    for parents, line in rows:
         if blocks and blocks[-1].parents == parents:
             blocks[-1] = ConfigBlock(parents, (*blocks[-1].lines, line))
         else:
@@ -86,9 +94,8 @@ def commands_from_blocks(blocks: Iterable[ConfigBlock]) -> list[str]:
     out: list[str] = []
     for block in blocks:
         out.extend(block.parents)
-        out.extend(f" {line}" if block.parents else line for line in block.lines)
-        if block.parents:
-            out.append("exit")
+        out.extend(block.lines)
+        out.extend(["exit"] * len(block.parents))
     return out
 
 
