@@ -25,6 +25,7 @@ from netmiko.cisco.cisco_ios import CiscoIosSSH
 from netmiko.cisco.cisco_tp_tcce import CiscoTpTcCeSSH
 from netmiko.exceptions import NetmikoBaseException
 from netmiko.huawei.huawei import HuaweiSSH
+from paramiko.ssh_exception import SSHException
 
 from platforms.network import ConfigSession, ConnectParams, DeviceError
 
@@ -137,7 +138,7 @@ def open_netmiko(
         )
     try:
         return cls(**connect_kwargs(device_type, params))
-    except (NetmikoBaseException, OSError, ValueError, EOFError) as exc:
+    except (NetmikoBaseException, SSHException, OSError, ValueError, EOFError) as exc:
         text = mask(str(exc), [params.password, params.secret]).strip().splitlines()
         reason = next((ln for ln in reversed(text) if ln.strip()), type(exc).__name__)
         raise DeviceError(
@@ -207,7 +208,7 @@ class CliConfigSession:
                 if answer is None:
                     return output
                 self.conn.write_channel(answer + self.conn.RETURN)
-        except (NetmikoBaseException, OSError, EOFError) as exc:
+        except (NetmikoBaseException, SSHException, OSError, EOFError) as exc:
             raise DeviceError(
                 f"{self.where}: phiên bị ngắt (session broke): {type(exc).__name__}",
                 mask(str(exc)[-500:], self.known_secrets),
@@ -425,7 +426,7 @@ def connect_cli(device_type: str, params: ConnectParams, filesystem: str = "") -
         try:
             if not conn.check_enable_mode():
                 conn.enable()
-        except (NetmikoBaseException, OSError, ValueError) as exc:
+        except (NetmikoBaseException, SSHException, OSError, ValueError) as exc:
             session.close()
             raise DeviceError(
                 f"{where}: không vào được chế độ enable (cannot enter enable mode): "

@@ -91,9 +91,12 @@ class ConfigSession(Protocol):
 
     def running_config(self) -> str: ...
 
-    def push(self, commands: Sequence[str]) -> str:
+    def push(self, commands: Sequence[str], *, secrets: Sequence[str] = ()) -> str:
         """Enter configuration mode, send ``commands``, leave it; raise :class:`DeviceError`
-        on the first line the device rejects (with the device's error text)."""
+        on the first line the device rejects (with the device's error text).
+
+        ``secrets``: values (put in place of placeholders) to mask in what is returned or
+        raised; the login password and enable secret are always masked."""
         ...
 
     def checkpoint(self) -> str:

@@ -2,7 +2,7 @@
 
 Undefined variables are errors (``StrictUndefined``), never empty strings; the rendered
 fragment is read by :func:`platforms.config.parse_intent` (``@owns``/``@once``). A secret
-placeholder (``${secret:SET.FIELD}``) outside an ``@once`` line is an error of the
+placeholder (``<secret:SET.FIELD>``) outside an ``@once`` line is an error of the
 template: it would be compared with what the device shows (a hash) on every plan.
 """
 
@@ -91,7 +91,7 @@ def check_placeholders(intent: Intent, where: str) -> None:
                 raise TemplateError(
                     f"{where}: bí mật ngoài dòng @once (secret placeholder outside an @once "
                     f"line) in {' / '.join(block.context) or 'global'}: "
-                    f"{SECRET_PLACEHOLDER.sub('${secret:…}', line)}"
+                    f"{SECRET_PLACEHOLDER.sub('<secret:…>', line)}"
                 )
 
 

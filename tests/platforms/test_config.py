@@ -65,7 +65,7 @@ def _apply(device: TreeDevice, cmds: list[str], enter: str, leave: str) -> list[
     """Run ``cmds`` in the twin's CLI engine; the lines it refused (IOS `%`, VRP `Error:`)."""
     session = device.open_session(privileged=True)
     refused = []
-    for line in [enter, *(c.replace("${secret:ssh-netops.password}", SECRET) for c in cmds)]:
+    for line in [enter, *(c.replace("<secret:ssh-netops.password>", SECRET) for c in cmds)]:
         out = session.handle(line).output
         if any(ln.startswith(("%", "Error:")) for ln in out.splitlines()):
             refused.append(f"{line}: {out.strip()}")
