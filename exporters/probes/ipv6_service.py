@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import hashlib
 import ipaddress
 import re
@@ -342,10 +343,17 @@ class PinnedResolver(AbstractResolver):
         return None
 
 
+@functools.lru_cache(maxsize=16)
+def _verifying_context(ca_file: str | None, changed: int) -> ssl.SSLContext:
+    """A TLS client context, reused across probes (loading the system's CAs is slow)."""
+    return ssl.create_default_context(cafile=ca_file)
+
+
 def _ssl_context(params: ServiceParams) -> ssl.SSLContext | bool:
     if params.insecure:
         return False
-    return ssl.create_default_context(cafile=params.ca_file)
+    changed = Path(params.ca_file).stat().st_mtime_ns if params.ca_file else 0
+    return _verifying_context(params.ca_file, changed)
 
 
 async def fetch(
