@@ -394,3 +394,16 @@ async def start_sip_tcp(status: str = "200 OK", host: str = "127.0.0.1") -> asyn
         writer.close()
 
     return await asyncio.start_server(serve, host, 0)
+
+
+async def exporter_probe(query: dict[str, str], scrape_timeout: float = 3.0) -> tuple[int, str]:
+    """GET /probe from provnet's exporter app (served on a free loopback port)."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from exporters.server import SelfMetrics, Server, build_registry
+
+    app = Server(build_registry(None, None), SelfMetrics()).app()
+    async with TestClient(TestServer(app, host="127.0.0.1", port=0)) as client:
+        headers = {"X-Prometheus-Scrape-Timeout-Seconds": str(scrape_timeout)}
+        response = await client.get("/probe", params=query, headers=headers)
+        return response.status, await response.text()

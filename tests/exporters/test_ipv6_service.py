@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from exporters.module import MetricFamily, ProbeModule
 from exporters.probes.common import ProbeParameterError
@@ -39,6 +40,7 @@ from tests.exporters.probe_servers import (
     Certificates,
     HttpsPair,
     ServerThread,
+    exporter_probe,
     make_certificates,
     volatile_nonce,
     zone,
@@ -417,3 +419,17 @@ def test_checks_and_readiness(found: Findings, expected: dict[str, float]) -> No
     assert {k: float(v) for k, v in results.items()} == expected
     assert is_ready(results) is (set(expected.values()) == {1.0})
     assert is_ready({"aaaa": True, "https_ipv6": True, "content_match": True}) is False
+
+
+def test_through_the_exporter(world: World) -> None:
+    query = {"module": "ipv6_service", "target": READY, **world.params()}
+    status, text = asyncio.run(exporter_probe(query))
+    assert status == 200
+    parsed = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert parsed[("provnet_ipv6_service_ready", ())] == 1.0
+    assert parsed[("provnet_ipv6_service_check", (("check", "dns_ipv6"),))] == 1.0
+    assert parsed[("provnet_probe_module_success", (("module", "ipv6_service"),))] == 1.0

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from exporters.module import MetricFamily, ProbeModule
 from exporters.modules.vc import (
@@ -39,7 +40,12 @@ from lab.control import UpResult, lab_down, lab_up, request
 from lab.sip import parse_request
 from lab.twin import TWIN_SIP_PORT
 from tests.conftest import EXAMPLE
-from tests.exporters.probe_servers import ScriptedSipEndpoint, start_sip_tcp, start_sip_udp
+from tests.exporters.probe_servers import (
+    ScriptedSipEndpoint,
+    exporter_probe,
+    start_sip_tcp,
+    start_sip_udp,
+)
 
 Series = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -421,3 +427,17 @@ def test_tcp_refused_is_down() -> None:
 def test_the_server_registers_it_by_name() -> None:
     module: ProbeModule = MODULE
     assert module.name == "vc"
+
+
+def test_through_the_exporter(twin: UpResult) -> None:
+    target = next(iter(vc_endpoints(twin.overlay).values()))
+    status, text = asyncio.run(exporter_probe({"module": "vc", "target": target}))
+    assert status == 200
+    parsed = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert parsed[("provnet_sip_up", ())] == 1.0
+    assert parsed[("provnet_sip_status_code", ())] == 200.0
+    assert parsed[("provnet_probe_module_success", (("module", "vc"),))] == 1.0
