@@ -319,9 +319,10 @@ def test_slow_answer_is_timed_against_the_request_it_answers(
         result = probe(target, budget=3.0)
     finally:
         fault(twin, device, "slow", "0")
-    # sent at 0 s and again at 0.5 s; the answer to the first arrives at about 0.7 s
+    # sent at 0 s and again at 0.5 s; the answer to the first arrives at about 0.7 s and
+    # is timed from the first (timed from the last request sent, it would be about 0.2 s)
     assert result[("provnet_sip_up", ())] == 1.0
-    assert result[("provnet_sip_requests_sent", ())] == 2.0
+    assert result[("provnet_sip_requests_sent", ())] >= 2.0
     assert result[("provnet_sip_rtt_seconds", ())] >= 0.7
 
 
