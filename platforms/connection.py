@@ -25,6 +25,7 @@ from netmiko.cisco.cisco_ios import CiscoIosSSH
 from netmiko.cisco.cisco_tp_tcce import CiscoTpTcCeSSH
 from netmiko.exceptions import NetmikoBaseException
 from netmiko.huawei.huawei import HuaweiSSH
+from paramiko import Channel
 from paramiko.ssh_exception import SSHException
 
 from platforms.network import ConfigSession, ConnectParams, DeviceError
@@ -58,7 +59,19 @@ def mask(text: str, known: Sequence[str] = ()) -> str:
 
 
 # -- Netmiko classes ---------------------------------------------------------------------
-class FastHuaweiSSH(HuaweiSSH):
+class _NoticesClose(BaseConnection):
+    """Reading a session the device closed raises at once (stock Netmiko reads nothing until
+    its read timeout, 60 s here, when a device drops the session in the middle of a push)."""
+
+    def read_channel(self) -> str:
+        output = super().read_channel()
+        channel = self.remote_conn
+        if not output and channel is not None and getattr(channel, "closed", False):
+            raise EOFError("the device closed the session")
+        return output
+
+
+class FastHuaweiSSH(_NoticesClose, HuaweiSSH):
     """Netmiko's ``huawei`` driver, reading until the prompt instead of waiting for silence."""
 
     def session_preparation(self) -> None:
@@ -80,7 +93,7 @@ class FastHuaweiSSH(HuaweiSSH):
         self.write_channel("return" + self.RETURN + command + self.RETURN)
 
 
-class FastCiscoTpSSH(CiscoTpTcCeSSH):
+class FastCiscoTpSSH(_NoticesClose, CiscoTpTcCeSSH):
     """Netmiko's ``cisco_tp`` driver without its 2 s silence waits on login and logout."""
 
     def session_preparation(self) -> None:
@@ -91,7 +104,7 @@ class FastCiscoTpSSH(CiscoTpTcCeSSH):
         self.write_channel(command + self.RETURN)
 
 
-class QuickIosSSH(CiscoIosSSH):
+class QuickIosSSH(_NoticesClose, CiscoIosSSH):
     """Netmiko's ``cisco_ios`` driver with a logout that does not read back."""
 
     def cleanup(self, command: str = "exit") -> None:
@@ -195,14 +208,15 @@ class CliConfigSession:
     ) -> str:
         """Send one line; read until the prompt, answering the device's questions."""
         limit = timeout or self.read_timeout
-        end = f"(?:{prompt or self.exec_prompt()}|" + "|".join(q for q, _ in QUESTIONS) + ")"
+        end = re.compile(
+            f"(?:{prompt or self.exec_prompt()}|" + "|".join(q for q, _ in QUESTIONS) + ")", re.M
+        )
         deadline = time.monotonic() + limit
         try:
             self.conn.write_channel(line + self.conn.RETURN)
             output = ""
             for _ in range(20):  # a command asks at most a few questions
-                left = max(deadline - time.monotonic(), 0.1)
-                chunk = self.conn.read_until_pattern(pattern=end, re_flags=re.M, read_timeout=left)
+                chunk = self.read_until(end, deadline)
                 output += chunk
                 answer = self._answer(chunk)
                 if answer is None:
@@ -214,6 +228,39 @@ class CliConfigSession:
                 mask(str(exc)[-500:], self.known_secrets),
             ) from None
         raise DeviceError(f"{self.where}: thiết bị hỏi quá nhiều (too many questions)")
+
+    def read_until(self, pattern: re.Pattern[str], deadline: float) -> str:
+        """Read until ``pattern``; fail at once when the device closes the session and at
+        ``deadline`` when it stays silent (Netmiko's own loop only knows the timeout)."""
+        output = ""
+        while True:
+            output += self.conn.read_channel()
+            m = pattern.search(output)
+            if m:
+                self.conn._read_buffer = output[m.end() :] + self.conn._read_buffer
+                return output[: m.end()]
+            if self._closed():
+                raise DeviceError(
+                    f"{self.where}: thiết bị đóng phiên (the device closed the session)",
+                    mask(output[-500:], self.known_secrets),
+                )
+            if time.monotonic() > deadline:
+                raise DeviceError(
+                    f"{self.where}: hết thời gian chờ dấu nhắc (timed out waiting for the prompt)",
+                    mask(output[-500:], self.known_secrets),
+                )
+            time.sleep(0.005)
+
+    def _closed(self) -> bool:
+        channel = getattr(self.conn, "remote_conn", None)
+        if channel is None:
+            return True
+        if not isinstance(channel, Channel):
+            return False
+        if channel.closed or channel.eof_received:
+            return not channel.recv_ready()
+        transport = channel.get_transport()
+        return transport is None or not transport.is_active()
 
     def _answer(self, chunk: str) -> str | None:
         tail = chunk.rstrip("\r\n").rsplit("\n", 1)[-1]

@@ -4,11 +4,13 @@ of our own (devices are changed here, so the session twin is not used)."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from lab.control import request
 from platforms import UnknownPlatform, network_platform
 from platforms.config import IOS, VRP, parse_intent
 from platforms.network import ConfigSession, DeviceError, Intent, NetworkPlatform
@@ -182,3 +184,38 @@ def test_host_key_checked(devices: TwinDevices, tmp_path: Path, platform: str) -
         net.connect(dataclasses.replace(params, known_hosts=str(other)))
     with pytest.raises(DeviceError, match="known-hosts file missing"):
         net.connect(dataclasses.replace(params, known_hosts=str(tmp_path / "absent")))
+
+
+# The twin drops a session after N lines in configuration mode; endpoints have none.
+@pytest.mark.parametrize("platform", ["cisco_xe", "cisco_ios", "huawei_vrp"])
+def test_dropped_session_fails_fast_and_rollback_restores(
+    devices: TwinDevices, platform: str
+) -> None:
+    name = devices.first(platform)
+    net = network_platform(platform)
+    first = net.connect(devices.params[name])
+    before = first.running_config()
+    checkpoint = first.checkpoint()
+    fragment, syntax = INTENTS[platform]
+    changed = fragment.replace("10.38.0.123", "10.38.0.125").replace("::9/", "::7/")
+    changed = changed.replace("10.255.9.9", "10.255.9.7").replace("contract@", "dropped@")
+    todo = net.commands(before, parse_intent(changed, syntax))
+    request(
+        devices.up.state_dir,
+        {"op": "fault", "device": name, "kind": "drop-session-after", "argument": "1"},
+    )
+    started = time.monotonic()
+    with pytest.raises(DeviceError, match=r"closed the session|session broke"):
+        first.push([*todo, *todo])
+    assert time.monotonic() - started < first_timeout(first)  # not a read timeout
+    first.close()
+    second = net.connect(devices.params[name])
+    try:
+        second.rollback(checkpoint)
+        assert second.running_config() == before
+    finally:
+        second.close()
+
+
+def first_timeout(session: ConfigSession) -> float:
+    return float(getattr(session, "read_timeout", 60.0))
