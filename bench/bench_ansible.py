@@ -73,6 +73,8 @@ SIDE_TIMEOUT_S = 900
 SSH_TIMEOUT_S = 30.0
 GOAL = 3.0
 SECRET_PLACEHOLDER = "<secret:"
+# Not passed to children: provnet's import path must not leak into the Ansible venv.
+ISOLATE = frozenset({"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP"})
 TOUCHED = ("interface ", "ipv6 ", "line ", "router ", "vrf ")
 
 
@@ -177,6 +179,9 @@ class SideResult:
     running: dict[str, str] = field(default_factory=dict)
     note: str = ""
     load: str = ""
+    # (name, text) of every file and output the run left, scanned for the lab secrets
+    artefacts: list[tuple[str, str]] = field(default_factory=list)
+    leaks: list[str] = field(default_factory=list)
 
 
 def _targets(up: UpResult, names: Sequence[str]) -> tuple[Inventory, list[DeviceView]]:
@@ -269,7 +274,7 @@ def _run(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, **env},
+        env={**{k: v for k, v in os.environ.items() if k not in ISOLATE}, **env},
         start_new_session=True,
         cwd=ROOT,
     )
@@ -344,8 +349,8 @@ def provnet_engine(
     apply = _run(apply_argv, SIDE_TIMEOUT_S, env)
     wall = time.perf_counter() - started
     blocks = plan_blocks(json.loads(plan_file.read_text(encoding="utf-8")))
-    records = [json.loads(x) for x in journal.read_text(encoding="utf-8").splitlines() if x]
-    per_device, failed = journal_devices(records) if journal.exists() else ({}, {})
+    text = journal.read_text(encoding="utf-8") if journal.exists() else ""
+    per_device, failed = journal_devices(json.loads(x) for x in text.splitlines() if x)
     if apply.returncode != 0 and not failed:
         failed["*"] = f"apply exit {apply.returncode}: {apply.stderr.strip()[-800:]}"
     result = SideResult(
@@ -355,6 +360,14 @@ def provnet_engine(
         failed,
         note=f"plan {plan_s:.1f} s, apply {wall - plan_s:.1f} s "
         f"({len(blocks)} devices to change in the plan)",
+        artefacts=[
+            *_artefacts(workdir, {plan_file, journal}),
+            *(
+                (f"net {n} {k}", t)
+                for n, d in (("plan", plan), ("apply", apply))
+                for k, t in (("stdout", d.stdout), ("stderr", d.stderr))
+            ),
+        ],
     )
     return result, blocks
 
@@ -384,12 +397,19 @@ def _write_private(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def _artefacts(root: Path, skip: Path) -> list[tuple[str, str]]:
+def _artefacts(root: Path, only: set[Path] | None = None) -> list[tuple[str, str]]:
+    """(relative name, text) of the files under ``root`` (or only those of ``only``)."""
     out = []
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path != skip:
+        if path.is_file() and (only is None or path in only):
             out.append((str(path.relative_to(root)), path.read_text(errors="replace")))
     return out
+
+
+def lab_secret_values(up: UpResult) -> list[str]:
+    """Every value of the twin's lab secrets file (SSH, enable, SNMP): the canaries."""
+    data = yaml.safe_load(up.secrets_file.read_text(encoding="utf-8")) or {}
+    return [str(v) for v in data.values() if v]
 
 
 def ansible_side(
@@ -400,9 +420,10 @@ def ansible_side(
     venv: ansible_venv.AnsibleVenv,
     ssh_type: str,
     workdir: Path,
-) -> tuple[SideResult, list[str]]:
-    """ios_config through ansible-runner; returns the result and the artefacts holding a
-    lab secret (expected: none)."""
+) -> SideResult:
+    """ios_config through ansible-runner. Its artefacts (inventory, playbook, runner
+    artifacts and job events, the runner's output) exclude only ``env/extravars``, the one
+    file meant to hold the lab passwords."""
     inv, views = _targets(up, names)
     credentials = lab_credentials(up, names)
     pdd = workdir / "ansible"
@@ -438,17 +459,17 @@ def ansible_side(
     }
     if not summary:
         failed["*"] = f"ansible-runner exit {done.returncode}: {done.stderr.strip()[-800:]}"
-    secrets = [v for fields in credentials.values() for v in fields.values()]
-    leaks = leaked([*_artefacts(pdd, extravars_file), ("stdout", done.stdout)], secrets)
-    result = SideResult(
+    files = {p for p in pdd.rglob("*") if p.is_file() and p != extravars_file}
+    outputs = [("runner stdout", done.stdout), ("runner stderr", done.stderr)]
+    return SideResult(
         f"Ansible (cisco.ios.ios_config, ansible-runner, {ssh_type})",
         wall,
         {h: float(e["seconds"]) for h, e in hosts.items()},
         failed,
         note=f"runner status {summary.get('status', '?')}, "
         f"in-runner {summary.get('seconds', 0):.1f} s",
+        artefacts=[*_artefacts(pdd, files), *outputs],
     )
-    return result, leaks
 
 
 def _with_twin(
@@ -547,6 +568,23 @@ def _venv() -> ansible_venv.AnsibleVenv:
     return venv
 
 
+def _finish(result: SideResult, up: UpResult, names: Sequence[str], conc: int) -> SideResult:
+    """Read back what the side left on the twin and scan its artefacts for lab secrets."""
+    result.running = read_running(up, names, conc)
+    result.leaks = leaked(result.artefacts, lab_secret_values(up))
+    return result
+
+
+def _print_secrets(provnet: SideResult, ansible: SideResult, canary_live: bool) -> bool:
+    scanned = f"{len(provnet.artefacts)} + {len(ansible.artefacts)} artefacts scanned"
+    live = "detected in env/extravars" if canary_live else "NOT detected in env/extravars"
+    out.print(
+        f"bí mật lab (lab secrets) in provnet artefacts: {provnet.leaks or 'none'}; "
+        f"in Ansible artefacts: {ansible.leaks or 'none'} ({scanned}; scanner live: {live})"
+    )
+    return canary_live and not provnet.leaks and not ansible.leaks
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     venv = _venv()
@@ -568,25 +606,25 @@ def main(argv: list[str]) -> int:
                     inv, views = _targets(up, names)
                     blocks = {v.name: interim_blocks(inv, v) for v in views}
                     result = provnet_interim(up, names, blocks, args.concurrency)
-                result.running = read_running(up, names, args.concurrency)
-            result.load = load
-            return result, blocks
+                result.load = load
+                return _finish(result, up, names, args.concurrency), blocks
 
         provnet, blocks = _with_twin(sites, workdir, "provnet", provnet_run)
 
-        def ansible_run(up: UpResult) -> tuple[SideResult, list[str]]:
+        def ansible_run(up: UpResult) -> tuple[SideResult, bool]:
             load = _load()
             with out.status("Ansible: ios_config through ansible-runner"):
-                result, leaks = ansible_side(
+                result = ansible_side(
                     up, names, blocks, args.concurrency, venv, args.ssh_type, workdir
                 )
-                result.running = read_running(up, names, args.concurrency)
-            result.load = load
-            return result, leaks
+                result.load = load
+                extravars_text = (workdir / "ansible" / "env" / "extravars").read_text()
+                canary_live = bool(leaked([("extravars", extravars_text)], lab_secret_values(up)))
+                return _finish(result, up, names, args.concurrency), canary_live
 
-        ansible, leaks = _with_twin(sites, workdir, "ansible", ansible_run)
+        ansible, canary_live = _with_twin(sites, workdir, "ansible", ansible_run)
     _print_side(provnet, len(names))
     _print_side(ansible, len(names))
     same = _print_comparison(provnet, ansible, blocks, names)
-    out.print(f"bí mật lab trong tệp Ansible (lab secrets in Ansible artefacts): {leaks or 'none'}")
-    return 0 if same and not leaks else 1
+    clean = _print_secrets(provnet, ansible, canary_live)
+    return 0 if same and clean else 1
