@@ -11,6 +11,7 @@ changes and the twin are the ``*_twin.py`` modules.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import threading
 from collections.abc import Sequence
@@ -29,6 +30,13 @@ from platforms.network import Block, ConfigSession, ConnectParams, DeviceError, 
 FIXTURE_INVENTORY = Path(__file__).resolve().parent.parent / "inventory" / "fixtures" / "base"
 CANARY = "CANARY-s3cr3t-7f3a9c"
 CANARY_NAME = "snmp-v3-ro.auth_password"
+
+
+def twin_base() -> str:
+    """First loopback address of this module's twins: 127.(90+worker).0.0 (xdist workers
+    apart from each other and from the session twin of tests/conftest.py)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return f"127.{90 + int(worker.removeprefix('gw') or 0)}.0.0"
 
 
 def parse_sections(running: str) -> dict[str, list[str]]:
