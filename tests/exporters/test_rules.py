@@ -53,7 +53,7 @@ def parse_series(text: str) -> tuple[str, dict[str, str]]:
     return match[1], dict(re.findall(r'(\w+)="([^"]*)"', match[2] or ""))
 
 
-def tested_rules() -> set[tuple[str, tuple[tuple[str, str], ...]]]:
+def rules_under_test() -> set[tuple[str, tuple[tuple[str, str], ...]]]:
     """Every (name, labels) a unit test asserts: a recording rule's name in an expected
     sample, an alert's name with at least one expected firing alert."""
     found: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
@@ -103,7 +103,7 @@ def test_promtool_unit_tests_pass() -> None:
 
 
 def test_every_rule_has_a_unit_test() -> None:
-    missing = {rule_id(rule) for rule in rules()} - tested_rules()
+    missing = {rule_id(rule) for rule in rules()} - rules_under_test()
     assert not missing, f"rules without a promtool unit test: {sorted(missing)}"
 
 
