@@ -20,7 +20,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -45,15 +45,16 @@ class Exporter:
 class Result:
     exporter: str
     run: str
-    targets: int
-    ok: int
-    seconds: float
-    cpu: float
-    snmpd_cpu: float
-    rss_after: float
-    rss_peak: float
-    codes: Counter[str]
-    series: Counter[int]
+    targets: int = 0
+    ok: int = 0
+    seconds: float = 0.0
+    cpu: float = 0.0
+    snmpd_cpu: float = 0.0
+    rss_after: float = 0.0
+    rss_peak: float = 0.0
+    codes: Counter[str] = field(default_factory=Counter)
+    series: Counter[int] = field(default_factory=Counter)
+    machine_busy: list[float] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -72,43 +73,59 @@ def urls(listen: str, targets: Sequence[str], module: str) -> list[str]:
     return [f"http://{listen}/snmp?target={t}&module={module}" for t in targets]
 
 
-def measure(
+def measure_pass(
     ns: sb.Namespace,
     exporter: Exporter,
     snmpd_pid: int,
-    run: str,
+    wanted: Sequence[str],
+    args: argparse.Namespace,
+    outdir: Path,
+    result: Result,
+) -> None:
+    """One measured pass of ``wanted`` URLs, added to ``result``."""
+    assert exporter.pid is not None
+    tree = sb.process_tree(exporter.pid)
+    cpu0, snmpd0 = sb.cpu_seconds(tree), sb.cpu_seconds([snmpd_pid])
+    machine0 = sb.machine_jiffies()
+    done = sb.curl_pass(ns, wanted, outdir, args.parallel, args.max_time, args.max_seconds)
+    tree = sb.process_tree(exporter.pid)
+    result.seconds += done.seconds
+    result.cpu += sb.cpu_seconds(tree) - cpu0
+    result.snmpd_cpu += sb.cpu_seconds([snmpd_pid]) - snmpd0
+    result.machine_busy.append(sb.busy_share(machine0, sb.machine_jiffies()))
+    result.targets += len(wanted)
+    result.codes.update(done.codes)
+    result.ok = result.codes.get("200", 0)
+    result.series.update(sb.series_counts(done.outputs))
+    result.rss_after = sb.rss_mib(tree)
+    result.rss_peak = max(result.rss_peak, sb.peak_rss_mib(tree))
+
+
+def measure_run(
+    ns: sb.Namespace,
+    exporters: Sequence[Exporter],
+    snmpd_pid: int,
+    label: str,
     module: str,
     targets: Sequence[str],
     args: argparse.Namespace,
-    outdir: Path,
-) -> Result:
-    assert exporter.pid is not None
-    wanted = urls(exporter.listen, targets, module)
-    sb.curl_pass(ns, wanted, outdir / "warm", args.parallel, args.max_time, args.max_seconds)
-    tree = sb.process_tree(exporter.pid)
-    cpu0, snmpd0 = sb.cpu_seconds(tree), sb.cpu_seconds([snmpd_pid])
-    seconds, codes, series = 0.0, Counter[str](), Counter[int]()
+    workdir: Path,
+) -> list[Result]:
+    """A warm-up pass per exporter, then measured passes alternating between exporters
+    (A B, B A, ...) so a change of background load on the machine hits both alike."""
+    running = [e for e in exporters if e.pid is not None]
+    results = [Result(e.label, label) for e in running]
+    for exporter in running:
+        out = workdir / f"{exporter.label.split()[0]}-{module}"
+        wanted = urls(exporter.listen, targets, module)
+        sb.curl_pass(ns, wanted, out / "warm", args.parallel, args.max_time, args.max_seconds)
     for n in range(args.passes):
-        done = sb.curl_pass(
-            ns, wanted, outdir / f"pass{n}", args.parallel, args.max_time, args.max_seconds
-        )
-        seconds += done.seconds
-        codes.update(done.codes)
-        series.update(sb.series_counts(done.outputs))
-    tree = sb.process_tree(exporter.pid)
-    return Result(
-        exporter=exporter.label,
-        run=run,
-        targets=len(wanted) * args.passes,
-        ok=codes.get("200", 0),
-        seconds=seconds,
-        cpu=sb.cpu_seconds(tree) - cpu0,
-        snmpd_cpu=sb.cpu_seconds([snmpd_pid]) - snmpd0,
-        rss_after=sb.rss_mib(tree),
-        rss_peak=sb.peak_rss_mib(tree),
-        codes=codes,
-        series=series,
-    )
+        order = list(zip(running, results, strict=True))
+        for exporter, result in order if n % 2 == 0 else order[::-1]:
+            out = workdir / f"{exporter.label.split()[0]}-{module}" / f"pass{n}"
+            wanted = urls(exporter.listen, targets, module)
+            measure_pass(ns, exporter, snmpd_pid, wanted, args, out, result)
+    return results
 
 
 def compare(
@@ -151,12 +168,14 @@ def start_exporters(
 
 def print_results(results: Sequence[Result], placeholder: Exporter) -> None:
     head = f"{'run':18} {'exporter':20} {'ok/targets':>12} {'s':>7} {'targets/s':>10}"
-    head += f" {'CPU s/1000':>10} {'RSS MiB':>8} {'peak':>7} {'snmpd CPU':>9}  HTTP codes"
+    head += f" {'CPU s/1000':>10} {'RSS MiB':>8} {'peak':>7} {'snmpd CPU':>9} {'machine':>7}"
+    head += "  HTTP codes"
     print(head)
     for r in results:
         line = f"{r.run:18} {r.exporter:20} {f'{r.ok}/{r.targets}':>12} {r.seconds:>7.2f}"
         line += f" {r.rate:>10,.0f} {r.cpu_per_1000:>10.3f} {r.rss_after:>8.1f}"
-        line += f" {r.rss_peak:>7.1f} {r.snmpd_share:>8.0%}  {dict(r.codes)}"
+        busy = max(r.machine_busy, default=0.0)
+        line += f" {r.rss_peak:>7.1f} {r.snmpd_share:>9.0%} {busy:>7.0%}  {dict(r.codes)}"
         print(line)
         if placeholder.pid is None:
             print(f"{r.run:18} {'provnet':20} {'-':>12}  (placeholder: {placeholder.why_not})")
@@ -238,21 +257,19 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
             return 2
         snmpd = sb.start_snmpd(ns, creds)
         peer, ours = start_exporters(ns, config, args)
+        load_before = sb.load_note()
         started = time.perf_counter()
         for module in wanted:
             for version, name in (("v2c", module), ("v3 authPriv", module + "_v3")):
                 label = f"{version} {module}"
-                for exporter in (peer, ours):
-                    if exporter.pid is None:
-                        continue
-                    out = workdir / f"{exporter.label.split()[0]}-{name}"
-                    results.append(
-                        measure(ns, exporter, snmpd.pid, label, name, targets, args, out)
-                    )
+                results += measure_run(
+                    ns, (peer, ours), snmpd.pid, label, name, targets, args, workdir
+                )
                 if ours.pid is not None:
                     sample = targets[: args.diff_devices]
                     diffs.append((name, compare(ns, peer, ours, name, sample)))
         elapsed = time.perf_counter() - started
+        load_after = sb.load_note()
         logs = [workdir / "snmp_exporter.log", workdir / "provnet.log"]
         bodies = list(workdir.glob("*/*/*.prom"))
         leaks = sb.leaked(creds, [*logs, *bodies])
@@ -262,6 +279,9 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         f"namespace {ns.name} (removed); curl --parallel-max {args.parallel}; "
         f"{args.passes} measured passes after a warm-up; cpus 2; {elapsed:.0f} s of load"
     )
+    print(f"machine: before {load_before}; after {load_after}")
+    print("  'machine' = share of both cpus busy during a pass (max), all processes included;")
+    print("  this machine is shared with other work: compare rows of the same run only")
     print_results(results, ours)
     if ours.pid is None:
         print(f"provnet: not measured ({ours.why_not}); ratios need both exporters")

@@ -1,0 +1,290 @@
+"""Sustained: a real Prometheus scrapes 20,000 SNMP targets every 60 s through the exporter.
+
+    python -m bench sustained [-- --minutes 5 --targets 20000 --dead-share 0.1
+                                  --module if_mib --exporter provnet|snmp_exporter]
+
+Inside a network namespace made for the run: one net-snmp ``snmpd`` on 0.0.0.0:161 answers
+for the live targets (127.1.x.y), the dead ones (127.200.x.y:1161) hit a UDP socket that is
+bound but never answers, so they time out as a dead router does. The exporter (provnet's by
+default, Debian's snmp_exporter 0.21 as the reference with ``--exporter snmp_exporter``) and
+Prometheus 2.42 (temporary storage, file_sd of every target, the multi-target relabelling,
+``scrape_interval`` 60 s) run on 127.0.0.1 there. After ``--minutes`` full rounds, the
+samples of ``up`` (and ``provnet_snmp_up``) are read from Prometheus's HTTP API: for each
+round, the share of live targets scraped successfully. The exporter's RSS is sampled every
+2 s. Goal: >= 99.9 % of live targets every round, RSS <= 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.progress import Progress
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import snmpbench as sb
+
+EXPORTER_LISTEN = "127.0.0.1:9117"
+PROMETHEUS_LISTEN = "127.0.0.1:9090"
+DEAD_PORT = 1161
+JOB = "provnet_snmp"
+KEEP_METRICS = "provnet_snmp_.*|snmp_scrape_.*|sysUpTime"
+DEAD_HOLDER = (
+    "import socket, time\n"
+    "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+    "s.bind(('0.0.0.0', {port}))\n"
+    "time.sleep({seconds})\n"
+)
+
+
+# -- decisions --------------------------------------------------------------------------------
+
+
+def file_sd(live: Sequence[str], dead: Sequence[str]) -> list[dict[str, Any]]:
+    return [
+        {"targets": list(live), "labels": {"liveness": "live"}},
+        {"targets": list(dead), "labels": {"liveness": "dead"}},
+    ]
+
+
+def prometheus_config(
+    targets_file: Path, module: str, exporter: str, interval: int, timeout: int
+) -> dict[str, Any]:
+    """snmp_exporter's documented multi-target relabelling; only a few device series kept
+    (the exporter still does the full work, Prometheus stores less)."""
+    return {
+        "global": {"scrape_interval": f"{interval}s", "scrape_timeout": f"{timeout}s"},
+        "scrape_configs": [
+            {
+                "job_name": JOB,
+                "metrics_path": "/snmp",
+                "params": {"module": [module]},
+                "file_sd_configs": [{"files": [str(targets_file)]}],
+                "relabel_configs": [
+                    {"source_labels": ["__address__"], "target_label": "__param_target"},
+                    {"source_labels": ["__param_target"], "target_label": "instance"},
+                    {"target_label": "__address__", "replacement": exporter},
+                ],
+                "metric_relabel_configs": [
+                    {"source_labels": ["__name__"], "regex": KEEP_METRICS, "action": "keep"}
+                ],
+            }
+        ],
+    }
+
+
+def rounds_from_matrix(
+    matrix: Sequence[Mapping[str, Any]], targets: Sequence[str], rounds: int
+) -> list[int]:
+    """Per round k (the k-th sample of each target), how many of ``targets`` had value 1.
+
+    A target without a k-th sample counts as failed in round k."""
+    wanted = set(targets)
+    ok = [0] * rounds
+    for series in matrix:
+        if series["metric"].get("instance") not in wanted:
+            continue
+        values = sorted(series["values"], key=lambda tv: float(tv[0]))
+        for k, (_, value) in enumerate(values[:rounds]):
+            if float(value) == 1:
+                ok[k] += 1
+    return ok
+
+
+@dataclass
+class Samples:
+    rss: list[float] = field(default_factory=list)
+    prometheus_rss: list[float] = field(default_factory=list)
+    cpu_start: float = 0.0
+    cpu_end: float = 0.0
+    snmpd_cpu_start: float = 0.0
+    snmpd_cpu_end: float = 0.0
+
+
+# -- I/O ---------------------------------------------------------------------------------------
+
+
+def query(ns: sb.Namespace, expr: str, at: float | None = None) -> list[dict[str, Any]]:
+    params = {"query": expr} | ({"time": f"{at:.3f}"} if at is not None else {})
+    url = f"http://{PROMETHEUS_LISTEN}/api/v1/query?{urllib.parse.urlencode(params)}"
+    code, body = ns.http_get(url, timeout=120)
+    if code != 200:
+        raise RuntimeError(f"Prometheus query {expr!r}: HTTP {code}: {body[:200]}")
+    result: list[dict[str, Any]] = json.loads(body)["data"]["result"]
+    return result
+
+
+def start_exporter(
+    ns: sb.Namespace, kind: str, config: Path, workers: int | None
+) -> subprocess.Popen[bytes]:
+    if kind == "snmp_exporter":
+        argv = sb.snmp_exporter_argv(config, EXPORTER_LISTEN)
+    else:
+        argv = sb.provnet_argv(config, EXPORTER_LISTEN, workers)
+    process = ns.start(argv, ns.workdir / f"{kind}.log")
+    ns.wait_http(f"http://{EXPORTER_LISTEN}/metrics", process)
+    return process
+
+
+def start_prometheus(ns: sb.Namespace, config: dict[str, Any]) -> subprocess.Popen[bytes]:
+    path = ns.workdir / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    argv = [
+        sb.PROMETHEUS,
+        f"--config.file={path}",
+        f"--storage.tsdb.path={ns.workdir / 'tsdb'}",
+        f"--web.listen-address={PROMETHEUS_LISTEN}",
+        "--log.level=warn",
+    ]
+    process = ns.start(argv, ns.workdir / "prometheus.log")
+    ns.wait_http(f"http://{PROMETHEUS_LISTEN}/-/ready", process, seconds=60)
+    return process
+
+
+def watch(
+    seconds: float, exporter_pid: int, prometheus_pid: int, snmpd_pid: int, samples: Samples
+) -> None:
+    """Sample RSS every 2 s for ``seconds``, with a progress bar."""
+    samples.cpu_start = sb.cpu_seconds(sb.process_tree(exporter_pid))
+    samples.snmpd_cpu_start = sb.cpu_seconds([snmpd_pid])
+    end = time.monotonic() + seconds
+    with Progress(transient=True) as progress:
+        task = progress.add_task("Prometheus đang thu thập (scraping)", total=seconds)
+        while (left := end - time.monotonic()) > 0:
+            tree = sb.process_tree(exporter_pid)
+            if not tree or not sb.alive(exporter_pid):
+                raise RuntimeError("the exporter died during the run")
+            samples.rss.append(sb.rss_mib(tree))
+            samples.prometheus_rss.append(sb.rss_mib([prometheus_pid]))
+            progress.update(task, completed=seconds - left)
+            time.sleep(min(2.0, left))
+    samples.cpu_end = sb.cpu_seconds(sb.process_tree(exporter_pid))
+    samples.snmpd_cpu_end = sb.cpu_seconds([snmpd_pid])
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=int, default=5, help="scrape rounds measured")
+    parser.add_argument("--targets", type=int, default=20000)
+    parser.add_argument("--dead-share", type=float, default=0.1)
+    parser.add_argument("--module", default="if_mib", help="bench snmp.yml module")
+    parser.add_argument("--exporter", choices=("provnet", "snmp_exporter"), default="provnet")
+    parser.add_argument("--workers", type=int, default=None, help="provnet --workers")
+    parser.add_argument("--interval", type=int, default=60, help="scrape_interval, s")
+    parser.add_argument("--scrape-timeout", type=int, default=10, help="scrape_timeout, s")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args(argv)
+    why = sb.require_root_tools()
+    if why is None and args.exporter == "provnet":
+        why = sb.provnet_available()
+    if why is None and not Path(sb.PROMETHEUS).exists():
+        why = f"{sb.PROMETHEUS} not installed"
+    if why:
+        print(f"bench sustained: not run: {why}")
+        return 1
+    creds = sb.Secrets.fresh()
+    with sb.workdir("provnet-bench-sustained-", args.keep) as workdir:
+        code = run(args, creds, workdir)
+        if args.keep:
+            print(f"work directory kept: {workdir}")
+        return code
+
+
+def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
+    dead_count = round(args.targets * args.dead_share)
+    live = sb.hosts("127.1.0.1", args.targets - dead_count)
+    dead = [f"{h}:{DEAD_PORT}" for h in sb.hosts("127.200.0.1", dead_count)]
+    watch_seconds = (args.minutes + 1) * args.interval + args.scrape_timeout
+    samples = Samples()
+    with sb.terminate_as_interrupt(), sb.Namespace("sus", workdir) as ns:
+        config = workdir / "snmp.yml"
+        sb.write_snmp_yml(config, creds)
+        snmpd = sb.start_snmpd(ns, creds)
+        holder = DEAD_HOLDER.format(port=DEAD_PORT, seconds=int(watch_seconds + 600))
+        ns.start([sys.executable, "-c", holder], workdir / "dead-holder.log")
+        exporter = start_exporter(ns, args.exporter, config, args.workers)
+        targets_file = workdir / "targets.json"
+        targets_file.write_text(json.dumps(file_sd(live, dead)))
+        prom_config = prometheus_config(
+            targets_file, args.module, EXPORTER_LISTEN, args.interval, args.scrape_timeout
+        )
+        prometheus = start_prometheus(ns, prom_config)
+        started = time.time()
+        watch(watch_seconds, exporter.pid, prometheus.pid, snmpd.pid, samples)
+        at = time.time()
+        window = f"{int(at - started) + 5}s"
+        up = query(ns, f'up{{job="{JOB}"}}[{window}]', at)
+        success_metric = "provnet_snmp_up" if args.exporter == "provnet" else None
+        success = (
+            query(ns, f'{success_metric}{{job="{JOB}"}}[{window}]', at) if success_metric else []
+        )
+        durations = query(
+            ns,
+            f'quantile(0.99, max_over_time(scrape_duration_seconds{{liveness="live"}}[{window}]))',
+            at,
+        )
+        dead_durations = query(
+            ns,
+            f'max(max_over_time(scrape_duration_seconds{{liveness="dead"}}[{window}]))',
+            at,
+        )
+        leaks = sb.leaked(creds, list(workdir.glob("*.log")))
+
+    rounds = args.minutes
+    up_ok = rounds_from_matrix(up, live, rounds)
+    success_ok = rounds_from_matrix(success, live, rounds) if success_metric else None
+    dead_up = rounds_from_matrix(up, dead, rounds)
+    print(
+        f"{args.exporter}, module {args.module}: {len(live)} live + {len(dead)} dead targets, "
+        f"scrape_interval {args.interval} s, scrape_timeout {args.scrape_timeout} s, "
+        f"{watch_seconds:.0f} s watched, namespace {ns.name} (removed)"
+    )
+    print(f"{'round':>5} {'live up==1':>12} {'share':>8}", end="")
+    print(f" {success_metric + '==1':>20} {'share':>8}" if success_metric else "", end="")
+    print(f" {'dead up==1':>11}")
+    worst = 1.0
+    for k in range(rounds):
+        share = up_ok[k] / len(live)
+        line = f"{k + 1:>5} {up_ok[k]:>12} {share:>8.3%}"
+        if success_ok is not None:
+            share = min(share, success_ok[k] / len(live))
+            line += f" {success_ok[k]:>20} {success_ok[k] / len(live):>8.3%}"
+        worst = min(worst, share)
+        print(f"{line} {dead_up[k]:>11}")
+    p99 = float(durations[0]["value"][1]) if durations else float("nan")
+    dead_max = float(dead_durations[0]["value"][1]) if dead_durations else float("nan")
+    cpu = samples.cpu_end - samples.cpu_start
+    snmpd_cpu = samples.snmpd_cpu_end - samples.snmpd_cpu_start
+    print(f"scrape duration: live p99 of per-target max {p99:.2f} s, dead max {dead_max:.2f} s")
+    print(
+        f"exporter RSS: max {max(samples.rss, default=0):.1f} MiB, "
+        f"last {samples.rss[-1] if samples.rss else 0:.1f} MiB; "
+        f"exporter CPU {cpu:.1f} s ({cpu / watch_seconds:.0%} of a core); "
+        f"snmpd CPU {snmpd_cpu / watch_seconds:.0%}; "
+        f"Prometheus RSS max {max(samples.prometheus_rss, default=0):.0f} MiB"
+    )
+    rss_ok = max(samples.rss, default=0) * 1024 * 1024 <= 200e6
+    print(
+        f"goal: every round >= 99.9 % of live targets: worst {worst:.3%} "
+        f"({'met' if worst >= 0.999 else 'NOT met'}); RSS <= 200 MB: "
+        f"{'met' if rss_ok else 'NOT met'}"
+    )
+    print(f"secrets canary: {len(leaks)} log file(s) contain a community or v3 password")
+    return 1 if leaks else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
