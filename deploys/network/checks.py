@@ -110,8 +110,11 @@ class SshReachable:
 
     name = "ssh-reachable"
 
-    def __init__(self, connect: Connector = _network_connect) -> None:
+    def __init__(
+        self, connect: Connector = _network_connect, timeout: float = SSH_TIMEOUT_S
+    ) -> None:
         self.connect = connect
+        self.timeout = timeout
 
     def run(self, session: ConfigSession, context: CheckContext) -> CheckResult:
         device = context.device
@@ -126,7 +129,7 @@ class SshReachable:
             password=str(raw.get("password", "")),
             secret=str(raw.get("secret", "")),
             known_hosts=context.known_hosts,
-            timeout=SSH_TIMEOUT_S,
+            timeout=self.timeout,
         )
         probe = "xStatus SystemUnit Uptime" if device.platform == "cisco_tp" else _probe(device)
         try:
@@ -155,13 +158,18 @@ class SnmpAnswers:
 
     name = "snmp-answers"
 
+    def __init__(self, timeout: float = SNMP_TIMEOUT_S) -> None:
+        self.timeout = timeout
+
     def run(self, session: ConfigSession, context: CheckContext) -> CheckResult:
         device = context.device
         where = f"{device.host}:{device.snmp_port}"
         name = device.snmp_credentials
         credential = context.inventory.settings.credentials.get(name) if name else None
         try:
-            uptime = snmp_uptime(device.host, device.snmp_port, credential, _store(context), name)
+            uptime = snmp_uptime(
+                device.host, device.snmp_port, credential, _store(context), name, self.timeout
+            )
         except SecretUnavailable as exc:
             return CheckResult(self.name, False, str(exc))
         except Exception as exc:
@@ -175,16 +183,17 @@ def snmp_uptime(
     credential: object,
     store: SecretStore,
     name: str | None,
+    timeout: float = SNMP_TIMEOUT_S,
 ) -> int:
     """sysUpTime.0 (hundredths of a second) over SNMP v3 or v2c; raises on no answer."""
     purpose = f"credential set {name}"
     if isinstance(credential, SnmpV3Credential):
         user = _v3_user(credential, store, purpose)
-        with SnmpSession(addr=host, port=port, user=user, timeout=SNMP_TIMEOUT_S) as snmp:
+        with SnmpSession(addr=host, port=port, user=user, timeout=timeout) as snmp:
             value = snmp.get(SYS_UPTIME)
     elif isinstance(credential, SnmpV2cCredential):
         community = store.resolve(credential.community, purpose).reveal()
-        with SnmpSession(addr=host, port=port, community=community, timeout=SNMP_TIMEOUT_S) as snmp:
+        with SnmpSession(addr=host, port=port, community=community, timeout=timeout) as snmp:
             value = snmp.get(SYS_UPTIME)
     else:
         raise SecretUnavailable(f"no SNMP credential set ({name or 'none'})")

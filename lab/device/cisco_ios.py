@@ -301,7 +301,7 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
         spec("delay <INT>", G, key=1),
         spec("load-interval <INT>", G, key=1),
         spec("keepalive [<INT>]", G, key=1),
-        spec("encapsulation dot1Q <INT> [<LINE>]", G, key=1),
+        spec("encapsulation dot1Q <INT> [<LINE>]", G, key=1, canonical="encapsulation dot1Q"),
         spec("vrf forwarding <WORD>", G, key=2),
         spec("standby <LINE>", G),
         spec("vrrp <LINE>", G),
