@@ -180,11 +180,20 @@ def _canonical_word(word: str) -> str:
     return word
 
 
+_PREFIX_LENGTH = re.compile(r"^(ip address|ip route-static) (\S+) (\d{1,2})(?= |$)")
+
+
 def normalize(line: str) -> str:
-    """A line as compared: single spaces, IPv6 addresses in the devices' canonical form."""
+    """A line as compared: single spaces, IPv6 addresses in the devices' canonical form,
+    VRP prefix lengths as the dotted masks VRP prints (``ip address 10.0.0.1 24``)."""
     if BANNER_DELIMITER in line:
         return line.strip()
-    return " ".join(_canonical_word(w) for w in line.split())
+    text = " ".join(_canonical_word(w) for w in line.split())
+    m = _PREFIX_LENGTH.match(text)
+    if m and int(m.group(3)) <= 32:
+        mask = ipaddress.IPv4Network(f"0.0.0.0/{m.group(3)}").netmask
+        text = f"{m.group(1)} {m.group(2)} {mask}{text[m.end() :]}"
+    return text
 
 
 def key_of(line: str, syntax: Syntax) -> str | None:
@@ -314,6 +323,8 @@ def commands(running: str, intent: Intent, syntax: Syntax) -> list[str]:
         body = _context_commands(tree, context, want, merged, syntax)
         if not body and (not context or _existing(tree, context) is not None):
             continue
+        if not body and any(len(c) > len(context) and c[: len(context)] == context for c in merged):
+            continue  # a deeper context creates this section on its way in
         out += list(context)
         out += body
         out += [syntax.exit_command] * len(context)
