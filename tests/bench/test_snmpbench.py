@@ -1,0 +1,126 @@
+"""Smoke tests of the exporter benchmarks' harness (bench/snmpbench.py, bench_sustained):
+the files it writes are accepted by the real programs, the parsers and counters it reports
+with are right, and the run's secrets stay out of what it prints. No load, no timing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench import bench_sustained as sustained
+from bench import snmpbench as sb
+
+CANARY = sb.Secrets("canary-community-7f3a", "bench", "canary-auth-91c2", "canary-priv-5d0e")
+
+
+def test_snmp_yml_has_v2c_and_v3_modules_in_the_pre_023_format(tmp_path: Path) -> None:
+    path = tmp_path / "snmp.yml"
+    names = sb.write_snmp_yml(path, CANARY)
+    loaded = yaml.safe_load(path.read_text())
+    assert names == ["if_mib", "system"]
+    assert sorted(loaded) == ["if_mib", "if_mib_v3", "system", "system_v3"]
+    assert loaded["if_mib"]["version"] == 2
+    assert loaded["if_mib"]["auth"] == {"community": CANARY.community}
+    assert loaded["system_v3"]["auth"]["security_level"] == "authPriv"
+    assert loaded["system_v3"]["metrics"] == loaded["system"]["metrics"]
+    assert path.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.skipif(
+    not Path(sb.SNMP_EXPORTER).exists(), reason="prometheus-snmp-exporter not installed"
+)
+def test_snmp_exporter_021_accepts_the_bench_snmp_yml(tmp_path: Path) -> None:
+    path = tmp_path / "snmp.yml"
+    sb.write_snmp_yml(path, CANARY)
+    check = subprocess.run(
+        [sb.SNMP_EXPORTER, f"--config.file={path}", "--dry-run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0, check.stderr
+
+
+def test_snmpd_conf_gets_the_secrets_and_the_template_none(tmp_path: Path) -> None:
+    template = (sb.DATA / "snmpd.conf.in").read_text()
+    rendered = sb.render_snmpd_conf(template, CANARY)
+    assert f"rocommunity {CANARY.community} default" in rendered
+    assert f'createUser bench SHA "{CANARY.auth_password}" AES "{CANARY.priv_password}"' in (
+        rendered
+    )
+    assert not any(v in template for v in CANARY.values())
+    assert "canary" not in repr(CANARY)
+
+
+def test_leaked_names_only_the_files_holding_a_secret(tmp_path: Path) -> None:
+    clean, dirty = tmp_path / "a.prom", tmp_path / "b.log"
+    clean.write_text('sysName{sysName="r1"} 1\n')
+    dirty.write_text(f"error for auth {CANARY.priv_password}\n")
+    assert sb.leaked(CANARY, [clean, dirty, tmp_path / "missing"]) == [dirty]
+
+
+def test_hosts_skip_network_and_broadcast_addresses() -> None:
+    got = sb.hosts("127.1.0.253", 4)
+    assert got == ["127.1.0.253", "127.1.0.254", "127.1.1.1", "127.1.1.2"]
+
+
+def test_exposition_diff_ignores_self_metrics_and_volatile_values() -> None:
+    peer = sb.device_series(
+        sb.parse_exposition(
+            "# HELP ifMtu x\n# TYPE ifMtu gauge\n"
+            'ifMtu{ifIndex="1",ifDescr="a b, \\"c\\""} 1500\n'
+            "sysUpTime 100\n"
+            "snmp_scrape_duration_seconds 0.1\n"
+        )
+    )
+    ours = sb.device_series(
+        sb.parse_exposition(
+            'ifMtu{ifDescr="a b, \\"c\\"",ifIndex="1"} 9000\n'
+            "sysUpTime 101\n"
+            'ifHCInOctets{ifIndex="1"} 5\n'
+            "provnet_snmp_up 1\n"
+        )
+    )
+    diff = sb.diff_series(peer, ours, volatile=["sysUpTime"])
+    assert diff.same == 2
+    assert diff.only_peer == []
+    assert diff.only_ours == [("ifHCInOctets", (("ifIndex", "1"),))]
+    assert diff.values_differ == [("ifMtu", (("ifDescr", 'a b, \\"c\\"'), ("ifIndex", "1")))]
+
+
+def test_curl_config_pairs_each_url_with_its_output(tmp_path: Path) -> None:
+    text, outputs = sb.curl_config(["http://a/1", "http://a/2"], tmp_path)
+    assert outputs == [tmp_path / "000000.prom", tmp_path / "000001.prom"]
+    assert text.splitlines() == [
+        'url = "http://a/1"',
+        f'output = "{outputs[0]}"',
+        'url = "http://a/2"',
+        f'output = "{outputs[1]}"',
+    ]
+
+
+def test_rounds_count_the_kth_sample_and_a_missing_one_as_failed() -> None:
+    matrix = [
+        {"metric": {"instance": "127.1.0.1"}, "values": [[2.0, "0"], [1.0, "1"], [3.0, "1"]]},
+        {"metric": {"instance": "127.1.0.2"}, "values": [[1.5, "1"]]},
+        {"metric": {"instance": "127.200.0.1:1161"}, "values": [[1.0, "1"]]},
+    ]
+    assert sustained.rounds_from_matrix(matrix, ["127.1.0.1", "127.1.0.2"], 3) == [2, 0, 1]
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
+def test_prometheus_config_of_the_sustained_bench_passes_promtool(tmp_path: Path) -> None:
+    targets = tmp_path / "targets.json"
+    targets.write_text('[{"targets": ["127.1.0.1"], "labels": {"liveness": "live"}}]')
+    config = tmp_path / "prometheus.yml"
+    config.write_text(
+        yaml.safe_dump(sustained.prometheus_config(targets, "if_mib", "127.0.0.1:9117", 60, 10))
+    )
+    check = subprocess.run(
+        ["promtool", "check", "config", str(config)], capture_output=True, text=True, timeout=60
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
