@@ -17,6 +17,7 @@ from exporters.prometheus_config import (
     check_duration,
     check_host_port,
     check_runbook_base,
+    check_timing,
     generate,
     write_config,
 )
@@ -70,6 +71,7 @@ def prometheus_config_command(
         scrape_timeout=check_duration(scrape_timeout, "--scrape-timeout"),
         runbook_base=check_runbook_base(runbook_base),
     )
+    check_timing(options.scrape_interval, options.scrape_timeout)
     inv, devices = load_selected(inventory, limit)
     options = replace(options, external_labels={"province_code": inv.settings.province.code})
     generated = generate(devices, options)

@@ -172,6 +172,25 @@ def check_duration(text: str, option: str) -> str:
     return text
 
 
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def duration_seconds(text: str) -> float:
+    """Seconds in a Prometheus duration (``1m30s``)."""
+    return sum(
+        float(number) * _UNITS[unit] for number, unit in re.findall(r"(\d+)(ms|[smhdwy])", text)
+    )
+
+
+def check_timing(interval: str, timeout: str) -> None:
+    """Prometheus refuses a scrape timeout longer than the scrape interval."""
+    if duration_seconds(timeout) > duration_seconds(interval):
+        raise PrometheusConfigError(
+            f"--scrape-timeout {timeout} is longer than --scrape-interval {interval}; "
+            "Prometheus would refuse the configuration"
+        )
+
+
 # --- targets -----------------------------------------------------------------
 
 

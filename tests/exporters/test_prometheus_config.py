@@ -318,6 +318,7 @@ def test_command_writes_config_file_sd_and_rules(tmp_path: Path) -> None:
         ("--alertmanager", "[zz]:9093"),
         ("--scrape-interval", "soon"),
         ("--runbook-base", "docs/"),
+        ("--scrape-interval", "10s"),  # shorter than the 30s timeout
     ],
 )
 def test_bad_options_exit_2_naming_the_option_and_write_nothing(
