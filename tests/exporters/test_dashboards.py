@@ -138,6 +138,16 @@ def synthetic_series() -> list[tuple[str, dict[str, str], Any]]:
         snmp(_device(code, "vc1", "vc_endpoint", "cisco_tp"), answers)
         vc(_device(code, "vc1", "vc_endpoint", "cisco_tp"), answers, sip=int(code != "14845"))
     snmp(_device("dc", "dc-rtr1", "wan_router", "cisco_xe"), True)
+    for service, https in (("dichvucong.thanhhoa.gov.vn", 1), ("mail.thanhhoa.gov.vn", 0)):
+        labels = {"province": PROVINCE, "site": "th-dc", "device": "th-dc-srv1"}
+        labels |= {"service": service, "job": "provnet_ipv6_service", "instance": service}
+        series.append(("up", labels, lambda i: 1))
+        series.append(("provnet_ipv6_service_ready", labels, lambda i, ok=https: ok))
+        for check in ("aaaa", "https_ipv6", "content_match", "dns_ipv6"):
+            ok = https if check == "https_ipv6" else 1
+            series.append(
+                ("provnet_ipv6_service_check", labels | {"check": check}, lambda i, ok=ok: ok)
+            )
     return series
 
 
