@@ -205,12 +205,17 @@ def write(tmp: Path, devices: list[DeviceView], options: ConfigOptions) -> Path:
 
 
 @needs_prometheus
-@pytest.mark.parametrize("shard", [None, "0/2", "1/2"])
+@pytest.mark.parametrize(
+    ("shard", "shard_by"),
+    [(None, ShardBy.COMMUNE), ("0/2", ShardBy.COMMUNE), ("1/2", ShardBy.ADDRESS)],
+)
 def test_promtool_accepts_generated_config(
-    tmp_path: Path, devices: list[DeviceView], shard: str | None
+    tmp_path: Path, devices: list[DeviceView], shard: str | None, shard_by: ShardBy
 ) -> None:
     options = ConfigOptions(
-        alertmanager="127.0.0.1:9093", shard=Shard.parse(shard) if shard else None
+        alertmanager="127.0.0.1:9093",
+        shard=Shard.parse(shard) if shard else None,
+        shard_by=shard_by,
     )
     config = write(tmp_path, devices, options)
     result = subprocess.run(
@@ -359,3 +364,23 @@ def test_no_secret_reaches_the_generated_files(tmp_path: Path) -> None:
     for path in files:
         assert canary not in path.read_text(encoding="utf-8"), path
     assert os.environ.get("PROVNET_SNMP_AUTH") != canary  # the runner's env did not leak
+
+
+def test_bad_device_data_exits_2_naming_the_device_and_writes_nothing(tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory"
+    shutil.copytree(EXAMPLE, inventory)
+    commune = next((inventory / "communes").glob("14758-*.yaml"))
+    text = commune.read_text(encoding="utf-8")
+    marker = "      - name: th-14758-rtr1\n"
+    assert marker in text
+    commune.write_text(
+        text.replace(marker, marker + "        data:\n          level2_uplink: [Gi0, Gi1]\n"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "prom"
+    result = runner.invoke(
+        app, ["exporter", "prometheus-config", "-i", str(inventory), "--out", str(out)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "th-14758-rtr1" in result.output and "level2_uplink" in result.output
+    assert not out.exists()
