@@ -234,6 +234,8 @@ class Server:
     registry: Registry
     metrics: SelfMetrics
     concurrency: int = 256
+    parallel: int = 4
+    """Requests in flight at once to one target within one scrape."""
     pool: SessionPool = field(default_factory=SessionPool)
     gate: asyncio.Semaphore | None = None
 
@@ -307,7 +309,7 @@ class Server:
                 False,
             )
         try:
-            return await scrape(target, auth, modules, params, self.pool, deadline)
+            return await scrape(target, auth, modules, params, self.pool, deadline, self.parallel)
         finally:
             gate.release()
 
@@ -424,7 +426,7 @@ async def serve(server: Server, sock: socket.socket, stop: asyncio.Event) -> Non
 def run_worker(server: Server, host: str, port: int, reuse_port: bool) -> None:
     """Serve until SIGTERM/SIGINT."""
     try:
-        import uvloop  # type: ignore[import-not-found]
+        import uvloop  # type: ignore[import-not-found,unused-ignore]
 
         uvloop.install()
     except ImportError:

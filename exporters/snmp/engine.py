@@ -12,6 +12,7 @@ dropped, never reused (a late answer could otherwise be read as the next one's).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -184,7 +185,12 @@ class SessionPool:
 
 
 class Client:
-    """One scrape's conversation with one target (several modules may share it)."""
+    """One scrape's conversation with one target (several modules may share it).
+
+    Up to ``parallel`` requests are in flight at once, each on its own session (socket):
+    the subtrees of a module are walked side by side, so a scrape takes about as long as
+    its longest walk, not the sum of them.
+    """
 
     def __init__(
         self,
@@ -194,6 +200,7 @@ class Client:
         counters: Counters,
         timeout: float = 5.0,
         retries: int = 3,
+        parallel: int = 1,
     ) -> None:
         self.target = target
         self.auth = auth
@@ -201,17 +208,35 @@ class Client:
         self.counters = counters
         self.timeout = timeout
         self.retries = retries
-        self._session: SnmpSession | None = None
-        self._reusable = True
+        self.parallel = max(1, parallel)
+        self._free: list[SnmpSession] = []
+        self._opened = 0
+        self._spoiled: set[int] = set()
+        self._turn: asyncio.Semaphore | None = None
         self.answered = False
 
-    # -- the session -------------------------------------------------------------------------
+    # -- sessions ----------------------------------------------------------------------------
 
-    async def session(self) -> SnmpSession:
-        if self._session is None:
-            self._session = await self._open()
-        self._session._timeout = self.timeout
-        return self._session
+    async def _acquire(self) -> SnmpSession:
+        if self._turn is None:
+            self._turn = asyncio.Semaphore(self.parallel)
+        await self._turn.acquire()
+        try:
+            if self._free:
+                session = self._free.pop()
+            else:
+                self._opened += 1
+                session = await self._open()
+        except BaseException:
+            self._turn.release()
+            raise
+        session._timeout = self.timeout
+        return session
+
+    def _release(self, session: SnmpSession) -> None:
+        self._free.append(session)
+        assert self._turn is not None
+        self._turn.release()
 
     async def _open(self) -> SnmpSession:
         auth = self.auth
@@ -258,39 +283,48 @@ class Client:
             self.counters.packets_received += 1
             self.answered = True
             return
-        self._reusable = False
         raise SnmpTimeout(f"{self.target}: no answer to SNMPv3 discovery")
 
+    def spoil(self) -> None:
+        """Keep none of this client's sessions (e.g. a scrape cut by its deadline)."""
+        self._spoiled.update(id(s) for s in self._free)
+        self._opened = -(1 << 30)
+
     def close(self) -> None:
-        """Give a healthy v3 session back to the pool; drop any other."""
-        session, self._session = self._session, None
-        if session is not None and self._reusable and self.auth.version == 3:
-            self.pool.give(self.target, self.auth, session)
+        """Give healthy v3 sessions back to the pool; drop any other."""
+        free, self._free = self._free, []
+        if self.auth.version != 3 or self._opened < 0:
+            return
+        for session in free:
+            if id(session) not in self._spoiled:
+                self.pool.give(self.target, self.auth, session)
 
     # -- requests ----------------------------------------------------------------------------
 
     async def _exchange(
         self, sender: Callable[[SnmpSession], None], receiver: Callable[[SnmpSession], T]
     ) -> T:
-        session = await self.session()
-        for attempt in range(self.retries + 1):
-            if attempt:
-                self.counters.retries += 1
-            self.counters.packets_sent += 1
-            await session._send(lambda: sender(session))
-            try:
-                result = await session._recv(lambda: receiver(session))
-            except TimeoutError:
-                self._reusable = False
-                continue
-            except SnmpAuthError:
-                # Out of the time window (e.g. the agent rebooted): resynchronise once.
-                self.pool.forget(self.target)
-                self._reusable = False
-                raise
-            self.counters.packets_received += 1
-            self.answered = True
-            return result
+        session = await self._acquire()
+        try:
+            for attempt in range(self.retries + 1):
+                if attempt:
+                    self.counters.retries += 1
+                self.counters.packets_sent += 1
+                try:
+                    result = await _roundtrip(session, sender, receiver, self.timeout)
+                except TimeoutError:
+                    self._spoiled.add(id(session))
+                    continue
+                except SnmpAuthError:
+                    # Out of the time window (e.g. the agent rebooted): forget the engine.
+                    self.pool.forget(self.target)
+                    self._spoiled.add(id(session))
+                    raise
+                self.counters.packets_received += 1
+                self.answered = True
+                return result
+        finally:
+            self._release(session)
         raise SnmpTimeout(f"{self.target}: no answer after {self.retries + 1} tries")
 
     async def get(self, oids: Sequence[str], per_pdu: int) -> dict[str, Value]:
@@ -337,6 +371,57 @@ class Client:
                     return
                 into[item[0]] = item[1]
                 self.counters.pdus += 1
+
+
+async def _roundtrip(
+    session: SnmpSession,
+    sender: Callable[[SnmpSession], None],
+    receiver: Callable[[SnmpSession], T],
+    timeout: float,
+) -> T:
+    """Send one request and read its answer in the event loop's reader callback: one future
+    and one timer per packet (gufo's own ``_recv`` adds a ``wait_for`` task per packet,
+    which costs more CPU than the SNMP work itself)."""
+    try:
+        sender(session)
+    except BlockingIOError:  # the socket's buffer is full: let gufo wait until writable
+        await session._send(lambda: sender(session))
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+    fd = session._fd
+
+    def readable() -> None:
+        if done.done():
+            return
+        try:
+            result = receiver(session)
+        except BlockingIOError:
+            return  # not an answer to this request (yet)
+        except StopAsyncIteration:
+            done.set_exception(_EndOfWalk())
+            return
+        except BaseException as exc:  # handed to the awaiting scrape
+            done.set_exception(exc)
+            return
+        done.set_result(result)
+
+    def expired() -> None:
+        if not done.done():
+            done.set_exception(TimeoutError())
+
+    loop.add_reader(fd, readable)
+    timer = loop.call_later(timeout, expired)
+    try:
+        return await done
+    except _EndOfWalk:
+        raise StopAsyncIteration from None
+    finally:
+        timer.cancel()
+        loop.remove_reader(fd)
+
+
+class _EndOfWalk(Exception):
+    """StopAsyncIteration cannot travel through a future."""
 
 
 def error_kind(exc: BaseException) -> str:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from exporters.module import MetricFamily, Sample
 from exporters.snmp.builtin import Builtin
@@ -51,16 +52,36 @@ def _requests(module: Module, builtin: Builtin | None) -> tuple[list[str], list[
 
 async def fetch(client: Client, module: Module, builtin: Builtin | None) -> dict[str, Value]:
     """Every PDU the module asks for (snmp_exporter's ScrapeTarget): GETs in PDUs of
-    ``max_repetitions`` varbinds (1 for v1), then each subtree by GETBULK."""
+    ``max_repetitions`` varbinds (1 for v1), each subtree by GETBULK; the GETs and the
+    walks run side by side, up to the client's ``parallel`` requests at once."""
     params = module.params
     client.timeout = params.timeout
     client.retries = params.retries
     gets, walks = _requests(module, builtin)
     per_pdu = 1 if client.auth.version == 1 else max(1, params.max_repetitions)
-    pdus: dict[str, Value] = await client.get(gets, per_pdu) if gets else {}
-    for subtree in walks:
-        await client.walk(subtree, params.max_repetitions, pdus)
+    pdus: dict[str, Value] = {}
+    jobs = [client.walk(subtree, params.max_repetitions, pdus) for subtree in walks]
+    if gets:
+        jobs.insert(0, _get_into(client, gets, per_pdu, pdus))
+    if len(jobs) == 1:
+        await jobs[0]
+    elif jobs:
+        await _all(jobs)
     return pdus
+
+
+async def _get_into(client: Client, oids: list[str], per_pdu: int, into: dict[str, Value]) -> None:
+    into.update(await client.get(oids, per_pdu))
+
+
+async def _all(jobs: Sequence[Coroutine[Any, Any, None]]) -> None:
+    """Run every job; the first failure cancels the others and is raised."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for job in jobs:
+                group.create_task(job)
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
 
 
 async def scrape_module(
@@ -97,12 +118,14 @@ async def scrape(
     params: Mapping[str, str],
     pool: SessionPool,
     deadline: float,
+    parallel: int = 4,
 ) -> ScrapeResult:
-    """Scrape ``modules`` one after the other over one session, until ``deadline``
-    (``time.monotonic()``); a module cut by the deadline fails, earlier ones stand."""
+    """Scrape ``modules`` one after the other, until ``deadline`` (``time.monotonic()``);
+    a module cut by the deadline fails, earlier ones stand. Once a module found the target
+    silent, the next ones are not tried (a dead target costs one module's timeout)."""
     started = time.perf_counter()
     counters = Counters()
-    client = Client(target, auth, pool, counters)
+    client = Client(target, auth, pool, counters, parallel=parallel)
     results: list[ModuleResult] = []
     try:
         for module, builtin in modules:
@@ -110,11 +133,14 @@ async def scrape(
             if remaining <= 0:
                 results.append(ModuleResult(module.name, error_kind="deadline"))
                 continue
+            if results and not client.answered and results[-1].error_kind == "timeout":
+                results.append(ModuleResult(module.name, error_kind="timeout"))
+                continue
             try:
                 async with asyncio.timeout(remaining):
                     result = await scrape_module(client, module, builtin, params)
             except TimeoutError:
-                client._reusable = False
+                client.spoil()
                 result = ModuleResult(
                     module.name, error_kind="deadline", seconds=time.perf_counter() - started
                 )

@@ -249,27 +249,37 @@ class _Families:
 
 @dataclass(frozen=True)
 class MetricIndex:
-    """A module's metrics by OID, for the shortest-prefix match of each PDU."""
+    """A module's metrics by OID, for the shortest-prefix match of each PDU, and for each
+    metric the key of its label recipe (metrics with the same indexes and lookups share
+    labels, computed once per index)."""
 
     by_oid: dict[str, Metric]
     lengths: tuple[int, ...]
+    recipe: dict[str, int]
 
     @classmethod
     def of(cls, module: Module) -> MetricIndex:
-        by_oid = {}
+        by_oid: dict[str, Metric] = {}
         for metric in module.metrics:
             by_oid[metric.oid] = metric  # a later duplicate replaces, as in the Go tree
         lengths = sorted({oid.count(".") + 1 for oid in by_oid})
-        return cls(by_oid, tuple(lengths))
+        recipes: dict[str, int] = {}
+        recipe = {
+            oid: recipes.setdefault(repr((m.indexes, m.lookups)), len(recipes))
+            for oid, m in by_oid.items()
+        }
+        return cls(by_oid, tuple(lengths), recipe)
 
-    def match(self, oid: str) -> tuple[Metric, list[int]] | None:
+    def match(self, oid: str) -> tuple[Metric, str] | None:
+        """The metric and the index part of ``oid`` (text, without the leading dot)."""
         parts = oid.split(".")
         for length in self.lengths:
             if length > len(parts):
                 break
-            metric = self.by_oid.get(".".join(parts[:length]))
+            prefix = ".".join(parts[:length])
+            metric = self.by_oid.get(prefix)
             if metric is not None:
-                return metric, [int(p) for p in parts[length:]]
+                return metric, oid[len(prefix) + 1 :]
         return None
 
 
@@ -341,10 +351,15 @@ def _string_kind(metric: Metric, index_oids: list[int], pdus: Pdus) -> str:
 
 
 def pdu_samples(
-    families: _Families, index_oids: list[int], value: Value, metric: Metric, pdus: Pdus
+    families: _Families,
+    index_oids: list[int],
+    value: Value,
+    metric: Metric,
+    pdus: Pdus,
+    labels: dict[str, str] | None = None,
 ) -> None:
     """The samples of one PDU (snmp_exporter's pduToSamples)."""
-    labels = index_labels(index_oids, metric, pdus)
+    labels = dict(labels) if labels is not None else index_labels(index_oids, metric, pdus)
     kind = metric.type
     name = metric.name
     if kind in NUMERIC_TYPES:
@@ -426,13 +441,24 @@ def _extract(extract: RegexExtract, text: str) -> float | None:
         return None
 
 
+def _index_arcs(text: str) -> list[int]:
+    return [int(a) for a in text.split(".")] if text else []
+
+
 def collect(module: Module, pdus: Pdus) -> list[MetricFamily]:
     """Every series a module's metrics make of ``pdus``."""
     index = metric_index(module)
     families = _Families()
+    labels_of: dict[tuple[int, str], dict[str, str]] = {}
     for oid, value in pdus.items():
         matched = index.match(oid)
-        if matched is not None:
-            metric, index_oids = matched
-            pdu_samples(families, index_oids, value, metric, pdus)
+        if matched is None:
+            continue
+        metric, suffix = matched
+        arcs = _index_arcs(suffix)
+        key = (index.recipe[metric.oid], suffix)
+        labels = labels_of.get(key)
+        if labels is None:
+            labels = labels_of[key] = index_labels(arcs, metric, pdus)
+        pdu_samples(families, arcs, value, metric, pdus, labels)
     return list(families.by_name.values())
