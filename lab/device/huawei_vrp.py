@@ -149,8 +149,8 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("dns resolve", G),
         spec("dns server <IPV4>", G),
         spec("dns domain <WORD>", G, key=2),
-        spec("header login information <LINE>", G, key=3),
-        spec("header shell information <LINE>", G, key=3),
+        spec("header login information <LINE>", G, key=3, no_min=2),  # undo header login
+        spec("header shell information <LINE>", G, key=3, no_min=2),
         spec("vlan batch <LINE>", G),
         spec("stp <LINE>", G),
         spec("http server enable", G),
@@ -213,8 +213,12 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("protocol inbound <WORD>", G, key=2),
         spec("idle-timeout <INT> [<INT>]", G, key=1),
         spec("user privilege level <INT>", G, key=2),
-        spec("acl <INT> <WORD>", G),
-        spec("acl ipv6 <INT> <WORD>", G),
+        spec("acl <INT> <WORD>", "ui_acl"),  # one ACL per direction (and IP version)
+        spec("acl ipv6 <INT> <WORD>", "ui_acl"),
+        spec("acl inbound", "ui_acl"),  # undo acl [ipv6] inbound|outbound
+        spec("acl outbound", "ui_acl"),
+        spec("acl ipv6 inbound", "ui_acl"),
+        spec("acl ipv6 outbound", "ui_acl"),
         spec("screen-length <INT>", G, key=1),
         spec("history-command max-size <INT>", G, key=2),
         spec("set authentication password cipher <LINE>", "ui_password", no_min=3),
@@ -1155,6 +1159,32 @@ class VrpSession(CliSession):
         self.device.editor.set_leaf(
             stored, Spec(("local-user",), "set", key=3), False, parent, "aaa"
         )
+        return Reply("", self.prompt)
+
+    def c_ui_acl(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
+        """``acl [ipv6] N inbound`` replaces the ACL of that direction; ``undo acl [ipv6]
+        [N] inbound`` removes it."""
+        direction = words[-1]
+        if direction not in ("inbound", "outbound"):
+            return Reply(self.wrong(m.positions[-1]), self.prompt)
+        numbered = len(words) > (3 if "ipv6" in words else 2)
+        if not negate and not numbered:
+            return Reply(self.error(ParseError("incomplete", m.positions[-1]), ""), self.prompt)
+        ipv6 = words[1:2] == ["ipv6"]
+        same = [
+            c
+            for c in parent.children
+            if c.words[:1] == ["acl"]
+            and c.words[-1] == direction
+            and (c.words[1:2] == ["ipv6"]) == ipv6
+        ]
+        for child in same[1:] if not negate else same:
+            parent.children.remove(child)
+        if not negate:
+            if same:
+                same[0].text = " ".join(words)
+            else:
+                self.device.editor.insert_child(parent, ConfigNode(" ".join(words)), "ui")
         return Reply("", self.prompt)
 
     def c_ui_password(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:

@@ -120,7 +120,12 @@ def test_sections_of_vrp_running_config_tell_global_leaves_from_children() -> No
     ]
     assert found["snmp-agent"] == []  # a leaf, not the parent of the community lines
     assert "snmp-agent community write private" in found
-    assert found["user-interface vty 0 4"] == ["authentication-mode aaa", "protocol inbound all"]
+    assert found["user-interface vty 0 4"] == [
+        "authentication-mode aaa",
+        "protocol inbound all",
+        "acl 2001 inbound",
+        "acl ipv6 3001 inbound",
+    ]
 
 
 @pytest.mark.parametrize("syntax", [IOS, VRP], ids=["ios", "vrp"])
@@ -182,6 +187,9 @@ def test_ios_negations(line: str, expected: str) -> None:
         ("rule 5 permit source 10.0.0.0 0.0.0.255", "undo rule 5"),
         ("undo info-center enable", "info-center enable"),
         ("telnet server enable", "undo telnet server enable"),
+        ("acl 2000 inbound", "undo acl inbound"),
+        ("acl ipv6 3001 outbound", "undo acl ipv6 outbound"),
+        ('header login information "Authorized only"', "undo header login"),
     ],
 )
 def test_vrp_negations(line: str, expected: str) -> None:
