@@ -188,7 +188,7 @@ def snmp_uptime(
     """sysUpTime.0 (hundredths of a second) over SNMP v3 or v2c; raises on no answer."""
     purpose = f"credential set {name}"
     if isinstance(credential, SnmpV3Credential):
-        user = _v3_user(credential, store, purpose)
+        user = v3_user(credential, store, purpose)
         with SnmpSession(addr=host, port=port, user=user, timeout=timeout) as snmp:
             value = snmp.get(SYS_UPTIME)
     elif isinstance(credential, SnmpV2cCredential):
@@ -218,7 +218,7 @@ PRIV_KEYS: dict[str, type[BasePrivKey]] = {
 }
 
 
-def _v3_user(credential: SnmpV3Credential, store: SecretStore, purpose: str) -> User:
+def v3_user(credential: SnmpV3Credential, store: SecretStore, purpose: str) -> User:
     auth_kind = AUTH_KEYS[credential.auth_protocol]
     auth = auth_kind(store.resolve(credential.auth_password, purpose).reveal().encode())
     priv = None

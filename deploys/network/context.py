@@ -16,7 +16,6 @@ Conventions, all from the inventory:
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -26,12 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from inventory.addressing import SiteAllocation, allocate
 from inventory.loader import Inventory
 from inventory.model import Role, SnmpV3Credential, SshCredential
-from inventory.resolve import DeviceView
+from inventory.resolve import DeviceView, resolve_device
 from platforms import get_platform
-from platforms.network import Block, Intent, secret_placeholder
+from platforms.network import Intent, secret_placeholder
+from platforms.render import render_intent
 from provnet.errors import ProvnetError
 
-ONCE = "@once "
 MGMT_ACL = "PROVNET-MGMT"
 MGMT_ACL6 = "PROVNET-MGMT6"
 VRP_MGMT_ACL = 2001
@@ -134,8 +133,6 @@ def host_number(device: DeviceView) -> int:
 
 def router_host_number(inv: Inventory, device: DeviceView) -> int:
     """The host number of the site's WAN router: the LAN gateway."""
-    from inventory.resolve import resolve_device
-
     for other in device.site.devices:
         if other.role is Role.WAN_ROUTER:
             return host_number(resolve_device(inv, device.commune, device.site, other))
@@ -396,51 +393,9 @@ def device_context(inv: Inventory, device: DeviceView) -> dict[str, Any]:
     }
 
 
-# -- after rendering --------------------------------------------------------------------
-def lift_once(intent: Intent) -> Intent:
-    """Move ``@once REGEX`` + next line pairs of each block into ``Block.once``.
-
-    The platform's template parser may keep ``@once`` lines as ordinary lines; this makes
-    the Intent the same either way. A placeholder left outside ``@once`` is a template error.
-    """
-    blocks = []
-    for block in intent.blocks:
-        lines: list[str] = []
-        once = list(block.once)
-        pending: str | None = None
-        for line in block.lines:
-            if pending is not None:
-                once.append((pending, line))
-                pending = None
-            elif line.startswith(ONCE):
-                pending = line[len(ONCE) :].strip()
-                re.compile(pending)
-            else:
-                if "<secret:" in line:
-                    raise ChangeError(f"a secret placeholder outside @once: {context_of(block)}")
-                lines.append(line)
-        if pending is not None:
-            raise ChangeError(f"@once with no line after it: {context_of(block)}")
-        blocks.append(Block(block.context, tuple(lines), block.owns, tuple(once)))
-    return Intent(tuple(blocks))
-
-
-def context_of(block: Block) -> str:
-    return " / ".join(block.context) or "(global)"
-
-
-def merge(*parts: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for part in parts:
-        out.update(part)
-    return out
-
-
 def render(change: str, platform: str, context: Mapping[str, Any]) -> Intent:
-    """The platform's template for ``change`` rendered with ``context``, ``@once`` lifted."""
-    from platforms.render import render_intent
-
-    return lift_once(render_intent(platform, change, dict(context)))
+    """The platform's template for ``change`` rendered with ``context``."""
+    return render_intent(platform, change, context)
 
 
 NETWORK_ROLES = frozenset({Role.WAN_ROUTER, Role.CORE_SWITCH, Role.ACCESS_SWITCH, Role.FIREWALL})

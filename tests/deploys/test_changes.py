@@ -28,22 +28,23 @@ from deploys.network.checks import (
     SipRegistered,
     SnmpAnswers,
     SshReachable,
-    _v3_user,
+    expected_ipv6,
     ipv6_verdict,
     sip_verdict,
+    v3_user,
 )
-from deploys.network.context import ChangeDataError, ChangeError, lift_once, wan
+from deploys.network.context import ChangeDataError, wan
 from deploys.network.registry import UnknownChange, changes, get_change
 from inventory.loader import Inventory
 from inventory.model import SnmpV3Credential
 from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import SecretStore
+from inventory.source import load_yaml
 from inventory.validate import load_valid
-from lab.control import UpResult, lab_down, lab_up
+from lab.control import UpResult, lab_down, lab_up, request
 from platforms import network_platform
 from platforms.network import (
     SECRET_PLACEHOLDER,
-    Block,
     ConfigSession,
     ConnectParams,
     Intent,
@@ -227,15 +228,6 @@ def test_vc_endpoint_needs_a_registrar(devices: dict[str, DeviceView]) -> None:
         get_change("vc_endpoint").render(example, view)
 
 
-def test_once_lines_are_lifted_and_loose_placeholders_refused() -> None:
-    block = Block((), ("@once ^username a ", "username a secret <secret:s.password>", "x"))
-    lifted = lift_once(Intent((block,)))
-    assert lifted.blocks[0].lines == ("x",)
-    assert lifted.blocks[0].once == (("^username a", "username a secret <secret:s.password>"),)
-    with pytest.raises(ChangeError):
-        lift_once(Intent((Block((), ("username a secret <secret:s.password>",)),)))
-
-
 def rendered(inventory: Inventory, devices: dict[str, DeviceView]) -> Iterator[tuple[str, str]]:
     for device in GOLDEN_DEVICES:
         for name, change in changes().items():
@@ -341,8 +333,6 @@ def twin(inventory_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def lab_secrets(up: UpResult) -> dict[str, str]:
-    from inventory.source import load_yaml
-
     data = load_yaml(up.secrets_file.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return {str(k): str(v) for k, v in data.items()}
@@ -371,7 +361,7 @@ def snmp_has_ipv6(view: DeviceView, inv: Inventory, up: UpResult, address: str) 
     credential = inv.settings.credentials[view.snmp_credentials or ""]
     assert isinstance(credential, SnmpV3Credential)
     store = SecretStore({}, up.secrets_file)
-    user = _v3_user(credential, store, "test")
+    user = v3_user(credential, store, "test")
     octets = ".".join(str(b) for b in ipaddress.IPv6Address(address).packed)
     with SnmpSession(addr=view.host, port=view.snmp_port, user=user, timeout=3.0) as snmp:
         found = [oid for oid, _ in snmp.fetch("1.3.6.1.2.1.4.34.1.3")]
@@ -415,8 +405,6 @@ def test_changes_converge_on_the_twin(twin: UpResult) -> None:
         finally:
             session.close()
         if "ipv6_migration" in pushed.get(view.name, []):
-            from deploys.network.checks import expected_ipv6
-
             _, address = expected_ipv6(CheckContext(inv, view))
             assert snmp_has_ipv6(view, inv, twin, str(address)), view.name
     assert sum(len(v) for v in pushed.values()) >= 14
@@ -424,8 +412,6 @@ def test_changes_converge_on_the_twin(twin: UpResult) -> None:
 
 def test_post_checks_fail_when_the_device_does_not_answer(twin: UpResult) -> None:
     """A device that stops answering fails SSH and SNMP post-checks (not an exception)."""
-    from lab.control import request
-
     inv = load_valid(twin.overlay)
     view = next(d for d in iter_devices(inv) if d.name == "th-14758-sw1")
     context = CheckContext(inv, view, secrets_file=str(twin.secrets_file))
