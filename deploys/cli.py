@@ -6,13 +6,12 @@ Exit codes: 0 everything done; 1 some devices failed (rolled back, stale, unreac
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -27,6 +26,7 @@ from rich.progress import (
 from rich.syntax import Syntax
 from rich.table import Table
 
+from deploys.network import registry
 from deploys.network.apply import (
     DeviceJob,
     DeviceResult,
@@ -97,10 +97,9 @@ ConcurrencyOption = Annotated[
 
 
 def get_change(name: str) -> Change:
-    """The change named ``name`` (``deploys/network/<name>.py``)."""
-    registry = importlib.import_module("deploys.network.registry")
+    """The change named ``name`` (``deploys/network/<name>.py``); exit 2 when unknown."""
     try:
-        return cast(Change, registry.get_change(name))
+        return registry.get_change(name)
     except LookupError as exc:
         raise UnknownChange(str(exc)) from None
 

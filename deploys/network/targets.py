@@ -12,15 +12,15 @@ own ``known_hosts`` file (``provnet lab up`` writes one in its overlay), then
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Protocol
 
 from inventory.export import netmiko_connect_params
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from inventory.secrets import SecretStore
+from platforms import network_platform
 from platforms.network import ConfigSession, ConnectParams, NetworkPlatform
 from provnet.errors import ProvnetError
 
@@ -90,11 +90,6 @@ def connect_params(
     )
 
 
-def _network_platform(name: str) -> NetworkPlatform:
-    lookup = importlib.import_module("platforms").network_platform
-    return cast(NetworkPlatform, lookup(name))
-
-
 @dataclass
 class InventoryBackend:
     """The real backend: ``platforms.network_platform`` and Netmiko sessions."""
@@ -107,7 +102,7 @@ class InventoryBackend:
 
     def platform(self, name: str) -> NetworkPlatform:
         if name not in self._platforms:
-            self._platforms[name] = _network_platform(name)
+            self._platforms[name] = network_platform(name)
         return self._platforms[name]
 
     def connect(self, device: DeviceView) -> ConfigSession:

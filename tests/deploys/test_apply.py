@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from deploys.network.apply import (
     DeviceJob,
@@ -32,6 +33,7 @@ from deploys.network.waves import (
 )
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
+from provnet.cli import app
 from tests.deploys.conftest import CANARY, FakeBackend, FakeChange, FakeDevice, parse_sections
 
 ROUTER = "th-14758-rtr1"
@@ -261,3 +263,15 @@ def test_a_failure_under_the_threshold_does_not_halt(
     assert [r.outcome for r in report.results].count(Outcome.APPLIED) == 5
     lines = (tmp_path / "j.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(lines[-1])["counts"]["failed"] == 1
+
+
+def test_bad_input_exits_2_and_names_the_problem(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(app, ["net", "apply", str(tmp_path / "nope.json"), "-y"])
+    assert missing.exit_code == 2 and "nope.json" in missing.output
+    waves = runner.invoke(app, ["net", "apply", "x.json", "--waves", "half", "-y"])
+    assert waves.exit_code == 2 and "--waves" in waves.output
+    both = runner.invoke(app, ["net", "apply", "x.json", "--resume", "j.jsonl", "-y"])
+    assert both.exit_code == 2 and "exactly one" in both.output
+    unknown = runner.invoke(app, ["net", "plan", "no_such_change"])
+    assert unknown.exit_code == 2 and "no_such_change" in unknown.output
