@@ -280,22 +280,20 @@ class _Want:
 
 
 def _merge(intent: Intent) -> dict[tuple[str, ...], _Want]:
-    """Blocks grouped by context (first appearance keeps its place), parents included."""
+    """Blocks grouped by context; the first block of a context keeps its place."""
     merged: dict[tuple[str, ...], _Want] = {}
     for block in intent.blocks:
-        for depth in range(len(block.context)):
-            merged.setdefault(block.context[:depth], _Want())
         want = merged.setdefault(block.context, _Want())
         want.lines += [ln for ln in block.lines if ln not in want.lines]
         want.owns += [o for o in block.owns if o not in want.owns]
         want.once += [o for o in block.once if o not in want.once]
-    # A child context's header is an intended line of its parent.
-    for context in list(merged):
-        if context:
-            parent = merged[context[:-1]]
-            if context[-1] not in parent.lines:
-                parent.lines.append(context[-1])
     return merged
+
+
+def _child_headers(context: tuple[str, ...], contexts: Iterable[tuple[str, ...]]) -> set[str]:
+    """Section lines directly under ``context`` that a deeper block of the intent enters."""
+    depth = len(context)
+    return {c[depth] for c in contexts if len(c) > depth and c[:depth] == context}
 
 
 def _existing(nodes: list[Node], context: tuple[str, ...]) -> list[Node] | None:
@@ -340,14 +338,13 @@ def _context_commands(
 ) -> list[str]:
     existing = _existing(tree, context) or []
     have = {normalize(n.text) for n in existing}
-    children_headers = {c[len(context)] for c in merged if len(c) > len(context)}
-    wanted = [ln for ln in want.lines if ln not in children_headers]
-    adds = [ln for ln in wanted if normalize(ln) not in have]
+    headers = _child_headers(context, merged)
+    adds = [ln for ln in want.lines if ln not in headers and normalize(ln) not in have]
     guards = [re.compile(g) for g, _ in want.once]
     once = [
         line for guard, line in want.once if not any(re.search(guard, n.text) for n in existing)
     ]
-    wanted_norm = {normalize(ln) for ln in want.lines}
+    wanted_norm = {normalize(ln) for ln in [*want.lines, *headers]}
     added_keys = {k for k in (key_of(ln, syntax) for ln in adds) if k is not None}
     owned = [re.compile(o) for o in want.owns]
     removals: list[str] = []

@@ -31,7 +31,7 @@ from platforms.config import (
     render,
     sections,
 )
-from platforms.network import Block
+from platforms.network import Block, Intent
 
 DATA = Path(__file__).parent / "data"
 SECRET = "Canary-Secret-9f3b"
@@ -221,3 +221,20 @@ def test_intent_blocks_and_directives() -> None:
 def test_bad_directives_are_errors(fragment: str) -> None:
     with pytest.raises(IntentError):
         parse_intent(fragment, IOS)
+
+
+def test_blocks_keep_intent_order_and_owned_sections_protect_intended_ones() -> None:
+    running = "!\nhostname R1\n!\ninterface Loopback6\n no ip address\n!\nend\n"
+    intent = Intent(
+        (
+            Block(("interface Loopback5",), ("ip address 10.255.0.5 255.255.255.255",)),
+            Block((), ("ntp source Loopback5",), (r"^interface Loopback",)),
+        )
+    )
+    assert commands(running, intent, IOS) == [
+        "interface Loopback5",
+        "ip address 10.255.0.5 255.255.255.255",
+        "exit",
+        "ntp source Loopback5",
+        "no interface Loopback6",
+    ]
