@@ -7,17 +7,24 @@ The change is the IPv6 migration of N Cisco IOS / IOS XE devices of the example 
 (IPv6 routing on, WAN and LAN addresses from the plan, an IPv6 default route). Each side
 gets a fresh twin (base 127.100.0.0, the same sites, so the same starting configuration):
 
-- provnet: ``provnet net plan ipv6_migration`` + ``provnet net apply PLAN -y --concurrency
-  C`` once the network change engine exists; until then (or with ``--interim``) plain
-  Netmiko ``send_config_set`` of the same commands + ``write memory``, labelled INTERIM.
-- Ansible: ``cisco.ios.ios_config`` (lines + parents per block, then ``save_when:
-  modified``) through ansible-runner with forks = C, from a separate venv
-  (``bench/ansible/venv.py``; created once, reused).
+- provnet: ``provnet net plan ipv6_migration --limit device=... --out PLAN`` +
+  ``provnet net apply PLAN -y --concurrency C --journal J``, timed together (host keys
+  checked against the twin's known_hosts, post-checks, save). Without the engine
+  (``deploys/network/ipv6_migration.py`` and ``provnet net plan/apply``), or with
+  ``--interim``: plain Netmiko ``send_config_set`` of commands rendered here from the address
+  plan + ``write memory``, labelled INTERIM.
+- Ansible: the plan's exact commands, regrouped as ``cisco.ios.ios_config`` blocks (lines +
+  parents, then ``save_when: modified``), through ansible-runner with forks = C, from a
+  separate venv (``bench/ansible/venv.py``; created once, reused); host-key checking off.
 
-Printed: install time and size of the Ansible venv, wall time of each side, per-device
-time, the ratio, whether both leave the same ``interface``/``ipv6`` sections of the running
-configuration, and whether any lab secret reached an Ansible artefact. Goal (issue 5):
-provnet at least 3x faster.
+Printed: install time (or reuse) and size of the Ansible venv, the machine's load average
+before each side, wall time of each side, per-device time (wall / devices, and each
+device's own time from the apply journal or the runner's task durations), the ratio,
+whether every intended line is present and both sides leave the same interface, ipv6,
+line, router and vrf sections of ``show running-config``, and whether any lab secret
+reached an artefact of either side (plan, journal, runner events, outputs). Exit code 0
+only when both sides succeed, agree and leak nothing. Goal (issue 5): provnet at least 3x
+faster.
 """
 
 from __future__ import annotations
@@ -212,15 +219,19 @@ def _connect(inv: Inventory, view: DeviceView, store: SecretStore) -> Any:
 
 
 def read_running(up: UpResult, names: Sequence[str], concurrency: int) -> dict[str, str]:
+    """``show running-config`` of each device (``""`` for one that cannot be read)."""
     inv, views = _targets(up, names)
     store = _store(up)
 
     def one(view: DeviceView) -> str:
-        connection = _connect(inv, view, store)
         try:
-            return str(connection.send_command("show running-config", read_timeout=60))
-        finally:
-            connection.disconnect()
+            connection = _connect(inv, view, store)
+            try:
+                return str(connection.send_command("show running-config", read_timeout=60))
+            finally:
+                connection.disconnect()
+        except Exception:  # an unreadable device counts as not configured; the rest go on
+            return ""
 
     return _parallel(one, views, concurrency)
 
