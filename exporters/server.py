@@ -453,6 +453,9 @@ def run(
     multiprocess_dir: Path | None = None,
 ) -> None:
     """Serve with ``workers`` processes sharing the port (SO_REUSEPORT) when more than one."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if workers <= 1:
         run_worker(Server(registry, SelfMetrics(), concurrency), host, port, reuse_port=False)
         return

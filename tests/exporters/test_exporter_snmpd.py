@@ -1,0 +1,319 @@
+"""The exporter (``provnet exporter serve``, a real process) against net-snmp's snmpd started
+here: v2c and v3 authPriv (SHA-256/AES-256), failures as metrics, deadlines, the
+concurrency cap, de-duplication, and canary secrets that must never come out."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.exporters.snmpd import Snmpd, V3User, snmpd_binary
+
+pytestmark = pytest.mark.skipif(snmpd_binary() is None, reason="net-snmp snmpd not installed")
+
+HOST = "127.61.0.1"  # this module's loopback addresses: 127.61.0.0/24
+SILENT_HOST = "127.61.0.9"
+CANARY_COMMUNITY = "canary-community-Jx83q"
+CANARY_AUTH = "canary-auth-Pw71zk"
+CANARY_PRIV = "canary-priv-Lm52vb"
+CANARIES = (CANARY_COMMUNITY, CANARY_AUTH, CANARY_PRIV)
+USER = V3User("canary-user", "SHA-256", CANARY_AUTH, "AES-256", CANARY_PRIV)
+
+CONFIG = """\
+auths:
+  v2:
+    version: 2
+    community: {env: CANARY_COMMUNITY}
+  v3:
+    version: 3
+    username: canary-user
+    security_level: authPriv
+    auth_protocol: SHA256
+    password: {env: CANARY_AUTH}
+    priv_protocol: AES256
+    priv_password: {env: CANARY_PRIV}
+  wrong_v3:
+    version: 3
+    username: canary-user
+    security_level: authPriv
+    auth_protocol: SHA256
+    password: not-the-password
+    priv_protocol: AES256
+    priv_password: not-the-password-either
+modules:
+  name:
+    get: [1.3.6.1.2.1.1.5.0]
+    metrics:
+    - {name: sysName, oid: 1.3.6.1.2.1.1.5, type: DisplayString, help: The node's name}
+    timeout: 300ms
+    retries: 0
+  name_again:
+    get: [1.3.6.1.2.1.1.5.0]
+    metrics:
+    - {name: sysName, oid: 1.3.6.1.2.1.1.5, type: DisplayString, help: The node's name}
+    timeout: 300ms
+    retries: 0
+  slow_dead:
+    get: [1.3.6.1.2.1.1.5.0]
+    timeout: 2s
+    retries: 0
+  everything:
+    walk: [1.3.6.1]
+    max_repetitions: 0
+    timeout: 1s
+    retries: 0
+"""
+
+
+def free_tcp_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Exporter:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def get(self, path: str, timeout: float = 10.0, scrape_timeout: float | None = None) -> str:
+        request = urllib.request.Request(self.url + path)
+        if scrape_timeout is not None:
+            request.add_header("X-Prometheus-Scrape-Timeout-Seconds", str(scrape_timeout))
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            assert answer.status == 200
+            return str(answer.read().decode())
+
+    def status(self, path: str) -> tuple[int, str]:
+        try:
+            return 200, self.get(path)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+
+def provnet_command() -> list[str]:
+    script = Path(sys.executable).parent / "provnet"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("provnet")
+    assert found, "the provnet console script is not installed"
+    return [found]
+
+
+def start_exporter(directory: Path, *extra: str) -> Exporter:
+    config = directory / "exporter.yml"
+    config.write_text(CONFIG)
+    port = free_tcp_port(HOST)
+    log = directory / f"exporter-{port}.log"
+    env = {
+        **os.environ,
+        "CANARY_COMMUNITY": CANARY_COMMUNITY,
+        "CANARY_AUTH": CANARY_AUTH,
+        "CANARY_PRIV": CANARY_PRIV,
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                *provnet_command(),
+                "exporter",
+                "serve",
+                "--listen",
+                f"{HOST}:{port}",
+                "--config",
+                str(config),
+                *extra,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    exporter = Exporter(f"http://{HOST}:{port}", process, log)
+    deadline = time.monotonic() + 90  # imports are slow on a loaded 2-core machine
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the exporter exited: {log.read_text()}")
+        try:
+            exporter.get("/-/healthy", timeout=1)
+            return exporter
+        except OSError:
+            time.sleep(0.1)
+    stop_exporter(exporter)
+    raise RuntimeError(f"the exporter did not start: {log.read_text()}")
+
+
+def stop_exporter(exporter: Exporter) -> None:
+    if exporter.process.poll() is None:
+        os.kill(exporter.process.pid, signal.SIGTERM)
+        try:
+            exporter.process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.kill(exporter.process.pid, signal.SIGKILL)
+            exporter.process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snmpd]:
+    with Snmpd(
+        tmp_path_factory.mktemp("snmpd"), host=HOST, community=CANARY_COMMUNITY, users=(USER,)
+    ) as daemon:
+        yield daemon
+
+
+@pytest.fixture(scope="module")
+def silent() -> Iterator[str]:
+    """A UDP port that takes packets and never answers: a dead device."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((SILENT_HOST, 0))
+        yield f"{SILENT_HOST}:{sock.getsockname()[1]}"
+
+
+@pytest.fixture(scope="module")
+def exporter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exporter]:
+    running = start_exporter(tmp_path_factory.mktemp("exporter"))
+    try:
+        yield running
+    finally:
+        stop_exporter(running)
+
+
+def value(body: str, series: str) -> float:
+    """The value of one exact series line (name and labels as rendered)."""
+    found = re.search(rf"^{re.escape(series)} (\S+)$", body, re.MULTILINE)
+    assert found, f"{series} not in:\n{body}"
+    return float(found[1])
+
+
+def test_v2c_builtin_modules(exporter: Exporter, snmpd: Snmpd) -> None:
+    body = exporter.get(
+        f"/snmp?target={snmpd.target}&module=system,if_mib,ip_mib&auth=v2&uplink=lo"
+    )
+    host = socket.gethostname()
+    assert value(body, 'provnet_snmp_module_success{module="system"}') == 1
+    assert value(body, 'provnet_snmp_module_success{module="if_mib"}') == 1
+    assert value(body, 'provnet_snmp_module_success{module="ip_mib"}') == 1
+    assert value(body, "provnet_snmp_up") == 1
+    assert value(body, f'sysName{{sysName="{host}"}}') == 1
+    assert value(body, 'provnet_device_uptime_source_info{source="snmpEngineTime"}') == 1
+    assert value(body, "provnet_device_uptime_seconds") >= 0
+    assert value(body, 'provnet_level2_uplink_up{ifName="lo"}') == 1
+    assert re.search(
+        r'^ifOperStatus\{ifAlias="[^"]*",ifDescr="lo",ifIndex="1",ifName="lo"\} 1$',
+        body,
+        re.MULTILINE,
+    )
+    assert "# TYPE ifHCInOctets counter" in body
+    assert value(body, 'provnet_ip_addresses{family="ipv4"}') >= 0
+
+
+def test_v3_auth_priv_sha256_aes256(exporter: Exporter, snmpd: Snmpd) -> None:
+    for _ in range(2):  # the second scrape reuses the discovered engine
+        body = exporter.get(f"/snmp?target={snmpd.target}&module=name,system&auth=v3")
+        assert value(body, 'provnet_snmp_module_success{module="name"}') == 1
+        assert value(body, f'sysName{{sysName="{socket.gethostname()}"}}') == 1
+        assert value(body, "provnet_device_boots_total") >= 1
+    metrics = exporter.get("/metrics")
+    assert value(metrics, "provnet_snmp_v3_discoveries_total") == 1
+
+
+def test_wrong_v3_keys_fail_the_module_not_the_scrape(exporter: Exporter, snmpd: Snmpd) -> None:
+    body = exporter.get(f"/snmp?target={snmpd.target}&module=name&auth=wrong_v3")
+    assert value(body, 'provnet_snmp_module_success{module="name"}') == 0
+
+
+def test_dead_target_does_not_fail_others(exporter: Exporter, snmpd: Snmpd, silent: str) -> None:
+    paths = [f"/snmp?target={silent}&module=name,system&auth=v2"] + [
+        f"/snmp?target={snmpd.target}&module=name&auth=v2"
+    ] * 3
+    with ThreadPoolExecutor(len(paths)) as pool:
+        dead, *alive = list(pool.map(exporter.get, paths))
+    assert value(dead, 'provnet_snmp_module_success{module="name"}') == 0
+    assert value(dead, 'provnet_snmp_module_success{module="system"}') == 0
+    assert value(dead, "provnet_snmp_up") == 0
+    for body in alive:
+        assert value(body, 'provnet_snmp_module_success{module="name"}') == 1
+        assert value(body, "provnet_snmp_up") == 1
+
+
+def test_scrape_timeout_header_cuts_a_module_and_keeps_the_others(
+    exporter: Exporter, snmpd: Snmpd
+) -> None:
+    # ``everything`` walks the whole MIB one GETNEXT at a time: far longer than 0.5 s.
+    body = exporter.get(
+        f"/snmp?target={snmpd.target}&module=name,everything&auth=v2",
+        timeout=5,
+        scrape_timeout=0.5,
+    )
+    assert value(body, 'provnet_snmp_module_success{module="name"}') == 1
+    assert value(body, 'provnet_snmp_module_success{module="everything"}') == 0
+    assert value(body, f'sysName{{sysName="{socket.gethostname()}"}}') == 1
+    assert value(body, "provnet_snmp_scrape_duration_seconds") < 1.0
+
+
+def test_colliding_series_are_deduplicated(exporter: Exporter, snmpd: Snmpd) -> None:
+    body = exporter.get(f"/snmp?target={snmpd.target}&module=name,name_again&module=name&auth=v2")
+    assert body.count(f'sysName{{sysName="{socket.gethostname()}"}} 1\n') == 1
+    assert body.count("# TYPE sysName gauge") == 1
+    assert value(body, 'provnet_snmp_module_success{module="name_again"}') == 1
+
+
+def test_bad_requests_are_400_and_name_no_secret(exporter: Exporter, snmpd: Snmpd) -> None:
+    assert exporter.status("/snmp?module=name&auth=v2")[0] == 400
+    code, text = exporter.status(f"/snmp?target={snmpd.target}&module=nope&auth=v2")
+    assert (code, text.strip()) == (400, "Unknown module 'nope'")
+    code, text = exporter.status(f"/snmp?target={snmpd.target}&module=name&auth={CANARY_AUTH}")
+    assert code == 400
+    assert exporter.status("/probe?target=x&module=name")[0] == 400
+
+
+def test_concurrency_cap(tmp_path: Path, snmpd: Snmpd, silent: str) -> None:
+    capped = start_exporter(tmp_path, "--concurrency", "1")
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            slow = pool.submit(capped.get, f"/snmp?target={silent}&module=slow_dead&auth=v2")
+            time.sleep(0.5)  # the slow scrape holds the only slot
+            waiting = capped.get(
+                f"/snmp?target={snmpd.target}&module=name&auth=v2", scrape_timeout=0.5
+            )
+            assert value(slow.result(), 'provnet_snmp_module_success{module="slow_dead"}') == 0
+        assert value(waiting, 'provnet_snmp_module_success{module="name"}') == 0
+        after = capped.get(f"/snmp?target={snmpd.target}&module=name&auth=v2")
+        assert value(after, 'provnet_snmp_module_success{module="name"}') == 1
+        metrics = capped.get("/metrics")
+        assert value(metrics, 'provnet_snmp_errors_total{kind="busy"}') == 1
+    finally:
+        stop_exporter(capped)
+    assert_no_canary(capped.log.read_text(), "log of the capped exporter")
+
+
+def assert_no_canary(text: str, where: str) -> None:
+    for canary in CANARIES:
+        assert canary not in text, f"a secret appears in the {where}"
+
+
+def test_canary_secrets_never_come_out(exporter: Exporter, snmpd: Snmpd, silent: str) -> None:
+    outputs = {
+        "landing page": exporter.get("/"),
+        "metrics": exporter.get("/metrics"),
+        "scrape": exporter.get(f"/snmp?target={snmpd.target}&module=system,if_mib&auth=v3"),
+        "dead scrape": exporter.get(f"/snmp?target={silent}&module=name&auth=v3"),
+        "bad auth": exporter.status(f"/snmp?target={snmpd.target}&auth=nope")[1],
+    }
+    assert "v3" in outputs["landing page"] and "system" in outputs["landing page"]
+    for where, text in outputs.items():
+        assert_no_canary(text, where)
+    assert_no_canary(exporter.log.read_text(), "exporter's log")
