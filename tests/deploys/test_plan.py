@@ -18,6 +18,7 @@ from deploys.network.plan import (
     predict,
     write_plan,
 )
+from deploys.network.targets import KnownHostsMissing, resolve_known_hosts
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from platforms.network import Block, Intent
@@ -185,3 +186,19 @@ def test_redactor_round_trips_placeholders() -> None:
     text = "x p4ssw0rd-longer y p4ssw0rd"
     assert r.redact(text) == "x <secret:b.password> y <secret:a.password>"
     assert r.unredact(r.redact(text)) == text
+
+
+def test_host_keys_are_checked_by_default_against_the_first_file_found(tmp_path: Path) -> None:
+    inventory, home = tmp_path / "inv", tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    inventory.mkdir()
+    with pytest.raises(KnownHostsMissing, match="--no-host-key-check"):
+        resolve_known_hosts(None, inventory, False, home)
+    (home / ".ssh" / "known_hosts").write_text("", encoding="utf-8")
+    assert resolve_known_hosts(None, inventory, False, home) == str(home / ".ssh/known_hosts")
+    (inventory / "known_hosts").write_text("", encoding="utf-8")
+    assert resolve_known_hosts(None, inventory, False, home) == str(inventory / "known_hosts")
+    explicit = tmp_path / "kh"
+    with pytest.raises(KnownHostsMissing, match="kh"):
+        resolve_known_hosts(explicit, inventory, False, home)
+    assert resolve_known_hosts(explicit, inventory, True, home) is None
