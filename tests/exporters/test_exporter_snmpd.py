@@ -115,13 +115,16 @@ def provnet_command() -> list[str]:
     return [found]
 
 
-def start_exporter(directory: Path, *extra: str) -> Exporter:
+def start_exporter(
+    directory: Path, *extra: str, host: str = HOST, env: dict[str, str] | None = None
+) -> Exporter:
     config = directory / "exporter.yml"
     config.write_text(CONFIG)
-    port = free_tcp_port(HOST)
+    port = free_tcp_port(host)
     log = directory / f"exporter-{port}.log"
     env = {
         **os.environ,
+        **(env or {}),
         "CANARY_COMMUNITY": CANARY_COMMUNITY,
         "CANARY_AUTH": CANARY_AUTH,
         "CANARY_PRIV": CANARY_PRIV,
@@ -133,7 +136,7 @@ def start_exporter(directory: Path, *extra: str) -> Exporter:
                 "exporter",
                 "serve",
                 "--listen",
-                f"{HOST}:{port}",
+                f"{host}:{port}",
                 "--config",
                 str(config),
                 *extra,
@@ -142,7 +145,7 @@ def start_exporter(directory: Path, *extra: str) -> Exporter:
             stderr=subprocess.STDOUT,
             env=env,
         )
-    exporter = Exporter(f"http://{HOST}:{port}", process, log)
+    exporter = Exporter(f"http://{host}:{port}", process, log)
     deadline = time.monotonic() + 90  # imports are slow on a loaded 2-core machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
