@@ -31,6 +31,8 @@ def escape_help(text: str) -> str:
 
 
 def format_value(value: float) -> str:
+    if isinstance(value, int):  # probes may hand in ints (and bools)
+        return str(int(value))
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if math.isnan(value):
