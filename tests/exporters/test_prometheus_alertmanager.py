@@ -171,3 +171,31 @@ def test_inhibition_rules_name_real_alerts_and_their_labels(config: dict[str, An
                 names = m.value.split("|") if m.op == "=~" else [m.value]
                 assert set(names) <= alert_names, names
         assert rule["equal"], "an inhibition without equal labels mutes the whole province"
+
+
+def test_a_dead_exporter_mutes_its_province_only(config: dict[str, Any]) -> None:
+    exporter = {
+        "alertname": "ProvnetExporterDown",
+        "severity": "critical",
+        "job": "provnet_exporter",
+        "instance": "127.0.0.1:9116",
+        "province_code": "38",  # Prometheus's external label
+    }
+    here = [
+        {**OFFLINE, "province_code": "38"},
+        {**device_alert("ProvnetDeviceDown", "th-dc-core1", "", "core_switch")}
+        | {"province_code": "38"},
+        {
+            "alertname": "ProvnetProvinceCoverageLow",
+            "severity": "critical",
+            "coverage": "connected",
+            "province": "Thanh Hóa",
+            "province_code": "38",
+        },
+    ]
+    other_province = {**OFFLINE, "province": "Nghệ An", "province_code": "40"}
+    rebooted = {**device_alert("ProvnetDeviceRebooted", "th-14758-sw1", "14758")} | {
+        "province_code": "38"
+    }
+    muted = inhibited(config, [exporter, *here, other_province, rebooted])
+    assert muted == here
