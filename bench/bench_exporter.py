@@ -160,7 +160,8 @@ def start_exporters(
     if why_not:
         return peer, Exporter("provnet", PROVNET_LISTEN, None, why_not)
     ours_process = ns.start(
-        sb.provnet_argv(config, PROVNET_LISTEN, args.workers), logs / "provnet.log"
+        sb.provnet_argv(config, PROVNET_LISTEN, args.workers, args.concurrency),
+        logs / "provnet.log",
     )
     ns.wait_http(f"http://{PROVNET_LISTEN}/metrics", ours_process)
     return peer, Exporter("provnet", PROVNET_LISTEN, ours_process.pid)
@@ -227,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--parallel", type=int, default=50, help="curl --parallel-max")
     parser.add_argument("--modules", default="if_mib,system", help="comma-separated")
     parser.add_argument("--workers", type=int, default=None, help="provnet --workers")
+    parser.add_argument("--concurrency", type=int, default=None, help="provnet --concurrency")
     parser.add_argument("--max-time", type=float, default=30, help="per request, s")
     parser.add_argument("--max-seconds", type=float, default=300, help="per pass, s")
     parser.add_argument("--diff-devices", type=int, default=5)

@@ -109,6 +109,8 @@ class Samples:
     cpu_end: float = 0.0
     snmpd_cpu_start: float = 0.0
     snmpd_cpu_end: float = 0.0
+    prometheus_cpu: float = 0.0
+    machine_busy: float = 0.0
 
 
 # -- I/O ---------------------------------------------------------------------------------------
@@ -125,12 +127,12 @@ def query(ns: sb.Namespace, expr: str, at: float | None = None) -> list[dict[str
 
 
 def start_exporter(
-    ns: sb.Namespace, kind: str, config: Path, workers: int | None
+    ns: sb.Namespace, kind: str, config: Path, args: argparse.Namespace
 ) -> subprocess.Popen[bytes]:
     if kind == "snmp_exporter":
         argv = sb.snmp_exporter_argv(config, EXPORTER_LISTEN)
     else:
-        argv = sb.provnet_argv(config, EXPORTER_LISTEN, workers)
+        argv = sb.provnet_argv(config, EXPORTER_LISTEN, args.workers, args.concurrency)
     process = ns.start(argv, ns.workdir / f"{kind}.log")
     ns.wait_http(f"http://{EXPORTER_LISTEN}/metrics", process)
     return process
@@ -157,6 +159,8 @@ def watch(
     """Sample RSS every 2 s for ``seconds``, with a progress bar."""
     samples.cpu_start = sb.cpu_seconds(sb.process_tree(exporter_pid))
     samples.snmpd_cpu_start = sb.cpu_seconds([snmpd_pid])
+    prometheus_start = sb.cpu_seconds([prometheus_pid])
+    machine_start = sb.machine_jiffies()
     end = time.monotonic() + seconds
     with Progress(transient=True) as progress:
         task = progress.add_task("Prometheus đang thu thập (scraping)", total=seconds)
@@ -170,6 +174,8 @@ def watch(
             time.sleep(min(2.0, left))
     samples.cpu_end = sb.cpu_seconds(sb.process_tree(exporter_pid))
     samples.snmpd_cpu_end = sb.cpu_seconds([snmpd_pid])
+    samples.prometheus_cpu = sb.cpu_seconds([prometheus_pid]) - prometheus_start
+    samples.machine_busy = sb.busy_share(machine_start, sb.machine_jiffies())
 
 
 # -- main ---------------------------------------------------------------------------------------
@@ -183,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--module", default="if_mib", help="bench snmp.yml module")
     parser.add_argument("--exporter", choices=("provnet", "snmp_exporter"), default="provnet")
     parser.add_argument("--workers", type=int, default=None, help="provnet --workers")
+    parser.add_argument("--concurrency", type=int, default=None, help="provnet --concurrency")
     parser.add_argument("--interval", type=int, default=60, help="scrape_interval, s")
     parser.add_argument("--scrape-timeout", type=int, default=10, help="scrape_timeout, s")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -215,7 +222,7 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         snmpd = sb.start_snmpd(ns, creds)
         holder = DEAD_HOLDER.format(port=DEAD_PORT, seconds=int(watch_seconds + 600))
         ns.start([sys.executable, "-c", holder], workdir / "dead-holder.log")
-        exporter = start_exporter(ns, args.exporter, config, args.workers)
+        exporter = start_exporter(ns, args.exporter, config, args)
         targets_file = workdir / "targets.json"
         targets_file.write_text(json.dumps(file_sd(live, dead)))
         prom_config = prometheus_config(
@@ -225,6 +232,7 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         started = time.time()
         watch(watch_seconds, exporter.pid, prometheus.pid, snmpd.pid, samples)
         at = time.time()
+        load_after = sb.load_note()
         window = f"{int(at - started) + 5}s"
         up = query(ns, f'up{{job="{JOB}"}}[{window}]', at)
         success_metric = "provnet_snmp_up" if args.exporter == "provnet" else None
@@ -274,7 +282,12 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         f"last {samples.rss[-1] if samples.rss else 0:.1f} MiB; "
         f"exporter CPU {cpu:.1f} s ({cpu / watch_seconds:.0%} of a core); "
         f"snmpd CPU {snmpd_cpu / watch_seconds:.0%}; "
-        f"Prometheus RSS max {max(samples.prometheus_rss, default=0):.0f} MiB"
+        f"Prometheus RSS max {max(samples.prometheus_rss, default=0):.0f} MiB, "
+        f"CPU {samples.prometheus_cpu / watch_seconds:.0%}"
+    )
+    print(
+        f"machine: {samples.machine_busy:.0%} of both cpus busy during the run (all processes; "
+        f"shared machine), {load_after}"
     )
     rss_ok = max(samples.rss, default=0) * 1024 * 1024 <= 200e6
     print(

@@ -477,9 +477,12 @@ def snmp_exporter_argv(config: Path, listen: str) -> list[str]:
     ]
 
 
-def provnet_argv(config: Path, listen: str, workers: int | None) -> list[str]:
+def provnet_argv(
+    config: Path, listen: str, workers: int | None, concurrency: int | None = None
+) -> list[str]:
     argv = [str(PROVNET), "exporter", "serve", "--listen", listen, "--config", str(config)]
-    return argv + (["--workers", str(workers)] if workers else [])
+    argv += ["--workers", str(workers)] if workers else []
+    return argv + (["--concurrency", str(concurrency)] if concurrency else [])
 
 
 def provnet_available() -> str | None:
