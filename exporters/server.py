@@ -497,6 +497,9 @@ def run(
                 break
             except InterruptedError:
                 continue
+    import shutil
+
+    shutil.rmtree(multiprocess_dir, ignore_errors=True)
 
 
 def build_registry(config_file: Path | None, inventory_dir: Path | None) -> Registry:
