@@ -83,22 +83,38 @@ def prometheus_config(
     }
 
 
-def rounds_from_matrix(
-    matrix: Sequence[Mapping[str, Any]], targets: Sequence[str], rounds: int
-) -> list[int]:
-    """Per round k (the k-th sample of each target), how many of ``targets`` had value 1.
+def by_instance(matrix: Sequence[Mapping[str, Any]]) -> dict[str, dict[float, float]]:
+    """``{instance: {timestamp: value}}`` of a range-vector result."""
+    return {
+        series["metric"].get("instance", ""): {float(t): float(v) for t, v in series["values"]}
+        for series in matrix
+    }
 
-    A target without a k-th sample counts as failed in round k."""
-    wanted = set(targets)
-    ok = [0] * rounds
-    for series in matrix:
-        if series["metric"].get("instance") not in wanted:
-            continue
-        values = sorted(series["values"], key=lambda tv: float(tv[0]))
-        for k, (_, value) in enumerate(values[:rounds]):
-            if float(value) == 1:
-                ok[k] += 1
-    return ok
+
+def first_timestamp(samples: Mapping[str, Mapping[float, float]]) -> float:
+    return min((t for values in samples.values() for t in values), default=0.0)
+
+
+def rounds_ok(
+    up: Mapping[str, Mapping[float, float]],
+    success: Mapping[str, Mapping[float, float]] | None,
+    targets: Sequence[str],
+    start: float,
+    interval: float,
+    rounds: int,
+) -> list[int]:
+    """Per round k (``[start + k*interval, start + (k+1)*interval)``: one scrape of each
+    target), how many ``targets`` were scraped with ``up`` 1 and, when ``success`` is given,
+    that metric 1 in the same scrape (same timestamp). No scrape in a round: a failure."""
+    ok: list[set[str]] = [set() for _ in range(rounds)]
+    for target in targets:
+        for timestamp, value in up.get(target, {}).items():
+            k = int((timestamp - start) // interval)
+            if not 0 <= k < rounds or value != 1:
+                continue
+            if success is None or success.get(target, {}).get(timestamp) == 1:
+                ok[k].add(target)
+    return [len(done) for done in ok]
 
 
 @dataclass
@@ -252,16 +268,23 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         leaks = sb.leaked(creds, list(workdir.glob("*.log")))
 
     rounds = args.minutes
-    up_ok = rounds_from_matrix(up, live, rounds)
-    success_ok = rounds_from_matrix(success, live, rounds) if success_metric else None
-    dead_up = rounds_from_matrix(up, dead, rounds)
+    up_map, success_map = by_instance(up), by_instance(success)
+    start = first_timestamp(up_map)
+    up_ok = rounds_ok(up_map, None, live, start, args.interval, rounds)
+    success_ok = (
+        rounds_ok(up_map, success_map, live, start, args.interval, rounds)
+        if success_metric
+        else None
+    )
+    dead_up = rounds_ok(up_map, None, dead, start, args.interval, rounds)
     print(
         f"{args.exporter}, module {args.module}: {len(live)} live + {len(dead)} dead targets, "
         f"scrape_interval {args.interval} s, scrape_timeout {args.scrape_timeout} s, "
         f"{watch_seconds:.0f} s watched, namespace {ns.name} (removed)"
     )
     print(f"{'round':>5} {'live up==1':>12} {'share':>8}", end="")
-    print(f" {success_metric + '==1':>20} {'share':>8}" if success_metric else "", end="")
+    both = f"and {success_metric}==1"
+    print(f" {both:>28} {'share':>8}" if success_metric else "", end="")
     print(f" {'dead up==1':>11}")
     worst = 1.0
     for k in range(rounds):
@@ -269,7 +292,7 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         line = f"{k + 1:>5} {up_ok[k]:>12} {share:>8.3%}"
         if success_ok is not None:
             share = min(share, success_ok[k] / len(live))
-            line += f" {success_ok[k]:>20} {success_ok[k] / len(live):>8.3%}"
+            line += f" {success_ok[k]:>28} {success_ok[k] / len(live):>8.3%}"
         worst = min(worst, share)
         print(f"{line} {dead_up[k]:>11}")
     p99 = float(durations[0]["value"][1]) if durations else float("nan")

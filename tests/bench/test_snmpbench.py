@@ -103,13 +103,24 @@ def test_curl_config_pairs_each_url_with_its_output(tmp_path: Path) -> None:
     ]
 
 
-def test_rounds_count_the_kth_sample_and_a_missing_one_as_failed() -> None:
-    matrix = [
-        {"metric": {"instance": "127.1.0.1"}, "values": [[2.0, "0"], [1.0, "1"], [3.0, "1"]]},
-        {"metric": {"instance": "127.1.0.2"}, "values": [[1.5, "1"]]},
-        {"metric": {"instance": "127.200.0.1:1161"}, "values": [[1.0, "1"]]},
-    ]
-    assert sustained.rounds_from_matrix(matrix, ["127.1.0.1", "127.1.0.2"], 3) == [2, 0, 1]
+def test_rounds_are_time_windows_and_a_missing_scrape_is_a_failure() -> None:
+    up = sustained.by_instance(
+        [
+            # scraped in rounds 0, 1 (down), 2
+            {"metric": {"instance": "127.1.0.1"}, "values": [[100, "1"], [160, "0"], [220, "1"]]},
+            # round 0 only: missed rounds 1 and 2
+            {"metric": {"instance": "127.1.0.2"}, "values": [[130, "1"]]},
+            {"metric": {"instance": "127.200.0.1:1161"}, "values": [[101, "1"]]},
+        ]
+    )
+    success = sustained.by_instance(
+        [{"metric": {"instance": "127.1.0.1"}, "values": [[100, "1"], [220, "0"]]}]
+    )
+    start = sustained.first_timestamp(up)
+    live = ["127.1.0.1", "127.1.0.2"]
+    assert start == 100
+    assert sustained.rounds_ok(up, None, live, start, 60, 3) == [2, 0, 1]
+    assert sustained.rounds_ok(up, success, live, start, 60, 3) == [1, 0, 0]
 
 
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
