@@ -211,17 +211,23 @@ def parse_intent(fragment: str, syntax: Syntax) -> Intent:
     """Blocks of a rendered template fragment; ``@owns REGEX`` lines become ``owns``.
 
     Comment lines (the separator, blank lines) are skipped; a section with children
-    becomes a block under its context, global lines (and global ``@owns``) one block
-    with context ``()`` placed first.
+    becomes a block under its context; global lines (and global ``@owns``) written before
+    the first section are one block with context ``()`` placed first, those written after
+    a section one more ``()`` block placed last (they may need a section first: IOS
+    ``ip route vrf X`` needs ``vrf definition X``).
     """
     nodes = parse(fragment, syntax, directives=True)
+    first = next((i for i, n in enumerate(nodes) if n.children), len(nodes))
     blocks: list[Block] = []
-    top = _block((), nodes)
     for node in nodes:
         if node.children:
             _section_blocks(node, (), blocks)
+    top = _block((), nodes[:first])
     if top.lines or top.owns or top.once:
         blocks.insert(0, top)
+    late = _block((), [n for n in nodes[first:] if not n.children])
+    if late.lines or late.owns or late.once:
+        blocks.append(late)
     return Intent(tuple(blocks))
 
 
@@ -277,13 +283,18 @@ class _Want:
     lines: list[str] = field(default_factory=list)
     owns: list[str] = field(default_factory=list)
     once: list[tuple[str, str]] = field(default_factory=list)
+    late: list[str] = field(default_factory=list)  # global lines pushed after the sections
 
 
 def _merge(intent: Intent) -> dict[tuple[str, ...], _Want]:
     """Blocks grouped by context; the first block of a context keeps its place."""
     merged: dict[tuple[str, ...], _Want] = {}
+    sections = False
     for block in intent.blocks:
         want = merged.setdefault(block.context, _Want())
+        if not block.context and sections:
+            want.late += [ln for ln in block.lines if ln not in want.lines]
+        sections = sections or bool(block.context)
         want.lines += [ln for ln in block.lines if ln not in want.lines]
         want.owns += [o for o in block.owns if o not in want.owns]
         want.once += [o for o in block.once if o not in want.once]
@@ -312,13 +323,19 @@ def commands(running: str, intent: Intent, syntax: Syntax) -> list[str]:
     Per context (in intent order): enter it, push each ``@once`` line whose guard matches
     no existing line, add the intended lines that are missing (in intent order), negate
     the owned lines that are not intended (in reverse running order, skipping a line an
-    added line replaces in place), leave it.
+    added line replaces in place), leave it. Global lines of a ``()`` block that follows a
+    section are pushed after the sections.
     """
     tree = parse(running, syntax)
     merged = _merge(intent)
     out: list[str] = []
-    for context, want in merged.items():
+    late: list[str] = []
+    order = list(merged)
+    for index, (context, want) in enumerate(merged.items()):
         body = _context_commands(tree, context, want, merged, syntax)
+        if want.late and any(order[index + 1 :]):  # sections come after: push these last
+            late = [c for c in body if c in want.late]
+            body = [c for c in body if c not in want.late]
         if not body and (not context or _existing(tree, context) is not None):
             continue
         if not body and any(len(c) > len(context) and c[: len(context)] == context for c in merged):
@@ -326,7 +343,7 @@ def commands(running: str, intent: Intent, syntax: Syntax) -> list[str]:
         out += list(context)
         out += body
         out += [syntax.exit_command] * len(context)
-    return out
+    return out + late
 
 
 def _context_commands(

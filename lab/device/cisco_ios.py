@@ -173,9 +173,9 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
         spec("router rip", G, mode="router"),
         spec("ipv6 router ospf <INT>", G, mode="rtr"),
         spec("ip route <IPV4> <MASK> <LINE>", G),
-        spec("ip route vrf <WORD> <IPV4> <MASK> <LINE>", G),
+        spec("ip route vrf <WORD> <IPV4> <MASK> <LINE>", "vrf_route"),
         spec("ipv6 route <IPV6PFX> <LINE>", G),
-        spec("ipv6 route vrf <WORD> <IPV6PFX> <LINE>", G),
+        spec("ipv6 route vrf <WORD> <IPV6PFX> <LINE>", "vrf_route"),
         spec("ipv6 unicast-routing", G),
         spec("ipv6 cef", G, explicit_no=True),
         spec("ip cef", G),
@@ -302,7 +302,7 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
         spec("load-interval <INT>", G, key=1),
         spec("keepalive [<INT>]", G, key=1),
         spec("encapsulation dot1Q <INT> [<LINE>]", G, key=1, canonical="encapsulation dot1Q"),
-        spec("vrf forwarding <WORD>", G, key=2),
+        spec("vrf forwarding <WORD>", "vrf_forwarding", key=2),
         spec("standby <LINE>", G),
         spec("vrrp <LINE>", G),
         spec("switchport", G, key=1),
@@ -1701,6 +1701,27 @@ class IosSession(CliSession):
                 words = [*words[:i], "password", "0", *words[i + 1 :]]
                 break
         self.set_leaf(["username", name, *words], m.spec, False, parent, "config")
+        return Reply("", self.prompt)
+
+    def vrf_exists(self, name: str) -> bool:
+        config = self.device.config
+        return config.find(f"vrf definition {name}") is not None or (
+            config.find(f"ip vrf {name}") is not None
+        )
+
+    def c_vrf_route(self, m: Match, negate: bool, parent: ConfigNode) -> Reply:
+        """A static route in a VRF needs the VRF defined first, as on IOS."""
+        name = m.args[0]
+        if not negate and not self.vrf_exists(name):
+            return Reply(f"% IP routing table {name} does not exist. Create first\n", self.prompt)
+        self.set_leaf(self.canonical_words(m), m.spec, negate, parent, "config")
+        return Reply("", self.prompt)
+
+    def c_vrf_forwarding(self, m: Match, negate: bool, parent: ConfigNode) -> Reply:
+        name = m.args[0]
+        if not negate and not self.vrf_exists(name):
+            return Reply(f"% VRF {name} not configured.\n", self.prompt)
+        self.set_leaf(self.canonical_words(m), m.spec, negate, parent, self.frames[-1].mode)
         return Reply("", self.prompt)
 
     def c_snmp_user(self, m: Match, negate: bool, parent: ConfigNode) -> Reply:

@@ -110,7 +110,7 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("ip route-static <IPV4> <MASKLEN> <LINE>", "route_static"),
         spec("ip route-static vpn-instance <WORD> <IPV4> <MASKLEN> <LINE>", "route_static"),
         spec("ipv6 route-static <IPV6> <INT> <LINE>", G),
-        spec("ipv6 route-static vpn-instance <WORD> <IPV6> <INT> <LINE>", G),
+        spec("ipv6 route-static vpn-instance <WORD> <IPV6> <INT> <LINE>", "route_static"),
         spec("ip vpn-instance <WORD>", "vpn_instance", mode="vpn"),
         spec("aaa", G, mode="aaa"),
         spec("user-interface vty <INT> [<INT>]", "user_interface", mode="ui"),
@@ -161,7 +161,7 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("description <LINE>", G, key=1),
         spec("ip address <IPV4> <MASKLEN> [sub]", "if_ip", no_min=2),
         spec("ip address dhcp-alloc", G, key=2),
-        spec("ip binding vpn-instance <WORD>", G, key=3),
+        spec("ip binding vpn-instance <WORD>", "vpn_binding", key=3),
         spec("dot1q termination vid <INT>", G, key=3),
         spec("arp broadcast enable", G),
         spec("ipv6 enable", G),
@@ -1035,6 +1035,15 @@ class VrpSession(CliSession):
             ["acl", "number", str(number)], "acl", negate, parent, f"acl-{kind}-{number}"
         )
 
+    def vpn_exists(self, name: str) -> bool:
+        return self.device.config.find(f"ip vpn-instance {name}") is not None
+
+    def c_vpn_binding(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
+        if not negate and not self.vpn_exists(m.args[0]):
+            return Reply("Error: The VPN instance does not exist.\n", self.prompt)
+        self.device.editor.set_leaf(words, m.spec, negate, parent, "if")
+        return Reply("", self.prompt)
+
     def c_acl6(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
         number = int(m.args[0])
         if not 2000 <= number <= 3999:
@@ -1090,6 +1099,8 @@ class VrpSession(CliSession):
         return Reply("", self.prompt)
 
     def c_route_static(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
+        if words[2:3] == ["vpn-instance"] and not negate and not self.vpn_exists(words[3]):
+            return Reply("Error: The VPN instance does not exist.\n", self.prompt)
         self.device.editor.set_leaf(words, m.spec, negate, parent, "system")
         return Reply("", self.prompt)
 

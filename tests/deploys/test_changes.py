@@ -183,6 +183,24 @@ def test_wan_follows_the_plan_pe_first_cpe_second(
     )
 
 
+@pytest.mark.parametrize(
+    ("device", "vrf", "route"),
+    [
+        ("th-14758-rtr1", "vrf definition TSLCD-CAP2", "ip route vrf TSLCD-CAP2 0.0.0.0"),
+        ("th-14845-rtr1", "ip vpn-instance TSLCD-CAP2", "ip route-static vpn-instance"),
+    ],
+)
+def test_the_vrf_exists_before_its_default_route_is_pushed(
+    inventory: Inventory, devices: dict[str, DeviceView], device: str, vrf: str, route: str
+) -> None:
+    """IOS and VRP refuse a route in a VRF they do not know: the VRF goes first."""
+    view = devices[device]
+    intent = get_change("level2_wan").render(inventory, view)
+    pushed = network_platform(view.platform).commands("", intent)
+    routes = [i for i, c in enumerate(pushed) if c.startswith(route)]
+    assert routes and pushed.index(vrf) < routes[0]
+
+
 def test_data_overrides_the_plan(inventory: Inventory, devices: dict[str, DeviceView]) -> None:
     view = devices["th-14758-rtr1"]
     view = dataclasses.replace(
