@@ -44,6 +44,10 @@ class Syntax:
     banners: bool = False  # IOS: `banner motd ^C ... ^C` (possibly multi-line) is one line
     vrp_indent: bool = False  # VRP: global leaf commands are printed with one leading space
     keys: tuple[re.Pattern[str], ...] = field(default=(), repr=False)
+    # (trigger, cleared): adding a line that matches ``trigger`` makes the device drop the
+    # lines of that context that match ``cleared`` (binding an interface to a VRF drops its
+    # addresses), so those count as absent and intended ones are sent again after it.
+    resets: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = field(default=(), repr=False)
 
 
 @dataclass
@@ -353,7 +357,7 @@ def _context_commands(
     merged: dict[tuple[str, ...], _Want],
     syntax: Syntax,
 ) -> list[str]:
-    existing = _existing(tree, context) or []
+    existing = _after_resets(_existing(tree, context) or [], want.lines, syntax)
     have = {normalize(n.text) for n in existing}
     headers = _child_headers(context, merged)
     adds = [ln for ln in want.lines if ln not in headers and normalize(ln) not in have]
@@ -376,6 +380,15 @@ def _context_commands(
             continue  # the intended line replaces it in place
         removals.append(syntax.negate(node.text))
     return once + adds + _dedupe(removals)
+
+
+def _after_resets(existing: list[Node], lines: list[str], syntax: Syntax) -> list[Node]:
+    """``existing`` as the device will hold it once the intended lines that reset others
+    (see :attr:`Syntax.resets`) are added."""
+    have = {normalize(n.text) for n in existing}
+    adding = [normalize(ln) for ln in lines if normalize(ln) not in have]
+    cleared = [c for t, c in syntax.resets if any(t.search(ln) for ln in adding)]
+    return [n for n in existing if not any(c.search(n.text) for c in cleared)]
 
 
 def _dedupe(removals: Iterable[str]) -> list[str]:
@@ -463,6 +476,7 @@ IOS = Syntax(
     headers=(r"^Building configuration", r"^Current configuration", r"^Using \d+ out of"),
     banners=True,
     keys=tuple(re.compile(k) for k in _IOS_KEYS),
+    resets=((re.compile(r"^(ip )?vrf forwarding "), re.compile(r"^ip(v6)? address ")),),
 )
 
 
@@ -543,6 +557,7 @@ VRP = Syntax(
     headers=(r"^!", r"^Info: ", r"^\[V\d+R\d+"),
     vrp_indent=True,
     keys=tuple(re.compile(k) for k in _VRP_KEYS),
+    resets=((re.compile(r"^ip binding vpn-instance "), re.compile(r"^ip(v6)? address ")),),
 )
 
 

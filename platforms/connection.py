@@ -179,7 +179,10 @@ class CliConfigSession:
     enter_config: ClassVar[str] = "configure terminal"
     leave_config: ClassVar[str] = "end"
     error: ClassVar[str] = r"^%"
-    not_error: ClassVar[str] = r"^%\s*(?:The key modulus|Generating \d+ bit|Warning)"
+    not_error: ClassVar[str] = (
+        r"^%\s*(?:The key modulus|Generating \d+ bit|Warning"
+        r"|Interface \S+ IPv[46] disabled and address\(es\) removed)"  # vrf forwarding
+    )
     show_running: ClassVar[str] = "show running-config"
     save_command: ClassVar[str] = "write memory"
 

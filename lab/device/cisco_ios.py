@@ -1718,11 +1718,30 @@ class IosSession(CliSession):
         return Reply("", self.prompt)
 
     def c_vrf_forwarding(self, m: Match, negate: bool, parent: ConfigNode) -> Reply:
+        """Binding an interface to a VRF (or unbinding it) drops its addresses, as on IOS."""
         name = m.args[0]
         if not negate and not self.vrf_exists(name):
             return Reply(f"% VRF {name} not configured.\n", self.prompt)
-        self.set_leaf(self.canonical_words(m), m.spec, negate, parent, self.frames[-1].mode)
-        return Reply("", self.prompt)
+        words = self.canonical_words(m)
+        if parent.child(" ".join(words)) is not None and not negate:
+            return Reply("", self.prompt)  # the same VRF again: nothing happens
+        self.set_leaf(words, m.spec, negate, parent, self.frames[-1].mode)
+        interface = parent.text.split(None, 1)[1]
+        why = "disabling" if negate else "enabling"
+        notes = []
+        for family, prefix in (("IPv4", "ip"), ("IPv6", "ipv6")):
+            gone = [c for c in parent.children if c.words[:2] == [prefix, "address"]]
+            for child in gone:
+                parent.children.remove(child)
+            if gone:
+                notes.append(
+                    f"% Interface {interface} {family} disabled and address(es) removed "
+                    f"due to {why} VRF {name}"
+                )
+        addressed = any(c.words[:2] == ["ip", "address"] for c in parent.children)
+        if not addressed and parent.child("no ip address") is None:
+            self.device.editor.insert_child(parent, ConfigNode("no ip address"), "if")
+        return Reply("".join(n + "\n" for n in notes), self.prompt)
 
     def c_snmp_user(self, m: Match, negate: bool, parent: ConfigNode) -> Reply:
         """SNMPv3 users live outside the running configuration, as on IOS: never shown."""

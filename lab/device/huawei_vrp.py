@@ -1039,10 +1039,22 @@ class VrpSession(CliSession):
         return self.device.config.find(f"ip vpn-instance {name}") is not None
 
     def c_vpn_binding(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
+        """Binding an interface to a VPN instance (or unbinding it) drops its addresses."""
         if not negate and not self.vpn_exists(m.args[0]):
             return Reply("Error: The VPN instance does not exist.\n", self.prompt)
+        if not negate and parent.child(" ".join(words)) is not None:
+            return Reply("", self.prompt)
         self.device.editor.set_leaf(words, m.spec, negate, parent, "if")
-        return Reply("", self.prompt)
+        notes = []
+        for family, prefix in (("IPv4", "ip"), ("IPv6", "ipv6")):
+            gone = [c for c in parent.children if c.words[:2] == [prefix, "address"]]
+            for child in gone:
+                parent.children.remove(child)
+            if gone:
+                notes.append(
+                    f"Info: All {family} related configurations on this interface are removed!"
+                )
+        return Reply("".join(n + "\n" for n in notes), self.prompt)
 
     def c_acl6(self, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
         number = int(m.args[0])

@@ -201,6 +201,36 @@ def test_the_vrf_exists_before_its_default_route_is_pushed(
     assert routes and pushed.index(vrf) < routes[0]
 
 
+@pytest.mark.parametrize(
+    ("platform", "running", "bind"),
+    [
+        (
+            "cisco_xe",
+            "interface GigabitEthernet0/0/1\n ip address 10.38.4.1 255.255.255.192\n!\nend\n",
+            "vrf forwarding TSLCD-CAP2",
+        ),
+        (
+            "huawei_vrp",
+            "interface GigabitEthernet0/0/1\n ip address 10.38.5.1 255.255.255.192\n#\nreturn\n",
+            "ip binding vpn-instance TSLCD-CAP2",
+        ),
+    ],
+)
+def test_binding_the_lan_to_the_vrf_sends_its_address_again(
+    inventory: Inventory, devices: dict[str, DeviceView], platform: str, running: str, bind: str
+) -> None:
+    """The device drops an interface's addresses when it is bound to a VRF: the address
+    already there is sent again after the binding."""
+    view = next(
+        d for d in devices.values() if d.platform == platform and d.role.value == "wan_router"
+    )
+    intent = get_change("level2_wan").render(inventory, view)
+    pushed = network_platform(platform).commands(running, intent)
+    lan = pushed.index("interface GigabitEthernet0/0/1")
+    assert pushed[lan + 1] == bind
+    assert pushed[lan + 2].startswith("ip address 10.38.")
+
+
 def test_data_overrides_the_plan(inventory: Inventory, devices: dict[str, DeviceView]) -> None:
     view = devices["th-14758-rtr1"]
     view = dataclasses.replace(
