@@ -64,7 +64,7 @@ PRIV_KEYS: dict[str, tuple[type[BasePrivKey], KeyExpansion]] = {
     "AES256C": (Aes256Key, KeyExpansion.Cisco),
 }
 REFRESH_AFTER = 100.0
-"""Seconds a cached v3 session may idle before its engine time is refreshed (RFC 3414 allows
+"""Seconds after its last time synchronisation a v3 session is synchronised again (RFC 3414 allows
 150 s of drift)."""
 
 
@@ -133,7 +133,8 @@ def make_user(auth: Auth) -> User:
 @dataclass
 class _Idle:
     session: SnmpSession
-    since: float
+    synced: float
+    """``time.monotonic()`` of the session's last engine time synchronisation."""
 
 
 @dataclass
@@ -159,9 +160,9 @@ class SessionPool:
         self._count -= 1
         return idle.pop()
 
-    def give(self, target: Target, auth: Auth, session: SnmpSession) -> None:
+    def give(self, target: Target, auth: Auth, session: SnmpSession, synced: float) -> None:
         key = (target, auth.name)
-        self._idle.setdefault(key, []).append(_Idle(session, time.monotonic()))
+        self._idle.setdefault(key, []).append(_Idle(session, synced))
         self._idle.move_to_end(key)
         self._count += 1
         while self._count > self.max_idle and self._idle:
@@ -212,6 +213,8 @@ class Client:
         self._free: list[SnmpSession] = []
         self._opened = 0
         self._spoiled: set[int] = set()
+        self._synced: dict[int, float] = {}
+        self._pooled: set[int] = set()
         self._turn: asyncio.Semaphore | None = None
         self.answered = False
 
@@ -251,9 +254,16 @@ class Client:
             )
         cached = self.pool.take(self.target, auth)
         if cached is not None:
-            if time.monotonic() - cached.since > REFRESH_AFTER:
+            self._synced[id(cached.session)] = cached.synced
+            self._pooled.add(id(cached.session))
+            if time.monotonic() - cached.synced > REFRESH_AFTER:
                 await self._refresh(cached.session)
             return cached.session
+        return await self._new_v3()
+
+    async def _new_v3(self) -> SnmpSession:
+        """A v3 session, discovering the engine unless the pool knows it."""
+        auth = self.auth
         engine_id = self.pool.engine_id(self.target)
         session = SnmpSession(
             self.target.host,
@@ -280,6 +290,7 @@ class Client:
                 await session.refresh()
             except TimeoutError:
                 continue
+            self._synced[id(session)] = time.monotonic()
             self.counters.packets_received += 1
             self.answered = True
             return
@@ -297,7 +308,8 @@ class Client:
             return
         for session in free:
             if id(session) not in self._spoiled:
-                self.pool.give(self.target, self.auth, session)
+                synced = self._synced.get(id(session), 0.0)
+                self.pool.give(self.target, self.auth, session, synced)
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -305,21 +317,37 @@ class Client:
         self, sender: Callable[[SnmpSession], None], receiver: Callable[[SnmpSession], T]
     ) -> T:
         session = await self._acquire()
+        resynced = False
+        attempt = 0
         try:
-            for attempt in range(self.retries + 1):
+            while attempt <= self.retries:
                 if attempt:
                     self.counters.retries += 1
                 self.counters.packets_sent += 1
                 try:
                     result = await _roundtrip(session, sender, receiver, self.timeout)
                 except TimeoutError:
+                    if not resynced and id(session) in self._pooled:
+                        # A reused v3 session after an agent restart: its engine ID, boots
+                        # or time may be stale. Discover the engine again on a new session.
+                        resynced = True
+                        self._spoiled.add(id(session))
+                        self.pool.forget(self.target)
+                        session = await self._new_v3()
+                        continue
                     self._spoiled.add(id(session))
+                    attempt += 1
                     continue
                 except SnmpAuthError:
-                    # Out of the time window (e.g. the agent rebooted): forget the engine.
-                    self.pool.forget(self.target)
-                    self._spoiled.add(id(session))
-                    raise
+                    # Out of the time window (the agent rebooted, or the session idled):
+                    # synchronise once more and retry; a second refusal is the answer.
+                    if self.auth.version != 3 or resynced:
+                        self.pool.forget(self.target)
+                        self._spoiled.add(id(session))
+                        raise
+                    resynced = True
+                    await self._refresh(session)
+                    continue  # a resynchronisation is not a retry
                 self.counters.packets_received += 1
                 self.answered = True
                 return result

@@ -320,3 +320,17 @@ def test_canary_secrets_never_come_out(exporter: Exporter, snmpd: Snmpd, silent:
     for where, text in outputs.items():
         assert_no_canary(text, where)
     assert_no_canary(exporter.log.read_text(), "exporter's log")
+
+
+def test_v3_session_survives_an_agent_restart(exporter: Exporter, snmpd: Snmpd) -> None:
+    path = f"/snmp?target={snmpd.target}&module=name,system&auth=v3"
+    before = exporter.get(path)
+    assert value(before, 'provnet_snmp_module_success{module="name"}') == 1
+    discoveries = value(exporter.get("/metrics"), "provnet_snmp_v3_discoveries_total")
+    snmpd.stop()
+    snmpd.start()  # same port; a new engine (boots/time, possibly ID): cached sessions are stale
+    after = exporter.get(path)
+    assert value(after, 'provnet_snmp_module_success{module="name"}') == 1
+    assert value(after, 'provnet_snmp_module_success{module="system"}') == 1
+    metrics = exporter.get("/metrics")
+    assert value(metrics, "provnet_snmp_v3_discoveries_total") == discoveries + 1
