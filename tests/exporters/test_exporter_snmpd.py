@@ -71,6 +71,13 @@ modules:
     get: [1.3.6.1.2.1.1.5.0]
     timeout: 2s
     retries: 0
+  ip_mib:  # replaces the built-in module's data; its derived series stay
+    walk: [1.3.6.1.2.1.4.34.1.3]
+    metrics:
+    - name: ipAddressIfIndex
+      oid: 1.3.6.1.2.1.4.34.1.3
+      type: gauge
+      indexes: [{labelname: ipAddressAddr, type: InetAddress}]
   everything:
     walk: [1.3.6.1]
     max_repetitions: 0
@@ -231,6 +238,15 @@ def test_v3_auth_priv_sha256_aes256(exporter: Exporter, snmpd: Snmpd) -> None:
         assert value(body, "provnet_device_boots_total") >= 1
     metrics = exporter.get("/metrics")
     assert value(metrics, "provnet_snmp_v3_discoveries_total") == 1
+
+
+def test_a_file_module_replaces_a_builtin_and_keeps_its_derived_series(
+    exporter: Exporter, snmpd: Snmpd
+) -> None:
+    body = exporter.get(f"/snmp?target={snmpd.target}&module=ip_mib&auth=v2")
+    assert value(body, 'ipAddressIfIndex{ipAddressAddr="127.0.0.1"}') == 1
+    assert value(body, 'provnet_ip_addresses{family="ipv4"}') >= 0
+    assert value(body, "provnet_ipv6_enabled") in (0, 1)
 
 
 def test_wrong_v3_keys_fail_the_module_not_the_scrape(exporter: Exporter, snmpd: Snmpd) -> None:
