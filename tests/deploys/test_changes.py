@@ -78,14 +78,11 @@ def _insert_after(path: Path, anchor: str, text: str) -> None:
 
 
 def build_inventory(target: Path) -> Path:
-    """The example province plus the data the changes read: the SIP registrar of the VC
-    endpoints, a VLAN sub-interface and OSPF on Mường Lý's router, a VLAN on Mường Lát's."""
+    """The example province (whose VC endpoints already name their SIP registrar) plus the
+    data the changes read: a VLAN sub-interface and OSPF on Mường Lý's router, a VLAN on
+    Mường Lát's."""
     shutil.copytree(EXAMPLE, target)
-    _insert_after(
-        target / "province.yaml",
-        "    ssh_credentials: ssh-vc\n",
-        f"    data:\n      sip_registrar: {REGISTRAR}\n",
-    )
+    assert f"sip_registrar: {REGISTRAR}" in (target / "province.yaml").read_text("utf-8")
     _insert_after(
         target / "communes" / "14854-xa_muong_ly.yaml",
         "        platform: cisco_ios\n",
@@ -273,6 +270,9 @@ def test_hardening_needs_snmp_v3(inventory: Inventory, devices: dict[str, Device
 def test_vc_endpoint_needs_a_registrar(devices: dict[str, DeviceView]) -> None:
     example = load_valid(EXAMPLE)
     view = next(d for d in iter_devices(example) if d.name == "th-14758-vc1")
+    view = dataclasses.replace(
+        view, data={k: v for k, v in view.data.items() if k != "sip_registrar"}
+    )
     with pytest.raises(ChangeDataError, match=r"th-14758-vc1.*sip_registrar"):
         get_change("vc_endpoint").render(example, view)
 
