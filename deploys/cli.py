@@ -324,16 +324,19 @@ def apply(
     )
     if not yes and not typer.confirm("Tiếp tục? (continue?)", default=False):
         raise Cancelled("đã huỷ (cancelled): nothing applied")
-    jobs = [_job(loaded, name, views[name], inv, backend.known_hosts) for name in names]
+    jobs = [_job(loaded, name, views[name], inv, backend) for name in names]
     report = _run(jobs, options, backend, change, redactor, journal_path, path, resuming)
     _print_apply(report, journal_path)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _job(loaded: Plan, name: str, view: DeviceView, inv: Inventory, known: str | None) -> DeviceJob:
+def _job(
+    loaded: Plan, name: str, view: DeviceView, inv: Inventory, backend: InventoryBackend
+) -> DeviceJob:
     entry = loaded.device(name)
     assert entry is not None
+    known = backend.known_hosts_for(view)
     context = CheckContext(inv, view, os.environ.get(ENV_SECRETS_FILE), known)
     return DeviceJob(entry, view, context)
 

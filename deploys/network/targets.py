@@ -12,9 +12,13 @@ own ``known_hosts`` file (``provnet lab up`` writes one in its overlay), then
 
 from __future__ import annotations
 
+import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from paramiko.hostkeys import HostKeys
 
 from inventory.export import netmiko_connect_params
 from inventory.loader import Inventory
@@ -90,6 +94,52 @@ def connect_params(
     )
 
 
+def _host_key_names(host: str, port: int) -> tuple[str, ...]:
+    return (f"[{host}]:{port}",) if port != 22 else (host, f"[{host}]:22")
+
+
+def _line_matches(line: str, names: tuple[str, ...]) -> bool:
+    fields = line.split()
+    if len(fields) < 3 or line.lstrip().startswith("#"):
+        return False
+    if fields[0].startswith("@"):  # @cert-authority / @revoked: keep for everyone
+        return True
+    for pattern in fields[0].split(","):
+        if pattern.startswith("|1|"):
+            salt = pattern.split("|")[2]
+            if any(HostKeys.hash_host(name, salt) == pattern for name in names):
+                return True
+        elif pattern in names:
+            return True
+    return False
+
+
+class HostKeyFiles:
+    """One small known_hosts file per device, cut from the big one.
+
+    An SSH client (paramiko) parses the whole known_hosts file on every connection: with
+    a province's 500 devices that is 500 key parses per connection, the largest cost of a
+    rollout. Each device's lines are written once to a private temporary directory (removed
+    with this object); a device with no line gets an empty file, so its key is refused.
+    """
+
+    def __init__(self, source: Path) -> None:
+        self.lines = source.read_text(encoding="utf-8").splitlines()
+        self._dir = tempfile.TemporaryDirectory(prefix="provnet-known-hosts-")
+        self._files: dict[tuple[str, int], str] = {}
+        self._lock = threading.Lock()
+
+    def for_host(self, host: str, port: int) -> str:
+        with self._lock:
+            if (host, port) not in self._files:
+                names = _host_key_names(host, port)
+                chosen = [line for line in self.lines if _line_matches(line, names)]
+                path = Path(self._dir.name) / f"{host.replace(':', '_')}_{port}"
+                path.write_text("".join(f"{line}\n" for line in chosen), encoding="utf-8")
+                self._files[host, port] = str(path)
+            return self._files[host, port]
+
+
 @dataclass
 class InventoryBackend:
     """The real backend: ``platforms.network_platform`` and Netmiko sessions."""
@@ -99,6 +149,17 @@ class InventoryBackend:
     known_hosts: str | None
     timeout: float = 20.0
     _platforms: dict[str, NetworkPlatform] = field(default_factory=dict, repr=False)
+    _host_keys: HostKeyFiles | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.known_hosts is not None:
+            self._host_keys = HostKeyFiles(Path(self.known_hosts))
+
+    def known_hosts_for(self, device: DeviceView) -> str | None:
+        """The known_hosts file holding only ``device``'s keys (None: checking is off)."""
+        if self._host_keys is None:
+            return None
+        return self._host_keys.for_host(device.host, device.ssh_port)
 
     def platform(self, name: str) -> NetworkPlatform:
         if name not in self._platforms:

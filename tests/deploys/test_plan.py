@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from paramiko.hostkeys import HostKeys
 
 from deploys.network.masking import Redactor, mask_config
 from deploys.network.plan import (
@@ -18,7 +19,7 @@ from deploys.network.plan import (
     predict,
     write_plan,
 )
-from deploys.network.targets import KnownHostsMissing, resolve_known_hosts
+from deploys.network.targets import HostKeyFiles, KnownHostsMissing, resolve_known_hosts
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from platforms.network import Block, Intent
@@ -202,3 +203,26 @@ def test_host_keys_are_checked_by_default_against_the_first_file_found(tmp_path:
     with pytest.raises(KnownHostsMissing, match="kh"):
         resolve_known_hosts(explicit, inventory, False, home)
     assert resolve_known_hosts(explicit, inventory, True, home) is None
+
+
+def test_each_device_gets_only_its_own_host_keys(tmp_path: Path) -> None:
+    hashed = HostKeys.hash_host("[127.9.0.3]:10022")
+    source = tmp_path / "known_hosts"
+    source.write_text(
+        "# comment\n"
+        "[127.9.0.1]:10022,[127.9.0.2]:10022 ssh-ed25519 AAAAkeyA\n"
+        "10.0.0.1 ssh-ed25519 AAAAkeyB\n"
+        f"{hashed} ssh-ed25519 AAAAkeyC\n",
+        encoding="utf-8",
+    )
+    files = HostKeyFiles(source)
+
+    def keys(host: str, port: int) -> list[str]:
+        text = Path(files.for_host(host, port)).read_text(encoding="utf-8")
+        return [line.split()[-1] for line in text.splitlines()]
+
+    assert keys("127.9.0.2", 10022) == ["AAAAkeyA"]
+    assert keys("10.0.0.1", 22) == ["AAAAkeyB"]
+    assert keys("127.9.0.3", 10022) == ["AAAAkeyC"]
+    assert keys("127.9.0.4", 10022) == []  # unknown: an empty file, the key is refused
+    assert keys("10.0.0.1", 10022) == []
