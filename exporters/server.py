@@ -413,7 +413,9 @@ def listen_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
 
 
 async def serve(server: Server, sock: socket.socket, stop: asyncio.Event) -> None:
-    runner = web.AppRunner(server.app(), access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        server.app(), access_log=None, handle_signals=False, shutdown_timeout=2.0
+    )
     await runner.setup()
     site = web.SockSite(runner, sock)
     await site.start()
