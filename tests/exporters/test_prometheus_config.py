@@ -20,6 +20,7 @@ import pytest
 import yaml_rs
 from typer.testing import CliRunner
 
+from exporters.local import PROMTOOL, free_port, get_json, running_prometheus
 from exporters.prometheus_config import (
     JOB_IPV6_SERVICE,
     JOB_SNMP,
@@ -39,7 +40,6 @@ from inventory.resolve import DeviceView, iter_devices
 from inventory.validate import load_valid
 from platforms import get_platform
 from provnet.cli import app
-from tests.exporters.prom_server import PROMTOOL, free_port, get_json, running_prometheus
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "lab" / "province" / "thanh_hoa"
 runner = CliRunner(env={"COLUMNS": "200"})

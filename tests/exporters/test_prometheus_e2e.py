@@ -12,12 +12,7 @@ scrapes run every second."""
 from __future__ import annotations
 
 import ipaddress
-import os
-import re
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +20,17 @@ from typing import Any
 
 import pytest
 
+from exporters.local import (
+    PROMETHEUS,
+    fast_rules,
+    query,
+    running_exporter,
+    running_prometheus,
+)
 from exporters.prometheus_config import RULES_DIR, ConfigOptions, generate
 from inventory.resolve import iter_devices
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up, request
-from tests.exporters.prom_server import PROMETHEUS, free_port, query, running_prometheus
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "lab" / "province" / "thanh_hoa"
 BASE = ipaddress.IPv4Address("127.83.0.0")
@@ -51,80 +52,33 @@ class Stack:
     prometheus: str
 
 
-def _provnet() -> str:
-    script = Path(sys.executable).parent / "provnet"
-    return str(script)
-
-
-def _wait_http(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the exporter exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer in {WAIT:.0f} s")
-
-
-def fast_rules(text: str) -> str:
-    text = re.sub(r"^(\s*)for: \S+$", r"\1for: 2s", text, flags=re.M)
-    return re.sub(r"^\s*interval: .*\n", "", text, flags=re.M)
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("e2e")
     limits = [f"commune={code}" for code in COMMUNES]
     twin = lab_up(EXAMPLE, limits, tmp / "state", BASE)
-    exporter_process: subprocess.Popen[bytes] | None = None
     try:
-        port = free_port()
-        env = {**os.environ, "PROVNET_SECRETS_FILE": str(twin.secrets_file)}
-        log = (tmp / "exporter.log").open("wb")
-        exporter_process = subprocess.Popen(
-            [
-                _provnet(),
-                "exporter",
-                "serve",
-                "--listen",
-                f"127.0.0.1:{port}",
-                "--inventory",
-                str(twin.overlay),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        _wait_http(f"http://127.0.0.1:{port}/", exporter_process)
-        devices = list(iter_devices(load_valid(twin.overlay)))
-        options = ConfigOptions(
-            exporter=f"127.0.0.1:{port}",
-            scrape_interval="1s",
-            scrape_timeout="1s",
-            evaluation_interval="1s",
-        )
-        generated = generate(devices, options)
-        config_dir = tmp / "prometheus"
-        for relative, text in generated.files.items():
-            path = config_dir / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(fast_rules(text) if relative.startswith("rules/") else text, "utf-8")
-        assert {p.name for p in (config_dir / "rules").iterdir()} == {
-            p.name for p in RULES_DIR.glob("*.yml")
-        }
-        with running_prometheus(config_dir / "prometheus.yml", tmp / "data") as base:
-            yield Stack(twin, base)
+        with running_exporter(twin.overlay, twin.secrets_file, tmp / "exporter.log") as exporter:
+            devices = list(iter_devices(load_valid(twin.overlay)))
+            options = ConfigOptions(
+                exporter=exporter,
+                scrape_interval="1s",
+                scrape_timeout="1s",
+                evaluation_interval="1s",
+            )
+            generated = generate(devices, options)
+            config_dir = tmp / "prometheus"
+            for relative, text in generated.files.items():
+                path = config_dir / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                rules = relative.startswith("rules/")
+                path.write_text(fast_rules(text) if rules else text, "utf-8")
+            assert {p.name for p in (config_dir / "rules").iterdir()} == {
+                p.name for p in RULES_DIR.glob("*.yml")
+            }
+            with running_prometheus(config_dir / "prometheus.yml", tmp / "data") as base:
+                yield Stack(twin, base)
     finally:
-        if exporter_process is not None:
-            exporter_process.terminate()
-            try:
-                exporter_process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                exporter_process.kill()
-                exporter_process.wait()
         lab_down(twin.state_dir)
 
 
