@@ -1,117 +1,271 @@
 """``provnet demo``: the main job on the example province, with nothing to configure.
 
-Validates the inventory, brings up its twin, reads reachability and uptime of every
-commune over SNMP, injects a fault and shows it, and tears everything down.
+Validates the inventory, brings up its twin, starts provnet's exporter and a real
+Prometheus (configured by ``exporter prometheus-config``, with the shipped rules), prints
+coverage per commune from Prometheus queries, injects faults and shows the alerts, plans
+and applies the IPv6 migration to the communes' routers in waves and shows IPv6-ready
+communes rising, then tears everything down.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
+import os
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.table import Table
 
-from exporters.poll import PollResult, poll, targets_for
+from exporters.local import (
+    fast_rules,
+    query,
+    running_exporter,
+    running_prometheus,
+    value,
+    vector,
+)
+from exporters.prometheus_config import ConfigOptions, generate
 from inventory.cli import stats, validate
-from inventory.loader import Inventory
 from inventory.resolve import DeviceView, iter_devices
-from inventory.secrets import SecretStore
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up, request
 from provnet.console import InventoryOption, out
 
 DEMO_BASE = "127.3.0.0"
+SCRAPE_SECONDS = 3
+WAIT_SECONDS = 90.0
+STEPS = 7
 
 
-def _poll_overlay(result: UpResult) -> tuple[Inventory, list[DeviceView], list[PollResult]]:
-    inv = load_valid(result.overlay)
-    views = [v for v in iter_devices(inv) if v.role.value != "server"]
-    store = SecretStore({}, result.secrets_file)
-    results = asyncio.run(poll(targets_for(inv, views, store), timeout=1.0, retries=0))
-    return inv, views, results
+def _step(number: int, text: str) -> None:
+    out.rule(f"provnet demo — {number}/{STEPS} {text}")
 
 
-def commune_table(
-    views: Sequence[DeviceView], results: Sequence[PollResult], title: str, rows: int = 12
-) -> Table:
-    by_name = {r.name: r for r in results}
+def _eventually(check: Callable[[], bool], what: str) -> bool:
+    """Poll ``check`` until true, bounded by WAIT_SECONDS; say so when it never came."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.5)
+    out.print(f"[yellow]chưa thấy (not seen) trong {WAIT_SECONDS:.0f} s: {what}[/yellow]")
+    return False
+
+
+def _ratio(base: str, name: str) -> float | None:
+    return value(base, f"province:provnet_communes_{name}:ratio")
+
+
+def _coverage_line(base: str) -> str:
+    total = value(base, "province:provnet_communes:count") or 0
+    parts = []
+    for name, label in (
+        ("connected", "kết nối (connected)"),
+        ("ipv6_ready", "sẵn sàng IPv6 (IPv6-ready)"),
+        ("vc_ready", "sẵn sàng VC (VC-ready)"),
+    ):
+        count = value(base, f"province:provnet_communes_{name}:sum") or 0
+        parts.append(f"{count:.0f}/{total:.0f} xã {label}")
+    return "; ".join(parts)
+
+
+def _by_commune(base: str, expr: str) -> dict[str, float]:
+    return {labels.get("commune_code", ""): v for labels, v in vector(base, expr)}
+
+
+def commune_table(base: str, title: str, codes: list[str] | None = None, rows: int = 12) -> Table:
+    """Coverage per commune, read from Prometheus's recording rules."""
+    connected = vector(base, "commune:provnet_connected:bool")
+    ipv6 = _by_commune(base, "commune:provnet_ipv6_ready:bool")
+    vc = _by_commune(base, "commune:provnet_vc_ready:bool")
+    uptime = _by_commune(
+        base, 'max by (commune_code) (provnet_device_uptime_seconds{role="wan_router"})'
+    )
     table = Table(title=title)
-    for column in ("Mã xã", "Xã/phường", "Router", "Uptime router", "Điểm cầu VC"):
+    for column in ("Mã xã", "Xã/phường", "Kết nối", "IPv6", "VC", "Uptime router"):
         table.add_column(column)
-    communes: dict[str, list[DeviceView]] = {}
-    for view in views:
-        if view.commune is not None:
-            communes.setdefault(view.commune_code, []).append(view)
-    for code, members in list(communes.items())[:rows]:
-        router = next((by_name.get(v.name) for v in members if v.role.value == "wan_router"), None)
-        vc = next((by_name.get(v.name) for v in members if v.role.value == "vc_endpoint"), None)
+    chosen = sorted(connected, key=lambda item: item[0].get("commune_code", ""))
+    if codes is not None:
+        chosen = [item for item in chosen if item[0].get("commune_code") in codes]
+    for labels, up in chosen[:rows]:
+        code = labels.get("commune_code", "")
         table.add_row(
             code,
-            members[0].commune_name,
-            _state(router),
-            f"{router.uptime_seconds:.0f} s" if router and router.uptime_seconds else "-",
-            _state(vc),
+            labels.get("commune", ""),
+            _mark(up),
+            _mark(ipv6.get(code)),
+            _mark(vc.get(code)),
+            f"{uptime[code]:.0f} s" if code in uptime else "-",
         )
     return table
 
 
-def _state(result: PollResult | None) -> str:
-    if result is None:
+def _mark(flag: float | None) -> str:
+    if flag is None:
         return "-"
-    return "[green]trả lời (up)[/green]" if result.reachable else "[red]mất (down)[/red]"
+    return "[green]có (yes)[/green]" if flag >= 1 else "[red]không (no)[/red]"
 
 
-def _summary(views: Sequence[DeviceView], results: Sequence[PollResult]) -> str:
-    reachable = {r.name for r in results if r.reachable}
-    communes = {v.commune_code for v in views if v.commune}
-    connected = {
-        v.commune_code for v in views if v.role.value == "wan_router" and v.name in reachable
-    }
-    return (
-        f"{len(reachable)}/{len(results)} thiết bị trả lời SNMP (devices answer); "
-        f"{len(connected & communes)}/{len(communes)} xã có router trả lời (communes connected)"
+def _prometheus_dir(result: UpResult, exporter: str, workdir: Path) -> Path:
+    devices = list(iter_devices(load_valid(result.overlay)))
+    interval = f"{SCRAPE_SECONDS}s"
+    options = ConfigOptions(
+        exporter=exporter,
+        scrape_interval=interval,
+        scrape_timeout=interval,
+        evaluation_interval=interval,
     )
+    config_dir = workdir / "prometheus"
+    for relative, text in generate(devices, options).files.items():
+        path = config_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(fast_rules(text) if relative.startswith("rules/") else text, "utf-8")
+    return config_dir
+
+
+def _provnet(args: list[str], result: UpResult) -> int:
+    """Run a provnet command against the twin as an engineer would type it."""
+    env = {**os.environ, **result.environment()}
+    shown = " ".join(["provnet", *args])
+    out.print(f"[bold]$ {shown}[/bold]")
+    script = Path(sys.executable).parent / "provnet"
+    return subprocess.run([str(script), *args], env=env, check=False, timeout=600).returncode
 
 
 def demo(inventory: InventoryOption = None) -> None:
-    """Chạy thử trên tỉnh mẫu (demo on the example province): twin, SNMP, sự cố."""
+    """Chạy thử trên tỉnh mẫu (demo on the example province): twin, giám sát, sự cố, IPv6."""
     started = time.monotonic()
-    out.rule("provnet demo — 1/5 inventory: kiểm tra và thống kê (validate, stats)")
+    _step(1, "inventory: kiểm tra và thống kê (validate, stats)")
     validate(None, inventory)
     stats(inventory, None)
-    with tempfile.TemporaryDirectory(prefix="provnet-demo-") as workdir:
-        state_dir = Path(workdir) / "lab"
+    with tempfile.TemporaryDirectory(prefix="provnet-demo-") as tmp:
+        workdir = Path(tmp)
+        state_dir = workdir / "lab"
         try:
-            _run_twin(inventory, state_dir)
+            _run(inventory, state_dir, workdir)
         finally:
             lab_down(state_dir)
-            out.rule("5/5 dừng twin (teardown)")
-            out.print("Twin đã dừng, không để lại tiến trình hay tệp nào (nothing left behind).")
+            _step(STEPS, "dừng tất cả (teardown)")
+            out.print(
+                "Twin, exporter và Prometheus đã dừng, không để lại tiến trình hay tệp nào "
+                "(nothing left behind)."
+            )
     out.print(f"Demo xong trong {time.monotonic() - started:.1f} s.")
 
 
-def _run_twin(inventory: Path | None, state_dir: Path) -> None:
-    out.rule("2/5 khởi động twin của tỉnh (start the province twin)")
+def _run(inventory: Path | None, state_dir: Path, workdir: Path) -> None:
+    _step(2, "khởi động twin của tỉnh (start the province twin)")
     result = lab_up(inventory, [], state_dir, ipaddress.IPv4Address(DEMO_BASE))
-    out.print(f"{result.devices} thiết bị mô phỏng (SSH + SNMP) trong {result.seconds:.1f} s")
+    out.print(f"{result.devices} thiết bị mô phỏng (SSH + SNMP + SIP) trong {result.seconds:.1f} s")
     if result.note:
         out.print(result.note)
-    out.rule("3/5 khả năng kết nối và uptime theo xã, đọc qua SNMPv3 (reachability over SNMP)")
-    _, views, results = _poll_overlay(result)
-    out.print(commune_table(views, results, "Xã/phường (12 đầu tiên / first 12)"))
-    out.print(_summary(views, results))
-    out.rule("4/5 gây sự cố (inject faults): router một xã mất kết nối, một router khởi động lại")
-    routers = [
-        v for v in views if v.role.value == "wan_router" and v.commune and not v.monitor_only
+    _step(3, "exporter + Prometheus: độ phủ theo xã (coverage per commune, from Prometheus)")
+    with running_exporter(result.overlay, result.secrets_file, workdir / "exporter.log") as exp:
+        config_dir = _prometheus_dir(result, exp, workdir)
+        with running_prometheus(config_dir / "prometheus.yml", workdir / "tsdb") as base:
+            out.print(f"exporter http://{exp}  ·  Prometheus {base}  (scrape {SCRAPE_SECONDS} s)")
+            _eventually(
+                lambda: value(base, "province:provnet_communes_vc_ready:ratio") == 1.0,
+                "mọi xã được đo (every commune measured)",
+            )
+            out.print(commune_table(base, "Xã/phường (12 đầu tiên / first 12)"))
+            out.print(_coverage_line(base))
+            _faults(result, base)
+            _ipv6_migration(result, base, workdir)
+
+
+def _routers(result: UpResult) -> list[DeviceView]:
+    return [
+        v
+        for v in iter_devices(load_valid(result.overlay))
+        if v.role.value == "wan_router" and v.commune is not None and not v.monitor_only
     ]
+
+
+def _faults(result: UpResult, base: str) -> None:
+    _step(4, "gây sự cố (inject faults): router một xã mất kết nối, một router khởi động lại")
+    routers = _routers(result)
     victim, rebooted = routers[0], routers[1]
+    before = _ratio(base, "connected") or 0.0
     for device, kind in ((victim, "down"), (rebooted, "reboot")):
-        done = request(state_dir, {"op": "fault", "device": device.name, "kind": kind})["done"]
-        out.print(f"  {done}")
-    _, views, after = _poll_overlay(result)
-    out.print(commune_table(views, after, "Sau sự cố (after the faults)", rows=4))
-    out.print(_summary(views, after))
+        done = request(result.state_dir, {"op": "fault", "device": device.name, "kind": kind})
+        out.print(f"  {done['done']}")
+    _eventually(lambda: (_ratio(base, "connected") or 1.0) < before, "tỉ lệ kết nối giảm")
+    offline = (
+        'ALERTS{alertname="ProvnetCommuneOffline",alertstate="firing",'
+        f'commune_code="{victim.commune_code}"}}'
+    )
+    _eventually(lambda: bool(vector(base, offline)), "ProvnetCommuneOffline")
+    out.print(_coverage_line(base))
+    table = Table(title="Cảnh báo đang bật (firing alerts)")
+    for column in ("alertname", "severity", "xã (commune)", "thiết bị (device)"):
+        table.add_column(column)
+    for labels, _ in vector(base, 'ALERTS{alertstate="firing"}'):
+        table.add_row(
+            labels.get("alertname", ""),
+            labels.get("severity", ""),
+            labels.get("commune", ""),
+            labels.get("device", ""),
+        )
+    out.print(table)
+    request(result.state_dir, {"op": "fault", "device": victim.name, "kind": "up"})
+    out.print(f"  {victim.name}: khôi phục (restored)")
+
+
+def _ipv6_migration(result: UpResult, base: str, workdir: Path) -> None:
+    _step(5, "lập kế hoạch chuyển đổi IPv6 (plan the IPv6 migration) cho router các xã")
+    plan = workdir / "ipv6.plan.json"
+    limits = ["--limit", "role=wan_router", "--limit", "!kind=data_centre"]
+    _provnet(["net", "plan", "ipv6_migration", *limits, "--no-diff", "--out", str(plan)], result)
+    _step(6, "áp dụng theo đợt (apply in waves: canary, 10%, rest); IPv6-ready tăng dần")
+    start = time.time()
+    code = _provnet(
+        [
+            "net",
+            "apply",
+            str(plan),
+            "--waves",
+            "canary,10%,rest",
+            "--max-failures",
+            "5%",
+            "--concurrency",
+            "20",
+            "--journal",
+            str(workdir / "ipv6.journal.jsonl"),
+            "-y",
+        ],
+        result,
+    )
+    if code != 0:
+        out.print(f"[yellow]net apply: mã thoát (exit code) {code}[/yellow]")
+    total = value(base, "province:provnet_communes:count") or 0
+    _eventually(
+        lambda: (value(base, "province:provnet_communes_ipv6_ready:sum") or 0) > 0,
+        "xã sẵn sàng IPv6 (IPv6-ready communes)",
+    )
+    time.sleep(2 * SCRAPE_SECONDS)
+    table = Table(title="Xã sẵn sàng IPv6 theo thời gian (IPv6-ready communes over time)")
+    table.add_column("t (s)")
+    table.add_column("xã IPv6-ready")
+    expr = "province:provnet_communes_ipv6_ready:sum"
+    now = time.time()
+    step = max(SCRAPE_SECONDS, int((now - start) / 10) or 1)
+    for at in range(int(start) - SCRAPE_SECONDS, int(now) + 1, step):
+        ready = _value_at(base, expr, float(at))
+        table.add_row(f"{at - start:+.0f}", f"{ready:.0f}/{total:.0f}")
+    out.print(table)
+    out.print(_coverage_line(base))
+    out.print(
+        "Trong thực tế (in production): `provnet exporter prometheus-config --out DIR` sinh "
+        "cấu hình Prometheus, rules và dashboards Grafana (exporters/dashboards)."
+    )
+
+
+def _value_at(base: str, expr: str, at: float) -> float:
+    answer = query(base, expr, at=at)
+    result = answer.get("data", {}).get("result", [])
+    return float(result[0]["value"][1]) if result else 0.0
