@@ -92,13 +92,18 @@ def running_prometheus(config: Path, data_dir: Path, extra: Sequence[str] = ()) 
             time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
+    """Stop a process this module started: SIGTERM, then SIGKILL after ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], what: str) -> None:
@@ -133,12 +138,7 @@ def running_exporter(
             _wait_http(f"http://{listen}/-/healthy", process, "provnet exporter")
             yield listen
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def value(base: str, expr: str) -> float | None:

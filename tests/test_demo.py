@@ -1,0 +1,63 @@
+"""`provnet demo`, the README's main job, run as a user runs it: the whole province twin,
+the exporter and a real Prometheus, faults, and the IPv6 migration in waves."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROVNET = Path(sys.executable).parent / "provnet"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo_output() -> str:
+    done = subprocess.run(
+        [str(PROVNET), "demo"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def _coverage_lines(output: str) -> list[tuple[int, int, int, int]]:
+    """(connected, ipv6-ready, vc-ready, communes) of every coverage line, in order."""
+    pattern = re.compile(
+        r"(\d+)/(\d+) xã kết nối \(connected\); (\d+)/\d+ xã sẵn sàng IPv6 \(IPv6-ready\); "
+        r"(\d+)/\d+ xã sẵn sàng VC"
+    )
+    return [(int(m[1]), int(m[3]), int(m[4]), int(m[2])) for m in pattern.finditer(output)]
+
+
+def test_demo_measures_every_commune_then_faults_then_ipv6(demo_output: str) -> None:
+    lines = _coverage_lines(demo_output)
+    assert len(lines) == 3, demo_output[-2000:]
+    start, faulted, end = lines
+    assert start == (166, 0, 166, 166)  # the twin: every commune up, none on IPv6 yet
+    assert faulted[0] == 165  # one commune router down
+    assert "ProvnetCommuneOffline" in demo_output
+    assert "ProvnetDeviceRebooted" in demo_output
+    # every province-managed commune router got IPv6; the 21 telco CPEs were refused
+    assert end[0] == 166
+    assert end[1] == 166 - 21
+    assert demo_output.count("refused") >= 21
+    assert "nothing left behind" in demo_output
+
+
+def test_demo_shows_ipv6_ready_rising(demo_output: str) -> None:
+    table = demo_output.split("IPv6-ready communes over time", 1)[1]
+    counts = [int(m) for m in re.findall(r"│ [+-]\d+\s+│ (\d+)/166", table)]
+    assert counts[0] == 0
+    assert counts[-1] == 145
+    assert counts == sorted(counts)
+    assert len(set(counts)) >= 3  # rising in steps (waves), not in one jump
