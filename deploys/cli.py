@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.syntax import Syntax
 from rich.table import Table
 
+from deploys.errors import NetworkChangeError
 from deploys.network import registry
 from deploys.network.apply import (
     DeviceJob,
@@ -50,7 +51,7 @@ from deploys.network.plan import (
     plan_sha256,
     write_plan,
 )
-from deploys.network.targets import InventoryBackend, NetworkChangeError, resolve_known_hosts
+from deploys.network.targets import InventoryBackend, resolve_known_hosts
 from deploys.network.waves import DEFAULT_WAVES, parse_max_failures, parse_waves
 from inventory.cli import load_selected
 from inventory.loader import Inventory

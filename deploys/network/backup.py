@@ -14,8 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from deploys.errors import NetworkChangeError
 from deploys.network.masking import Redactor
-from deploys.network.targets import Backend, NetworkChangeError
+from deploys.network.targets import Backend
 from inventory.resolve import DeviceView
 
 GIT_IDENTITY = ("-c", "user.name=provnet backup", "-c", "user.email=provnet-backup@localhost")

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from deploys.errors import NetworkChangeError
 from inventory.addressing import SiteAllocation, allocate
 from inventory.loader import Inventory
 from inventory.model import Role, SnmpV3Credential, SshCredential
@@ -29,7 +30,6 @@ from inventory.resolve import DeviceView, resolve_device
 from platforms import get_platform
 from platforms.network import Intent, secret_placeholder
 from platforms.render import render_intent
-from provnet.errors import ProvnetError
 
 MGMT_ACL = "PROVNET-MGMT"
 MGMT_ACL6 = "PROVNET-MGMT6"
@@ -51,8 +51,8 @@ DEFAULT_BANNER = (
 )
 
 
-class ChangeError(ProvnetError):
-    """Root of the network changes' errors: inventory data a change cannot render from."""
+class ChangeError(NetworkChangeError):
+    """Inventory data a change cannot render from."""
 
 
 class ChangeDataError(ChangeError, ValueError):

@@ -25,7 +25,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
-from deploys.network.targets import NetworkChangeError
+from deploys.errors import NetworkChangeError
 
 
 class BadJournal(NetworkChangeError, ValueError):

@@ -30,9 +30,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from deploys.errors import NetworkChangeError
 from deploys.network.base import Change
 from deploys.network.masking import Redactor
-from deploys.network.targets import Backend, NetworkChangeError
+from deploys.network.targets import Backend
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from platforms.network import Block, Intent, NetworkPlatform

@@ -20,19 +20,15 @@ from typing import Protocol
 
 from paramiko.hostkeys import HostKeys
 
+from deploys.errors import NetworkChangeError
 from inventory.export import netmiko_connect_params
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from inventory.secrets import SecretStore
 from platforms import network_platform
 from platforms.network import ConfigSession, ConnectParams, NetworkPlatform
-from provnet.errors import ProvnetError
 
 INVENTORY_KNOWN_HOSTS = "known_hosts"
-
-
-class NetworkChangeError(ProvnetError):
-    """Root of the network-change engine's errors (bad plan, journal, options)."""
 
 
 class KnownHostsMissing(NetworkChangeError, FileNotFoundError):
