@@ -27,7 +27,6 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from deploys.errors import NetworkChangeError
-from deploys.network import registry
 from deploys.network.apply import (
     DeviceJob,
     DeviceResult,
@@ -51,6 +50,7 @@ from deploys.network.plan import (
     plan_sha256,
     write_plan,
 )
+from deploys.network.registry import get_change
 from deploys.network.targets import InventoryBackend, resolve_known_hosts
 from deploys.network.waves import DEFAULT_WAVES, parse_max_failures, parse_waves
 from inventory.cli import load_selected
@@ -66,10 +66,6 @@ app = typer.Typer(
 )
 
 EXIT_FAILED = 1
-
-
-class UnknownChange(NetworkChangeError, LookupError):
-    pass
 
 
 class Cancelled(NetworkChangeError):
@@ -95,14 +91,6 @@ NoHostKeyCheckOption = Annotated[
 ConcurrencyOption = Annotated[
     int, typer.Option("--concurrency", "-c", min=1, max=500, help="Số thiết bị song song.")
 ]
-
-
-def get_change(name: str) -> Change:
-    """The change named ``name`` (``deploys/network/<name>.py``); exit 2 when unknown."""
-    try:
-        return registry.get_change(name)
-    except LookupError as exc:
-        raise UnknownChange(str(exc)) from None
 
 
 @contextmanager
