@@ -88,6 +88,20 @@ class WalkParams:
     max_repetitions: int = 25
     retries: int = 3
     timeout: float = 5.0
+    walk_repetitions: int | None = None
+    """GETBULK max-repetitions of walks; None: ``max_repetitions``. Set to
+    :data:`WALK_REPETITIONS` when the module leaves ``max_repetitions`` to its default."""
+
+    @property
+    def bulk_repetitions(self) -> int:
+        return self.max_repetitions if self.walk_repetitions is None else self.walk_repetitions
+
+
+WALK_REPETITIONS = 50
+"""Walk max-repetitions when a module does not set ``max_repetitions``: fewer, larger GETBULK
+answers (an agent that finds one too big for its message size sends fewer varbinds, and the
+walk goes on from there), so the agent and the exporter handle half the packets of a walk
+at 25; the series are the same. GETs are still chunked by ``max_repetitions`` (25)."""
 
 
 @dataclass(frozen=True)
@@ -343,7 +357,8 @@ class _Reader:
             raise _where(self.file, data).error(
                 f"{what}: max_repetitions and retries must be >= 0, timeout > 0"
             )
-        return WalkParams(repetitions, retries, timeout)
+        walk = WALK_REPETITIONS if data.get("max_repetitions") is None else None
+        return WalkParams(repetitions, retries, timeout, walk)
 
     def module(self, name: str, node: Any, at: _At, legacy: bool) -> tuple[Module, Auth | None]:
         what = f"module '{name}'"

@@ -60,7 +60,8 @@ async def fetch(client: Client, module: Module, builtin: Builtin | None) -> dict
     gets, walks = _requests(module, builtin)
     per_pdu = 1 if client.auth.version == 1 else max(1, params.max_repetitions)
     pdus: dict[str, Value] = {}
-    jobs = [client.walk(subtree, params.max_repetitions, pdus) for subtree in walks]
+    reps = params.bulk_repetitions
+    jobs = [client.walk(subtree, reps, pdus) for subtree in walks]
     if gets:
         jobs.insert(0, _get_into(client, gets, per_pdu, pdus))
     if len(jobs) == 1:
