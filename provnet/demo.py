@@ -20,6 +20,7 @@ from pathlib import Path
 
 from rich.table import Table
 
+from deploys.network.journal import Outcome, read_journal
 from exporters.local import (
     fast_rules,
     query,
@@ -223,6 +224,7 @@ def _ipv6_migration(result: UpResult, base: str, workdir: Path) -> None:
     _provnet(["net", "plan", "ipv6_migration", *limits, "--no-diff", "--out", str(plan)], result)
     _step(6, "áp dụng theo đợt (apply in waves: canary, 10%, rest); IPv6-ready tăng dần")
     start = time.time()
+    journal = workdir / "ipv6.journal.jsonl"
     code = _provnet(
         [
             "net",
@@ -235,7 +237,7 @@ def _ipv6_migration(result: UpResult, base: str, workdir: Path) -> None:
             "--concurrency",
             "20",
             "--journal",
-            str(workdir / "ipv6.journal.jsonl"),
+            str(journal),
             "-y",
         ],
         result,
@@ -243,19 +245,20 @@ def _ipv6_migration(result: UpResult, base: str, workdir: Path) -> None:
     if code != 0:
         out.print(f"[yellow]net apply: mã thoát (exit code) {code}[/yellow]")
     total = value(base, "province:provnet_communes:count") or 0
+    expected = len(_migrated_communes(result, journal))
     _eventually(
-        lambda: (value(base, "province:provnet_communes_ipv6_ready:sum") or 0) > 0,
-        "xã sẵn sàng IPv6 (IPv6-ready communes)",
+        lambda: (value(base, "province:provnet_communes_ipv6_ready:sum") or 0) >= expected,
+        f"{expected} xã sẵn sàng IPv6 (IPv6-ready communes)",
     )
-    time.sleep(2 * SCRAPE_SECONDS)
     table = Table(title="Xã sẵn sàng IPv6 theo thời gian (IPv6-ready communes over time)")
     table.add_column("t (s)")
     table.add_column("xã IPv6-ready")
     expr = "province:provnet_communes_ipv6_ready:sum"
     now = time.time()
     step = max(SCRAPE_SECONDS, int((now - start) / 10) or 1)
-    for at in range(int(start) - SCRAPE_SECONDS, int(now) + 1, step):
-        ready = _value_at(base, expr, float(at))
+    moments = [float(at) for at in range(int(start) - SCRAPE_SECONDS, int(now), step)]
+    for at in [*moments, now]:
+        ready = _value_at(base, expr, at)
         table.add_row(f"{at - start:+.0f}", f"{ready:.0f}/{total:.0f}")
     out.print(table)
     out.print(_coverage_line(base))
@@ -263,6 +266,17 @@ def _ipv6_migration(result: UpResult, base: str, workdir: Path) -> None:
         "Trong thực tế (in production): `provnet exporter prometheus-config --out DIR` sinh "
         "cấu hình Prometheus, rules và dashboards Grafana (exporters/dashboards)."
     )
+
+
+def _migrated_communes(result: UpResult, journal: Path) -> set[str]:
+    """Communes whose router the journal records as applied."""
+    applied = {
+        str(event["device"])
+        for event in read_journal(journal)
+        if event["event"] == "device" and event.get("status") == Outcome.APPLIED
+    }
+    views = iter_devices(load_valid(result.overlay))
+    return {v.commune_code for v in views if v.name in applied and v.commune is not None}
 
 
 def _value_at(base: str, expr: str, at: float) -> float:
