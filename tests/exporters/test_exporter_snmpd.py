@@ -78,6 +78,11 @@ modules:
       oid: 1.3.6.1.2.1.4.34.1.3
       type: gauge
       indexes: [{labelname: ipAddressAddr, type: InetAddress}]
+  system_group:  # no max_repetitions: walks at 50
+    walk: [1.3.6.1.2.1.1]
+  system_group_25:
+    walk: [1.3.6.1.2.1.1]
+    max_repetitions: 25
   everything:
     walk: [1.3.6.1]
     max_repetitions: 0
@@ -228,6 +233,24 @@ def test_v2c_builtin_modules(exporter: Exporter, snmpd: Snmpd) -> None:
     )
     assert "# TYPE ifHCInOctets counter" in body
     assert value(body, 'provnet_ip_addresses{family="ipv4"}') >= 0
+
+
+def test_walks_of_a_module_without_max_repetitions_take_fewer_packets(
+    exporter: Exporter, snmpd: Snmpd
+) -> None:
+    """The system group (sysORTable included) has more than 25 and fewer than 50 varbinds
+    here: the same varbinds come back either way, in fewer packets at the default."""
+    answers = {}
+    for module in ("system_group", "system_group_25"):
+        body = exporter.get(f"/snmp?target={snmpd.target}&module={module}&auth=v2")
+        assert value(body, f'provnet_snmp_module_success{{module="{module}"}}') == 1
+        answers[module] = (
+            value(body, f'snmp_scrape_pdus_returned{{module="{module}"}}'),
+            value(body, "provnet_snmp_packets_sent"),
+        )
+    (varbinds_50, packets_50), (varbinds_25, packets_25) = answers.values()
+    assert varbinds_50 == varbinds_25 > 25
+    assert packets_50 < packets_25
 
 
 def test_v3_auth_priv_sha256_aes256(exporter: Exporter, snmpd: Snmpd) -> None:
