@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -272,15 +272,49 @@ class MetricIndex:
 
     def match(self, oid: str) -> tuple[Metric, str] | None:
         """The metric and the index part of ``oid`` (text, without the leading dot)."""
-        parts = oid.split(".")
+        found = self.match_at(oid)
+        return None if found is None else (found[0], oid[found[1] :])
+
+    def match_at(self, oid: str) -> tuple[Metric, int] | None:
+        """The metric and where the index part of ``oid`` starts."""
+        by_oid = self.by_oid
+        end = -1  # the dot after the prefix of ``arcs`` arcs (-1: none yet)
+        arcs = 0
         for length in self.lengths:
-            if length > len(parts):
-                break
-            prefix = ".".join(parts[:length])
-            metric = self.by_oid.get(prefix)
+            while arcs < length:
+                end = oid.find(".", end + 1)
+                arcs += 1
+                if end < 0:
+                    if arcs < length:
+                        return None
+                    end = len(oid)
+                    break
+            metric = by_oid.get(oid[:end])
             if metric is not None:
-                return metric, oid[len(prefix) + 1 :]
+                return metric, end + 1
+            if end == len(oid):
+                return None
         return None
+
+    def matcher(self) -> Callable[[str], tuple[Metric, int] | None]:
+        """:meth:`match_at` remembering its answers by the OID without its last arc when
+        that part is as long as the longest metric OID (the answer cannot depend on the
+        last arc then): a walk's OIDs share their column, so one match per column."""
+        longest = self.lengths[-1] if self.lengths else 0
+        memo: dict[str, tuple[Metric, int] | None] = {}
+        match_at = self.match_at
+
+        def match(oid: str) -> tuple[Metric, int] | None:
+            dot = oid.rfind(".")
+            if dot <= 0 or oid.count(".", 0, dot) + 1 < longest:
+                return match_at(oid)
+            head = oid[:dot]
+            if head in memo:
+                return memo[head]
+            found = memo[head] = match_at(oid)
+            return found
+
+        return match
 
 
 _INDEX_CACHE: dict[int, MetricIndex] = {}
@@ -450,11 +484,13 @@ def collect(module: Module, pdus: Pdus) -> list[MetricFamily]:
     index = metric_index(module)
     families = _Families()
     labels_of: dict[tuple[int, str], dict[str, str]] = {}
+    match = index.matcher()
     for oid, value in pdus.items():
-        matched = index.match(oid)
+        matched = match(oid)
         if matched is None:
             continue
-        metric, suffix = matched
+        metric, start = matched
+        suffix = oid[start:]
         arcs = _index_arcs(suffix)
         key = (index.recipe[metric.oid], suffix)
         labels = labels_of.get(key)
