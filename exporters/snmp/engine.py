@@ -139,7 +139,7 @@ class _Idle:
 
 @dataclass
 class SessionPool:
-    """Idle v3 sessions per (target, auth), least recently used dropped first.
+    """Idle sessions per (target, auth), least recently used dropped first.
 
     ``max_idle`` must hold every session of a scrape round (a scrape keeps up to its
     ``parallel`` sessions): Prometheus scrapes the targets in a cycle, so a pool smaller
@@ -249,6 +249,9 @@ class Client:
     async def _open(self) -> SnmpSession:
         auth = self.auth
         if auth.version != 3:
+            idle = self.pool.take(self.target, auth)
+            if idle is not None:
+                return idle.session
             version = SnmpVersion.v1 if auth.version == 1 else SnmpVersion.v2c
             return SnmpSession(
                 self.target.host,
@@ -307,9 +310,10 @@ class Client:
         self._opened = -(1 << 30)
 
     def close(self) -> None:
-        """Give healthy v3 sessions back to the pool; drop any other."""
+        """Give healthy sessions back to the pool (a v1/v2c one saves the next scrape a
+        socket, a v3 one also its time synchronisation); drop any other."""
         free, self._free = self._free, []
-        if self.auth.version != 3 or self._opened < 0:
+        if self._opened < 0:
             return
         for session in free:
             if id(session) not in self._spoiled:
@@ -332,7 +336,7 @@ class Client:
                 try:
                     result = await _roundtrip(session, sender, receiver, self.timeout)
                 except TimeoutError:
-                    if not resynced and id(session) in self._pooled:
+                    if not resynced and id(session) in self._pooled and self.auth.version == 3:
                         # A reused v3 session after an agent restart: its engine ID, boots
                         # or time may be stale. Discover the engine again on a new session.
                         resynced = True
