@@ -42,9 +42,14 @@ def format_value(value: float) -> str:
     return repr(value)
 
 
-def _series_text(sample: Sample) -> str:
-    if sample.labels:
-        inner = ",".join(f'{k}="{escape_label(v)}"' for k, v in sample.labels)
+def _series_text(sample: Sample, label_texts: dict[tuple[tuple[str, str], ...], str]) -> str:
+    """One line; ``label_texts`` remembers the text of each label set (the metrics of a
+    table row share theirs)."""
+    labels = sample.labels
+    if labels:
+        inner = label_texts.get(labels)
+        if inner is None:
+            inner = label_texts[labels] = ",".join(f'{k}="{escape_label(v)}"' for k, v in labels)
         return f"{sample.name}{{{inner}}} {format_value(sample.value)}\n"
     return f"{sample.name} {format_value(sample.value)}\n"
 
@@ -97,6 +102,7 @@ def _header_name(group: _Group) -> str:
 def render(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> str:
     """The exposition text of ``families``."""
     parts: list[str] = []
+    label_texts: dict[tuple[tuple[str, str], ...], str] = {}
     for group in merge(families, dedup):
         if not group.samples:
             continue
@@ -105,5 +111,5 @@ def render(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> str:
         if family.help:
             parts.append(f"# HELP {name} {escape_help(family.help)}\n")
         parts.append(f"# TYPE {name} {_EXPOSED_TYPE.get(family.type, 'untyped')}\n")
-        parts.extend(_series_text(s) for s in group.samples)
+        parts.extend([_series_text(s, label_texts) for s in group.samples])
     return "".join(parts)

@@ -391,9 +391,13 @@ def pdu_samples(
     metric: Metric,
     pdus: Pdus,
     labels: dict[str, str] | None = None,
+    sorted_labels: tuple[tuple[str, str], ...] | None = None,
 ) -> None:
-    """The samples of one PDU (snmp_exporter's pduToSamples)."""
-    labels = dict(labels) if labels is not None else index_labels(index_oids, metric, pdus)
+    """The samples of one PDU (snmp_exporter's pduToSamples). ``labels`` is not changed;
+    ``sorted_labels``, when given, is ``labels`` as a sorted tuple."""
+    if labels is None:
+        labels = index_labels(index_oids, metric, pdus)
+        sorted_labels = None
     kind = metric.type
     name = metric.name
     if kind in NUMERIC_TYPES:
@@ -403,7 +407,11 @@ def pdu_samples(
         if metric.offset:
             number += metric.offset
         metric_type: MetricType = "counter" if kind == "counter" else "gauge"
-        families.add(name, metric_type, metric.help, labels.items(), number)
+        if sorted_labels is None:
+            families.add(name, metric_type, metric.help, labels.items(), number)
+        else:
+            family = families.family(name, metric_type, metric.help)
+            family.samples.append(Sample(name, sorted_labels, number))
         return
     if kind == "DateAndTime":
         stamp = date_and_time(value)
@@ -444,7 +452,7 @@ def pdu_samples(
         _regex_samples(families, metric, text, labels)
         return
     if name not in labels:
-        labels[name] = text
+        labels = {**labels, name: text}
     families.add(name, "gauge", metric.help, labels.items(), 1.0)
 
 
@@ -483,8 +491,9 @@ def collect(module: Module, pdus: Pdus) -> list[MetricFamily]:
     """Every series a module's metrics make of ``pdus``."""
     index = metric_index(module)
     families = _Families()
-    labels_of: dict[tuple[int, str], dict[str, str]] = {}
+    labels_of: dict[tuple[int, str], tuple[dict[str, str], tuple[tuple[str, str], ...]]] = {}
     match = index.matcher()
+    recipe = index.recipe
     for oid, value in pdus.items():
         matched = match(oid)
         if matched is None:
@@ -492,9 +501,10 @@ def collect(module: Module, pdus: Pdus) -> list[MetricFamily]:
         metric, start = matched
         suffix = oid[start:]
         arcs = _index_arcs(suffix)
-        key = (index.recipe[metric.oid], suffix)
-        labels = labels_of.get(key)
-        if labels is None:
-            labels = labels_of[key] = index_labels(arcs, metric, pdus)
-        pdu_samples(families, arcs, value, metric, pdus, labels)
+        key = (recipe[metric.oid], suffix)
+        known = labels_of.get(key)
+        if known is None:
+            labels = index_labels(arcs, metric, pdus)
+            known = labels_of[key] = (labels, tuple(sorted(labels.items())))
+        pdu_samples(families, arcs, value, metric, pdus, *known)
     return list(families.by_name.values())
