@@ -150,6 +150,7 @@ class SessionPool:
     _idle: OrderedDict[tuple[Target, str], list[_Idle]] = field(default_factory=OrderedDict)
     _engine_ids: OrderedDict[Target, bytes] = field(default_factory=OrderedDict)
     _users: dict[str, User] = field(default_factory=dict)
+    _walk_sizes: OrderedDict[tuple[Target, str], int] = field(default_factory=OrderedDict)
     _count: int = 0
 
     def user(self, auth: Auth) -> User:
@@ -173,6 +174,17 @@ class SessionPool:
         while self._count > self.max_idle and self._idle:
             _, dropped = self._idle.popitem(last=False)
             self._count -= len(dropped)
+
+    def walk_size(self, target: Target, subtree: str) -> int | None:
+        """Varbinds the last complete walk of ``subtree`` on ``target`` returned."""
+        return self._walk_sizes.get((target, subtree))
+
+    def remember_walk(self, target: Target, subtree: str, size: int) -> None:
+        key = (target, subtree)
+        self._walk_sizes[key] = size
+        self._walk_sizes.move_to_end(key)
+        while len(self._walk_sizes) > 8 * self.max_idle:
+            self._walk_sizes.popitem(last=False)
 
     def engine_id(self, target: Target) -> bytes | None:
         return self._engine_ids.get(target)
@@ -378,10 +390,12 @@ class Client:
             result.update(answer)
         return result
 
-    async def walk(self, oid: str, max_repetitions: int, into: dict[str, Value]) -> None:
-        """Every instance under ``oid`` (GETBULK, or GETNEXT for v1 or max_repetitions 0)."""
+    async def walk(self, oid: str, max_repetitions: int, into: dict[str, Value]) -> int:
+        """Every instance under ``oid`` (GETBULK, or GETNEXT for v1 or max_repetitions 0);
+        returns how many there were."""
         bulk = self.auth.version != 1 and max_repetitions > 0
         context = GetIter(oid, max_repetitions) if bulk else GetIter(oid)
+        count = 0
         if not bulk:
             while True:
                 try:
@@ -390,8 +404,9 @@ class Client:
                         lambda s: s._sock.recv_get_next(context),
                     )
                 except StopAsyncIteration:
-                    return
+                    return count
                 self.counters.pdus += 1
+                count += 1
                 into[key] = value
         while True:
             try:
@@ -400,14 +415,15 @@ class Client:
                     lambda s: s._sock.recv_get_bulk(context),
                 )
             except StopAsyncIteration:
-                return
+                return count
             if not batch:
-                return
+                return count
             for item in batch:
                 if item is None:
-                    return
+                    return count
                 into[item[0]] = item[1]
                 self.counters.pdus += 1
+                count += 1
 
 
 async def _roundtrip(

@@ -60,8 +60,11 @@ async def fetch(client: Client, module: Module, builtin: Builtin | None) -> dict
     gets, walks = _requests(module, builtin)
     per_pdu = 1 if client.auth.version == 1 else max(1, params.max_repetitions)
     pdus: dict[str, Value] = {}
-    reps = params.bulk_repetitions
-    jobs = [client.walk(subtree, reps, pdus) for subtree in walks]
+    jobs: list[Coroutine[Any, Any, object]]
+    if params.walk_repetitions is None:
+        jobs = [client.walk(subtree, params.max_repetitions, pdus) for subtree in walks]
+    else:
+        jobs = [_sized_walk(client, subtree, params.walk_repetitions, pdus) for subtree in walks]
     if gets:
         jobs.insert(0, _get_into(client, gets, per_pdu, pdus))
     if len(jobs) == 1:
@@ -71,11 +74,41 @@ async def fetch(client: Client, module: Module, builtin: Builtin | None) -> dict
     return pdus
 
 
+MAX_LEARNED_REPETITIONS = 100
+"""The most varbinds asked for in one GETBULK sized from an earlier walk."""
+
+
+def walk_repetitions(
+    default: int, last_size: int | None, cap: int = MAX_LEARNED_REPETITIONS
+) -> int:
+    """GETBULK max-repetitions for a walk whose last complete run gave ``last_size``
+    varbinds: the fewest packets of ``cap`` at most that hold them and the one varbind
+    past the subtree that ends the walk, spread evenly so the last packet reads little
+    past the subtree (an agent's cost is per varbind, and past a table there may be an
+    expensive one). ``default`` without a size. Any value walks the same varbinds."""
+    if last_size is None or cap < 1:
+        return default
+    wanted = last_size + 1
+    packets = -(-wanted // cap)
+    return -(-wanted // packets)
+
+
+async def _sized_walk(client: Client, subtree: str, default: int, into: dict[str, Value]) -> None:
+    """A walk sized by the subtree's last walk on this target (a table seldom changes
+    size between scrapes; when it does, the walk just takes another packet or reads a
+    little further)."""
+    pool, target = client.pool, client.target
+    size = await client.walk(
+        subtree, walk_repetitions(default, pool.walk_size(target, subtree)), into
+    )
+    pool.remember_walk(target, subtree, size)
+
+
 async def _get_into(client: Client, oids: list[str], per_pdu: int, into: dict[str, Value]) -> None:
     into.update(await client.get(oids, per_pdu))
 
 
-async def _all(jobs: Sequence[Coroutine[Any, Any, None]]) -> None:
+async def _all(jobs: Sequence[Coroutine[Any, Any, object]]) -> None:
     """Run every job; the first failure cancels the others and is raised."""
     try:
         async with asyncio.TaskGroup() as group:

@@ -251,6 +251,10 @@ def test_walks_of_a_module_without_max_repetitions_take_fewer_packets(
     (varbinds_50, packets_50), (varbinds_25, packets_25) = answers.values()
     assert varbinds_50 == varbinds_25 > 25
     assert packets_50 < packets_25
+    # The next walk is sized by this one: the whole group and its end in one packet.
+    body = exporter.get(f"/snmp?target={snmpd.target}&module=system_group&auth=v2")
+    assert value(body, 'snmp_scrape_pdus_returned{module="system_group"}') == varbinds_50
+    assert value(body, "provnet_snmp_packets_sent") == 1
 
 
 def test_v3_auth_priv_sha256_aes256(exporter: Exporter, snmpd: Snmpd) -> None:
