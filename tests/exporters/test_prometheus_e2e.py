@@ -125,13 +125,15 @@ def test_coverage_follows_the_twin_faults_fire_alerts_reboot_counts(stack: Stack
     # every VC endpoint answers SIP.
     eventually(lambda: ratio(base, "connected") == 1.0, "all three communes connected")
     assert value(base, 'province:provnet_communes:count{province="Thanh Hóa"}') == 3
-    assert ratio(base, "vc_ready") == 1.0
+    # A SIP probe has half a second here (1 s scrape timeout); under load one may miss it.
+    eventually(lambda: ratio(base, "vc_ready") == 1.0, "every VC endpoint answers SIP")
     assert ratio(base, "ipv6_ready") == 0.0
     assert value(base, "count(up == 1)") == value(base, "count(up)")
 
     fault(stack, "th-14797-rtr1", "down")
     eventually(lambda: ratio(base, "connected") == 2 / 3, "ratio after a router down")
-    assert ratio(base, "vc_ready") == 2 / 3  # its VC endpoint answers, the commune does not
+    # its VC endpoint answers, the commune does not
+    eventually(lambda: ratio(base, "vc_ready") == 2 / 3, "VC-ready after a router down")
     eventually(
         lambda: firing(base, "ProvnetCommuneOffline", commune_code="14797"),
         "ProvnetCommuneOffline for 14797",
