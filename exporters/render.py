@@ -99,6 +99,29 @@ def _header_name(group: _Group) -> str:
     return family.name
 
 
+def header_text(name: str, type_: str, help_text: str) -> str:
+    """The ``# HELP`` and ``# TYPE`` lines of a family."""
+    exposed = _EXPOSED_TYPE.get(type_, "untyped")
+    if help_text:
+        return f"# HELP {name} {escape_help(help_text)}\n# TYPE {name} {exposed}\n"
+    return f"# TYPE {name} {exposed}\n"
+
+
+_HEADERS: dict[tuple[str, str, str], str] = {}
+"""Header text by (name, type, help): a module's families have the same few every scrape."""
+MAX_HEADERS = 20_000
+
+
+def _header(name: str, type_: str, help_text: str) -> str:
+    key = (name, type_, help_text)
+    text = _HEADERS.get(key)
+    if text is None:
+        if len(_HEADERS) >= MAX_HEADERS:
+            _HEADERS.clear()
+        text = _HEADERS[key] = header_text(name, type_, help_text)
+    return text
+
+
 def render(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> str:
     """The exposition text of ``families``."""
     parts: list[str] = []
@@ -107,9 +130,6 @@ def render(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> str:
         if not group.samples:
             continue
         family = group.family
-        name = _header_name(group)
-        if family.help:
-            parts.append(f"# HELP {name} {escape_help(family.help)}\n")
-        parts.append(f"# TYPE {name} {_EXPOSED_TYPE.get(family.type, 'untyped')}\n")
+        parts.append(_header(_header_name(group), family.type, family.help))
         parts.extend([_series_text(s, label_texts) for s in group.samples])
     return "".join(parts)

@@ -296,7 +296,10 @@ class Server:
         gate = self._gate()
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
+            if gate.locked():  # a free slot is taken at once, without arming a timer
+                async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
+                    await gate.acquire()
+            else:
                 await gate.acquire()
         except TimeoutError:
             from exporters.snmp.engine import Counters
