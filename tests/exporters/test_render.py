@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from exporters.module import MetricFamily, Sample
 from exporters.render import Dedup, render
 
@@ -70,3 +72,21 @@ def test_counter_family_with_total_samples_is_typed_by_its_total_name() -> None:
 
 def test_empty_family_is_not_written() -> None:
     assert render([MetricFamily("x", "gauge", "nothing")]) == ""
+
+
+def test_headers_follow_each_scrapes_own_help_and_type() -> None:
+    """Header text is remembered between scrapes; a family of the same name with another
+    help or type (another module, a reloaded config) still gets its own header."""
+    texts = []
+    cases: list[tuple[str, Literal["gauge", "counter"]]] = [
+        ("first", "gauge"),
+        ("second", "gauge"),
+        ("first", "counter"),
+    ]
+    for help_text, type_ in cases:
+        family = MetricFamily("m", type_, help_text)
+        family.add(1)
+        texts.append(render([family]))
+    assert texts[0].startswith("# HELP m first\n# TYPE m gauge\n")
+    assert texts[1].startswith("# HELP m second\n# TYPE m gauge\n")
+    assert texts[2].startswith("# HELP m_total first\n# TYPE m_total counter\n")
