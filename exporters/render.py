@@ -42,16 +42,32 @@ def format_value(value: float) -> str:
     return repr(value)
 
 
-def _series_text(sample: Sample, label_texts: dict[tuple[tuple[str, str], ...], str]) -> str:
-    """One line; ``label_texts`` remembers the text of each label set (the metrics of a
-    table row share theirs)."""
-    labels = sample.labels
-    if labels:
-        inner = label_texts.get(labels)
-        if inner is None:
-            inner = label_texts[labels] = ",".join(f'{k}="{escape_label(v)}"' for k, v in labels)
-        return f"{sample.name}{{{inner}}} {format_value(sample.value)}\n"
-    return f"{sample.name} {format_value(sample.value)}\n"
+def _label_text(labels: tuple[tuple[str, str], ...]) -> str:
+    return ",".join(f'{k}="{escape_label(v)}"' for k, v in labels)
+
+
+def _series_lines(
+    samples: list[Sample],
+    label_texts: dict[int, tuple[tuple[tuple[str, str], ...], str]],
+) -> list[str]:
+    """One line per sample; ``label_texts`` remembers the text of each label tuple by its id
+    (the metrics of a table row share one; the entry holds the tuple, so no id is reused)."""
+    lines = []
+    for sample in samples:
+        value = sample.value
+        if type(value) is float and value.is_integer() and -1e15 < value < 1e15:
+            number = str(int(value))
+        else:
+            number = format_value(value)
+        labels = sample.labels
+        if labels:
+            known = label_texts.get(id(labels))
+            if known is None:
+                known = label_texts[id(labels)] = (labels, _label_text(labels))
+            lines.append(f"{sample.name}{{{known[1]}}} {number}\n")
+        else:
+            lines.append(f"{sample.name} {number}\n")
+    return lines
 
 
 @dataclass
@@ -72,7 +88,12 @@ def merge(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> list[
     """Families grouped by name in first-seen order, duplicate series removed."""
     stats = dedup if dedup is not None else Dedup()
     groups: dict[str, _Group] = {}
-    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    seen: set[tuple[str, int]] = set()
+    # A series is its name and its label set in any order. The samples of a table row share
+    # one label tuple object, so each distinct label set is sorted once and stands for itself
+    # by the id of one canonical tuple (both dicts hold what they saw, so no id is reused).
+    by_object: dict[int, tuple[tuple[tuple[str, str], ...], int]] = {}
+    canonical: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
     for family in families:
         group = groups.get(family.name)
         if group is None:
@@ -80,13 +101,19 @@ def merge(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> list[
         elif group.family.type != family.type:
             stats.type_clashes += len(family.samples)
             continue
+        kept = group.samples
         for sample in family.samples:
-            key = (sample.name, tuple(sorted(sample.labels)))
+            labels = sample.labels
+            known = by_object.get(id(labels))
+            if known is None:
+                ordered = tuple(sorted(labels))
+                known = by_object[id(labels)] = (labels, id(canonical.setdefault(ordered, ordered)))
+            key = (sample.name, known[1])
             if key in seen:
                 stats.duplicates += 1
                 continue
             seen.add(key)
-            group.samples.append(sample)
+            kept.append(sample)
     return list(groups.values())
 
 
@@ -125,11 +152,11 @@ def _header(name: str, type_: str, help_text: str) -> str:
 def render(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> str:
     """The exposition text of ``families``."""
     parts: list[str] = []
-    label_texts: dict[tuple[tuple[str, str], ...], str] = {}
+    label_texts: dict[int, tuple[tuple[tuple[str, str], ...], str]] = {}
     for group in merge(families, dedup):
         if not group.samples:
             continue
         family = group.family
         parts.append(_header(_header_name(group), family.type, family.help))
-        parts.extend([_series_text(s, label_texts) for s in group.samples])
+        parts.extend(_series_lines(group.samples, label_texts))
     return "".join(parts)
