@@ -423,16 +423,22 @@ _IOS_NEGATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-def negate_ios(line: str) -> str:
-    """The IOS command that removes ``line`` (``no ...``; ``no X`` undoes ``no X``)."""
+def _negate(line: str, word: str, negations: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    """The command that removes ``line``: the first matching special form, else ``word``
+    before it; a line that already starts with ``word`` is undone by dropping it."""
     text = line.strip()
-    if text.startswith("no "):
-        return text[3:]
-    for pattern, replacement in _IOS_NEGATIONS:
+    if text.startswith(word + " "):
+        return text[len(word) + 1 :]
+    for pattern, replacement in negations:
         m = pattern.search(text)
         if m:
             return m.expand(replacement)
-    return "no " + text
+    return f"{word} {text}"
+
+
+def negate_ios(line: str) -> str:
+    """The IOS command that removes ``line`` (``no ...``; ``no X`` undoes ``no X``)."""
+    return _negate(line, "no", _IOS_NEGATIONS)
 
 
 _IOS_KEYS = (
@@ -511,14 +517,7 @@ _VRP_NEGATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def negate_vrp(line: str) -> str:
     """The VRP command that removes ``line`` (``undo ...``; ``undo X`` undoes itself)."""
-    text = line.strip()
-    if text.startswith("undo "):
-        return text[5:]
-    for pattern, replacement in _VRP_NEGATIONS:
-        m = pattern.search(text)
-        if m:
-            return m.expand(replacement)
-    return "undo " + text
+    return _negate(line, "undo", _VRP_NEGATIONS)
 
 
 _VRP_KEYS = (
