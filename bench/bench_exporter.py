@@ -4,7 +4,7 @@
 
 Inside a network namespace made for the run: one net-snmp ``snmpd`` on 0.0.0.0:161 stands
 in for ``--devices`` devices (127.1.0.1 ...), both exporters read the same pre-0.23
-``snmp.yml`` (bench/data/snmp.yml, v2c module NAME and v3 authPriv SHA/AES module NAME_v3)
+``snmp.yml`` (bench/data/snmp.yml, v2c module NAME_v2c and v3 authPriv SHA/AES module NAME_v3)
 and listen on 127.0.0.1; the load is ``curl --parallel --parallel-max 50`` over one URL per
 device, a warm-up pass then ``--passes`` measured passes, for each exporter in turn.
 Figures: targets/s, CPU seconds per 1,000 targets (utime+stime of the exporter's process
@@ -262,7 +262,7 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         load_before = sb.load_note()
         started = time.perf_counter()
         for module in wanted:
-            for version, name in (("v2c", module), ("v3 authPriv", module + "_v3")):
+            for version, name in (("v2c", module + "_v2c"), ("v3 authPriv", module + "_v3")):
                 label = f"{version} {module}"
                 results += measure_run(
                     ns, (peer, ours), snmpd.pid, label, name, targets, args, workdir

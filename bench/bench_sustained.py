@@ -242,7 +242,7 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         targets_file = workdir / "targets.json"
         targets_file.write_text(json.dumps(file_sd(live, dead)))
         prom_config = prometheus_config(
-            targets_file, args.module, EXPORTER_LISTEN, args.interval, args.scrape_timeout
+            targets_file, args.module + "_v2c", EXPORTER_LISTEN, args.interval, args.scrape_timeout
         )
         prometheus = start_prometheus(ns, prom_config)
         started = time.time()

@@ -98,11 +98,13 @@ def v3_auth(creds: Secrets) -> dict[str, Any]:
 
 
 def render_snmp_yml(modules: Mapping[str, Any], creds: Secrets) -> dict[str, Any]:
-    """The pre-0.23 snmp.yml: each module as NAME (v2c) and NAME_v3 (authPriv SHA/AES),
-    ``version`` and ``auth`` after ``metrics`` as the 0.21 generator writes them."""
+    """The pre-0.23 snmp.yml: each module as NAME_v2c and NAME_v3 (authPriv SHA/AES),
+    ``version`` and ``auth`` after ``metrics`` as the 0.21 generator writes them. Neither
+    name is one of provnet's built-in modules (``system``, ``if_mib``), whose derived series
+    a file module of the same name keeps: both exporters do exactly the file's work."""
     out: dict[str, Any] = {}
     for name, body in modules.items():
-        for suffix, version, auth in (("", 2, v2c_auth(creds)), ("_v3", 3, v3_auth(creds))):
+        for suffix, version, auth in (("_v2c", 2, v2c_auth(creds)), ("_v3", 3, v3_auth(creds))):
             module = copy.deepcopy(dict(body))
             module.update({"version": version, "retries": 3, "timeout": "5s", "auth": auth})
             out[name + suffix] = module

@@ -22,11 +22,11 @@ def test_snmp_yml_has_v2c_and_v3_modules_in_the_pre_023_format(tmp_path: Path) -
     names = sb.write_snmp_yml(path, CANARY)
     loaded = yaml.safe_load(path.read_text())
     assert names == ["if_mib", "system"]
-    assert sorted(loaded) == ["if_mib", "if_mib_v3", "system", "system_v3"]
-    assert loaded["if_mib"]["version"] == 2
-    assert loaded["if_mib"]["auth"] == {"community": CANARY.community}
+    assert sorted(loaded) == ["if_mib_v2c", "if_mib_v3", "system_v2c", "system_v3"]
+    assert loaded["if_mib_v2c"]["version"] == 2
+    assert loaded["if_mib_v2c"]["auth"] == {"community": CANARY.community}
     assert loaded["system_v3"]["auth"]["security_level"] == "authPriv"
-    assert loaded["system_v3"]["metrics"] == loaded["system"]["metrics"]
+    assert loaded["system_v3"]["metrics"] == loaded["system_v2c"]["metrics"]
     assert path.stat().st_mode & 0o077 == 0
 
 
