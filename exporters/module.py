@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 MetricType = Literal["gauge", "counter", "untyped", "info"]
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One series: ``name{labels} value``. ``name`` includes any ``_total``/``_info`` suffix."""
+class Sample(NamedTuple):
+    """One series: ``name{labels} value``. ``name`` includes any ``_total``/``_info`` suffix.
+    A tuple: a scrape makes thousands, and a tuple is built several times faster than a
+    frozen dataclass."""
 
     name: str
     labels: tuple[tuple[str, str], ...]

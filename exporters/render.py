@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from exporters.module import MetricFamily, Sample
 
@@ -46,36 +46,6 @@ def _label_text(labels: tuple[tuple[str, str], ...]) -> str:
     return ",".join(f'{k}="{escape_label(v)}"' for k, v in labels)
 
 
-def _series_lines(
-    samples: list[Sample],
-    label_texts: dict[int, tuple[tuple[tuple[str, str], ...], str]],
-) -> list[str]:
-    """One line per sample; ``label_texts`` remembers the text of each label tuple by its id
-    (the metrics of a table row share one; the entry holds the tuple, so no id is reused)."""
-    lines = []
-    for sample in samples:
-        value = sample.value
-        if type(value) is float and value.is_integer() and -1e15 < value < 1e15:
-            number = str(int(value))
-        else:
-            number = format_value(value)
-        labels = sample.labels
-        if labels:
-            known = label_texts.get(id(labels))
-            if known is None:
-                known = label_texts[id(labels)] = (labels, _label_text(labels))
-            lines.append(f"{sample.name}{{{known[1]}}} {number}\n")
-        else:
-            lines.append(f"{sample.name} {number}\n")
-    return lines
-
-
-@dataclass
-class _Group:
-    family: MetricFamily
-    samples: list[Sample] = field(default_factory=list)
-
-
 @dataclass
 class Dedup:
     """How many series were dropped as duplicates (first wins) or for a type clash."""
@@ -84,44 +54,10 @@ class Dedup:
     type_clashes: int = 0
 
 
-def merge(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> list[_Group]:
-    """Families grouped by name in first-seen order, duplicate series removed."""
-    stats = dedup if dedup is not None else Dedup()
-    groups: dict[str, _Group] = {}
-    seen: set[tuple[str, int]] = set()
-    # A series is its name and its label set in any order. The samples of a table row share
-    # one label tuple object, so each distinct label set is sorted once and stands for itself
-    # by the id of one canonical tuple (both dicts hold what they saw, so no id is reused).
-    by_object: dict[int, tuple[tuple[tuple[str, str], ...], int]] = {}
-    canonical: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
-    for family in families:
-        group = groups.get(family.name)
-        if group is None:
-            group = groups[family.name] = _Group(family)
-        elif group.family.type != family.type:
-            stats.type_clashes += len(family.samples)
-            continue
-        kept = group.samples
-        for sample in family.samples:
-            labels = sample.labels
-            known = by_object.get(id(labels))
-            if known is None:
-                ordered = tuple(sorted(labels))
-                known = by_object[id(labels)] = (labels, id(canonical.setdefault(ordered, ordered)))
-            key = (sample.name, known[1])
-            if key in seen:
-                stats.duplicates += 1
-                continue
-            seen.add(key)
-            kept.append(sample)
-    return list(groups.values())
-
-
-def _header_name(group: _Group) -> str:
-    family = group.family
-    if family.type == "counter" and group.samples:
+def _header_name(family: MetricFamily, samples: list[Sample]) -> str:
+    if family.type == "counter" and samples:
         total = family.name + "_total"
-        if all(s.name == total for s in group.samples):
+        if all(s.name == total for s in samples):
             return total
     return family.name
 
@@ -150,13 +86,59 @@ def _header(name: str, type_: str, help_text: str) -> str:
 
 
 def render(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> str:
-    """The exposition text of ``families``."""
-    parts: list[str] = []
-    label_texts: dict[int, tuple[tuple[tuple[str, str], ...], str]] = {}
-    for group in merge(families, dedup):
-        if not group.samples:
+    """The exposition text of ``families``: grouped by name in first-seen order, duplicate
+    series (name and label set in any order) removed, first wins."""
+    stats = dedup if dedup is not None else Dedup()
+    first: dict[str, MetricFamily] = {}
+    kept: dict[str, list[Sample]] = {}
+    lines: dict[str, list[str]] = {}
+    seen: set[tuple[str, int]] = set()
+    # The samples of a table row share one label tuple: each distinct tuple object is
+    # rendered and sorted once (its entry holds it, so no id is reused while rendering);
+    # a label set in any order is one number, its place in ``canonical``.
+    by_object: dict[int, tuple[tuple[tuple[str, str], ...], str, int]] = {}
+    canonical: dict[tuple[tuple[str, str], ...], int] = {}
+    for family in families:
+        name = family.name
+        leader = first.get(name)
+        if leader is None:
+            first[name] = family
+            samples = kept[name] = []
+            out = lines[name] = []
+        elif leader.type != family.type:
+            stats.type_clashes += len(family.samples)
             continue
-        family = group.family
-        parts.append(_header(_header_name(group), family.type, family.help))
-        parts.extend(_series_lines(group.samples, label_texts))
+        else:
+            samples = kept[name]
+            out = lines[name]
+        for sample in family.samples:
+            sample_name, labels, value = sample
+            known = by_object.get(id(labels))
+            if known is None:
+                ordered = tuple(sorted(labels)) if len(labels) > 1 else labels
+                known = by_object[id(labels)] = (
+                    labels,
+                    _label_text(labels),
+                    canonical.setdefault(ordered, len(canonical)),
+                )
+            key = (sample_name, known[2])
+            if key in seen:
+                stats.duplicates += 1
+                continue
+            seen.add(key)
+            samples.append(sample)
+            if type(value) is float and value.is_integer() and -1e15 < value < 1e15:
+                number = str(int(value))
+            else:
+                number = format_value(value)
+            if labels:
+                out.append(f"{sample_name}{{{known[1]}}} {number}\n")
+            else:
+                out.append(f"{sample_name} {number}\n")
+    parts: list[str] = []
+    for name, family in first.items():
+        samples = kept[name]
+        if samples:
+            parts.append(_header(_header_name(family, samples), family.type, family.help))
+            parts += lines[name]
     return "".join(parts)

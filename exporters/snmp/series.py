@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -22,6 +22,8 @@ from exporters.snmp.config import Index, Metric, Module, RegexExtract
 
 Value = None | str | bytes | int | float
 Pdus = Mapping[str, Value]
+_Labels = tuple[dict[str, str], tuple[tuple[str, str], ...]]
+_Resolved = tuple[Metric, list[int], tuple[int, str]]
 
 FLOAT64_MANTISSA = 1 << 53
 
@@ -256,6 +258,11 @@ class MetricIndex:
     by_oid: dict[str, Metric]
     lengths: tuple[int, ...]
     recipe: dict[str, int]
+    resolved: dict[str, _Resolved | None] = field(default_factory=dict)
+    """What each OID met so far is: its metric, index arcs and label key (the same OIDs
+    come back from every target and every scrape)."""
+    static_labels: dict[tuple[int, str], _Labels] = field(default_factory=dict)
+    """Labels of an index of a metric without lookups: a pure function of the index."""
 
     @classmethod
     def of(cls, module: Module) -> MetricIndex:
@@ -269,11 +276,6 @@ class MetricIndex:
             for oid, m in by_oid.items()
         }
         return cls(by_oid, tuple(lengths), recipe)
-
-    def match(self, oid: str) -> tuple[Metric, str] | None:
-        """The metric and the index part of ``oid`` (text, without the leading dot)."""
-        found = self.match_at(oid)
-        return None if found is None else (found[0], oid[found[1] :])
 
     def match_at(self, oid: str) -> tuple[Metric, int] | None:
         """The metric and where the index part of ``oid`` starts."""
@@ -296,37 +298,17 @@ class MetricIndex:
                 return None
         return None
 
-    def matcher(self) -> Callable[[str], tuple[Metric, int] | None]:
-        """:meth:`match_at` remembering its answers by the OID without its last arc when
-        that part is as long as the longest metric OID (the answer cannot depend on the
-        last arc then): a walk's OIDs share their column, so one match per column."""
-        longest = self.lengths[-1] if self.lengths else 0
-        memo: dict[str, tuple[Metric, int] | None] = {}
-        match_at = self.match_at
 
-        def match(oid: str) -> tuple[Metric, int] | None:
-            dot = oid.rfind(".")
-            if dot <= 0 or oid.count(".", 0, dot) + 1 < longest:
-                return match_at(oid)
-            head = oid[:dot]
-            if head in memo:
-                return memo[head]
-            found = memo[head] = match_at(oid)
-            return found
-
-        return match
-
-
-_INDEX_CACHE: dict[int, MetricIndex] = {}
+_INDEX_CACHE: dict[int, tuple[Module, MetricIndex]] = {}
 
 
 def metric_index(module: Module) -> MetricIndex:
-    """Built once per module object (modules are immutable and live as long as the config)."""
-    key = id(module)
-    cached = _INDEX_CACHE.get(key)
-    if cached is None or cached.by_oid.keys() != {m.oid for m in module.metrics}:
-        cached = _INDEX_CACHE[key] = MetricIndex.of(module)
-    return cached
+    """Built once per module object (modules are immutable; the cache holds the module, so
+    its id is not reused by another while the entry lives)."""
+    cached = _INDEX_CACHE.get(id(module))
+    if cached is None or cached[0] is not module:
+        cached = _INDEX_CACHE[id(module)] = (module, MetricIndex.of(module))
+    return cached[1]
 
 
 def _prev_oid(oid: str) -> str:
@@ -487,24 +469,47 @@ def _index_arcs(text: str) -> list[int]:
     return [int(a) for a in text.split(".")] if text else []
 
 
+MAX_REMEMBERED = 50_000
+"""OIDs (and index label sets) a module remembers before it starts over."""
+
+
+def _resolve(index: MetricIndex, oid: str) -> _Resolved | None:
+    found = index.match_at(oid)
+    if found is None:
+        return None
+    metric, start = found
+    suffix = oid[start:]
+    return metric, _index_arcs(suffix), (index.recipe[metric.oid], suffix)
+
+
 def collect(module: Module, pdus: Pdus) -> list[MetricFamily]:
     """Every series a module's metrics make of ``pdus``."""
     index = metric_index(module)
     families = _Families()
-    labels_of: dict[tuple[int, str], tuple[dict[str, str], tuple[tuple[str, str], ...]]] = {}
-    match = index.matcher()
-    recipe = index.recipe
+    labels_of: dict[tuple[int, str], _Labels] = {}
+    resolved = index.resolved
+    static_labels = index.static_labels
+    if len(resolved) > MAX_REMEMBERED:
+        resolved.clear()
+    if len(static_labels) > MAX_REMEMBERED:
+        static_labels.clear()
     for oid, value in pdus.items():
-        matched = match(oid)
-        if matched is None:
+        if oid in resolved:
+            found = resolved[oid]
+        else:
+            found = resolved[oid] = _resolve(index, oid)
+        if found is None:
             continue
-        metric, start = matched
-        suffix = oid[start:]
-        arcs = _index_arcs(suffix)
-        key = (recipe[metric.oid], suffix)
-        known = labels_of.get(key)
-        if known is None:
-            labels = index_labels(arcs, metric, pdus)
-            known = labels_of[key] = (labels, tuple(sorted(labels.items())))
+        metric, arcs, key = found
+        if metric.lookups:
+            known = labels_of.get(key)
+            if known is None:
+                labels = index_labels(arcs, metric, pdus)
+                known = labels_of[key] = (labels, tuple(sorted(labels.items())))
+        else:
+            known = static_labels.get(key)
+            if known is None:
+                labels = index_labels(arcs, metric, pdus)
+                known = static_labels[key] = (labels, tuple(sorted(labels.items())))
         pdu_samples(families, arcs, value, metric, pdus, *known)
     return list(families.by_name.values())
