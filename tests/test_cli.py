@@ -1,0 +1,38 @@
+"""The one console script: each command loads its own room only, ``--help`` lists them all."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from provnet.cli import ROOMS, build_app, requested_room
+
+
+def test_the_room_is_the_first_argument_when_known() -> None:
+    assert requested_room(["exporter", "serve", "--listen", "127.0.0.1:9116"]) == "exporter"
+    assert requested_room(["demo"]) == "demo"
+    assert requested_room(["--help"]) is None
+    assert requested_room(["nosuch"]) is None
+    assert requested_room([]) is None
+
+
+def test_help_lists_every_room() -> None:
+    result = CliRunner().invoke(build_app(), ["--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for name in [*ROOMS, "demo"]:
+        assert f" {name} " in result.output
+
+
+def test_exporter_command_loads_neither_ssh_nor_device_stacks() -> None:
+    """The exporter's start-up time and resident memory are its own."""
+    probe = (
+        "import sys; from provnet.cli import build_app; build_app('exporter');"
+        "print(sorted(m for m in ('deploys.cli', 'lab.cli', 'paramiko', 'netmiko', 'asyncssh')"
+        " if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
