@@ -1,4 +1,5 @@
-"""The exporter's HTTP server (aiohttp), snmp_exporter's multi-target pattern.
+"""The exporter's HTTP endpoints, snmp_exporter's multi-target pattern (served by
+:mod:`exporters.http`).
 
 * ``GET /snmp?target=ADDR[:PORT]&module=NAME[,NAME...]&auth=NAME[&uplink=IF]``: a fresh
   SNMP collection of the target; every module reports ``provnet_snmp_module_success`` and
@@ -30,8 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
+from exporters.http import HttpServer, Request, Response
 from exporters.module import MetricFamily, ProbeModule, Sample
 from exporters.render import CONTENT_TYPE, Dedup, render
 from exporters.snmp.builtin import Builtin, load_builtins
@@ -240,39 +240,40 @@ class Server:
     pool: SessionPool = field(default_factory=SessionPool)
     gate: asyncio.Semaphore | None = None
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get("/snmp", self.handle_snmp)
-        app.router.add_get("/probe", self.handle_probe)
-        app.router.add_get("/metrics", self.handle_metrics)
-        app.router.add_get("/-/healthy", self.handle_healthy)
-        app.router.add_get("/", self.handle_landing)
-        return app
+    def http(self) -> HttpServer:
+        return HttpServer(
+            {
+                "/snmp": self.handle_snmp,
+                "/probe": self.handle_probe,
+                "/metrics": self.handle_metrics,
+                "/-/healthy": self.handle_healthy,
+                "/": self.handle_landing,
+            }
+        )
 
     def _gate(self) -> asyncio.Semaphore:
         if self.gate is None:
             self.gate = asyncio.Semaphore(self.concurrency)
         return self.gate
 
-    async def handle_snmp(self, request: web.Request) -> web.Response:
+    async def handle_snmp(self, request: Request) -> Response:
         deadline = deadline_from(
-            request.headers.get("X-Prometheus-Scrape-Timeout-Seconds"), time.monotonic()
+            request.headers.get("x-prometheus-scrape-timeout-seconds"), time.monotonic()
         )
-        query = request.query
         try:
-            targets = query.getall("target", [])
+            targets = request.getall("target")
             if len(targets) != 1 or not targets[0]:
                 raise BadRequest("'target' parameter must be specified once")
             target = Target.parse(targets[0])
-            names = parse_modules(query.getall("module", []))
+            names = parse_modules(request.getall("module"))
             modules = [self.registry.snmp_module(n) for n in names]
-            auths = query.getall("auth", [])
+            auths = request.getall("auth")
             if len(auths) > 1:
                 raise BadRequest("'auth' parameter must only be specified once")
             auth = self.registry.auth_for(auths[0] if auths else None, [m for m, _ in modules])
         except (BadRequest, ValueError) as exc:
-            return web.Response(status=400, text=f"{exc}\n")
-        params = {k: v for k, v in query.items() if k not in RESERVED_PARAMS}
+            return Response(f"{exc}\n".encode(), 400)
+        params = extra_params(request)
         self.metrics.inflight.inc()
         try:
             result = await self._scrape(target, auth, modules, params, deadline)
@@ -283,7 +284,7 @@ class Server:
         dedup = Dedup()
         body = render(families, dedup)
         self.metrics.observe(result, dedup)
-        return web.Response(body=body.encode(), headers={"Content-Type": CONTENT_TYPE})
+        return Response(body.encode(), content_type=CONTENT_TYPE)
 
     async def _scrape(
         self,
@@ -317,20 +318,18 @@ class Server:
         finally:
             gate.release()
 
-    async def handle_probe(self, request: web.Request) -> web.Response:
+    async def handle_probe(self, request: Request) -> Response:
         deadline = deadline_from(
-            request.headers.get("X-Prometheus-Scrape-Timeout-Seconds"), time.monotonic()
+            request.headers.get("x-prometheus-scrape-timeout-seconds"), time.monotonic()
         )
-        query = request.query
-        target = query.get("target", "")
-        name = query.get("module", "")
+        target = request.get("target")
+        name = request.get("module")
         probe = self.registry.probes.get(name)
         if not target or probe is None:
             known = ", ".join(sorted(self.registry.probes)) or "none"
-            return web.Response(
-                status=400, text=f"need target and a probe module ({known}); got '{name}'\n"
-            )
-        params = {k: v for k, v in query.items() if k not in RESERVED_PARAMS}
+            text = f"need target and a probe module ({known}); got '{name}'\n"
+            return Response(text.encode(), 400)
+        params = extra_params(request)
         started = time.perf_counter()
         families: list[MetricFamily] = []
         success = 1.0
@@ -357,16 +356,26 @@ class Server:
                 [Sample("provnet_probe_duration_seconds", labels, time.perf_counter() - started)],
             )
         )
-        return web.Response(body=render(families).encode(), headers={"Content-Type": CONTENT_TYPE})
+        return Response(render(families).encode(), content_type=CONTENT_TYPE)
 
-    async def handle_metrics(self, request: web.Request) -> web.Response:
-        return web.Response(body=self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
+    async def handle_metrics(self, request: Request) -> Response:
+        return Response(self.metrics.exposition(), content_type=CONTENT_TYPE)
 
-    async def handle_healthy(self, request: web.Request) -> web.Response:
-        return web.Response(text="Healthy\n")
+    async def handle_healthy(self, request: Request) -> Response:
+        return Response(b"Healthy\n")
 
-    async def handle_landing(self, request: web.Request) -> web.Response:
-        return web.Response(text=landing_page(self.registry), content_type="text/html")
+    async def handle_landing(self, request: Request) -> Response:
+        page = landing_page(self.registry).encode()
+        return Response(page, content_type="text/html; charset=utf-8")
+
+
+def extra_params(request: Request) -> dict[str, str]:
+    """Query parameters besides target, module and auth (the first of each name)."""
+    params: dict[str, str] = {}
+    for key, value in request.query:
+        if key not in RESERVED_PARAMS:
+            params.setdefault(key, value)
+    return params
 
 
 def landing_page(registry: Registry) -> str:
@@ -427,16 +436,13 @@ def listen_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
 
 
 async def serve(server: Server, sock: socket.socket, stop: asyncio.Event) -> None:
-    runner = web.AppRunner(
-        server.app(), access_log=None, handle_signals=False, shutdown_timeout=2.0
-    )
-    await runner.setup()
-    site = web.SockSite(runner, sock)
-    await site.start()
+    http = server.http()
+    listener = await asyncio.get_running_loop().create_server(http.protocol, sock=sock)
     try:
         await stop.wait()
     finally:
-        await runner.cleanup()
+        listener.close()
+        await http.shutdown(timeout=2.0)
 
 
 def run_worker(server: Server, host: str, port: int, reuse_port: bool) -> None:

@@ -397,13 +397,21 @@ async def start_sip_tcp(status: str = "200 OK", host: str = "127.0.0.1") -> asyn
 
 
 async def exporter_probe(query: dict[str, str], scrape_timeout: float = 3.0) -> tuple[int, str]:
-    """GET /probe from provnet's exporter app (served on a free loopback port)."""
-    from aiohttp.test_utils import TestClient, TestServer
+    """GET /probe from provnet's exporter (served in this process on a free loopback port)."""
+    import aiohttp
 
     from exporters.server import SelfMetrics, Server, build_registry
 
-    app = Server(build_registry(None, None), SelfMetrics()).app()
-    async with TestClient(TestServer(app, host="127.0.0.1", port=0)) as client:
-        headers = {"X-Prometheus-Scrape-Timeout-Seconds": str(scrape_timeout)}
-        response = await client.get("/probe", params=query, headers=headers)
-        return response.status, await response.text()
+    http = Server(build_registry(None, None), SelfMetrics()).http()
+    listener = await asyncio.get_running_loop().create_server(http.protocol, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    headers = {"X-Prometheus-Scrape-Timeout-Seconds": str(scrape_timeout)}
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/probe", params=query, headers=headers) as got,
+        ):
+            return got.status, await got.text()
+    finally:
+        listener.close()
+        await http.shutdown(timeout=1.0)
