@@ -5,7 +5,8 @@ Why gufo-snmp: ``bench/bench_snmp_engine.py`` measures it against pysnmp on the 
 (GETs per second, v2c and v3 authPriv); gufo is several times faster and uses less CPU.
 
 gufo's public iterators give no hook for retries or for counting packets, so one request is
-sent and received here with the session's own ``_send``/``_recv`` (gufo 0.13); everything
+sent and received here through the session's socket (``_sock``, gufo 0.13), whose descriptor
+stays in the event loop's reader set while the session lives (:class:`_Watch`); everything
 else uses its public API. A session is used by one scrape at a time; after a timeout it is
 dropped, never reused (a late answer could otherwise be read as the next one's).
 """
@@ -13,11 +14,12 @@ dropped, never reused (a late answer could otherwise be read as the next one's).
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from gufo.snmp import (
     Aes128Key,
@@ -174,6 +176,8 @@ class SessionPool:
         while self._count > self.max_idle and self._idle:
             _, dropped = self._idle.popitem(last=False)
             self._count -= len(dropped)
+            for idle in dropped:
+                unwatch(idle.session)
 
     def walk_size(self, target: Target, subtree: str) -> int | None:
         """Varbinds the last complete walk of ``subtree`` on ``target`` returned."""
@@ -306,6 +310,7 @@ class Client:
             if attempt:
                 self.counters.retries += 1
             self.counters.packets_sent += 1
+            unwatch(session)  # gufo's refresh reads the socket with its own reader
             try:
                 await session.refresh()
             except TimeoutError:
@@ -325,10 +330,10 @@ class Client:
         """Give healthy sessions back to the pool (a v1/v2c one saves the next scrape a
         socket, a v3 one also its time synchronisation); drop any other."""
         free, self._free = self._free, []
-        if self._opened < 0:
-            return
         for session in free:
-            if id(session) not in self._spoiled:
+            if self._opened < 0 or id(session) in self._spoiled:
+                unwatch(session)
+            else:
                 synced = self._synced.get(id(session), 0.0)
                 self.pool.give(self.target, self.auth, session, synced)
 
@@ -352,7 +357,7 @@ class Client:
                         # A reused v3 session after an agent restart: its engine ID, boots
                         # or time may be stale. Discover the engine again on a new session.
                         resynced = True
-                        self._spoiled.add(id(session))
+                        unwatch(session)
                         self.pool.forget(self.target)
                         session = await self._new_v3()
                         continue
@@ -432,24 +437,58 @@ async def _roundtrip(
     receiver: Callable[[SnmpSession], T],
     timeout: float,
 ) -> T:
-    """Send one request and read its answer in the event loop's reader callback: one future
-    and one timer per packet (gufo's own ``_recv`` adds a ``wait_for`` task per packet,
-    which costs more CPU than the SNMP work itself)."""
+    """Send one request and read its answer in the session's reader callback: one future
+    and one timer per packet (gufo's own ``_recv`` adds a reader and a ``wait_for`` task per
+    packet, which costs more CPU than the SNMP work itself)."""
+    watch = _watch(session)
+    loop = watch.loop
+    done: asyncio.Future[T] = loop.create_future()
+    watch.waiter = done
+    watch.receiver = receiver
     try:
         sender(session)
     except BlockingIOError:  # the socket's buffer is full: let gufo wait until writable
         await session._send(lambda: sender(session))
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[T] = loop.create_future()
-    fd = session._fd
 
-    def readable() -> None:
-        if done.done():
+    def expired() -> None:
+        if not done.done():
+            done.set_exception(TimeoutError())
+
+    timer = loop.call_later(timeout, expired)
+    try:
+        return await done
+    except _EndOfWalk:
+        raise StopAsyncIteration from None
+    finally:
+        timer.cancel()
+        watch.waiter = None
+
+
+class _Watch:
+    """A session's socket in the event loop's reader set for as long as the session lives
+    (adding and removing a reader per packet was 6% of a small scrape's CPU). The answer
+    goes to the request waiting on the session; a datagram nobody waits for is dropped.
+    :func:`unwatch` must be called before a session is dropped or handed to gufo."""
+
+    __slots__ = ("fd", "loop", "receiver", "session", "waiter")
+
+    def __init__(self, session: SnmpSession) -> None:
+        self.session = session
+        self.fd: int = session._fd
+        self.loop = asyncio.get_running_loop()
+        self.waiter: asyncio.Future[Any] | None = None
+        self.receiver: Callable[[SnmpSession], Any] | None = None
+        self.loop.add_reader(self.fd, self.readable)
+
+    def readable(self) -> None:
+        done = self.waiter
+        if done is None or done.done() or self.receiver is None:
+            self._drop_datagrams()
             return
         try:
-            result = receiver(session)
+            result = self.receiver(self.session)
         except BlockingIOError:
-            return  # not an answer to this request (yet)
+            return  # not an answer to this request (gufo checked the request ID)
         except StopAsyncIteration:
             done.set_exception(_EndOfWalk())
             return
@@ -458,19 +497,38 @@ async def _roundtrip(
             return
         done.set_result(result)
 
-    def expired() -> None:
-        if not done.done():
-            done.set_exception(TimeoutError())
+    def _drop_datagrams(self) -> None:
+        for _ in range(64):
+            try:
+                os.read(self.fd, 65_536)
+            except OSError:  # nothing more to read (BlockingIOError) or an ICMP error
+                return
 
-    loop.add_reader(fd, readable)
-    timer = loop.call_later(timeout, expired)
-    try:
-        return await done
-    except _EndOfWalk:
-        raise StopAsyncIteration from None
-    finally:
-        timer.cancel()
-        loop.remove_reader(fd)
+
+_WATCHES: dict[int, _Watch] = {}
+"""Watched sessions by id; an entry holds its session, so the id is not reused."""
+
+
+def _watch(session: SnmpSession) -> _Watch:
+    watch = _WATCHES.get(id(session))
+    if watch is None or watch.session is not session or watch.loop is not _running_loop():
+        watch = _WATCHES[id(session)] = _Watch(session)
+    return watch
+
+
+_running_loop = asyncio.get_running_loop
+
+
+def unwatch(session: SnmpSession) -> None:
+    """Take the session's socket out of the event loop's reader set, if it is there."""
+    watch = _WATCHES.pop(id(session), None)
+    if watch is not None:
+        watch.loop.remove_reader(watch.fd)
+
+
+def watched() -> int:
+    """Sessions whose sockets are in the event loop's reader set now."""
+    return len(_WATCHES)
 
 
 class _EndOfWalk(Exception):
