@@ -136,8 +136,12 @@ def index_as_string(
 def value_as_string(value: Value, kind: str) -> str:
     """A PDU value as label text (gosnmp's decodeValue as snmp_exporter uses it)."""
     if isinstance(value, bytes):
+        if kind == "DisplayString":  # the fast path of the index form below
+            return value.decode("utf-8", "replace")
         if kind not in _VALUE_INDEX_TYPES:
             kind = "OctetString"  # also "" and "Bits"; Go would panic on an unknown one
+        if kind == "OctetString":
+            return "0x" + value.hex().upper() if value else ""
         parts = list(value)
         if kind in ("OctetString", "DisplayString"):
             parts = [len(value), *parts]
