@@ -92,6 +92,10 @@ class SnmpTimeout(TimeoutError):
     """No answer after every retry."""
 
 
+class DeadlineReached(TimeoutError):
+    """The request's deadline came before the answer (the scrape timeout Prometheus sent)."""
+
+
 @dataclass(frozen=True)
 class Target:
     host: str
@@ -223,12 +227,15 @@ class Client:
         timeout: float = 5.0,
         retries: int = 3,
         parallel: int = 1,
+        deadline: float = float("inf"),
     ) -> None:
         self.target = target
         self.auth = auth
         self.pool = pool
         self.counters = counters
         self.timeout = timeout
+        self.deadline = deadline
+        """``time.monotonic()`` by which every request of this client must end."""
         self.retries = retries
         self.parallel = max(1, parallel)
         self._free: list[SnmpSession] = []
@@ -311,9 +318,15 @@ class Client:
                 self.counters.retries += 1
             self.counters.packets_sent += 1
             unwatch(session)  # gufo's refresh reads the socket with its own reader
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise DeadlineReached(f"{self.target}: deadline reached")
             try:
-                await session.refresh()
+                async with asyncio.timeout(remaining):
+                    await session.refresh()
             except TimeoutError:
+                if time.monotonic() >= self.deadline:
+                    raise DeadlineReached(f"{self.target}: deadline reached") from None
                 continue
             self._synced[id(session)] = time.monotonic()
             self.counters.packets_received += 1
@@ -349,10 +362,16 @@ class Client:
             while attempt <= self.retries:
                 if attempt:
                     self.counters.retries += 1
+                wait = min(self.timeout, self.deadline - time.monotonic())
+                if wait <= 0:
+                    raise DeadlineReached(f"{self.target}: deadline reached")
                 self.counters.packets_sent += 1
                 try:
-                    result = await _roundtrip(session, sender, receiver, self.timeout)
+                    result = await _roundtrip(session, sender, receiver, wait)
                 except TimeoutError:
+                    if wait < self.timeout:  # the deadline, not the target's timeout
+                        self._spoiled.add(id(session))
+                        raise DeadlineReached(f"{self.target}: deadline reached") from None
                     if not resynced and id(session) in self._pooled and self.auth.version == 3:
                         # A reused v3 session after an agent restart: its engine ID, boots
                         # or time may be stale. Discover the engine again on a new session.
@@ -537,6 +556,8 @@ class _EndOfWalk(Exception):
 
 def error_kind(exc: BaseException) -> str:
     """A short, secret-free name for a failure, for ``provnet_snmp_errors_total{kind}``."""
+    if isinstance(exc, DeadlineReached):
+        return "deadline"
     if isinstance(exc, TimeoutError):
         return "timeout"
     if isinstance(exc, SnmpAuthError):

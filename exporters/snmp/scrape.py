@@ -159,25 +159,20 @@ async def scrape(
     silent, the next ones are not tried (a dead target costs one module's timeout)."""
     started = time.perf_counter()
     counters = Counters()
-    client = Client(target, auth, pool, counters, parallel=parallel)
+    client = Client(target, auth, pool, counters, parallel=parallel, deadline=deadline)
     results: list[ModuleResult] = []
     try:
         for module, builtin in modules:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if deadline <= time.monotonic():
                 results.append(ModuleResult(module.name, error_kind="deadline"))
                 continue
             if results and not client.answered and results[-1].error_kind == "timeout":
                 results.append(ModuleResult(module.name, error_kind="timeout"))
                 continue
-            try:
-                async with asyncio.timeout(remaining):
-                    result = await scrape_module(client, module, builtin, params)
-            except TimeoutError:
+            # every request of the client ends by the deadline (no timer per module)
+            result = await scrape_module(client, module, builtin, params)
+            if result.error_kind == "deadline":
                 client.spoil()
-                result = ModuleResult(
-                    module.name, error_kind="deadline", seconds=time.perf_counter() - started
-                )
             results.append(result)
     finally:
         client.close()
