@@ -37,7 +37,13 @@ from exporters.render import CONTENT_TYPE, Dedup, render
 from exporters.snmp.builtin import Builtin, load_builtins
 from exporters.snmp.config import Auth, ExporterConfig, Module
 from exporters.snmp.engine import SessionPool, Target
-from exporters.snmp.scrape import ScrapeResult, scrape, scrape_families
+from exporters.snmp.scrape import (
+    META_NAMES,
+    ScrapeResult,
+    scrape,
+    scrape_families,
+    scrape_text,
+)
 
 log = logging.getLogger("provnet.exporter")
 
@@ -280,9 +286,11 @@ class Server:
         finally:
             self.metrics.inflight.dec()
         families: list[MetricFamily] = [f for m in result.modules for f in m.families]
-        families += scrape_families(result)
         dedup = Dedup()
-        body = render(families, dedup)
+        if META_NAMES.isdisjoint([f.name for f in families]):
+            body = render(families, dedup) + scrape_text(result)
+        else:  # a module's metric is named like one of the scrape's own: de-duplicate all
+            body = render(families + scrape_families(result), dedup)
         self.metrics.observe(result, dedup)
         return Response(body.encode(), content_type=CONTENT_TYPE)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exporters.module import MetricFamily, Sample
+from exporters.render import format_value, render
 from exporters.snmp.builtin import Builtin
 from exporters.snmp.config import Auth, Module
 from exporters.snmp.engine import Client, Counters, SessionPool, Target, error_kind
@@ -241,3 +242,75 @@ def scrape_families(result: ScrapeResult) -> list[MetricFamily]:
             result.seconds,
         ),
     ]
+
+
+META_NAMES = frozenset(
+    {
+        "provnet_snmp_module_success",
+        "provnet_snmp_module_duration_seconds",
+        "provnet_snmp_up",
+        "provnet_snmp_scrape_duration_seconds",
+        "provnet_snmp_pdus_returned",
+        "provnet_snmp_packets_sent",
+        "provnet_snmp_packets_retried",
+        "snmp_scrape_walk_duration_seconds",
+        "snmp_scrape_pdus_returned",
+        "snmp_scrape_duration_seconds",
+    }
+)
+"""The names :func:`scrape_families` uses."""
+
+_META_PREFIXES: dict[tuple[tuple[str, bool], ...], list[str]] = {}
+MAX_META_SHAPES = 1024
+
+
+def _meta_values(result: ScrapeResult) -> list[float]:
+    """The values of :func:`scrape_families`' samples, in its order."""
+    modules = result.modules
+    counters = result.counters
+    done = [m for m in modules if m.success]
+    return [
+        *[1.0 if m.success else 0.0 for m in modules],
+        *[m.seconds for m in modules],
+        1.0 if result.answered else 0.0,
+        result.seconds,
+        float(counters.pdus),
+        float(counters.packets_sent),
+        float(counters.retries),
+        *[m.walk_seconds for m in done],
+        *[float(m.pdus) for m in done],
+        result.seconds,
+    ]
+
+
+def scrape_text(result: ScrapeResult) -> str:
+    """``render(scrape_families(result))`` from the text around its values, which depends
+    only on the modules' names and successes and is built once for each such shape."""
+    shape = tuple((m.name, m.success) for m in result.modules)
+    prefixes = _META_PREFIXES.get(shape)
+    if prefixes is None:
+        if len({name for name, _ in shape}) < len(shape):  # the renderer drops repeats
+            return render(scrape_families(result))
+        if len(_META_PREFIXES) >= MAX_META_SHAPES:
+            _META_PREFIXES.clear()
+        prefixes = _META_PREFIXES[shape] = _prefixes(scrape_families(result))
+    values = _meta_values(result)
+    return "".join(
+        [
+            prefix + format_value(value) + "\n"
+            for prefix, value in zip(prefixes, values, strict=True)
+        ]
+    )
+
+
+def _prefixes(families: list[MetricFamily]) -> list[str]:
+    """For each sample, the text before its value (its family's header before the first)."""
+    out: list[str] = []
+    for family in families:
+        for n, sample in enumerate(family.samples):
+            line = render([MetricFamily(family.name, family.type, family.help, [sample])])
+            head, _, _ = line.rstrip("\n").rpartition(" ")
+            if n:
+                head = head.rpartition("\n")[2]
+            out.append(head + " ")
+    return out
