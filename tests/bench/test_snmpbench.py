@@ -135,3 +135,11 @@ def test_prometheus_config_of_the_sustained_bench_passes_promtool(tmp_path: Path
         ["promtool", "check", "config", str(config)], capture_output=True, text=True, timeout=60
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_pass_repeats_the_devices_to_last_the_wanted_time() -> None:
+    from bench.bench_exporter import passes_repeat
+
+    assert passes_repeat(3000.0, 1000, 3.0) == 9  # a 0.33 s pass made ~3 s long
+    assert passes_repeat(300.0, 1000, 3.0) == 1  # already longer than that
+    assert passes_repeat(0.0, 1000, 3.0) == 1  # nothing measured: one round
