@@ -26,6 +26,7 @@ import resource
 import signal
 import socket
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +115,12 @@ class SelfMetrics:
         self.inflight = Gauge(
             "provnet_snmp_inflight",
             "Scrapes in progress.",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.silent = Gauge(
+            "provnet_snmp_silent_targets",
+            "Targets that did not answer their last scrape (scraped under their own cap).",
             registry=registry,
             multiprocess_mode="livesum",
         )
@@ -236,15 +243,46 @@ def load_probes(names: Sequence[str] = PROBE_MODULES) -> dict[str, ProbeModule]:
 # ---------------------------------------------------------------------------------------------
 
 
+class SilentTargets:
+    """Targets whose last scrape got no answer at all, least recently seen dropped first.
+
+    A silent target's scrape holds its slot until the deadline (every try times out), so
+    silent targets take their slots from a cap of their own: however many devices are
+    dead, the ones that answer are never kept waiting behind them."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self._targets: OrderedDict[Target, None] = OrderedDict()
+
+    def __contains__(self, target: Target) -> bool:
+        return target in self._targets
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+    def note(self, target: Target, result: ScrapeResult) -> None:
+        """Remember the outcome: silent when nothing answered and a try timed out."""
+        if result.answered:
+            self._targets.pop(target, None)
+        elif any(m.error_kind in ("timeout", "deadline") for m in result.modules):
+            self._targets[target] = None
+            self._targets.move_to_end(target)
+            if len(self._targets) > self.limit:
+                self._targets.popitem(last=False)
+
+
 @dataclass
 class Server:
     registry: Registry
     metrics: SelfMetrics
     concurrency: int = 256
+    """Scrapes at once of targets that answered last time; as many again of silent ones."""
     parallel: int = 4
     """Requests in flight at once to one target within one scrape."""
     pool: SessionPool = field(default_factory=SessionPool)
     gate: asyncio.Semaphore | None = None
+    silent_gate: asyncio.Semaphore | None = None
+    silent: SilentTargets = field(default_factory=SilentTargets)
 
     def http(self) -> HttpServer:
         return HttpServer(
@@ -257,7 +295,11 @@ class Server:
             }
         )
 
-    def _gate(self) -> asyncio.Semaphore:
+    def _gate(self, target: Target) -> asyncio.Semaphore:
+        if target in self.silent:
+            if self.silent_gate is None:
+                self.silent_gate = asyncio.Semaphore(self.concurrency)
+            return self.silent_gate
         if self.gate is None:
             self.gate = asyncio.Semaphore(self.concurrency)
         return self.gate
@@ -302,7 +344,7 @@ class Server:
         params: Mapping[str, str],
         deadline: float,
     ) -> ScrapeResult:
-        gate = self._gate()
+        gate = self._gate(target)
         started = time.perf_counter()
         try:
             if gate.locked():  # a free slot is taken at once, without arming a timer
@@ -322,9 +364,14 @@ class Server:
                 False,
             )
         try:
-            return await scrape(target, auth, modules, params, self.pool, deadline, self.parallel)
+            result = await scrape(target, auth, modules, params, self.pool, deadline, self.parallel)
         finally:
             gate.release()
+        silent = len(self.silent)
+        self.silent.note(target, result)
+        if len(self.silent) != silent:
+            self.metrics.silent.set(len(self.silent))
+        return result
 
     async def handle_probe(self, request: Request) -> Response:
         deadline = deadline_from(

@@ -346,6 +346,31 @@ def test_concurrency_cap(tmp_path: Path, snmpd: Snmpd, silent: str) -> None:
     assert_no_canary(capped.log.read_text(), "log of the capped exporter")
 
 
+def test_silent_targets_never_keep_answering_ones_waiting(
+    tmp_path: Path, snmpd: Snmpd, silent: str
+) -> None:
+    """Once a target went silent, its scrapes take slots of their own: a dead device holds
+    its slot until the deadline, and enough dead devices would otherwise starve live ones."""
+    capped = start_exporter(tmp_path, "--concurrency", "1")
+    try:
+        first = capped.get(f"/snmp?target={silent}&module=name&auth=v2")
+        assert value(first, "provnet_snmp_up") == 0
+        assert value(capped.get("/metrics"), "provnet_snmp_silent_targets") == 1
+        with ThreadPoolExecutor(2) as pool:
+            slow = pool.submit(capped.get, f"/snmp?target={silent}&module=slow_dead&auth=v2")
+            time.sleep(0.5)  # the silent target holds the only silent slot
+            live = capped.get(
+                f"/snmp?target={snmpd.target}&module=name&auth=v2", scrape_timeout=0.5
+            )
+            assert value(slow.result(), 'provnet_snmp_module_success{module="slow_dead"}') == 0
+        assert value(live, 'provnet_snmp_module_success{module="name"}') == 1
+        metrics = capped.get("/metrics")
+        assert 'provnet_snmp_errors_total{kind="busy"}' not in metrics
+        assert value(metrics, "provnet_snmp_silent_targets") == 1
+    finally:
+        stop_exporter(capped)
+
+
 def assert_no_canary(text: str, where: str) -> None:
     for canary in CANARIES:
         assert canary not in text, f"a secret appears in the {where}"
