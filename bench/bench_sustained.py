@@ -236,6 +236,7 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         config = workdir / "snmp.yml"
         sb.write_snmp_yml(config, creds)
         snmpd = sb.start_snmpd(ns, creds)
+        udp_before = sb.udp_counters(ns)
         holder = DEAD_HOLDER.format(port=DEAD_PORT, seconds=int(watch_seconds + 600))
         ns.start([sys.executable, "-c", holder], workdir / "dead-holder.log")
         exporter = start_exporter(ns, args.exporter, config, args)
@@ -266,6 +267,11 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
             at,
         )
         leaks = sb.leaked(creds, list(workdir.glob("*.log")))
+        udp_after = sb.udp_counters(ns)
+        kinds: dict[str, float] = {}
+        if args.exporter == "provnet":
+            _, own = ns.http_get(f"http://{EXPORTER_LISTEN}/metrics")
+            kinds = sb.error_kinds(own)
 
     rounds = args.minutes
     up_map, success_map = by_instance(up), by_instance(success)
@@ -308,6 +314,13 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         f"Prometheus RSS max {max(samples.prometheus_rss, default=0):.0f} MiB, "
         f"CPU {samples.prometheus_cpu / watch_seconds:.0%}"
     )
+    drops = {k: udp_after.get(k, 0) - udp_before.get(k, 0) for k in ("RcvbufErrors", "InErrors")}
+    print(
+        f"UDP in the namespace: {drops['RcvbufErrors']} datagrams dropped by a full receive "
+        f"buffer (snmpd's or the exporter's), InErrors {drops['InErrors']}"
+    )
+    if args.exporter == "provnet":
+        print(f"exporter: failed module scrapes by kind {kinds or '{}'} (10% of targets are dead)")
     print(
         f"machine: {samples.machine_busy:.0%} of both cpus busy during the run (all processes; "
         f"shared machine), {load_after}"

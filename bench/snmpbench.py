@@ -547,3 +547,27 @@ def series_counts(paths: Iterable[Path]) -> Counter[int]:
         text = path.read_text(errors="replace") if path.is_file() else ""
         counts[len(device_series(parse_exposition(text)))] += 1
     return counts
+
+
+def udp_counters(ns: Namespace) -> dict[str, int]:
+    """The namespace's UDP counters (/proc/net/snmp ``Udp:``), e.g. ``RcvbufErrors``: the
+    datagrams an agent's full receive buffer dropped."""
+    text = ns.run(["cat", "/proc/net/snmp"], check=False).stdout
+    return parse_udp_counters(text)
+
+
+def parse_udp_counters(text: str) -> dict[str, int]:
+    rows = [line.split()[1:] for line in text.splitlines() if line.startswith("Udp:")]
+    if len(rows) < 2:
+        return {}
+    return {name: int(value) for name, value in zip(rows[0], rows[1], strict=False)}
+
+
+def error_kinds(metrics_text: str) -> dict[str, float]:
+    """``provnet_snmp_errors_total`` by kind, from the exporter's /metrics."""
+    out: dict[str, float] = {}
+    for line in metrics_text.splitlines():
+        if line.startswith('provnet_snmp_errors_total{kind="'):
+            kind = line.split('"')[1]
+            out[kind] = float(line.rsplit(" ", 1)[1])
+    return out

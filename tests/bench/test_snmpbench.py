@@ -143,3 +143,15 @@ def test_a_pass_repeats_the_devices_to_last_the_wanted_time() -> None:
     assert passes_repeat(3000.0, 1000, 3.0) == 9  # a 0.33 s pass made ~3 s long
     assert passes_repeat(300.0, 1000, 3.0) == 1  # already longer than that
     assert passes_repeat(0.0, 1000, 3.0) == 1  # nothing measured: one round
+
+
+def test_udp_counters_and_error_kinds_are_read() -> None:
+    text = (
+        "Ip: Forwarding DefaultTTL\nIp: 1 64\n"
+        "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\n"
+        "Udp: 100 2 7 90 5 0\n"
+    )
+    assert sb.parse_udp_counters(text)["RcvbufErrors"] == 5
+    assert sb.parse_udp_counters(text)["InErrors"] == 7
+    metrics = 'provnet_snmp_errors_total{kind="timeout"} 12.0\nprovnet_snmp_up 1\n'
+    assert sb.error_kinds(metrics) == {"timeout": 12.0}
