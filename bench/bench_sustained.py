@@ -39,11 +39,17 @@ PROMETHEUS_LISTEN = "127.0.0.1:9090"
 DEAD_PORT = 1161
 JOB = "provnet_snmp"
 KEEP_METRICS = "provnet_snmp_.*|snmp_scrape_.*|sysUpTime"
-DEAD_HOLDER = (
+DEAD_HOLDER = (  # reads and drops what it gets, so only the agent's drops are counted
     "import socket, time\n"
     "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
     "s.bind(('0.0.0.0', {port}))\n"
-    "time.sleep({seconds})\n"
+    "s.settimeout(1.0)\n"
+    "end = time.monotonic() + {seconds}\n"
+    "while time.monotonic() < end:\n"
+    "    try:\n"
+    "        s.recv(65536)\n"
+    "    except OSError:\n"
+    "        pass\n"
 )
 
 
@@ -115,6 +121,24 @@ def rounds_ok(
             if success is None or success.get(target, {}).get(timestamp) == 1:
                 ok[k].add(target)
     return [len(done) for done in ok]
+
+
+def rounds_unscraped(
+    up: Mapping[str, Mapping[float, float]],
+    targets: Sequence[str],
+    start: float,
+    interval: float,
+    rounds: int,
+) -> list[int]:
+    """Per round, how many ``targets`` Prometheus did not scrape at all in its window (so a
+    miss can be told from a failed scrape)."""
+    seen: list[set[str]] = [set() for _ in range(rounds)]
+    for target in targets:
+        for timestamp in up.get(target, {}):
+            k = int((timestamp - start) // interval)
+            if 0 <= k < rounds:
+                seen[k].add(target)
+    return [len(targets) - len(done) for done in seen]
 
 
 @dataclass
@@ -283,6 +307,7 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         else None
     )
     dead_up = rounds_ok(up_map, None, dead, start, args.interval, rounds)
+    unscraped = rounds_unscraped(up_map, live, start, args.interval, rounds)
     print(
         f"{args.exporter}, module {args.module}: {len(live)} live + {len(dead)} dead targets, "
         f"scrape_interval {args.interval} s, scrape_timeout {args.scrape_timeout} s, "
@@ -291,7 +316,7 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
     print(f"{'round':>5} {'live up==1':>12} {'share':>8}", end="")
     both = f"and {success_metric}==1"
     print(f" {both:>28} {'share':>8}" if success_metric else "", end="")
-    print(f" {'dead up==1':>11}")
+    print(f" {'dead up==1':>11} {'live not scraped':>17}")
     worst = 1.0
     for k in range(rounds):
         share = up_ok[k] / len(live)
@@ -300,7 +325,7 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
             share = min(share, success_ok[k] / len(live))
             line += f" {success_ok[k]:>28} {success_ok[k] / len(live):>8.3%}"
         worst = min(worst, share)
-        print(f"{line} {dead_up[k]:>11}")
+        print(f"{line} {dead_up[k]:>11} {unscraped[k]:>17}")
     p99 = float(durations[0]["value"][1]) if durations else float("nan")
     dead_max = float(dead_durations[0]["value"][1]) if dead_durations else float("nan")
     cpu = samples.cpu_end - samples.cpu_start

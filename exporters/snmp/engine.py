@@ -541,7 +541,7 @@ _running_loop = asyncio.get_running_loop
 def unwatch(session: SnmpSession) -> None:
     """Take the session's socket out of the event loop's reader set, if it is there."""
     watch = _WATCHES.pop(id(session), None)
-    if watch is not None:
+    if watch is not None and not watch.loop.is_closed():  # a closed loop watches nothing
         watch.loop.remove_reader(watch.fd)
 
 

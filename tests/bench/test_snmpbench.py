@@ -121,6 +121,7 @@ def test_rounds_are_time_windows_and_a_missing_scrape_is_a_failure() -> None:
     assert start == 100
     assert sustained.rounds_ok(up, None, live, start, 60, 3) == [2, 0, 1]
     assert sustained.rounds_ok(up, success, live, start, 60, 3) == [1, 0, 0]
+    assert sustained.rounds_unscraped(up, live, start, 60, 3) == [0, 1, 1]
 
 
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
