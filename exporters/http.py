@@ -148,6 +148,9 @@ class HttpServer:
     """``routes``: path -> handler, for GET and HEAD."""
 
     routes: Mapping[str, Handler]
+    on_abandoned: Callable[[Request], None] | None = None
+    """Called with a request whose client went away before its answer (for Prometheus:
+    its scrape timeout came first)."""
     connections: set[_Connection] = field(default_factory=set)
 
     def protocol(self) -> _Connection:
@@ -171,6 +174,7 @@ class _Connection(asyncio.Protocol):
         self.buffer = bytearray()
         self.pending: list[_Head | _Refused] = []
         self.task: asyncio.Task[None] | None = None
+        self.current: Request | None = None  # the request being answered
         self.reading = True  # False after a request that cannot be parsed
         self.closing = False  # close once the pending requests are answered
         self.skip = 0  # body bytes of the last request still to be read and dropped
@@ -187,6 +191,8 @@ class _Connection(asyncio.Protocol):
         self.pending.clear()
         if self.task is not None and not self.task.done():
             self.task.cancel()  # nobody is waiting for the answer any more
+            if self.current is not None and self.server.on_abandoned is not None:
+                self.server.on_abandoned(self.current)
         self.transport = None
 
     def data_received(self, data: bytes) -> None:
@@ -234,8 +240,9 @@ class _Connection(asyncio.Protocol):
                     self.transport.write(encode_response(Response(body, item.status), False))
                     self.transport.close()
                     return
-                request = item.request
+                request = self.current = item.request
                 response = await self._respond(request)
+                self.current = None
                 if self.transport is None:
                     return
                 keep_alive = item.keep_alive and not self.closing

@@ -118,6 +118,13 @@ class SelfMetrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+        self.abandoned = Counter(
+            "provnet_snmp_abandoned_requests",
+            "Requests whose client went away before the answer (Prometheus's scrape timeout "
+            "came first).",
+            ["path"],
+            registry=registry,
+        )
         self.silent = Gauge(
             "provnet_snmp_silent_targets",
             "Targets that did not answer their last scrape (scraped under their own cap).",
@@ -292,7 +299,8 @@ class Server:
                 "/metrics": self.handle_metrics,
                 "/-/healthy": self.handle_healthy,
                 "/": self.handle_landing,
-            }
+            },
+            on_abandoned=lambda request: self.metrics.abandoned.labels(request.path).inc(),
         )
 
     def _gate(self, target: Target) -> asyncio.Semaphore:

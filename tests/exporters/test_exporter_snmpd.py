@@ -371,6 +371,18 @@ def test_silent_targets_never_keep_answering_ones_waiting(
         stop_exporter(capped)
 
 
+def test_a_scrape_its_client_gave_up_on_is_counted(exporter: Exporter, silent: str) -> None:
+    """Prometheus closes the connection when its scrape timeout comes first: the exporter
+    counts it, the one sign on its side that a scrape was lost."""
+    with pytest.raises(TimeoutError):  # the client goes away after 0.3 s
+        exporter.get(f"/snmp?target={silent}&module=slow_dead&auth=v2", timeout=0.3)
+    deadline = time.monotonic() + 5
+    series = 'provnet_snmp_abandoned_requests_total{path="/snmp"}'
+    while series not in (metrics := exporter.get("/metrics")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert value(metrics, series) >= 1
+
+
 def assert_no_canary(text: str, where: str) -> None:
     for canary in CANARIES:
         assert canary not in text, f"a secret appears in the {where}"

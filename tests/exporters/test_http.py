@@ -32,6 +32,7 @@ class Recorder:
         self.seen: list[Request] = []
         self.cancelled = asyncio.Event()
         self.release = asyncio.Event()
+        self.abandoned: list[str] = []
 
     async def echo(self, request: Request) -> Response:
         self.seen.append(request)
@@ -52,7 +53,10 @@ class Recorder:
 
 @asynccontextmanager
 async def serving(recorder: Recorder) -> AsyncIterator[tuple[HttpServer, int]]:
-    http = HttpServer({"/echo": recorder.echo, "/slow": recorder.slow, "/broken": recorder.broken})
+    http = HttpServer(
+        {"/echo": recorder.echo, "/slow": recorder.slow, "/broken": recorder.broken},
+        on_abandoned=lambda request: recorder.abandoned.append(request.path),
+    )
     listener = await asyncio.get_running_loop().create_server(http.protocol, "127.0.0.1", 0)
     try:
         yield http, listener.sockets[0].getsockname()[1]
@@ -191,6 +195,7 @@ async def test_a_client_that_goes_away_cancels_its_request() -> None:
         await asyncio.sleep(0.05)
         writer.close()
         await asyncio.wait_for(recorder.cancelled.wait(), 5)
+    assert recorder.abandoned == ["/slow"]
 
 
 @run
