@@ -18,21 +18,7 @@ import ipaddress
 from collections.abc import Callable
 from pathlib import Path
 
-from gufo.snmp import (
-    Aes128Key,
-    Aes192Key,
-    Aes256Key,
-    BaseAuthKey,
-    BasePrivKey,
-    DesKey,
-    Md5Key,
-    Sha1Key,
-    Sha224Key,
-    Sha256Key,
-    Sha384Key,
-    Sha512Key,
-    User,
-)
+from gufo.snmp import User
 from gufo.snmp.sync.client import SnmpSession
 
 from deploys.network.base import CheckContext, CheckResult
@@ -44,6 +30,7 @@ from inventory.resolve import DeviceView
 from inventory.secrets import SecretStore
 from platforms import parsers
 from platforms.network import ConfigSession, ConnectParams, DeviceError
+from platforms.snmp_keys import AUTH_KEYS, PRIV_KEYS
 
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 SNMP_TIMEOUT_S = 3.0
@@ -202,28 +189,12 @@ def snmp_uptime(
     return value
 
 
-AUTH_KEYS: dict[str, type[BaseAuthKey]] = {
-    "MD5": Md5Key,
-    "SHA": Sha1Key,
-    "SHA224": Sha224Key,
-    "SHA256": Sha256Key,
-    "SHA384": Sha384Key,
-    "SHA512": Sha512Key,
-}
-PRIV_KEYS: dict[str, type[BasePrivKey]] = {
-    "AES": Aes128Key,
-    "AES192": Aes192Key,
-    "AES256": Aes256Key,
-    "DES": DesKey,
-}
-
-
 def v3_user(credential: SnmpV3Credential, store: SecretStore, purpose: str) -> User:
     auth_kind = AUTH_KEYS[credential.auth_protocol]
     auth = auth_kind(store.resolve(credential.auth_password, purpose).reveal().encode())
     priv = None
     if credential.security_level == "authPriv" and credential.priv_password is not None:
-        priv_kind = PRIV_KEYS[credential.priv_protocol or "AES"]
+        priv_kind, _ = PRIV_KEYS[credential.priv_protocol or "AES"]
         priv = priv_kind(store.resolve(credential.priv_password, purpose).reveal().encode())
     return User(credential.username, auth_key=auth, priv_key=priv)
 

@@ -22,19 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from gufo.snmp import (
-    Aes128Key,
-    Aes192Key,
-    Aes256Key,
     BaseAuthKey,
     BasePrivKey,
-    DesKey,
     KeyExpansion,
-    Md5Key,
-    Sha1Key,
-    Sha224Key,
-    Sha256Key,
-    Sha384Key,
-    Sha512Key,
     SnmpAuthError,
     SnmpError,
     SnmpVersion,
@@ -46,25 +36,10 @@ from gufo.snmp.user import KeyType
 
 from exporters.snmp.config import Auth
 from exporters.snmp.series import Value
+from platforms.snmp_keys import AUTH_KEYS, PRIV_KEYS
 
 T = TypeVar("T")
 
-AUTH_KEYS: dict[str, type[BaseAuthKey]] = {
-    "MD5": Md5Key,
-    "SHA": Sha1Key,
-    "SHA224": Sha224Key,
-    "SHA256": Sha256Key,
-    "SHA384": Sha384Key,
-    "SHA512": Sha512Key,
-}
-PRIV_KEYS: dict[str, tuple[type[BasePrivKey], KeyExpansion]] = {
-    "DES": (DesKey, KeyExpansion.Blumenthal),
-    "AES": (Aes128Key, KeyExpansion.Blumenthal),
-    "AES192": (Aes192Key, KeyExpansion.Blumenthal),
-    "AES192C": (Aes192Key, KeyExpansion.Cisco),
-    "AES256": (Aes256Key, KeyExpansion.Blumenthal),
-    "AES256C": (Aes256Key, KeyExpansion.Cisco),
-}
 REFRESH_AFTER = 100.0
 """Seconds after its last time synchronisation a v3 session is synchronised again (RFC 3414 allows
 150 s of drift)."""
@@ -530,12 +505,10 @@ _WATCHES: dict[int, _Watch] = {}
 
 def _watch(session: SnmpSession) -> _Watch:
     watch = _WATCHES.get(id(session))
-    if watch is None or watch.session is not session or watch.loop is not _running_loop():
+    loop = asyncio.get_running_loop()
+    if watch is None or watch.session is not session or watch.loop is not loop:
         watch = _WATCHES[id(session)] = _Watch(session)
     return watch
-
-
-_running_loop = asyncio.get_running_loop
 
 
 def unwatch(session: SnmpSession) -> None:
