@@ -549,18 +549,28 @@ def series_counts(paths: Iterable[Path]) -> Counter[int]:
     return counts
 
 
-def udp_counters(ns: Namespace) -> dict[str, int]:
-    """The namespace's UDP counters (/proc/net/snmp ``Udp:``), e.g. ``RcvbufErrors``: the
-    datagrams an agent's full receive buffer dropped."""
-    text = ns.run(["cat", "/proc/net/snmp"], check=False).stdout
-    return parse_udp_counters(text)
+def net_counters(ns: Namespace) -> dict[str, int]:
+    """The namespace's network counters as ``Section.Name`` (/proc/net/snmp and
+    /proc/net/netstat), e.g. ``Udp.RcvbufErrors`` (datagrams an agent's full receive buffer
+    dropped) or ``TcpExt.ListenOverflows`` (connections a full accept queue refused)."""
+    text = ns.run(["cat", "/proc/net/snmp", "/proc/net/netstat"], check=False).stdout
+    return parse_net_counters(text)
 
 
-def parse_udp_counters(text: str) -> dict[str, int]:
-    rows = [line.split()[1:] for line in text.splitlines() if line.startswith("Udp:")]
-    if len(rows) < 2:
-        return {}
-    return {name: int(value) for name, value in zip(rows[0], rows[1], strict=False)}
+def parse_net_counters(text: str) -> dict[str, int]:
+    """``Section: names`` then ``Section: values`` line pairs, as the kernel writes them."""
+    counters: dict[str, int] = {}
+    header: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        section, _, rest = line.partition(":")
+        fields = rest.split()
+        if section not in header:
+            header[section] = fields
+            continue
+        for name, value in zip(header.pop(section), fields, strict=False):
+            if value.lstrip("-").isdigit():
+                counters[f"{section}.{name}"] = int(value)
+    return counters
 
 
 def error_kinds(metrics_text: str) -> dict[str, float]:

@@ -27,7 +27,7 @@ import signal
 import socket
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,6 +131,16 @@ class SelfMetrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+        self.loop_lag = Histogram(
+            "provnet_snmp_event_loop_lag_seconds",
+            "How late the event loop ran a timer: time every request waited for the CPU.",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=registry,
+        )
+        if registry is not None:  # one process: its CPU, memory and open files
+            from prometheus_client import ProcessCollector
+
+            ProcessCollector(registry=registry)
 
     def observe(self, result: ScrapeResult, dedup: Dedup) -> None:
         for module in result.modules:
@@ -498,12 +508,27 @@ def listen_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
     return sock
 
 
+LAG_TICK = 0.1
+"""Seconds between two measurements of the event loop's lag."""
+
+
+async def watch_loop_lag(observe: Callable[[float], None], tick: float = LAG_TICK) -> None:
+    """Sleep ``tick`` over and over and report how much later than asked each wake-up came."""
+    loop = asyncio.get_running_loop()
+    while True:
+        asked = loop.time() + tick
+        await asyncio.sleep(tick)
+        observe(max(loop.time() - asked, 0.0))
+
+
 async def serve(server: Server, sock: socket.socket, stop: asyncio.Event) -> None:
     http = server.http()
     listener = await asyncio.get_running_loop().create_server(http.protocol, sock=sock)
+    lag = asyncio.create_task(watch_loop_lag(server.metrics.loop_lag.observe))
     try:
         await stop.wait()
     finally:
+        lag.cancel()
         listener.close()
         await http.shutdown(timeout=2.0)
 

@@ -124,6 +124,29 @@ def test_rounds_are_time_windows_and_a_missing_scrape_is_a_failure() -> None:
     assert sustained.rounds_unscraped(up, live, start, 60, 3) == [0, 1, 1]
 
 
+def test_scheduled_rounds_follow_each_targets_own_minute() -> None:
+    """A target whose loop started after its offset is first scraped a minute late: its
+    scrapes are still counted one per interval; a skipped scrape or up 0 is a failure."""
+    up = sustained.by_instance(
+        [
+            {"metric": {"instance": "a"}, "values": [[100, "1"], [160, "1"], [220, "1"]]},
+            # first scraped at 158 (a wall-clock window from 100 would miss it), then 218, 278
+            {"metric": {"instance": "b"}, "values": [[158, "1"], [218.4, "1"], [278, "1"]]},
+            # skipped its second scrape, down in its third
+            {"metric": {"instance": "c"}, "values": [[110, "1"], [230, "0"]]},
+        ]
+    )
+    success = sustained.by_instance(
+        [{"metric": {"instance": "a"}, "values": [[100, "1"], [160, "0"], [220, "1"]]}]
+    )
+    live = ["a", "b", "c", "never"]
+    plain = sustained.scheduled_rounds(up, None, live, 60, 3)
+    assert plain.ok == [3, 2, 2]
+    assert plain.missing == [1, 2, 1]
+    both = sustained.scheduled_rounds(up, success, live, 60, 3)
+    assert both.ok == [1, 0, 1]  # b and c have no provnet_snmp_up: not counted as scraped
+
+
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
 def test_prometheus_config_of_the_sustained_bench_passes_promtool(tmp_path: Path) -> None:
     targets = tmp_path / "targets.json"
@@ -146,13 +169,18 @@ def test_a_pass_repeats_the_devices_to_last_the_wanted_time() -> None:
     assert passes_repeat(0.0, 1000, 3.0) == 1  # nothing measured: one round
 
 
-def test_udp_counters_and_error_kinds_are_read() -> None:
+def test_net_counters_and_error_kinds_are_read() -> None:
     text = (
         "Ip: Forwarding DefaultTTL\nIp: 1 64\n"
         "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\n"
         "Udp: 100 2 7 90 5 0\n"
+        "TcpExt: SyncookiesSent ListenOverflows ListenDrops\n"
+        "TcpExt: 0 3 4\n"
     )
-    assert sb.parse_udp_counters(text)["RcvbufErrors"] == 5
-    assert sb.parse_udp_counters(text)["InErrors"] == 7
+    counters = sb.parse_net_counters(text)
+    assert counters["Udp.RcvbufErrors"] == 5
+    assert counters["Udp.InErrors"] == 7
+    assert counters["TcpExt.ListenOverflows"] == 3
+    assert counters["Ip.DefaultTTL"] == 64
     metrics = 'provnet_snmp_errors_total{kind="timeout"} 12.0\nprovnet_snmp_up 1\n'
     assert sb.error_kinds(metrics) == {"timeout": 12.0}

@@ -414,3 +414,17 @@ def test_v3_session_survives_an_agent_restart(exporter: Exporter, snmpd: Snmpd) 
     assert value(after, 'provnet_snmp_module_success{module="system"}') == 1
     metrics = exporter.get("/metrics")
     assert value(metrics, "provnet_snmp_v3_discoveries_total") == discoveries + 1
+
+
+def test_the_exporter_reports_its_own_load(exporter: Exporter, snmpd: Snmpd) -> None:
+    """What an operator reads to tell a saturated exporter from a slow network: the event
+    loop's lag (measured every 0.1 s) and the process's CPU, memory and open files."""
+    exporter.get(f"/snmp?target={snmpd.target}&module=system&auth=v2")
+    deadline = time.monotonic() + 5
+    count = "provnet_snmp_event_loop_lag_seconds_count"
+    while value(metrics := exporter.get("/metrics"), count) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert value(metrics, count) >= 3
+    assert value(metrics, "process_cpu_seconds_total") > 0
+    assert value(metrics, "process_resident_memory_bytes") > 10e6
+    assert value(metrics, "process_open_fds") >= 3
