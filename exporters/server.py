@@ -282,10 +282,14 @@ class SilentTargets:
         if result.answered:
             self._targets.pop(target, None)
         elif any(m.error_kind in ("timeout", "deadline") for m in result.modules):
-            self._targets[target] = None
-            self._targets.move_to_end(target)
-            if len(self._targets) > self.limit:
-                self._targets.popitem(last=False)
+            self.suspect(target)
+
+    def suspect(self, target: Target) -> None:
+        """Count ``target`` silent (until a scrape of it gets an answer)."""
+        self._targets[target] = None
+        self._targets.move_to_end(target)
+        if len(self._targets) > self.limit:
+            self._targets.popitem(last=False)
 
 
 @dataclass
@@ -293,7 +297,10 @@ class Server:
     registry: Registry
     metrics: SelfMetrics
     concurrency: int = 256
-    """Scrapes at once of targets that answered last time; as many again of silent ones."""
+    """Scrapes at once of targets that answered last time; as many again of silent ones.
+    A scrape whose first try times out gives its slot back (and its target counts silent):
+    it spent at least a try's timeout in the slot and ends by its deadline, so such scrapes
+    number at most ``concurrency`` x deadline / timeout."""
     parallel: int = 4
     """Requests in flight at once to one target within one scrape."""
     pool: SessionPool = field(default_factory=SessionPool)
@@ -381,10 +388,25 @@ class Server:
                 time.perf_counter() - started,
                 False,
             )
+        held = True
+
+        def give_back() -> None:
+            """The target did not answer its first try: its retries wait for a dead device
+            as often as not, so they stop holding a slot of the answering targets' cap."""
+            nonlocal held
+            if held and gate is self.gate:
+                held = False
+                gate.release()
+                self.silent.suspect(target)
+                self.metrics.silent.set(len(self.silent))
+
         try:
-            result = await scrape(target, auth, modules, params, self.pool, deadline, self.parallel)
+            result = await scrape(
+                target, auth, modules, params, self.pool, deadline, self.parallel, give_back
+            )
         finally:
-            gate.release()
+            if held:
+                gate.release()
         silent = len(self.silent)
         self.silent.note(target, result)
         if len(self.silent) != silent:
@@ -503,11 +525,14 @@ def listen_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
     if reuse_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(1024)
+    # Prometheus opens a connection per scrape in flight; a full accept queue drops the
+    # SYN and costs that scrape a second (the kernel caps this at net.core.somaxconn).
+    sock.listen(LISTEN_BACKLOG)
     sock.setblocking(False)
     return sock
 
 
+LISTEN_BACKLOG = 4096
 LAG_TICK = 0.1
 """Seconds between two measurements of the event loop's lag."""
 

@@ -203,6 +203,7 @@ class Client:
         retries: int = 3,
         parallel: int = 1,
         deadline: float = float("inf"),
+        on_silence: Callable[[], None] | None = None,
     ) -> None:
         self.target = target
         self.auth = auth
@@ -220,6 +221,8 @@ class Client:
         self._pooled: set[int] = set()
         self._turn: asyncio.Semaphore | None = None
         self.answered = False
+        self.on_silence = on_silence
+        """Called once, when a try timed out before the target had answered anything."""
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -302,12 +305,18 @@ class Client:
             except TimeoutError:
                 if time.monotonic() >= self.deadline:
                     raise DeadlineReached(f"{self.target}: deadline reached") from None
+                self._try_timed_out()
                 continue
             self._synced[id(session)] = time.monotonic()
             self.counters.packets_received += 1
             self.answered = True
             return
         raise SnmpTimeout(f"{self.target}: no answer to SNMPv3 discovery")
+
+    def _try_timed_out(self) -> None:
+        if not self.answered and self.on_silence is not None:
+            on_silence, self.on_silence = self.on_silence, None
+            on_silence()
 
     def spoil(self) -> None:
         """Keep none of this client's sessions (e.g. a scrape cut by its deadline)."""
@@ -357,6 +366,7 @@ class Client:
                         continue
                     self._spoiled.add(id(session))
                     attempt += 1
+                    self._try_timed_out()
                     continue
                 except SnmpAuthError:
                     # Out of the time window (the agent rebooted, or the session idled):

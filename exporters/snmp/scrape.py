@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,13 +154,17 @@ async def scrape(
     pool: SessionPool,
     deadline: float,
     parallel: int = 4,
+    on_silence: Callable[[], None] | None = None,
 ) -> ScrapeResult:
     """Scrape ``modules`` one after the other, until ``deadline`` (``time.monotonic()``);
     a module cut by the deadline fails, earlier ones stand. Once a module found the target
-    silent, the next ones are not tried (a dead target costs one module's timeout)."""
+    silent, the next ones are not tried (a dead target costs one module's timeout).
+    ``on_silence`` is called once if a try times out before the target answered anything."""
     started = time.perf_counter()
     counters = Counters()
-    client = Client(target, auth, pool, counters, parallel=parallel, deadline=deadline)
+    client = Client(
+        target, auth, pool, counters, parallel=parallel, deadline=deadline, on_silence=on_silence
+    )
     results: list[ModuleResult] = []
     try:
         for module, builtin in modules:

@@ -71,6 +71,10 @@ modules:
     get: [1.3.6.1.2.1.1.5.0]
     timeout: 2s
     retries: 0
+  dead_retrying:
+    get: [1.3.6.1.2.1.1.5.0]
+    timeout: 300ms
+    retries: 9
   ip_mib:  # replaces the built-in module's data; its derived series stay
     walk: [1.3.6.1.2.1.4.34.1.3]
     metrics:
@@ -367,6 +371,34 @@ def test_silent_targets_never_keep_answering_ones_waiting(
         metrics = capped.get("/metrics")
         assert 'provnet_snmp_errors_total{kind="busy"}' not in metrics
         assert value(metrics, "provnet_snmp_silent_targets") == 1
+    finally:
+        stop_exporter(capped)
+
+
+@pytest.mark.parametrize("auth", ["v2", "v3"])
+def test_a_target_silent_at_its_first_try_gives_its_slot_back(
+    tmp_path: Path, snmpd: Snmpd, silent: str, auth: str
+) -> None:
+    """A target never seen before (every target, when the exporter has just started) that
+    does not answer its first try stops holding a slot of the answering targets' cap while
+    its retries wait: a few hundred dead routers would otherwise keep live ones waiting."""
+    capped = start_exporter(tmp_path, "--concurrency", "1")
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            slow = pool.submit(
+                capped.get, f"/snmp?target={silent}&module=dead_retrying&auth={auth}"
+            )
+            time.sleep(0.8)  # its first try (0.3 s) has timed out; 9 retries take 2.7 s more
+            live = capped.get(
+                f"/snmp?target={snmpd.target}&module=name&auth=v2", scrape_timeout=0.5
+            )
+            assert not slow.done()
+            assert value(capped.get("/metrics"), "provnet_snmp_silent_targets") == 1
+            dead = slow.result()
+        assert value(live, 'provnet_snmp_module_success{module="name"}') == 1
+        assert value(dead, 'provnet_snmp_module_success{module="dead_retrying"}') == 0
+        metrics = capped.get("/metrics")
+        assert 'provnet_snmp_errors_total{kind="busy"}' not in metrics
     finally:
         stop_exporter(capped)
 
