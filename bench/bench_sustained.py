@@ -45,6 +45,9 @@ ROUND_FIGURES = {  # per round, from Prometheus's scrapes of the exporter and of
     "Prometheus CPU": 'rate(process_cpu_seconds_total{job="prometheus"}[{w}])',
     "loop lag p99 s": "histogram_quantile(0.99, sum by (le) "
     "(increase(provnet_snmp_event_loop_lag_seconds_bucket[{w}])))",
+    "loop lag > 0.5 s": "sum(increase(provnet_snmp_event_loop_lag_seconds_count[{w}])) - "
+    'sum(increase(provnet_snmp_event_loop_lag_seconds_bucket{le="0.5"}[{w}]))',
+    "gen2 GCs": 'increase(python_gc_collections_total{job="exporter",generation="2"}[{w}])',
     "in flight max": "max_over_time(provnet_snmp_inflight[{w}])",
     "abandoned": "sum(increase(provnet_snmp_abandoned_requests_total[{w}]))",
     "busy": 'sum(increase(provnet_snmp_errors_total{kind="busy"}[{w}]))',

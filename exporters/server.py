@@ -137,10 +137,11 @@ class SelfMetrics:
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=registry,
         )
-        if registry is not None:  # one process: its CPU, memory and open files
-            from prometheus_client import ProcessCollector
+        if registry is not None:  # one process: its CPU, memory, open files, collections
+            from prometheus_client import GCCollector, ProcessCollector
 
             ProcessCollector(registry=registry)
+            GCCollector(registry=registry)
 
     def observe(self, result: ScrapeResult, dedup: Dedup) -> None:
         for module in result.modules:
@@ -548,7 +549,11 @@ async def watch_loop_lag(observe: Callable[[float], None], tick: float = LAG_TIC
 
 async def serve(server: Server, sock: socket.socket, stop: asyncio.Event) -> None:
     http = server.http()
-    listener = await asyncio.get_running_loop().create_server(http.protocol, sock=sock)
+    listener = await asyncio.get_running_loop().create_server(
+        http.protocol,
+        sock=sock,
+        backlog=LISTEN_BACKLOG,  # asyncio listens again, at 100 by default
+    )
     lag = asyncio.create_task(watch_loop_lag(server.metrics.loop_lag.observe))
     try:
         await stop.wait()

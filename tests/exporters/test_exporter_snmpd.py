@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -403,6 +404,34 @@ def test_a_target_silent_at_its_first_try_gives_its_slot_back(
         stop_exporter(capped)
 
 
+def test_a_burst_of_connections_waits_for_a_busy_exporter(tmp_path: Path) -> None:
+    """Prometheus opens a connection per scrape in flight; while the exporter is busy
+    (here: stopped), the kernel must queue them all rather than drop SYNs, each dropped one
+    costing its scrape a second or more (asyncio's default accept queue is 100)."""
+    busy = start_exporter(tmp_path)
+    host, port = busy.url.removeprefix("http://").split(":")
+    sockets: list[socket.socket] = []
+    os.kill(busy.process.pid, signal.SIGSTOP)
+    try:
+        for _ in range(400):
+            sock = socket.socket()
+            sock.setblocking(False)
+            sock.connect_ex((host, int(port)))
+            sockets.append(sock)
+        deadline = time.monotonic() + 0.8  # before the kernel's first SYN retry (1 s)
+        connected = 0
+        for sock in sockets:
+            _, writable, _ = select.select([], [sock], [], max(deadline - time.monotonic(), 0))
+            if writable and sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                connected += 1
+        assert connected == len(sockets)
+    finally:
+        os.kill(busy.process.pid, signal.SIGCONT)
+        for sock in sockets:
+            sock.close()
+        stop_exporter(busy)
+
+
 def test_a_scrape_its_client_gave_up_on_is_counted(exporter: Exporter, silent: str) -> None:
     """Prometheus closes the connection when its scrape timeout comes first: the exporter
     counts it, the one sign on its side that a scrape was lost."""
@@ -460,3 +489,4 @@ def test_the_exporter_reports_its_own_load(exporter: Exporter, snmpd: Snmpd) -> 
     assert value(metrics, "process_cpu_seconds_total") > 0
     assert value(metrics, "process_resident_memory_bytes") > 10e6
     assert value(metrics, "process_open_fds") >= 3
+    assert 'python_gc_collections_total{generation="2"}' in metrics
