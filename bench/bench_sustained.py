@@ -1,18 +1,18 @@
 """Sustained: a real Prometheus scrapes 20,000 SNMP targets every 60 s through the exporter.
 
     python -m bench sustained [-- --minutes 5 --targets 20000 --dead-share 0.1
-                                  --module if_mib --exporter provnet|snmp_exporter]
+                                  --module if_mib --exporter both|provnet|snmp_exporter]
 
 Inside a network namespace made for the run: one net-snmp ``snmpd`` on 0.0.0.0:161 answers
 for the live targets (127.1.x.y), the dead ones (127.200.x.y:1161) hit a UDP socket that is
-bound but never answers, so they time out as a dead router does. The exporter (provnet's by
-default, Debian's snmp_exporter 0.21 as the reference with ``--exporter snmp_exporter``) and
+bound but never answers, so they time out as a dead router does. The exporter (provnet's,
+then Debian's snmp_exporter 0.21 as the peer, each in a namespace of its own) and
 Prometheus 2.42 (temporary storage, file_sd of every target, the multi-target relabelling,
-``scrape_interval`` 60 s) run on 127.0.0.1 there. After ``--minutes`` full rounds, the
-samples of ``up`` (and ``provnet_snmp_up``) are read from Prometheus's HTTP API: for each
-round, the share of live targets scraped successfully. The exporter's RSS is sampled every
-2 s. Goal: >= 99.9 % of live targets every round, RSS <= 200 MB.
-"""
+``scrape_interval`` 60 s; the exporter's and its own /metrics every 5 s) run on 127.0.0.1
+there. After ``--minutes`` rounds, the samples of ``up`` (and ``provnet_snmp_up``) are read
+from Prometheus's HTTP API: for each round, the share of live targets whose k-th scrape
+succeeded (and, for comparison, by wall-clock minute). The exporter's RSS is sampled every
+2 s. Goal: >= 99.9 % of live targets every round, RSS <= 200 MB."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import snmpbench as sb
 
+EXPORTERS = ("provnet", "snmp_exporter")
 EXPORTER_LISTEN = "127.0.0.1:9117"
 PROMETHEUS_LISTEN = "127.0.0.1:9090"
 DEAD_PORT = 1161
@@ -302,27 +303,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--targets", type=int, default=20000)
     parser.add_argument("--dead-share", type=float, default=0.1)
     parser.add_argument("--module", default="if_mib", help="bench snmp.yml module")
-    parser.add_argument("--exporter", choices=("provnet", "snmp_exporter"), default="provnet")
+    parser.add_argument(
+        "--exporter",
+        choices=("both", *EXPORTERS),
+        default="both",
+        help="provnet, the peer, or both one after the other (default)",
+    )
     parser.add_argument("--workers", type=int, default=None, help="provnet --workers")
     parser.add_argument("--concurrency", type=int, default=None, help="provnet --concurrency")
     parser.add_argument("--interval", type=int, default=60, help="scrape_interval, s")
     parser.add_argument("--scrape-timeout", type=int, default=10, help="scrape_timeout, s")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args(argv)
+    kinds = list(EXPORTERS) if args.exporter == "both" else [args.exporter]
     why = sb.require_root_tools()
-    if why is None and args.exporter == "provnet":
+    if why is None and "provnet" in kinds:
         why = sb.provnet_available()
-    if why is None and not Path(sb.PROMETHEUS).exists():
-        why = f"{sb.PROMETHEUS} not installed"
+    for needed in (sb.PROMETHEUS, *([sb.SNMP_EXPORTER] if "snmp_exporter" in kinds else [])):
+        if why is None and not Path(needed).exists():
+            why = f"{needed} not installed"
     if why:
         print(f"bench sustained: not run: {why}")
         return 1
     creds = sb.Secrets.fresh()
-    with sb.workdir("provnet-bench-sustained-", args.keep) as workdir:
-        code = run(args, creds, workdir)
-        if args.keep:
-            print(f"work directory kept: {workdir}")
-        return code
+    outcomes: list[Outcome] = []
+    for kind in kinds:
+        with sb.workdir(f"provnet-bench-sustained-{kind}-", args.keep) as workdir:
+            outcome = measure(args, kind, creds, workdir)
+            report(args, outcome)
+            if args.keep:
+                print(f"work directory kept: {workdir}")
+        outcomes.append(outcome)
+    if len(outcomes) > 1:
+        side_by_side(outcomes)
+    return 1 if any(o.leaks for o in outcomes) else 0
 
 
 def round_figures(
@@ -345,7 +359,46 @@ def scalar(ns: sb.Namespace, expr: str, at: float) -> float:
     return float(result[0]["value"][1]) if result else float("nan")
 
 
-def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
+@dataclass
+class Outcome:
+    """What one sustained run of one exporter measured."""
+
+    exporter: str
+    live: int
+    dead: int
+    watched: float
+    scheduled: Scheduled
+    minute_ok: list[int]
+    unscraped: list[int]
+    dead_up: list[int]
+    figures: dict[str, list[float | None]]
+    live_p99: float
+    dead_max: float
+    samples: Samples
+    net: dict[str, int]
+    error_kinds: dict[str, float]
+    load: str
+    leaks: list[Path]
+    success_metric: str | None
+
+    @property
+    def worst(self) -> float:
+        return min(self.scheduled.ok, default=0) / self.live
+
+    @property
+    def worst_minute(self) -> float:
+        return min(self.minute_ok, default=0) / self.live
+
+    @property
+    def cpu_share(self) -> float:
+        return (self.samples.cpu_end - self.samples.cpu_start) / self.watched
+
+    @property
+    def rss_max(self) -> float:
+        return max(self.samples.rss, default=0.0)
+
+
+def measure(args: argparse.Namespace, kind: str, creds: sb.Secrets, workdir: Path) -> Outcome:
     dead_count = round(args.targets * args.dead_share)
     live = sb.hosts("127.1.0.1", args.targets - dead_count)
     dead = [f"{h}:{DEAD_PORT}" for h in sb.hosts("127.200.0.1", dead_count)]
@@ -359,7 +412,7 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         net_before = sb.net_counters(ns)
         holder = DEAD_HOLDER.format(port=DEAD_PORT, seconds=int(watch_seconds + 600))
         ns.start([sys.executable, "-c", holder], workdir / "dead-holder.log")
-        exporter = start_exporter(ns, args.exporter, config, args)
+        exporter = start_exporter(ns, kind, config, args)
         targets_file = workdir / "targets.json"
         targets_file.write_text(json.dumps(file_sd(live, dead)))
         prom_config = prometheus_config(
@@ -372,7 +425,7 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         load_after = sb.load_note()
         window = f"{int(at - started) + 5}s"
         up = query(ns, f'up{{job="{JOB}"}}[{window}]', at)
-        success_metric = "provnet_snmp_up" if args.exporter == "provnet" else None
+        success_metric = "provnet_snmp_up" if kind == "provnet" else None
         success = (
             query(ns, f'{success_metric}{{job="{JOB}"}}[{window}]', at) if success_metric else []
         )
@@ -387,22 +440,39 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         leaks = sb.leaked(creds, list(workdir.glob("*.log")))
         net_after = sb.net_counters(ns)
         kinds: dict[str, float] = {}
-        if args.exporter == "provnet":
+        if kind == "provnet":
             _, own = ns.http_get(f"http://{EXPORTER_LISTEN}/metrics")
             kinds = sb.error_kinds(own)
+    return Outcome(
+        exporter=kind,
+        live=len(live),
+        dead=len(dead),
+        watched=watch_seconds,
+        scheduled=scheduled_rounds(
+            up_map, success_map if success_metric else None, live, args.interval, rounds
+        ),
+        minute_ok=rounds_ok(up_map, None, live, start, args.interval, rounds),
+        unscraped=rounds_unscraped(up_map, live, start, args.interval, rounds),
+        dead_up=rounds_ok(up_map, None, dead, start, args.interval, rounds),
+        figures=figures,
+        live_p99=p99,
+        dead_max=dead_max,
+        samples=samples,
+        net={k: net_after.get(k, 0) - net_before.get(k, 0) for k in NET_COUNTERS},
+        error_kinds=kinds,
+        load=load_after,
+        leaks=leaks,
+        success_metric=success_metric,
+    )
 
-    scheduled = scheduled_rounds(
-        up_map, success_map if success_metric else None, live, args.interval, rounds
-    )
-    minute_ok = rounds_ok(up_map, None, live, start, args.interval, rounds)
-    unscraped = rounds_unscraped(up_map, live, start, args.interval, rounds)
-    dead_up = rounds_ok(up_map, None, dead, start, args.interval, rounds)
+
+def report(args: argparse.Namespace, o: Outcome) -> None:
     print(
-        f"{args.exporter}, module {args.module}: {len(live)} live + {len(dead)} dead targets, "
+        f"{o.exporter}, module {args.module}: {o.live} live + {o.dead} dead targets, "
         f"scrape_interval {args.interval} s, scrape_timeout {args.scrape_timeout} s, "
-        f"{watch_seconds:.0f} s watched, namespace {ns.name} (removed)"
+        f"{o.watched:.0f} s watched"
     )
-    ok_name = f"up==1{' and ' + success_metric + '==1' if success_metric else ''}"
+    ok_name = f"up==1{' and ' + o.success_metric + '==1' if o.success_metric else ''}"
     print(
         f"Per scrape of each live target (k-th = its first + k x {args.interval} s), "
         f"{ok_name}; and by wall-clock minute from the first sample:"
@@ -411,50 +481,61 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
         f"{'k':>3} {'live ok':>8} {'share':>8} {'skipped':>8} {'dead up':>8} | "
         f"{'minute up==1':>12} {'share':>8} {'unscraped':>9}"
     )
-    worst = 1.0
-    for k in range(rounds):
-        share = scheduled.ok[k] / len(live)
-        worst = min(worst, share)
+    for k in range(args.minutes):
         print(
-            f"{k + 1:>3} {scheduled.ok[k]:>8} {share:>8.3%} {scheduled.missing[k]:>8} "
-            f"{dead_up[k]:>8} | {minute_ok[k]:>12} {minute_ok[k] / len(live):>8.3%} "
-            f"{unscraped[k]:>9}"
+            f"{k + 1:>3} {o.scheduled.ok[k]:>8} {o.scheduled.ok[k] / o.live:>8.3%} "
+            f"{o.scheduled.missing[k]:>8} {o.dead_up[k]:>8} | {o.minute_ok[k]:>12} "
+            f"{o.minute_ok[k] / o.live:>8.3%} {o.unscraped[k]:>9}"
         )
     print("Per wall-clock minute, from Prometheus's scrapes of the exporter and of itself:")
-    print(f"{'minute':>6} " + " ".join(f"{name:>15}" for name in figures))
-    for k in range(rounds):
-        cells = [figures[name][k] for name in figures]
-        print(f"{k + 1:>6} " + " ".join(f"{'-' if v is None else f'{v:.3g}':>15}" for v in cells))
-    cpu = samples.cpu_end - samples.cpu_start
+    print(f"{'minute':>6} " + " ".join(f"{name:>16}" for name in o.figures))
+    for k in range(args.minutes):
+        cells = [o.figures[name][k] for name in o.figures]
+        print(f"{k + 1:>6} " + " ".join(f"{'-' if v is None else f'{v:.3g}':>16}" for v in cells))
+    samples = o.samples
     snmpd_cpu = samples.snmpd_cpu_end - samples.snmpd_cpu_start
-    print(f"scrape duration: live p99 of per-target max {p99:.2f} s, dead max {dead_max:.2f} s")
     print(
-        f"exporter RSS: max {max(samples.rss, default=0):.1f} MiB, "
+        f"scrape duration: live p99 of per-target max {o.live_p99:.2f} s, "
+        f"dead max {o.dead_max:.2f} s"
+    )
+    print(
+        f"exporter RSS: max {o.rss_max:.1f} MiB, "
         f"last {samples.rss[-1] if samples.rss else 0:.1f} MiB; "
-        f"exporter CPU {cpu:.1f} s ({cpu / watch_seconds:.0%} of a core); "
-        f"snmpd CPU {snmpd_cpu / watch_seconds:.0%}; "
+        f"exporter CPU {o.cpu_share * o.watched:.1f} s ({o.cpu_share:.0%} of a core); "
+        f"snmpd CPU {snmpd_cpu / o.watched:.0%}; "
         f"Prometheus RSS max {max(samples.prometheus_rss, default=0):.0f} MiB, "
-        f"CPU {samples.prometheus_cpu / watch_seconds:.0%}"
+        f"CPU {samples.prometheus_cpu / o.watched:.0%}"
     )
     for counter, meaning in NET_COUNTERS.items():
-        print(
-            f"namespace {counter}: {net_after.get(counter, 0) - net_before.get(counter, 0)} "
-            f"({meaning})"
-        )
-    if args.exporter == "provnet":
-        print(f"exporter: failed module scrapes by kind {kinds or '{}'} (10% of targets are dead)")
+        print(f"namespace {counter}: {o.net[counter]} ({meaning})")
+    if o.exporter == "provnet":
+        print(f"exporter: failed module scrapes by kind {o.error_kinds or '{}'} (dead: 10%)")
     print(
         f"machine: {samples.machine_busy:.0%} of both cpus busy during the run (all processes; "
-        f"shared machine), {load_after}"
+        f"shared machine), {o.load}"
     )
-    rss_ok = max(samples.rss, default=0) * 1024 * 1024 <= 200e6
     print(
-        f"goal: every scrape round >= 99.9 % of live targets: worst {worst:.3%} "
-        f"({'met' if worst >= 0.999 else 'NOT met'}); RSS <= 200 MB: "
-        f"{'met' if rss_ok else 'NOT met'}"
+        f"goal: every scrape round >= 99.9 % of live targets: worst {o.worst:.3%} "
+        f"({'met' if o.worst >= 0.999 else 'NOT met'}); RSS <= 200 MB: "
+        f"{'met' if o.rss_max * 1024 * 1024 <= 200e6 else 'NOT met'}"
     )
-    print(f"secrets canary: {len(leaks)} log file(s) contain a community or v3 password")
-    return 1 if leaks else 0
+    print(f"secrets canary: {len(o.leaks)} log file(s) contain a community or v3 password\n")
+
+
+def side_by_side(outcomes: Sequence[Outcome]) -> None:
+    print("Side by side (same harness, one after the other on this machine):")
+    rows: dict[str, Callable[[Outcome], str]] = {
+        "worst round, per target's scrape": lambda o: f"{o.worst:.3%}",
+        "worst wall-clock minute": lambda o: f"{o.worst_minute:.3%}",
+        "exporter RSS max, MiB": lambda o: f"{o.rss_max:.0f}",
+        "exporter CPU, share of a core": lambda o: f"{o.cpu_share:.0%}",
+        "Prometheus CPU, share of a core": lambda o: f"{o.samples.prometheus_cpu / o.watched:.0%}",
+        "live scrape p99 of max, s": lambda o: f"{o.live_p99:.2f}",
+        "machine busy": lambda o: f"{o.samples.machine_busy:.0%}",
+    }
+    print(f"{'':34}" + "".join(f"{o.exporter:>16}" for o in outcomes))
+    for name, cell in rows.items():
+        print(f"{name:34}" + "".join(f"{cell(o):>16}" for o in outcomes))
 
 
 if __name__ == "__main__":

@@ -519,6 +519,12 @@ def raise_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+LISTEN_BACKLOG = 4096
+"""Connections the kernel queues until the exporter accepts them (capped by
+``net.core.somaxconn``): Prometheus opens one per scrape in flight, and each SYN a full
+queue drops costs its scrape a second or more."""
+
+
 def listen_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -526,14 +532,11 @@ def listen_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
     if reuse_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    # Prometheus opens a connection per scrape in flight; a full accept queue drops the
-    # SYN and costs that scrape a second (the kernel caps this at net.core.somaxconn).
     sock.listen(LISTEN_BACKLOG)
     sock.setblocking(False)
     return sock
 
 
-LISTEN_BACKLOG = 4096
 LAG_TICK = 0.1
 """Seconds between two measurements of the event loop's lag."""
 
