@@ -44,6 +44,9 @@ SELF_INTERVAL = 5
 ROUND_FIGURES = {  # per round, from Prometheus's scrapes of the exporter and of itself
     "exporter CPU": 'rate(process_cpu_seconds_total{job="exporter"}[{w}])',
     "Prometheus CPU": 'rate(process_cpu_seconds_total{job="prometheus"}[{w}])',
+    "series created": 'increase(prometheus_tsdb_head_series_created_total{job="prometheus"}[{w}])',
+    "samples/s stored": "sum(rate(prometheus_tsdb_head_samples_appended_total"
+    '{job="prometheus"}[{w}]))',
     "loop lag p99 s": "histogram_quantile(0.99, sum by (le) "
     "(increase(provnet_snmp_event_loop_lag_seconds_bucket[{w}])))",
     "loop lag > 0.5 s": "sum(increase(provnet_snmp_event_loop_lag_seconds_count[{w}])) - "
@@ -58,6 +61,8 @@ NET_COUNTERS = {
     "exporter's)",
     "TcpExt.ListenOverflows": "connections a full accept queue refused",
     "Tcp.RetransSegs": "TCP segments retransmitted",
+    "Tcp.PassiveOpens": "TCP connections accepted (Prometheus reuses its connections: far "
+    "fewer than scrapes)",
 }
 KEEP_METRICS = "provnet_snmp_.*|snmp_scrape_.*|sysUpTime"
 DEAD_HOLDER = (  # reads and drops what it gets, so only the agent's drops are counted
@@ -373,6 +378,9 @@ class Outcome:
     dead_up: list[int]
     figures: dict[str, list[float | None]]
     live_p99: float
+    samples_scraped: float
+    """Samples in a live target's answer (``scrape_samples_scraped``), on average."""
+    head_series: float
     dead_max: float
     samples: Samples
     net: dict[str, int]
@@ -413,7 +421,11 @@ def measure(args: argparse.Namespace, kind: str, creds: sb.Secrets, workdir: Pat
         holder = DEAD_HOLDER.format(port=DEAD_PORT, seconds=int(watch_seconds + 600))
         ns.start([sys.executable, "-c", holder], workdir / "dead-holder.log")
         exporter = start_exporter(ns, kind, config, args)
-        targets_file = workdir / "targets.json"
+        # A directory of its own: Prometheus watches the file's directory and reads the
+        # whole file again on any change there (a log line written beside it was enough
+        # to take a quarter of its CPU re-reading 20,000 targets).
+        targets_file = workdir / "file_sd" / "targets.json"
+        targets_file.parent.mkdir()
         targets_file.write_text(json.dumps(file_sd(live, dead)))
         prom_config = prometheus_config(
             targets_file, args.module + "_v2c", EXPORTER_LISTEN, args.interval, args.scrape_timeout
@@ -434,6 +446,10 @@ def measure(args: argparse.Namespace, kind: str, creds: sb.Secrets, workdir: Pat
         dead_max = scalar(
             ns, f'max(max_over_time(scrape_duration_seconds{{liveness="dead"}}[{window}]))', at
         )
+        scraped = scalar(
+            ns, f'avg(avg_over_time(scrape_samples_scraped{{liveness="live"}}[{window}]))', at
+        )
+        head_series = scalar(ns, 'prometheus_tsdb_head_series{job="prometheus"}', at)
         up_map, success_map = by_instance(up), by_instance(success)
         start = first_timestamp(up_map)
         figures = round_figures(ns, start, args.interval, rounds)
@@ -456,6 +472,8 @@ def measure(args: argparse.Namespace, kind: str, creds: sb.Secrets, workdir: Pat
         dead_up=rounds_ok(up_map, None, dead, start, args.interval, rounds),
         figures=figures,
         live_p99=p99,
+        samples_scraped=scraped,
+        head_series=head_series,
         dead_max=dead_max,
         samples=samples,
         net={k: net_after.get(k, 0) - net_before.get(k, 0) for k in NET_COUNTERS},
@@ -496,7 +514,8 @@ def report(args: argparse.Namespace, o: Outcome) -> None:
     snmpd_cpu = samples.snmpd_cpu_end - samples.snmpd_cpu_start
     print(
         f"scrape duration: live p99 of per-target max {o.live_p99:.2f} s, "
-        f"dead max {o.dead_max:.2f} s"
+        f"dead max {o.dead_max:.2f} s; {o.samples_scraped:.0f} samples in a live target's "
+        f"answer; Prometheus head series {o.head_series:.0f}"
     )
     print(
         f"exporter RSS: max {o.rss_max:.1f} MiB, "
@@ -531,6 +550,8 @@ def side_by_side(outcomes: Sequence[Outcome]) -> None:
         "exporter CPU, share of a core": lambda o: f"{o.cpu_share:.0%}",
         "Prometheus CPU, share of a core": lambda o: f"{o.samples.prometheus_cpu / o.watched:.0%}",
         "live scrape p99 of max, s": lambda o: f"{o.live_p99:.2f}",
+        "samples in a live answer": lambda o: f"{o.samples_scraped:.0f}",
+        "Prometheus head series": lambda o: f"{o.head_series:.0f}",
         "machine busy": lambda o: f"{o.samples.machine_busy:.0%}",
     }
     print(f"{'':34}" + "".join(f"{o.exporter:>16}" for o in outcomes))

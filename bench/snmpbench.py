@@ -483,6 +483,7 @@ def provnet_argv(
     config: Path, listen: str, workers: int | None, concurrency: int | None = None
 ) -> list[str]:
     argv = [str(PROVNET), "exporter", "serve", "--listen", listen, "--config", str(config)]
+    argv += ["--log-level", "warning"]  # as the peer's --log.level=warn
     argv += ["--workers", str(workers)] if workers else []
     return argv + (["--concurrency", str(concurrency)] if concurrency else [])
 

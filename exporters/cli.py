@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -84,6 +85,13 @@ def prometheus_config_command(
     )
 
 
+class LogLevel(enum.StrEnum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
 @app.command("serve")
 @exits_cleanly
 def serve_command(
@@ -104,6 +112,14 @@ def serve_command(
     concurrency: Annotated[
         int, typer.Option(min=1, help="Số lần thu thập đồng thời tối đa (concurrent scrapes).")
     ] = 256,
+    log_level: Annotated[
+        LogLevel,
+        typer.Option(
+            help="Mức nhật ký (log level): info ghi mỗi module thất bại, warning thì không "
+            "(failed modules are logged at info).",
+            case_sensitive=False,
+        ),
+    ] = LogLevel.info,
 ) -> None:
     """Chạy exporter SNMP đa mục tiêu (serve the multi-target SNMP exporter): /snmp, /probe."""
     from exporters.server import build_registry, run, split_listen
@@ -114,4 +130,11 @@ def serve_command(
         f"exporter: http://{listen}/ — {len(registry.module_names())} module SNMP, "
         f"{len(registry.probes)} module thăm dò (probes), {len(registry.auth_names())} auth"
     )
-    run(registry, host, port, workers=workers, concurrency=concurrency)
+    run(
+        registry,
+        host,
+        port,
+        workers=workers,
+        concurrency=concurrency,
+        log_level=log_level.value.upper(),
+    )

@@ -595,11 +595,10 @@ def run(
     workers: int = 1,
     concurrency: int = 256,
     multiprocess_dir: Path | None = None,
+    log_level: str = "INFO",
 ) -> None:
     """Serve with ``workers`` processes sharing the port (SO_REUSEPORT) when more than one."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if workers <= 1:
         run_worker(Server(registry, SelfMetrics(), concurrency), host, port, reuse_port=False)
         return

@@ -490,3 +490,20 @@ def test_the_exporter_reports_its_own_load(exporter: Exporter, snmpd: Snmpd) -> 
     assert value(metrics, "process_resident_memory_bytes") > 10e6
     assert value(metrics, "process_open_fds") >= 3
     assert 'python_gc_collections_total{generation="2"}' in metrics
+
+
+def test_log_level_keeps_failed_modules_out_of_a_warning_log(
+    tmp_path: Path, exporter: Exporter, silent: str
+) -> None:
+    """Every failed module is logged at info (the default); at --log-level warning a
+    province's dead routers do not write a line each per scrape."""
+    exporter.get(f"/snmp?target={silent}&module=name&auth=v2")
+    assert f"module name on {silent} failed: timeout" in exporter.log.read_text()
+    quiet = start_exporter(tmp_path, "--log-level", "WARNING")
+    try:
+        assert (
+            value(quiet.get(f"/snmp?target={silent}&module=name&auth=v2"), "provnet_snmp_up") == 0
+        )
+    finally:
+        stop_exporter(quiet)
+    assert "failed" not in quiet.log.read_text()
