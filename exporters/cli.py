@@ -137,4 +137,5 @@ def serve_command(
         workers=workers,
         concurrency=concurrency,
         log_level=log_level.value.upper(),
+        load=(lambda: build_registry(config, inventory)) if config or inventory else None,
     )

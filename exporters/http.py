@@ -145,9 +145,11 @@ def encode_response(response: Response, keep_alive: bool, head_only: bool = Fals
 
 @dataclass
 class HttpServer:
-    """``routes``: path -> handler, for GET and HEAD."""
+    """``routes``: path -> handler, for GET and HEAD (and POST and PUT on ``writable``
+    paths; a request body is read and dropped)."""
 
     routes: Mapping[str, Handler]
+    writable: frozenset[str] = frozenset()
     on_abandoned: Callable[[Request], None] | None = None
     """Called with a request whose client went away before its answer (for Prometheus:
     its scrape timeout came first)."""
@@ -256,7 +258,9 @@ class _Connection(asyncio.Protocol):
             self.task = None
 
     async def _respond(self, request: Request) -> Response:
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD") and not (
+            request.method in ("POST", "PUT") and request.path in self.server.writable
+        ):
             return Response(b"only GET and HEAD\n", 405)
         handler = self.server.routes.get(request.path)
         if handler is None:

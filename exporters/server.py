@@ -131,6 +131,20 @@ class SelfMetrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+        self.reload_ok = Gauge(
+            "provnet_snmp_config_last_reload_successful",
+            "1 when the last configuration (re)load succeeded (SIGHUP or POST /-/reload).",
+            registry=registry,
+            multiprocess_mode="livemin",
+        )
+        self.reload_time = Gauge(
+            "provnet_snmp_config_last_reload_success_timestamp_seconds",
+            "When the configuration was last loaded successfully.",
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
+        self.reload_ok.set(1)
+        self.reload_time.set_to_current_time()
         self.loop_lag = Histogram(
             "provnet_snmp_event_loop_lag_seconds",
             "How late the event loop ran a timer: time every request waited for the CPU.",
@@ -308,6 +322,26 @@ class Server:
     gate: asyncio.Semaphore | None = None
     silent_gate: asyncio.Semaphore | None = None
     silent: SilentTargets = field(default_factory=SilentTargets)
+    load: Callable[[], Registry] | None = None
+    """Loads the configuration again (SIGHUP, POST /-/reload); None: nothing to reload."""
+
+    def reload(self) -> str | None:
+        """Load the configuration again and use it; on failure keep the one in use and
+        return why (the file and line; never a secret)."""
+        if self.load is None:
+            return "nothing to reload: the exporter was started without a configuration"
+        try:
+            registry = self.load()
+        except Exception as exc:  # any failure leaves the running configuration in place
+            self.metrics.reload_ok.set(0)
+            log.error("configuration not reloaded, the previous one stays: %s", exc)
+            return str(exc)
+        self.registry = registry
+        self.pool.clear()  # an auth may have another community or other keys now
+        self.metrics.reload_ok.set(1)
+        self.metrics.reload_time.set_to_current_time()
+        log.info("configuration reloaded: %d modules", len(registry.module_names()))
+        return None
 
     def http(self) -> HttpServer:
         return HttpServer(
@@ -316,9 +350,11 @@ class Server:
                 "/probe": self.handle_probe,
                 "/metrics": self.handle_metrics,
                 "/-/healthy": self.handle_healthy,
+                "/-/reload": self.handle_reload,
                 "/": self.handle_landing,
             },
             on_abandoned=lambda request: self.metrics.abandoned.labels(request.path).inc(),
+            writable=frozenset({"/-/reload"}),
         )
 
     def _gate(self, target: Target) -> asyncio.Semaphore:
@@ -460,6 +496,14 @@ class Server:
     async def handle_healthy(self, request: Request) -> Response:
         return Response(b"Healthy\n")
 
+    async def handle_reload(self, request: Request) -> Response:
+        if request.method not in ("POST", "PUT"):
+            return Response(b"POST or PUT to reload the configuration\n", 405)
+        why = self.reload()
+        if why is not None:
+            return Response(f"failed to reload config: {why}\n".encode(), 500)
+        return Response(b"OK\n")
+
     async def handle_landing(self, request: Request) -> Response:
         page = landing_page(self.registry).encode()
         return Response(page, content_type="text/html; charset=utf-8")
@@ -583,6 +627,7 @@ def run_worker(server: Server, host: str, port: int, reuse_port: bool) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, server.reload)
         await serve(server, sock, stop)
 
     asyncio.run(main())
@@ -596,11 +641,15 @@ def run(
     concurrency: int = 256,
     multiprocess_dir: Path | None = None,
     log_level: str = "INFO",
+    load: Callable[[], Registry] | None = None,
 ) -> None:
-    """Serve with ``workers`` processes sharing the port (SO_REUSEPORT) when more than one."""
+    """Serve with ``workers`` processes sharing the port (SO_REUSEPORT) when more than one;
+    ``load`` reloads the configuration on SIGHUP (forwarded to every worker) and on
+    ``POST /-/reload``."""
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if workers <= 1:
-        run_worker(Server(registry, SelfMetrics(), concurrency), host, port, reuse_port=False)
+        server = Server(registry, SelfMetrics(), concurrency, load=load)
+        run_worker(server, host, port, reuse_port=False)
         return
     if multiprocess_dir is None:
         import tempfile
@@ -617,7 +666,8 @@ def run(
 
                 values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
                 metrics = SelfMetrics(str(multiprocess_dir))
-                run_worker(Server(registry, metrics, concurrency), host, port, reuse_port=True)
+                server = Server(registry, metrics, concurrency, load=load)
+                run_worker(server, host, port, reuse_port=True)
             except BaseException:  # a worker never returns into the parent's code
                 log.exception("worker failed")
                 code = 1
@@ -629,8 +679,14 @@ def run(
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
 
+    def forward_reload(signum: int, frame: Any) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGHUP)
+
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGHUP, forward_reload)
     for child in children:
         while True:
             try:

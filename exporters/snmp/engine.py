@@ -181,6 +181,17 @@ class SessionPool:
     def forget(self, target: Target) -> None:
         self._engine_ids.pop(target, None)
 
+    def clear(self) -> None:
+        """Drop every idle session and what was learnt with the auths (a reloaded
+        configuration may give an auth name another community or other keys)."""
+        for idle in self._idle.values():
+            for entry in idle:
+                unwatch(entry.session)
+        self._idle.clear()
+        self._count = 0
+        self._users.clear()
+        self._engine_ids.clear()
+
     def __len__(self) -> int:
         return self._count
 

@@ -304,6 +304,7 @@ class MetricIndex:
 
 
 _INDEX_CACHE: dict[int, tuple[Module, MetricIndex]] = {}
+MAX_INDEXED = 4096
 
 
 def metric_index(module: Module) -> MetricIndex:
@@ -311,6 +312,8 @@ def metric_index(module: Module) -> MetricIndex:
     its id is not reused by another while the entry lives)."""
     cached = _INDEX_CACHE.get(id(module))
     if cached is None or cached[0] is not module:
+        if len(_INDEX_CACHE) >= MAX_INDEXED:  # modules of configurations reloaded since
+            _INDEX_CACHE.clear()
         cached = _INDEX_CACHE[id(module)] = (module, MetricIndex.of(module))
     return cached[1]
 

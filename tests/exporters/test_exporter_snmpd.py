@@ -507,3 +507,49 @@ def test_log_level_keeps_failed_modules_out_of_a_warning_log(
     finally:
         stop_exporter(quiet)
     assert "failed" not in quiet.log.read_text()
+
+
+def post(exporter: Exporter, path: str) -> tuple[int, str]:
+    request = urllib.request.Request(exporter.url + path, data=b"", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return int(answer.status), str(answer.read().decode())
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_the_configuration_reloads_and_a_bad_one_leaves_the_running_one(
+    tmp_path: Path, snmpd: Snmpd
+) -> None:
+    """snmp_exporter's reload: SIGHUP or POST /-/reload reads the file again; a broken file
+    is refused with its file and line, and the configuration in use stays."""
+    reloading = start_exporter(tmp_path)
+    config = tmp_path / "exporter.yml"
+    renamed = f"/snmp?target={snmpd.target}&module=renamed&auth=v2"
+    name = f"/snmp?target={snmpd.target}&module=name&auth=v2"
+    try:
+        assert value(reloading.get(name), 'provnet_snmp_module_success{module="name"}') == 1
+        assert reloading.status(renamed)[0] == 400
+        config.write_text(CONFIG.replace("  name_again:", "  renamed:"))
+        os.kill(reloading.process.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while reloading.status(renamed)[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert value(reloading.get(renamed), 'provnet_snmp_module_success{module="renamed"}') == 1
+
+        assert reloading.status("/-/reload")[0] == 405
+        config.write_text(CONFIG + "  broken: [\n")
+        code, text = post(reloading, "/-/reload")
+        assert code == 500 and f"{config}:" in text
+        assert value(reloading.get(renamed), 'provnet_snmp_module_success{module="renamed"}') == 1
+        assert value(reloading.get("/metrics"), "provnet_snmp_config_last_reload_successful") == 0
+
+        # the same auth name with another community: no session of the old one is reused
+        config.write_text(CONFIG.replace("community: {env: CANARY_COMMUNITY}", "community: other"))
+        assert post(reloading, "/-/reload") == (200, "OK\n")
+        assert reloading.status(renamed)[0] == 400
+        assert value(reloading.get(name), 'provnet_snmp_module_success{module="name"}') == 0
+        assert value(reloading.get("/metrics"), "provnet_snmp_config_last_reload_successful") == 1
+    finally:
+        stop_exporter(reloading)
+    assert_no_canary(reloading.log.read_text(), "log of the reloading exporter")
