@@ -324,6 +324,8 @@ class Server:
     silent: SilentTargets = field(default_factory=SilentTargets)
     load: Callable[[], Registry] | None = None
     """Loads the configuration again (SIGHUP, POST /-/reload); None: nothing to reload."""
+    tell_siblings: Callable[[], None] | None = None
+    """With several workers: have the others reload too (a POST reaches one of them)."""
 
     def reload(self) -> str | None:
         """Load the configuration again and use it; on failure keep the one in use and
@@ -502,6 +504,8 @@ class Server:
         why = self.reload()
         if why is not None:
             return Response(f"failed to reload config: {why}\n".encode(), 500)
+        if self.tell_siblings is not None:
+            self.tell_siblings()
         return Response(b"OK\n")
 
     async def handle_landing(self, request: Request) -> Response:
@@ -657,6 +661,7 @@ def run(
         multiprocess_dir = Path(tempfile.mkdtemp(prefix="provnet-exporter-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(multiprocess_dir)
     children: list[int] = []
+    parent = os.getpid()
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # the worker
@@ -667,6 +672,7 @@ def run(
                 values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
                 metrics = SelfMetrics(str(multiprocess_dir))
                 server = Server(registry, metrics, concurrency, load=load)
+                server.tell_siblings = lambda: os.kill(parent, signal.SIGHUP)  # forwards
                 run_worker(server, host, port, reuse_port=True)
             except BaseException:  # a worker never returns into the parent's code
                 log.exception("worker failed")

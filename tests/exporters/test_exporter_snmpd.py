@@ -553,3 +553,23 @@ def test_the_configuration_reloads_and_a_bad_one_leaves_the_running_one(
     finally:
         stop_exporter(reloading)
     assert_no_canary(reloading.log.read_text(), "log of the reloading exporter")
+
+
+def test_a_post_reload_reaches_every_worker(tmp_path: Path, snmpd: Snmpd) -> None:
+    """With --workers, a POST lands on one worker; every worker must take the new file."""
+    workers = start_exporter(tmp_path, "--workers", "2")
+    config = tmp_path / "exporter.yml"
+    renamed = f"/snmp?target={snmpd.target}&module=renamed&auth=v2"
+    try:
+        config.write_text(CONFIG.replace("  name_again:", "  renamed:"))
+        assert post(workers, "/-/reload") == (200, "OK\n")
+        deadline = time.monotonic() + 10
+        codes: list[int] = []
+        while time.monotonic() < deadline:  # each request a new connection: both workers
+            codes = [workers.status(renamed)[0] for _ in range(12)]
+            if set(codes) == {200}:
+                break
+            time.sleep(0.2)
+        assert set(codes) == {200}
+    finally:
+        stop_exporter(workers)
