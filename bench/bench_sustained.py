@@ -138,6 +138,25 @@ def first_timestamp(samples: Mapping[str, Mapping[float, float]]) -> float:
     return min((t for values in samples.values() for t in values), default=0.0)
 
 
+def _rounds_with(
+    up: Mapping[str, Mapping[float, float]],
+    targets: Sequence[str],
+    start: float,
+    interval: float,
+    rounds: int,
+    counts: Callable[[str, float, float], bool],
+) -> list[int]:
+    """Per round k (``[start + k*interval, start + (k+1)*interval)``), how many ``targets``
+    have a sample there that ``counts(target, timestamp, value)``."""
+    found: list[set[str]] = [set() for _ in range(rounds)]
+    for target in targets:
+        for timestamp, value in up.get(target, {}).items():
+            k = int((timestamp - start) // interval)
+            if 0 <= k < rounds and counts(target, timestamp, value):
+                found[k].add(target)
+    return [len(done) for done in found]
+
+
 def rounds_ok(
     up: Mapping[str, Mapping[float, float]],
     success: Mapping[str, Mapping[float, float]] | None,
@@ -146,18 +165,14 @@ def rounds_ok(
     interval: float,
     rounds: int,
 ) -> list[int]:
-    """Per round k (``[start + k*interval, start + (k+1)*interval)``: one scrape of each
-    target), how many ``targets`` were scraped with ``up`` 1 and, when ``success`` is given,
-    that metric 1 in the same scrape (same timestamp). No scrape in a round: a failure."""
-    ok: list[set[str]] = [set() for _ in range(rounds)]
-    for target in targets:
-        for timestamp, value in up.get(target, {}).items():
-            k = int((timestamp - start) // interval)
-            if not 0 <= k < rounds or value != 1:
-                continue
-            if success is None or success.get(target, {}).get(timestamp) == 1:
-                ok[k].add(target)
-    return [len(done) for done in ok]
+    """Per round (one scrape of each target), how many ``targets`` were scraped with ``up``
+    1 and, when ``success`` is given, that metric 1 in the same scrape (same timestamp).
+    No scrape in a round: a failure."""
+
+    def ok(target: str, timestamp: float, value: float) -> bool:
+        return value == 1 and (success is None or success.get(target, {}).get(timestamp) == 1)
+
+    return _rounds_with(up, targets, start, interval, rounds, ok)
 
 
 def rounds_unscraped(
@@ -169,13 +184,8 @@ def rounds_unscraped(
 ) -> list[int]:
     """Per round, how many ``targets`` Prometheus did not scrape at all in its window (so a
     miss can be told from a failed scrape)."""
-    seen: list[set[str]] = [set() for _ in range(rounds)]
-    for target in targets:
-        for timestamp in up.get(target, {}):
-            k = int((timestamp - start) // interval)
-            if 0 <= k < rounds:
-                seen[k].add(target)
-    return [len(targets) - len(done) for done in seen]
+    seen = _rounds_with(up, targets, start, interval, rounds, lambda *_: True)
+    return [len(targets) - count for count in seen]
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,14 @@ SNMPv3 users given by the caller (``createUser`` in a temporary snmpd.conf).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -30,6 +32,14 @@ def snmpd_binary() -> str | None:
     return shutil.which("snmpd") or (
         "/usr/sbin/snmpd" if Path("/usr/sbin/snmpd").exists() else None
     )
+
+
+@contextlib.contextmanager
+def silent_target(host: str) -> Iterator[str]:
+    """``HOST:PORT`` of a UDP port that takes packets and never answers: a dead device."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        yield f"{host}:{sock.getsockname()[1]}"
 
 
 def free_udp_port(host: str) -> int:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.exporters.snmpd import Snmpd, V3User, snmpd_binary
+from tests.exporters.snmpd import Snmpd, V3User, silent_target, snmpd_binary
 
 pytestmark = pytest.mark.skipif(snmpd_binary() is None, reason="net-snmp snmpd not installed")
 
@@ -197,9 +197,8 @@ def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snmpd]:
 @pytest.fixture(scope="module")
 def silent() -> Iterator[str]:
     """A UDP port that takes packets and never answers: a dead device."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((SILENT_HOST, 0))
-        yield f"{SILENT_HOST}:{sock.getsockname()[1]}"
+    with silent_target(SILENT_HOST) as target:
+        yield target
 
 
 @pytest.fixture(scope="module")

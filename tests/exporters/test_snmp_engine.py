@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import socket
 import time
 from collections.abc import Iterator
 
@@ -18,7 +17,7 @@ from exporters.snmp.config import Auth, Metric, Module, WalkParams
 from exporters.snmp.engine import SessionPool, Target
 from exporters.snmp.scrape import scrape
 from inventory.secrets import Secret
-from tests.exporters.snmpd import Snmpd, snmpd_binary
+from tests.exporters.snmpd import Snmpd, silent_target, snmpd_binary
 
 pytestmark = pytest.mark.skipif(snmpd_binary() is None, reason="net-snmp snmpd not installed")
 
@@ -42,9 +41,8 @@ def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snmpd]:
 
 @pytest.fixture(scope="module")
 def silent() -> Iterator[str]:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((SILENT_HOST, 0))
-        yield f"{SILENT_HOST}:{sock.getsockname()[1]}"
+    with silent_target(SILENT_HOST) as target:
+        yield target
 
 
 def auth(name: str) -> Auth:
