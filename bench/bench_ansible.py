@@ -60,7 +60,7 @@ from bench.ansible.inventory import (
     interim_blocks,
 )
 from inventory.export import netmiko_connect_params, ssh_credential
-from inventory.loader import Inventory
+from inventory.loader import Inventory, example_inventory_path
 from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import SecretStore
 from inventory.validate import load_valid
@@ -68,7 +68,7 @@ from lab.control import UpResult, lab_down, lab_up
 from provnet.console import out
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "lab" / "province" / "thanh_hoa"
+EXAMPLE = example_inventory_path()
 HERE = Path(__file__).resolve().parent / "ansible"
 PLAYBOOK = HERE / "playbook.yml"
 RUNNER = HERE / "run_playbook.py"

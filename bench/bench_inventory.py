@@ -29,14 +29,14 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: python bench/bench_inventory.py
     sys.path.insert(0, str(REPO))
 
-from inventory.loader import load_inventory  # noqa: E402
+from inventory.loader import example_inventory_path, load_inventory  # noqa: E402
 from inventory.official import provinces  # noqa: E402
 from inventory.scaffold import scaffold  # noqa: E402
 from inventory.validate import validate  # noqa: E402
 
 TARGET_SECONDS = 3.0
 TARGET_CORES = 2
-EXAMPLE = REPO / "lab" / "province" / "thanh_hoa"
+EXAMPLE = example_inventory_path()
 
 
 @dataclass
@@ -152,7 +152,7 @@ def provnet_command() -> list[str]:
     found = shutil.which("provnet")
     if found:
         return [found]
-    return [sys.executable, "-c", "from provnet.cli import main; main()"]
+    return [sys.executable, "-c", "from cli import main; main()"]
 
 
 def cores() -> str:
@@ -234,8 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.cli_runs,
             ),
             time_command(
-                "python -c 'import provnet.cli' (startup)",
-                [sys.executable, "-c", "import provnet.cli"],
+                "python -c 'import cli' (startup)",
+                [sys.executable, "-c", "import cli"],
                 args.cli_runs,
             ),
         ]

@@ -50,14 +50,14 @@ from deploys.network.plan import Plan, Status, make_plan
 from deploys.network.registry import get_change
 from deploys.network.targets import InventoryBackend
 from deploys.network.waves import Threshold, parse_waves
-from inventory.loader import Inventory
+from inventory.loader import Inventory, example_inventory_path
 from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import SecretStore
 from inventory.source import load_yaml
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "lab" / "province" / "thanh_hoa"
+EXAMPLE = example_inventory_path()
 BASE = ipaddress.IPv4Address("127.77.0.0")
 CHANGE = "ipv6_migration"
 # Figures as they come (stdout may be a pipe).

@@ -14,12 +14,13 @@ import time
 from pathlib import Path
 
 from exporters.poll import poll, targets_for
+from inventory.loader import example_inventory_path
 from inventory.resolve import iter_devices
 from inventory.secrets import SecretStore
 from inventory.validate import load_valid
 from lab.control import PIDFILE, lab_down, lab_up
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "lab" / "province" / "thanh_hoa"
+EXAMPLE = example_inventory_path()
 BASE = ipaddress.IPv4Address("127.90.0.0")
 
 

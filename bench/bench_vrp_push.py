@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from netmiko import BaseConnection
 
 from inventory.export import netmiko_connect_params
+from inventory.loader import example_inventory_path
 from inventory.resolve import iter_devices
 from inventory.secrets import SecretStore
 from inventory.validate import load_valid
@@ -40,7 +41,7 @@ from platforms import network_platform
 from platforms.connection import FastHuaweiSSH, open_netmiko, stock_connect
 from platforms.network import ConnectParams
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "lab" / "province" / "thanh_hoa"
+EXAMPLE = example_inventory_path()
 BASE = ipaddress.IPv4Address("127.75.0.0")
 LIMIT = ["commune=14845", "commune=14758"]
 MAX_SECONDS = 240.0  # the whole benchmark stops starting rounds after this

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,11 +31,19 @@ PROVINCE_FILE = "province.yaml"
 M = TypeVar("M", bound=BaseModel)
 
 
+EXAMPLE_PROVINCE = "thanh_hoa"
+
+
+def example_inventory_path(name: str = EXAMPLE_PROVINCE) -> Path:
+    """An example inventory this package ships (``inventory/examples/NAME``)."""
+    return Path(str(resources.files("inventory") / "examples" / name))
+
+
 def default_inventory_path() -> Path:
-    """``$PROVNET_INVENTORY``, else the example province shipped in ``lab/province``."""
+    """``$PROVNET_INVENTORY``, else the example province this package ships."""
     if env := os.environ.get(ENV_INVENTORY):
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "lab" / "province" / "thanh_hoa"
+    return example_inventory_path()
 
 
 @dataclass

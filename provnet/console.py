@@ -37,7 +37,8 @@ InventoryOption = Annotated[
         "--inventory",
         "-i",
         envvar="PROVNET_INVENTORY",
-        help="Thư mục inventory (inventory directory). Mặc định: tỉnh mẫu trong lab/province.",
+        help="Thư mục inventory (inventory directory). Mặc định: tỉnh mẫu "
+        "(default: the example province).",
         show_default=False,
     ),
 ]

@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from inventory.loader import example_inventory_path
 from lab.control import UpResult, lab_down, lab_up
 
 FIXTURES = Path(__file__).parent / "inventory" / "fixtures"
-EXAMPLE = Path(__file__).resolve().parent.parent / "lab" / "province" / "thanh_hoa"
+EXAMPLE = example_inventory_path()
 
 
 @pytest.fixture
 def example_inventory() -> Path:
-    """The example province shipped in lab/province (read-only: copy before editing)."""
+    """The example province shipped in inventory/examples (read-only: copy before editing)."""
     return EXAMPLE
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from deploys.network.apply import (
     DeviceJob,
     DeviceResult,
@@ -33,7 +34,6 @@ from deploys.network.waves import (
 )
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
-from provnet.cli import app
 from tests.deploys.conftest import CANARY, FakeBackend, FakeChange, FakeDevice, parse_sections
 
 ROUTER = "th-14758-rtr1"

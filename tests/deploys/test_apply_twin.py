@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from cli import app
 from deploys.network.journal import read_journal
 from deploys.network.targets import InventoryBackend
 from inventory.resolve import iter_devices
@@ -26,7 +27,6 @@ from inventory.secrets import SecretStore
 from inventory.source import load_yaml
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up, request
-from provnet.cli import app
 from tests.conftest import EXAMPLE
 from tests.deploys.conftest import twin_base
 

@@ -36,7 +36,7 @@ from deploys.network.checks import (
 )
 from deploys.network.context import ChangeDataError, wan
 from deploys.network.registry import UnknownChange, changes, get_change
-from inventory.loader import Inventory
+from inventory.loader import Inventory, example_inventory_path
 from inventory.model import SnmpV3Credential
 from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import SecretStore
@@ -51,7 +51,7 @@ from platforms.network import (
     Intent,
 )
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "lab" / "province" / "thanh_hoa"
+EXAMPLE = example_inventory_path()
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
 REGEN = "PROVNET_REGEN_GOLDEN"
 REGISTRAR = "sip.thanhhoa.gov.vn"

@@ -20,6 +20,7 @@ import pytest
 import yaml_rs
 from typer.testing import CliRunner
 
+from cli import app
 from exporters.local import PROMTOOL, free_port, get_json, running_prometheus
 from exporters.prometheus_config import (
     JOB_IPV6_SERVICE,
@@ -36,12 +37,12 @@ from exporters.prometheus_config import (
     target_groups,
     uplink_interface,
 )
+from inventory.loader import example_inventory_path
 from inventory.resolve import DeviceView, iter_devices
 from inventory.validate import load_valid
 from platforms import get_platform
-from provnet.cli import app
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "lab" / "province" / "thanh_hoa"
+EXAMPLE = example_inventory_path()
 runner = CliRunner(env={"COLUMNS": "200"})
 needs_prometheus = pytest.mark.skipif(
     not (Path(PROMTOOL).exists() and shutil.which("prometheus")),

@@ -28,11 +28,12 @@ from exporters.local import (
     running_prometheus,
 )
 from exporters.prometheus_config import RULES_DIR, ConfigOptions, generate
+from inventory.loader import example_inventory_path
 from inventory.resolve import iter_devices
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up, request
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "lab" / "province" / "thanh_hoa"
+EXAMPLE = example_inventory_path()
 BASE = ipaddress.IPv4Address("127.83.0.0")
 # Hàm Rồng (cisco_xe), Hạc Thành (cisco_ios), Mường Lát (huawei_vrp, telco-managed CPE)
 COMMUNES = ("14758", "14797", "14845")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from exporters.snmp.config import load_config, parse_duration, read_config
 from exporters.snmp.errors import ConfigError
 from inventory.secrets import SecretStore
-from provnet.cli import app
 
 DATA = Path(__file__).parent / "data"
 

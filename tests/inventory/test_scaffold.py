@@ -157,7 +157,7 @@ def test_scaffold_refuses_a_non_empty_directory_unless_forced(tmp_path: Path) ->
 
 
 def test_cli_scaffold_then_validate(tmp_path: Path) -> None:
-    from provnet.cli import app  # imported here: a broken sibling room fails only this test
+    from cli import app  # imported here: a broken sibling room fails only this test
 
     out = tmp_path / "thanh_hoa"
     result = runner.invoke(

@@ -9,9 +9,9 @@ import pytest
 import yaml_rs
 from typer.testing import CliRunner
 
+from cli import app
 from inventory.errors import Severity
 from inventory.validate import load_and_validate
-from provnet.cli import app
 from tests.conftest import FIXTURES
 
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.yaml").is_file())

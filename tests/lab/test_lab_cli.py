@@ -20,6 +20,7 @@ import pytest
 from netmiko import ConnectHandler
 from typer.testing import CliRunner
 
+from cli import app
 from exporters.poll import poll, targets_for
 from inventory import export
 from inventory.model import SshCredential
@@ -29,7 +30,6 @@ from inventory.source import load_yaml
 from inventory.validate import load_valid
 from lab.control import UpResult, is_up, lab_down, lab_up, netns_prefix
 from lab.netns import root_available
-from provnet.cli import app
 from tests.conftest import EXAMPLE
 
 runner = CliRunner(env={"COLUMNS": "200"})

@@ -12,13 +12,14 @@ from pathlib import Path
 import asyncssh
 
 from inventory.export import netmiko_connect_params
+from inventory.loader import example_inventory_path
 from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import SecretStore
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up
 from platforms.network import ConnectParams
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "lab" / "province" / "thanh_hoa"
+EXAMPLE = example_inventory_path()
 # Hàm Rồng: cisco_xe router, cisco_ios switch, cisco_tp endpoint; Mường Lát: huawei_vrp.
 LIMIT = ("commune=14758", "commune=14845")
 

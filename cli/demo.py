@@ -20,6 +20,7 @@ from pathlib import Path
 
 from rich.table import Table
 
+from cli.inventory import stats, validate
 from deploys.network.journal import Outcome, read_journal
 from exporters.local import (
     fast_rules,
@@ -30,7 +31,6 @@ from exporters.local import (
     vector,
 )
 from exporters.prometheus_config import ConfigOptions, generate
-from inventory.cli import stats, validate
 from inventory.resolve import DeviceView, iter_devices
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up, request
@@ -137,7 +137,7 @@ def _provnet(args: list[str], result: UpResult) -> int:
     return subprocess.run([str(script), *args], env=env, check=False, timeout=600).returncode
 
 
-def demo(inventory: InventoryOption = None) -> None:
+def command(inventory: InventoryOption = None) -> None:
     """Chạy thử trên tỉnh mẫu (demo on the example province): twin, giám sát, sự cố, IPv6."""
     started = time.monotonic()
     _step(1, "inventory: kiểm tra và thống kê (validate, stats)")

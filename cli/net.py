@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.syntax import Syntax
 from rich.table import Table
 
+from cli.inventory import load_selected
 from deploys.errors import NetworkChangeError
 from deploys.network.apply import (
     DeviceJob,
@@ -53,7 +54,6 @@ from deploys.network.plan import (
 from deploys.network.registry import get_change
 from deploys.network.targets import InventoryBackend, resolve_known_hosts
 from deploys.network.waves import DEFAULT_WAVES, parse_max_failures, parse_waves
-from inventory.cli import load_selected
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import ENV_SECRETS_FILE, SecretStore

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from cli.inventory import load_selected
 from exporters.prometheus_config import (
     DEFAULT_EXPORTER,
     RUNBOOK_BASE,
@@ -22,7 +23,6 @@ from exporters.prometheus_config import (
     generate,
     write_config,
 )
-from inventory.cli import load_selected
 from provnet.console import InventoryOption, LimitOption, exits_cleanly, out
 
 app = typer.Typer(
