@@ -11,6 +11,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from inventory.errors import InventoryError
 from inventory.model import AddressPlan, Ipv4Pool, Ipv6Plan, SiteAddressing
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -18,7 +19,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 PROVINCE_SITE_SLOTS = 16
 
 
-class PlanError(ValueError):
+class PlanError(InventoryError, ValueError):
     """A site whose index does not fit the plan."""
 
 

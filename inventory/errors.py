@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from inventory.source import Location
 from provnet.errors import ProvnetError
+
+if TYPE_CHECKING:  # inventory.source raises YamlSyntaxError, an InventoryError
+    from inventory.source import Location
 
 
 class Severity(StrEnum):

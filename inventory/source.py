@@ -19,6 +19,8 @@ from typing import Any
 import yaml
 import yaml_rs
 
+from inventory.errors import InventoryError
+
 Mark = tuple[int, int]  # 1-based line, column
 
 
@@ -43,7 +45,9 @@ class MarkedList(list[Any]):
     item_marks: list[Mark]
 
 
-class YamlSyntaxError(ValueError):
+class YamlSyntaxError(InventoryError, ValueError):
+    """A YAML file that does not parse; ``line`` and ``column`` are 1-based."""
+
     def __init__(self, message: str, line: int, column: int) -> None:
         super().__init__(message)
         self.line = line

@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from provnet.errors import ProvnetError
+from deploys.errors import NetworkChangeError
 
 T = TypeVar("T")
 
 DEFAULT_WAVES = "canary,10%,rest"
 
 
-class BadRollout(ProvnetError, ValueError):
+class BadRollout(NetworkChangeError, ValueError):
     """A --waves or --max-failures value that cannot be understood."""
 
 
