@@ -12,7 +12,9 @@ error is collected with its file:line:column, so one run shows them all.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -170,10 +172,60 @@ def _index_site(nodes: dict[int, Node], site: Site, node: Node) -> None:
         nodes[id(circuit)] = node.child("circuits", i)
 
 
-def _yaml_files(folder: Path) -> list[Path]:
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` (named ``*.yaml``) cannot be read as a file of the inventory, or None.
+
+    Decided from ``stat`` before anything opens it: opening a FIFO would wait forever.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link that loops (self-referencing)"
+        if path.is_symlink():
+            return f"a symbolic link that leads nowhere ({exc.strerror})"
+        return f"cannot read: {exc.strerror}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = (
+        "a directory"
+        if stat.S_ISDIR(mode)
+        else "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a device file"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    via = " (through a symbolic link)" if path.is_symlink() else ""
+    return f"{kind}{via}, not a YAML file"
+
+
+def _yaml_files(folder: Path, problems: list[Problem], *, required: bool) -> list[Path]:
+    """The ``*.yaml``/``*.yml`` files of ``folder``, in natural order; every entry that is
+    named so but cannot be read as a file is a problem with its path, never skipped."""
     if not folder.is_dir():
+        if folder.exists() or folder.is_symlink():
+            problems.append(Problem(Location(folder, 1, 1), "expected a directory"))
+        elif required:
+            problems.append(
+                Problem(
+                    Location(folder, 1, 1),
+                    f"no {folder.name}/ directory",
+                    "an inventory has one YAML file per commune in communes/",
+                )
+            )
         return []
-    files = [p for p in folder.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file()]
+    files = []
+    for entry in folder.iterdir():
+        if entry.suffix not in {".yaml", ".yml"}:
+            continue
+        problem = _not_a_file(entry)
+        if problem is None:
+            files.append(entry)
+        else:
+            problems.append(Problem(Location(entry, 1, 1), problem))
     return sorted(files, key=lambda p: natural_key(p.name))
 
 
@@ -196,7 +248,7 @@ def load_inventory(path: Path | str | None = None) -> LoadResult:
     settings = _validate(ProvinceFile, _read(province_path, problems), problems)
 
     province_sites: list[Site] = []
-    for file in _yaml_files(root / "sites"):
+    for file in _yaml_files(root / "sites", problems, required=False):
         node = Node(file)
         sites_file = _validate(SitesFile, _read(file, problems), problems)
         if sites_file is not None:
@@ -205,7 +257,7 @@ def load_inventory(path: Path | str | None = None) -> LoadResult:
             province_sites.extend(sites_file.sites)
 
     communes: list[Commune] = []
-    for file in _yaml_files(root / "communes"):
+    for file in _yaml_files(root / "communes", problems, required=True):
         node = Node(file)
         commune = _validate(Commune, _read(file, problems), problems)
         if commune is not None:

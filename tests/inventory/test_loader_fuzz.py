@@ -274,7 +274,11 @@ def test_missing_province_file_is_the_only_exception(tmp_path: Path) -> None:
 def test_unreadable_and_odd_entries(tmp_path: Path) -> None:
     root = tmp_path / "inv"
     shutil.copytree(BASE, root)
-    (root / "communes" / "folder.yaml").mkdir()  # a directory named like a file: skipped
+    (root / "communes" / "folder.yaml").mkdir()  # a directory named like a file: an error
     (root / "communes" / "notes.txt").write_text("not yaml: [", encoding="utf-8")  # not .yaml
     (root / "communes" / "dangling.yaml").symlink_to(tmp_path / "gone.yaml")
-    assert check(root) == []
+    _, problems = load_and_validate(root)
+    assert sorted((p.location.file.name, p.is_error) for p in problems) == [
+        ("dangling.yaml", True),
+        ("folder.yaml", True),
+    ]
