@@ -29,6 +29,20 @@ StateDirOption = Annotated[
 ]
 
 
+def _loopback(text: str) -> ipaddress.IPv4Address:
+    """``--base``: an IPv4 address in 127.0.0.0/8, the only range the twin may use."""
+    try:
+        address = ipaddress.IPv4Address(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not an IPv4 address", param_hint="--base") from None
+    if not address.is_loopback:
+        raise typer.BadParameter(
+            f"{address} is not in 127.0.0.0/8: the twin listens on loopback only",
+            param_hint="--base",
+        )
+    return address
+
+
 @app.command()
 @exits_cleanly
 def up(
@@ -40,7 +54,7 @@ def up(
     ] = str(DEFAULT_BASE),
 ) -> None:
     """Khởi động twin (start the twin) và ghi inventory overlay trỏ vào nó."""
-    result = lab_up(inventory, limit or [], state_dir, ipaddress.IPv4Address(base))
+    result = lab_up(inventory, limit or [], state_dir, _loopback(base))
     out.print(
         f"Twin đã chạy (up): {result.devices} thiết bị trong {result.seconds:.1f} s — "
         f"{result.state_dir}"

@@ -114,6 +114,7 @@ def _backend(
     inv: Inventory, known_hosts: Path | None, no_check: bool
 ) -> tuple[InventoryBackend, Redactor]:
     store = SecretStore.from_environment(inv.root)
+    store.check()  # a broken secrets file is named once, before any device is touched
     known = resolve_known_hosts(known_hosts, inv.root, no_check)
     return InventoryBackend(inv, store, known), Redactor(secret_values(inv, store))
 

@@ -28,6 +28,10 @@ class ScaffoldTargetNotEmpty(InventoryError, FileExistsError):
     pass
 
 
+class ScaffoldTargetUnwritable(InventoryError, PermissionError):
+    pass
+
+
 @dataclass(frozen=True)
 class ScaffoldOptions:
     router_platform: str = "cisco_ios"
@@ -244,22 +248,30 @@ def dump(document: dict[str, Any]) -> str:
 def scaffold(province: OfficialProvince, out: Path, options: ScaffoldOptions | None = None) -> int:
     """Write the inventory of ``province`` under ``out``; returns the number of files written."""
     options = options or ScaffoldOptions()
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise ScaffoldTargetNotEmpty(f"{out}: exists and is not a directory; choose a directory")
     if out.exists() and any(out.iterdir()) and not options.force:
         raise ScaffoldTargetNotEmpty(
             f"{out}: not empty; choose an empty directory or pass --force to overwrite"
         )
     province_doc = province_document(province)
     plan = AddressPlan.model_validate(province_doc["address_plan"])
-    (out / "communes").mkdir(parents=True, exist_ok=True)
-    (out / "sites").mkdir(exist_ok=True)
-    (out / "province.yaml").write_text(_header(province) + dump(province_doc), encoding="utf-8")
-    (out / "sites" / "province.yaml").write_text(
-        dump(province_sites_document(province, plan, options)), encoding="utf-8"
-    )
+    files = {
+        Path("province.yaml"): _header(province) + dump(province_doc),
+        Path("sites", "province.yaml"): dump(province_sites_document(province, plan, options)),
+    }
     for offset, commune in enumerate(province.communes):
         document = commune_document(province, commune, PROVINCE_SITE_SLOTS + offset, plan, options)
-        (out / "communes" / commune_filename(commune)).write_text(dump(document), encoding="utf-8")
-    return 2 + len(province.communes)
+        files[Path("communes", commune_filename(commune))] = dump(document)
+    try:
+        (out / "communes").mkdir(parents=True, exist_ok=True)
+        (out / "sites").mkdir(exist_ok=True)
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        where = exc.filename or out
+        raise ScaffoldTargetUnwritable(f"{where}: cannot write: {exc.strerror}") from None
+    return len(files)
 
 
 def _header(province: OfficialProvince) -> str:

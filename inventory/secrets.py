@@ -10,6 +10,7 @@ reference, never a value.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,6 +62,24 @@ def _git_toplevel(path: Path) -> Path | None:
     return Path(out.stdout.strip()).resolve() if out.returncode == 0 else None
 
 
+def _unsafe(shown: Path, path: Path) -> str:
+    """Why the secrets file at ``path`` must not be read ('' when it may): not a regular
+    file, or readable by others than its owner (refused as ssh refuses such a key)."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return f"{shown}: cannot read: {exc.strerror}"
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        return f"{shown}: the secrets file is {kind}"
+    if info.st_mode & 0o077:
+        return (
+            f"{shown}: the secrets file may be read by others "
+            f"(mode {stat.S_IMODE(info.st_mode):04o}); run: chmod 600 {shown}"
+        )
+    return ""
+
+
 @dataclass
 class SecretStore:
     """Resolves references from the environment and the secrets file."""
@@ -90,9 +109,10 @@ class SecretStore:
         # the decoder's exceptions hold the file's text (values included) and must not
         # ride along as ``__context__``.
         data: object = None
-        problem = ""
+        problem = _unsafe(self.secrets_file, path)
         try:
-            data = load_yaml(path.read_text(encoding="utf-8"))
+            if not problem:
+                data = load_yaml(path.read_text(encoding="utf-8"))
         except OSError as exc:
             problem = f"{self.secrets_file}: cannot read: {exc.strerror}"
         except UnicodeDecodeError as exc:
@@ -102,8 +122,16 @@ class SecretStore:
         if problem:
             raise SecretUnavailable(problem)
         if not isinstance(data, dict):
-            raise SecretUnavailable(f"{self.secrets_file}: expected a mapping of name: value")
+            kind = "empty" if data is None else type(data).__name__
+            raise SecretUnavailable(
+                f"{self.secrets_file}: expected a mapping of name: value, found {kind}"
+            )
         return {str(k): str(v) for k, v in data.items() if v is not None}
+
+    def check(self) -> None:
+        """Read the secrets file now, if one is set, and raise its problem once (naming the
+        file and the problem, never a value) before any device is touched."""
+        _ = self._file_values
 
     def resolve(self, ref: SecretRef, purpose: str = "") -> Secret:
         """The secret behind ``ref``; ``purpose`` (e.g. a credential set) goes in errors."""

@@ -86,6 +86,8 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise BadJournal(f"{path}: cannot read the journal: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise BadJournal(f"{path}: not a journal: not UTF-8 text (byte {exc.start})") from None
     events: list[dict[str, Any]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

@@ -43,7 +43,8 @@ _RULES: tuple[re.Pattern[str], ...] = (
     # VRP: snmp-agent community read X (without cipher)
     re.compile(r"(\bsnmp-agent\s+community\s+(?:read|write)\s+)(?!cipher\b)\S+"),
     # TelePresence: xConfiguration ... Password: "X", CommunityName: "X", Passphrase: "X"
-    re.compile(r"((?:Password|CommunityName|Passphrase|Secret)\S*:\s*)\S.*$"),
+    # (the key itself, not any word starting like one: "SecretUnavailable: ..." is an error)
+    re.compile(r"((?:^|\s)(?:Password|CommunityName|Passphrase|Secret):\s*)\S.*$"),
 )
 
 

@@ -75,6 +75,7 @@ def test_provnet_format_reads_secret_references(tmp_path: Path) -> None:
     )
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text("snmp-priv: priv-value\n")
+    secrets.chmod(0o600)
     store = SecretStore({"TEST_AUTH": "auth-value"}, secrets)
     auth = load_config(file, store).auths["ro_v3"]
     assert auth.password is not None and auth.password.reveal() == "auth-value"

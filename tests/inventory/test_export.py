@@ -114,6 +114,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     canaries["dc-deploy"] = f"canary-file-{uuid.uuid4().hex}"
     secrets_file = base / "secrets.yaml"
     secrets_file.write_text(f"dc-deploy: {canaries['dc-deploy']}\n", encoding="utf-8")
+    secrets_file.chmod(0o600)
     with pytest.MonkeyPatch.context() as mp:
         for name, value in canaries.items():
             if name.startswith("PROVNET_"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -29,6 +30,7 @@ def git_init(path: Path) -> Path:
 def secrets_file(path: Path, text: str = f"vc-admin: {CANARY}\nother: x\n") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
     return path
 
 
@@ -152,9 +154,18 @@ def broken_files(tmp_path: Path) -> dict[str, Path]:
     for name, text in cases.items():
         files[name] = base / f"{name.replace(' ', '-')}.yaml"
         files[name].write_text(text, encoding="utf-8")
+        files[name].chmod(0o600)
     latin = base / "latin1.yaml"
     latin.write_bytes(f"vc-admin: {CANARY}-\xe9\n".encode("latin-1"))
+    latin.chmod(0o600)
     files["not utf-8"] = latin
+    binary = base / "binary.yaml"
+    binary.write_bytes(b"\x00\x01\xff\xfe" + CANARY.encode() + b"\x00")
+    binary.chmod(0o600)
+    files["binary"] = binary
+    shared = secrets_file(base / "shared.yaml")
+    shared.chmod(0o644)
+    files["readable by others"] = shared
     files["missing"] = base / "missing.yaml"
     files["a directory"] = base
     return files
@@ -193,14 +204,35 @@ def test_a_canary_never_appears_in_any_secrets_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", ["bad yaml", "duplicate key", "not a mapping", "not utf-8", "missing"]
+    ("case", "problem"),
+    [
+        ("bad yaml", "not valid YAML"),
+        ("duplicate key", "not valid YAML"),
+        ("not a mapping", "expected a mapping of name: value, found list"),
+        ("scalar", "expected a mapping of name: value, found str"),
+        ("not utf-8", "not UTF-8 text"),
+        ("binary", "not UTF-8 text"),
+        ("missing", "cannot read: No such file or directory"),
+        ("a directory", "the secrets file is a directory"),
+        ("readable by others", "may be read by others (mode 0644); run: chmod 600"),
+    ],
 )
-def test_unusable_secrets_file_names_the_file(tmp_path: Path, case: str) -> None:
+def test_unusable_secrets_file_names_the_file_and_the_problem(
+    tmp_path: Path, case: str, problem: str
+) -> None:
     file = broken_files(tmp_path)[case]
     with pytest.raises(SecretUnavailable) as caught:
         SecretStore({}, file).resolve(FILE)
     assert str(file) in str(caught.value)
+    assert problem in str(caught.value)
     assert CANARY not in str(caught.value)
+    with pytest.raises(SecretUnavailable, match=re.escape(problem)):
+        SecretStore({}, file).check()
+
+
+def test_check_passes_on_a_good_file_and_on_no_file(tmp_path: Path) -> None:
+    SecretStore({}, secrets_file(tmp_path / "s.yaml")).check()
+    SecretStore({}).check()
 
 
 def test_inventory_refs_resolve_from_the_base_fixture(
