@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable
-from ipaddress import IPv4Network, IPv6Network
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from inventory.addressing import (
@@ -308,6 +309,64 @@ def _inside_plan(plan: AddressPlan, net: IPNetwork) -> bool:
     )
 
 
+SECRET_KEY = re.compile(
+    r"(?i)(?:^|_)(?:pass(?:word|phrase)?|secret|community|psk|private_?key|token|api_?key"
+    r"|auth_key|priv_key)$"
+)
+
+
+def _secret_looking(data: object, path: tuple[str | int, ...]) -> Iterable[tuple[str | int, ...]]:
+    """Paths under ``data`` whose key names a secret and whose value is written out."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            here = (*path, str(key))
+            if SECRET_KEY.search(str(key)) and isinstance(value, str | int) and str(value):
+                yield here
+            else:
+                yield from _secret_looking(value, here)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _secret_looking(value, (*path, i))
+
+
+def check_data_secrets(inv: Inventory) -> Iterable[Problem]:
+    """No secret written under ``data:`` (it would reach plans, exports and git history)."""
+    for label, layer, path in _layers(inv):
+        for found in _secret_looking(layer.data, ("data",)):
+            yield Problem(
+                inv.where(_owner(inv, layer), *path, *found),
+                f"{label}: {'.'.join(str(p) for p in found)} looks like a secret written in "
+                "the inventory",
+                "secrets live in a credential set as {env: VARIABLE} or {secret: NAME}",
+            )
+
+
+def check_management_addresses(inv: Inventory) -> Iterable[Problem]:
+    """Management addresses a device can be reached at: not link-local, inside the plan."""
+    plan = inv.settings.address_plan
+    for _, site in inv.sites():
+        for device in site.devices:
+            for family, address in (("ipv4", device.mgmt.ipv4), ("ipv6", device.mgmt.ipv6)):
+                if address is None:
+                    continue
+                where = inv.where(device, "mgmt", family)
+                if address.is_link_local:
+                    yield Problem(
+                        where,
+                        f"device {device.name}: management address {address} is link-local; "
+                        "it cannot be reached from the data centre",
+                        severity=Severity.WARNING,
+                    )
+                elif not _inside_plan(plan, ip_network(address)):
+                    yield Problem(
+                        where,
+                        f"device {device.name}: management address {address} lies outside "
+                        "the province's address plan",
+                        "a device of another province, or a typo?",
+                        Severity.WARNING,
+                    )
+
+
 CHECKS: tuple[Check, ...] = (
     check_official_codes,
     check_duplicates,
@@ -315,6 +374,8 @@ CHECKS: tuple[Check, ...] = (
     check_devices_complete,
     check_commune_offices,
     check_address_plan,
+    check_data_secrets,
+    check_management_addresses,
 )
 
 

@@ -90,3 +90,34 @@ def test_example_province_is_valid_and_realistic(example_inventory: Path) -> Non
     assert {"cisco_ios", "cisco_xe", "huawei_vrp", "cisco_tp", "linux"} <= platforms
     groups = {g for _, s in inventory.sites() for d in s.devices for g in d.groups}
     assert "telco-cpe" in groups
+
+
+def test_a_secret_under_data_is_refused_without_echoing_it(
+    make_inventory: Callable[[str], Path],
+) -> None:
+    result = runner.invoke(app, ["inventory", "validate", str(make_inventory("secret_in_data"))])
+    assert result.exit_code == 2
+    assert "data.sip_password looks like a secret" in result.output
+    assert "canary-7f3a9" not in result.output
+
+
+def test_link_local_and_foreign_management_addresses_are_warnings(
+    make_inventory: Callable[[str], Path],
+) -> None:
+    root = make_inventory("odd_mgmt_address")
+    _, problems = load_and_validate(root)
+    assert [(p.severity, p.location.line, p.message.split(": ", 1)[1]) for p in problems] == [
+        (
+            Severity.WARNING,
+            16,
+            "management address fe80::1 is link-local; it cannot be reached from the data centre",
+        ),
+        (
+            Severity.WARNING,
+            20,
+            "management address 10.29.130.35 lies outside the province's address plan",
+        ),
+    ]
+    result = runner.invoke(app, ["inventory", "validate", str(root)])
+    assert result.exit_code == 0
+    assert "2 cảnh báo (warnings)" in result.output
