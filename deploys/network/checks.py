@@ -104,8 +104,8 @@ class SshReachable:
             )
         except SecretUnavailable as exc:
             return CheckResult(self.name, False, str(exc))
-        probe = network_platform(device.platform).liveness_command
         try:
+            probe = network_platform(device.platform).liveness_command
             fresh = self.connect(device.platform, params)
             try:
                 output = fresh.show(probe)
@@ -189,9 +189,9 @@ class SipRegistered:
 
     def run(self, session: ConfigSession, context: CheckContext) -> CheckResult:
         platform = context.device.platform
-        net = network_platform(platform)
-        if not isinstance(net, SipPlatform):
-            return CheckResult(self.name, False, f"platform {platform} does not register to SIP")
+        net = sip_platform(platform)
+        if net is None:
+            return CheckResult(self.name, False, no_sip(platform))
         try:
             output = session.show(net.sip_registration_command)
         except DeviceError as exc:
@@ -199,11 +199,21 @@ class SipRegistered:
         return sip_verdict(self.name, output, platform)
 
 
+def sip_platform(platform: str) -> SipPlatform | None:
+    """The platform, when its devices register to SIP."""
+    net = network_platform(platform)
+    return net if isinstance(net, SipPlatform) else None
+
+
+def no_sip(platform: str) -> str:
+    return f"nền tảng {platform} không đăng ký SIP (platform {platform} does not register to SIP)"
+
+
 def sip_verdict(name: str, output: str, platform: str = "cisco_tp") -> CheckResult:
     """Pass when ``output`` (of the platform's SIP registration command) says registered."""
-    net = network_platform(platform)
-    if not isinstance(net, SipPlatform):
-        return CheckResult(name, False, f"platform {platform} does not register to SIP")
+    net = sip_platform(platform)
+    if net is None:
+        return CheckResult(name, False, no_sip(platform))
     registration = net.sip_registration(output)
     detail = f"SIP Registration 1 Status: {registration.status}"
     if registration.reason:

@@ -124,6 +124,17 @@ def test_twin_prints_what_the_parser_fixture_holds(case: ShowCase) -> None:
     )
 
 
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_every_command_the_platform_declares_is_checked_against_the_twin(platform: str) -> None:
+    net = network_platform(platform)
+    golden = {
+        c.values[0].command for c in show_cases(golden=True) if c.values[0].platform == platform
+    }
+    declared = {getattr(net, attribute, "") for attribute in GETTER_COMMAND.values()} - {""}
+    assert declared <= golden, f"{platform}: add a golden show case for {declared - golden}"
+    assert twin_device_output(platform, net.liveness_command).strip()
+
+
 # -- on the twin -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def devices(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinDevices]:
