@@ -2,11 +2,11 @@
 branches on a platform name.
 
 Forms caught (in the AST of every product module): a comparison (``==``, ``!=``, ``in``,
-``not in``, ``match``/``case``) with a known platform name; a dict literal keyed by platform
-names; a set/frozenset/tuple/list literal of platform names compared or assigned to a module
-constant. What the platform itself should answer belongs on its ``PLATFORM``/``NETWORK``
-(platforms/README.md). Defaults (``router_platform: str = "cisco_ios"``) and data are not
-branches and pass.
+``not in``, ``match``/``case``, ``.startswith()``/``.endswith()``) with a known platform
+name; a dict literal keyed by platform names; a set/frozenset/tuple/list literal of platform
+names compared or assigned to a module constant. What the platform itself should answer
+belongs on its ``PLATFORM``/``NETWORK`` (platforms/README.md). Defaults
+(``router_platform: str = "cisco_ios"``) and data are not branches and pass.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ OWNED_ELSEWHERE: frozenset[tuple[str, str]] = frozenset(
         ("deploys/network/context.py", "CLI_PLATFORMS = frozenset({...})"),
         ("deploys/network/vc_endpoint.py", "PLATFORMS = frozenset({...})"),
         ("lab/control.py", "v.platform == 'linux'"),
+        ("lab/snmp/mib.py", "self.state.platform.lower().startswith('linux')"),
+        ("lab/snmp/mib.py", "state.platform.lower().startswith('linux')"),
     }
 )
 
@@ -72,6 +74,13 @@ def vendor_branches(source: str, names: frozenset[str]) -> list[tuple[int, str]]
                 hits.append((node.lineno, "dict keyed by platform names"))
         elif isinstance(node, ast.MatchValue) and _names_in(node.value, names):
             hits.append((node.lineno, f"case {ast.unparse(node.value)}"))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("startswith", "endswith")
+            and any(_names_in(a, names) for a in node.args)
+        ):
+            hits.append((node.lineno, ast.unparse(node)))
     for statement in tree.body:  # module constants
         targets: list[ast.expr] = []
         value: ast.expr | None = None
@@ -133,6 +142,7 @@ def test_the_platform_names_are_the_discovered_ones() -> None:
         ('NETWORK_OS = {"cisco_ios": "cisco.ios.ios"}\n', True),
         ('PLATFORMS: tuple[str, ...] = ("linux",)\n', True),
         ('match p:\n    case "cisco_tp":\n        pass\n', True),
+        ('if p.startswith("linux"):\n    pass\n', True),
         ('router_platform: str = "cisco_ios"\n', False),
         ('make("r1", "cisco_xe")\n', False),
         ('if p == "other":\n    pass\n', False),
