@@ -5,7 +5,8 @@ cisco_ios, cisco_xe, huawei_vrp, cisco_tp). One shared test suite
 ``tests/platforms/data/<platform>/`` and on the twin.
 
 Intended configuration is written as a fragment of running-configuration text rendered
-from a Jinja2 template (``platforms/templates/<platform>/<change>.j2``). Lines starting
+from the change's Jinja2 template for the platform, read with the platform's
+:attr:`NetworkPlatform.syntax` (:func:`platforms.config.parse_intent`). Lines starting
 with ``@owns REGEX`` (at the indentation of the lines they govern) declare which existing
 lines under that context the change owns: an owned line that is not intended is removed
 (``no ...`` on IOS, ``undo ...`` on VRP). Lines that are not owned and not intended are
