@@ -6,7 +6,7 @@ Starts its own twin (127.75.0.0, two communes: Huawei VRP, Cisco IOS / IOS XE), 
 the same device, side by side, with the connection already open (connect excluded):
 
 - a 4-line push + leaving configuration mode: Netmiko's stock ``huawei_vrp`` driver
-  (``send_config_set``), provnet's :class:`~platforms.connection.FastHuaweiSSH`
+  (``send_config_set``), provnet's :class:`~platforms.huawei_vrp.session.FastHuaweiSSH`
   (``send_config_set``, same call) and provnet's session ``push`` (which also checks every
   line for errors); the same for ``cisco_ios``;
 - the disconnect.
@@ -38,7 +38,8 @@ from inventory.secrets import SecretStore
 from inventory.validate import load_valid
 from lab.control import lab_down, lab_up
 from platforms import network_platform
-from platforms.connection import FastHuaweiSSH, open_netmiko, stock_connect
+from platforms.connection import open_netmiko, stock_connect
+from platforms.huawei_vrp.session import FastHuaweiSSH
 from platforms.network import ConnectParams
 
 EXAMPLE = example_inventory_path()

@@ -19,8 +19,8 @@ from exporters.snmp.series import value_as_string
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from inventory.secrets import SecretStore
+from platforms.snmp import SYS_UPTIME
 
-SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 SYS_NAME = "1.3.6.1.2.1.1.5.0"
 
 

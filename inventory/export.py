@@ -38,18 +38,24 @@ from inventory.loader import Inventory
 from inventory.model import SecretRef, SshCredential, natural_key
 from inventory.resolve import DEFAULT_SNMP_PORT, DeviceView
 from inventory.secrets import SecretStore
+from platforms import PlatformInfo, registry
 
-ANSIBLE_NETWORK_OS: dict[str, str] = {
-    "cisco_ios": "cisco.ios.ios",
-    "cisco_xe": "cisco.ios.ios",
-    "huawei_vrp": "community.network.ce",
-    "juniper_junos": "junipernetworks.junos.junos",
-}
-# Platforms whose privileged mode is entered with "enable" and the enable secret.
-ENABLE_PLATFORMS = frozenset({"cisco_ios", "cisco_xe"})
-SSH_PLATFORMS = frozenset({"linux"})
-NETWORK_CLI = "ansible.netcommon.network_cli"
-PYINFRA_PLATFORMS: tuple[str, ...] = ("linux",)
+
+def _platform(name: str) -> PlatformInfo | None:
+    """What the platforms know about ``name`` (None for a name they do not know)."""
+    return registry().get(name)
+
+
+def needs_enable(platform: str) -> bool:
+    """Privileged mode is entered with ``enable`` and the enable secret (IOS)."""
+    info = _platform(platform)
+    return info is not None and info.needs_enable
+
+
+def pyinfra_platforms() -> tuple[str, ...]:
+    """The platforms pyinfra changes (Linux servers)."""
+    return tuple(sorted(name for name, info in registry().items() if info.pyinfra_target))
+
 
 # --- shared ------------------------------------------------------------------
 
@@ -159,15 +165,14 @@ def ansible_lookup(ref: SecretRef) -> str | None:
 
 
 def _ansible_connection(platform: str) -> dict[str, Any]:
-    if platform in ANSIBLE_NETWORK_OS:
-        return {
-            "ansible_connection": NETWORK_CLI,
-            "ansible_network_os": ANSIBLE_NETWORK_OS[platform],
-        }
-    if platform in SSH_PLATFORMS:
-        return {"ansible_connection": "ssh"}
-    # e.g. cisco_tp (RoomOS): no Ansible collection; playbooks decide on provnet_platform.
-    return {}
+    info = _platform(platform)
+    if info is None or not info.ansible_connection:
+        # e.g. cisco_tp (RoomOS): no Ansible collection; playbooks decide on provnet_platform.
+        return {}
+    found = {"ansible_connection": info.ansible_connection}
+    if info.ansible_network_os:
+        found["ansible_network_os"] = info.ansible_network_os
+    return found
 
 
 def _ansible_secret(
@@ -187,7 +192,7 @@ def _ansible_credentials(inv: Inventory, view: DeviceView) -> dict[str, Any]:
     if credential.private_key_file:
         hostvars["ansible_ssh_private_key_file"] = credential.private_key_file
     hostvars |= _ansible_secret(credential.password, "ansible_password", "provnet_secret_ref", {})
-    if view.platform in ENABLE_PLATFORMS:
+    if needs_enable(view.platform):
         become = {"ansible_become": True, "ansible_become_method": "enable"}
         hostvars |= _ansible_secret(
             credential.enable_secret,
@@ -273,9 +278,10 @@ def _pyinfra_header(inv: Inventory) -> str:
 def pyinfra(
     inv: Inventory,
     devices: Iterable[DeviceView],
-    platforms: Sequence[str] = PYINFRA_PLATFORMS,
+    platforms: Sequence[str] | None = None,
 ) -> str:
-    """The text of a pyinfra (v3) inventory file for the ``platforms`` devices (Linux servers).
+    """The text of a pyinfra (v3) inventory file for the ``platforms`` devices (by default
+    those of :func:`pyinfra_platforms`: Linux servers).
 
     Role groups (``server = [("th-dc-srv1", {...}), ...]``) carry each host's data:
     ``ssh_hostname``, ``ssh_port``, ``ssh_user``, ``ssh_key``, ``ssh_password``
@@ -283,7 +289,8 @@ def pyinfra(
     groups (module docstring) list host names only. Telco-managed devices are left
     out: pyinfra only changes machines.
     """
-    views = [v for v in devices if v.platform in platforms and not v.monitor_only]
+    chosen = pyinfra_platforms() if platforms is None else platforms
+    views = [v for v in devices if v.platform in chosen and not v.monitor_only]
     by_role: dict[str, list[DeviceView]] = {}
     for view in views:
         by_role.setdefault(_identifier(view.role.value), []).append(view)

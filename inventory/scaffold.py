@@ -34,10 +34,15 @@ class ScaffoldTargetUnwritable(InventoryError, PermissionError):
 
 @dataclass(frozen=True)
 class ScaffoldOptions:
-    router_platform: str = "cisco_ios"
+    """What a scaffolded province is built with; the platforms are data (defaults), never
+    decided elsewhere by name."""
+
+    router_platform: str = "cisco_ios"  # commune WAN routers
     switch_platform: str = "cisco_ios"
     vc_platform: str = "cisco_tp"
     server_platform: str = "linux"
+    dc_router_platform: str = "cisco_xe"  # the data centre's WAN router
+    firewall_platform: str = "huawei_vrp"
     uplink_mbps: int = 200
     force: bool = False
 
@@ -197,9 +202,9 @@ def province_sites_document(
                 "plan_index": 0,
                 "circuits": [_uplink(1000)],
                 "devices": [
-                    _device(f"{p}-dc-rtr1", "wan_router", "cisco_xe", dc, 1),
+                    _device(f"{p}-dc-rtr1", "wan_router", options.dc_router_platform, dc, 1),
                     _device(f"{p}-dc-core1", "core_switch", options.switch_platform, dc, 2),
-                    _device(f"{p}-dc-fw1", "firewall", "huawei_vrp", dc, 3),
+                    _device(f"{p}-dc-fw1", "firewall", options.firewall_platform, dc, 3),
                     *servers,
                 ],
             },

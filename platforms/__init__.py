@@ -1,15 +1,15 @@
-"""The platforms provnet knows. Adding a vendor is adding one module that defines ``PLATFORM``
-(and ``NETWORK``, a :class:`~platforms.network.NetworkPlatform`, when provnet may change it)."""
+"""The platforms provnet knows. Adding a vendor is adding one package (or module) here that
+defines ``PLATFORM`` (and ``NETWORK``, a :class:`~platforms.network.NetworkPlatform`, when
+provnet may change it); see platforms/README.md for the files a new vendor adds."""
 
 from __future__ import annotations
 
 import difflib
-import importlib
-import pkgutil
 from functools import cache
 
 from platforms.base import PlatformError, PlatformInfo, UnknownPlatform
 from platforms.network import NetworkPlatform
+from provnet.discover import discover
 
 __all__ = [
     "PlatformError",
@@ -17,25 +17,15 @@ __all__ = [
     "UnknownPlatform",
     "get_platform",
     "network_platform",
+    "network_platforms",
     "registry",
 ]
-
-# Modules of this package that are machinery, not platforms.
-_MACHINERY = frozenset(
-    {"base", "network", "config", "connection", "netplatform", "render", "parsers"}
-)
 
 
 @cache
 def registry() -> dict[str, PlatformInfo]:
-    found: dict[str, PlatformInfo] = {}
-    for module in pkgutil.iter_modules(__path__):
-        if module.name in _MACHINERY or module.ispkg:
-            continue
-        platform = getattr(importlib.import_module(f"{__name__}.{module.name}"), "PLATFORM", None)
-        if isinstance(platform, PlatformInfo):
-            found[platform.name] = platform
-    return found
+    """Every platform, by name (its Netmiko device_type, also its module's name)."""
+    return {p.name: p for p in discover(__name__, "PLATFORM", PlatformInfo).values()}
 
 
 def _unknown(name: str, known: list[str], what: str) -> UnknownPlatform:
@@ -53,13 +43,9 @@ def get_platform(name: str) -> PlatformInfo:
 
 @cache
 def network_platforms() -> dict[str, NetworkPlatform]:
-    """Platforms provnet can change (their module defines ``NETWORK``), by name."""
-    found: dict[str, NetworkPlatform] = {}
-    for name in registry():
-        network = getattr(importlib.import_module(f"{__name__}.{name}"), "NETWORK", None)
-        if network is not None:
-            found[name] = network
-    return found
+    """Platforms provnet can change (their package defines ``NETWORK``), by name."""
+    found = discover(__name__, "NETWORK", NetworkPlatform)  # type: ignore[type-abstract]
+    return {n.name: n for n in found.values()}
 
 
 def network_platform(name: str) -> NetworkPlatform:

@@ -1,4 +1,4 @@
-"""What provnet knows about one kind of device; one file per platform beside this one."""
+"""What provnet knows about one kind of device: ``PLATFORM`` of each ``platforms/<platform>``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ class PlatformError(ProvnetError):
 
 
 class UnknownPlatform(PlatformError, LookupError):
-    pass
+    """A platform name provnet does not know (or cannot change)."""
 
 
 @dataclass(frozen=True)
@@ -34,3 +34,11 @@ class PlatformInfo:
     description: str = ""
     # Interfaces a freshly scaffolded device of this platform has, by purpose.
     default_interfaces: dict[str, str] = field(default_factory=dict)
+    # How Ansible reaches it ("ansible.netcommon.network_cli", "ssh"; "": no way it knows)
+    # and, over network_cli, which network OS plugin ("cisco.ios.ios").
+    ansible_connection: str = ""
+    ansible_network_os: str = ""
+    # Privileged mode is entered with `enable` and the enable secret (IOS).
+    needs_enable: bool = False
+    # A machine pyinfra changes (a POSIX shell over SSH).
+    pyinfra_target: bool = False

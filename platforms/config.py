@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from platforms.base import PlatformError
 from platforms.network import Block, Intent
 
 BANNER_DELIMITER = "^C"
@@ -66,7 +67,7 @@ class Node:
 
 
 # -- text -> tree ----------------------------------------------------------------------
-def _lines(text: str) -> list[str]:
+def lines_of(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
@@ -75,7 +76,7 @@ def parse(text: str, syntax: Syntax, *, directives: bool = False) -> list[Node]:
 
     ``directives`` keeps ``@owns`` lines (template fragments) and skips comment lines.
     """
-    lines = [ln.rstrip() for ln in _lines(text)]
+    lines = [ln.rstrip() for ln in lines_of(text)]
     while lines and (
         not lines[0].strip() or any(re.match(h, lines[0].strip()) for h in syntax.headers)
     ):
@@ -235,7 +236,7 @@ def parse_intent(fragment: str, syntax: Syntax) -> Intent:
     return Intent(tuple(blocks))
 
 
-class IntentError(ValueError):
+class IntentError(PlatformError, ValueError):
     """A template fragment that cannot be read (a bad ``@owns``/``@once``)."""
 
 
@@ -402,28 +403,8 @@ def _dedupe(removals: Iterable[str]) -> list[str]:
     return kept
 
 
-# -- IOS ---------------------------------------------------------------------------------
-_IOS_NEGATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), r)
-    for p, r in (
-        (r"^banner (\S+) ", r"no banner \1"),
-        (r"^username (\S+) ", r"no username \1"),
-        (r"^enable (secret|password) ", r"no enable \1"),
-        (r"^snmp-server community (\S+)", r"no snmp-server community \1"),
-        (r"^snmp-server user (\S+) (\S+) (v1|v2c|v3)", r"no snmp-server user \1 \2 \3"),
-        (
-            r"^snmp-server group (\S+) (v1|v2c|v3)( auth| noauth| priv)?",
-            r"no snmp-server group \1 \2\3",
-        ),
-        (r"^ntp server (?:vrf \S+ )?(\S+)", r"no ntp server \1"),
-        (r"^logging host (\S+)", r"no logging host \1"),
-        (r"^exec-timeout ", "no exec-timeout"),
-        (r"^login block-for ", "no login block-for"),
-    )
-)
-
-
-def _negate(line: str, word: str, negations: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+# -- negation (each platform's syntax gives its own special forms) -------------------------
+def negate(line: str, word: str, negations: tuple[tuple[re.Pattern[str], str], ...]) -> str:
     """The command that removes ``line``: the first matching special form, else ``word``
     before it; a line that already starts with ``word`` is undone by dropping it."""
     text = line.strip()
@@ -434,175 +415,3 @@ def _negate(line: str, word: str, negations: tuple[tuple[re.Pattern[str], str], 
         if m:
             return m.expand(replacement)
     return f"{word} {text}"
-
-
-def negate_ios(line: str) -> str:
-    """The IOS command that removes ``line`` (``no ...``; ``no X`` undoes ``no X``)."""
-    return _negate(line, "no", _IOS_NEGATIONS)
-
-
-_IOS_KEYS = (
-    r"^hostname ",
-    r"^description ",
-    r"^ip address (?!.*\bsecondary$)(?!dhcp)",
-    r"^(?:ip )?vrf forwarding ",
-    r"^encapsulation ",
-    r"^enable secret ",
-    r"^username (\S+) ",
-    r"^banner (\S+) ",
-    r"^ip domain name ",
-    r"^ip ssh (version|time-out|authentication-retries|source-interface) ",
-    r"^ntp server (?:vrf \S+ )?(\S+)",
-    r"^ntp source ",
-    r"^logging host (\S+)",
-    r"^logging (trap|buffered|source-interface|console|facility) ",
-    r"^snmp-server (location|contact) ",
-    r"^snmp-server community (\S+)",
-    r"^snmp-server user (\S+) (\S+) ",
-    r"^snmp-server group (\S+) (v1|v2c|v3)",
-    r"^clock timezone ",
-    r"^login (block-for|on-failure|on-success|delay) ",
-    r"^exec-timeout ",
-    r"^session-timeout ",
-    r"^transport (input|output|preferred) ",
-    r"^(ipv6 )?access-class \S+ (in|out)",
-    r"^ip access-group \S+ (in|out)",
-    r"^ipv6 traffic-filter \S+ (in|out)",
-    r"^privilege level ",
-    r"^(mtu|bandwidth|ip mtu|ipv6 mtu) ",
-    r"^router-id ",
-)
-
-IOS = Syntax(
-    name="ios",
-    separator="!",
-    terminator="end",
-    exit_command="exit",
-    negate=negate_ios,
-    headers=(r"^Building configuration", r"^Current configuration", r"^Using \d+ out of"),
-    banners=True,
-    keys=tuple(re.compile(k) for k in _IOS_KEYS),
-    resets=((re.compile(r"^(ip )?vrf forwarding "), re.compile(r"^ip(v6)? address ")),),
-)
-
-
-# -- VRP ---------------------------------------------------------------------------------
-_VRP_NEGATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), r)
-    for p, r in (
-        (r"^sysname ", "undo sysname"),
-        (r"^ntp-service unicast-server (\S+)", r"undo ntp-service unicast-server \1"),
-        (r"^info-center loghost (\S+)", r"undo info-center loghost \1"),
-        (
-            r"^snmp-agent community (read|write) (cipher \S+|\S+)",
-            r"undo snmp-agent community \1 \2",
-        ),
-        (r"^snmp-agent usm-user (v3) (\S+)", r"undo snmp-agent usm-user \1 \2"),
-        (
-            r"^snmp-agent group (v3) (\S+) (authentication|privacy|noauthentication)",
-            r"undo snmp-agent group \1 \2 \3",
-        ),
-        (r"^local-user (\S+) password ", r"undo local-user \1"),
-        (r"^local-user (\S+) privilege level ", r"undo local-user \1 privilege level"),
-        (r"^local-user (\S+) service-type ", r"undo local-user \1 service-type"),
-        (r"^rule (\d+) ", r"undo rule \1"),
-        (r"^header (login|shell) ", r"undo header \1"),
-        (r"^acl (ipv6 )?\S+ (inbound|outbound)$", r"undo acl \1\2"),
-        (r"^idle-timeout ", "undo idle-timeout"),
-        (r"^description ", "undo description"),
-        (r"^clock timezone ", "undo clock timezone"),
-    )
-)
-
-
-def negate_vrp(line: str) -> str:
-    """The VRP command that removes ``line`` (``undo ...``; ``undo X`` undoes itself)."""
-    return _negate(line, "undo", _VRP_NEGATIONS)
-
-
-_VRP_KEYS = (
-    r"^sysname ",
-    r"^description ",
-    r"^ip address (?!.*\bsub$)(?!dhcp-alloc)",
-    r"^ip binding vpn-instance ",
-    r"^header (login|shell) information ",
-    r"^clock timezone ",
-    r"^info-center timestamp (\S+)",
-    r"^ntp-service unicast-server (\S+)",
-    r"^ntp-service source-interface ",
-    r"^info-center loghost (\S+)",
-    r"^local-user (\S+) password ",
-    r"^local-user (\S+) privilege level ",
-    r"^local-user (\S+) service-type ",
-    r"^snmp-agent usm-user v3 (\S+)",
-    r"^snmp-agent group v3 (\S+)",
-    r"^snmp-agent sys-info (contact|location|version) ",
-    r"^rule (\d+) ",
-    r"^authentication-mode ",
-    r"^protocol inbound ",
-    r"^idle-timeout ",
-    r"^user privilege level ",
-    r"^acl (ipv6 )?\S+ (inbound|outbound)",
-    r"^(mtu|ipv6 mtu) ",
-    r"^router-id ",
-)
-
-VRP = Syntax(
-    name="vrp",
-    separator="#",
-    terminator="return",
-    exit_command="quit",
-    negate=negate_vrp,
-    headers=(r"^!", r"^Info: ", r"^\[V\d+R\d+"),
-    vrp_indent=True,
-    keys=tuple(re.compile(k) for k in _VRP_KEYS),
-    resets=((re.compile(r"^ip binding vpn-instance "), re.compile(r"^ip(v6)? address ")),),
-)
-
-
-# -- Cisco TelePresence (xAPI) ---------------------------------------------------------------
-_TP = re.compile(r"^(?:\*c )?xConfiguration (?P<path>[^:]+):\s?(?P<value>.*)$", re.IGNORECASE)
-
-
-def tp_setting(line: str) -> tuple[str, str] | None:
-    """``*c xConfiguration SIP URI: "x"`` -> ``("sip uri", "x")``; enumerations lower-case."""
-    m = _TP.match(line.strip())
-    if m is None:
-        return None
-    path = " ".join(m.group("path").split()).lower()
-    value = m.group("value").strip()
-    if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
-        return path, value[1:-1]
-    return path, value.lower()
-
-
-def tp_sections(running: str) -> dict[str, list[str]]:
-    """Every ``xConfiguration`` line of an endpoint is a section of its own."""
-    return {
-        line.strip().removeprefix("*c "): []
-        for line in _lines(running)
-        if tp_setting(line) is not None
-    }
-
-
-def tp_commands(running: str, intent: Intent) -> list[str]:
-    """The ``xConfiguration`` lines whose value differs from what the endpoint shows.
-
-    Settings cannot be removed on an endpoint, so ``owns`` has nothing to do; an
-    ``@once`` line is sent when no setting matches its guard.
-    """
-    have = dict(s for s in (tp_setting(ln) for ln in _lines(running)) if s is not None)
-    shown = [ln.strip().removeprefix("*c ") for ln in _lines(running) if ln.strip()]
-    out: list[str] = []
-    for block in intent.blocks:
-        for guard, line in block.once:
-            if not any(re.search(guard, s) for s in shown):
-                out.append(line)
-        for line in block.lines:
-            setting = tp_setting(line)
-            if setting is None:
-                raise IntentError(f"not an xConfiguration line: {line!r}")
-            path, value = setting
-            if have.get(path) != value and line not in out:
-                out.append(line)
-    return out

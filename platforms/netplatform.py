@@ -1,30 +1,42 @@
-"""The :class:`~platforms.network.NetworkPlatform` implementations the platform files use.
+"""The :class:`~platforms.network.NetworkPlatform` most platform packages instantiate.
 
-Light on purpose: Netmiko (platforms/connection.py) is imported only when a device is
-connected, so reading the inventory never pays for it.
+Light on purpose: a platform's Netmiko session (``platforms/<platform>/session.py``) is
+imported only when a device is connected, so reading the inventory never pays for it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipaddress
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from platforms import config
 from platforms.config import Syntax
 from platforms.network import ConfigSession, ConnectParams, Intent
+from platforms.parsers import InterfaceStatus, global_only
+
+Connector = Callable[[ConnectParams], ConfigSession]
 
 
 @dataclass(frozen=True)
 class CliPlatform:
-    """IOS, IOS XE, VRP: indented configuration text, ``no``/``undo``, a config mode."""
+    """A platform with indented configuration text (IOS, IOS XE, VRP): ``no``/``undo``, a
+    configuration mode, brief show commands. Each field is one answer of the contract;
+    the platform package fills them in with its own syntax, session and parsers."""
 
     name: str  # the Netmiko device_type
     syntax: Syntax
-    filesystem: str = ""  # IOS: where checkpoints go ("flash:", "bootflash:")
+    connector: Connector = field(repr=False)  # imports the session module when called
+    ipv6_command: str
+    parse_ipv6: Callable[[str], dict[str, list[ipaddress.IPv6Address]]] = field(repr=False)
+    interfaces_command: str
+    parse_interfaces: Callable[[str], dict[str, InterfaceStatus]] = field(repr=False)
+    liveness_command: str
+    snmp_auth_keywords: Mapping[str, str] = field(repr=False)
+    snmp_priv_keywords: Mapping[str, str] = field(repr=False)
 
     def connect(self, params: ConnectParams) -> ConfigSession:
-        from platforms.connection import connect_cli
-
-        return connect_cli(self.name, params, self.filesystem)
+        return self.connector(params)
 
     def sections(self, running: str) -> dict[str, list[str]]:
         return config.sections(running, self.syntax)
@@ -32,20 +44,14 @@ class CliPlatform:
     def commands(self, running: str, intent: Intent) -> list[str]:
         return config.commands(running, intent, self.syntax)
 
+    def ipv6_interfaces(self, output: str) -> dict[str, list[ipaddress.IPv6Address]]:
+        return self.parse_ipv6(output)
 
-@dataclass(frozen=True)
-class TpPlatform:
-    """Cisco TelePresence endpoints: ``xConfiguration Path: value`` settings."""
+    def ipv6_addresses(self, output: str, interface: str) -> list[ipaddress.IPv6Address]:
+        return global_only(self.parse_ipv6(output).get(interface, []))
 
-    name: str = "cisco_tp"
+    def ipv6_where(self, interface: str) -> str:
+        return interface
 
-    def connect(self, params: ConnectParams) -> ConfigSession:
-        from platforms.connection import connect_tp
-
-        return connect_tp(params)
-
-    def sections(self, running: str) -> dict[str, list[str]]:
-        return config.tp_sections(running)
-
-    def commands(self, running: str, intent: Intent) -> list[str]:
-        return config.tp_commands(running, intent)
+    def interface_status(self, output: str) -> dict[str, InterfaceStatus]:
+        return self.parse_interfaces(output)

@@ -1,9 +1,12 @@
 """The contract of a network platform for changes, written once (as NAPALM does) and
-implemented by each platform file that can be changed (cisco_ios, cisco_xe, huawei_vrp,
-cisco_tp). One shared test suite (tests/platforms/) runs against every implementation.
+implemented by each platform package that can be changed (``platforms/<platform>/``:
+cisco_ios, cisco_xe, huawei_vrp, cisco_tp). One shared test suite
+(tests/platforms/test_contract.py) runs against every implementation, on the test data of
+``tests/platforms/data/<platform>/`` and on the twin.
 
 Intended configuration is written as a fragment of running-configuration text rendered
-from a Jinja2 template (``platforms/templates/<platform>/<change>.j2``). Lines starting
+from the change's Jinja2 template for the platform, read with the platform's
+:attr:`NetworkPlatform.syntax` (:func:`platforms.config.parse_intent`). Lines starting
 with ``@owns REGEX`` (at the indentation of the lines they govern) declare which existing
 lines under that context the change owns: an owned line that is not intended is removed
 (``no ...`` on IOS, ``undo ...`` on VRP). Lines that are not owned and not intended are
@@ -21,10 +24,17 @@ IOS ``snmp-server user``). A placeholder outside ``@once`` is an error of the te
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from platforms.base import PlatformError
+
+if TYPE_CHECKING:
+    from platforms.config import Syntax
+    from platforms.parsers import InterfaceStatus, SipRegistration
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,14 @@ def secret_placeholder(credential: str, field: str) -> str:
     return f"<secret:{credential}.{field}>"
 
 
+def placeholder_names(text: str) -> list[str]:
+    """``CREDENTIAL_SET.FIELD`` of every secret placeholder in ``text``, in order.
+
+    Example: ``"username a secret <secret:ssh-netops.password>"`` -> ``["ssh-netops.password"]``
+    """
+    return [f"{m['credential']}.{m['field']}" for m in SECRET_PLACEHOLDER.finditer(text)]
+
+
 @dataclass(frozen=True)
 class Intent:
     """What one change wants on one device: blocks in the order they must be applied."""
@@ -76,7 +94,7 @@ class ConnectParams:
     timeout: float = 20.0
 
 
-class DeviceError(Exception):
+class DeviceError(PlatformError, RuntimeError):
     """The device refused a command or the session broke; ``output`` is what it printed."""
 
     def __init__(self, message: str, output: str = "") -> None:
@@ -114,12 +132,29 @@ class ConfigSession(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
 class NetworkPlatform(Protocol):
-    """A platform that provnet can change. ``name`` is the Netmiko device_type."""
+    """A platform that provnet can change: ``NETWORK`` of ``platforms/<platform>/__init__.py``.
 
-    name: str
+    Everything provnet needs to know about one vendor's devices is asked of this object,
+    never decided elsewhere by comparing platform names.
+    """
 
-    def connect(self, params: ConnectParams) -> ConfigSession: ...
+    @property
+    def name(self) -> str:
+        """The Netmiko device_type, also the package's name: ``"cisco_ios"``."""
+        ...
+
+    @property
+    def syntax(self) -> Syntax:
+        """How its configuration text (and a rendered template) is laid out and negated:
+        ``platforms.cisco_ios.syntax.IOS`` (``Syntax(name="ios", separator="!", ...)``)."""
+        ...
+
+    def connect(self, params: ConnectParams) -> ConfigSession:
+        """An open, privileged session (Netmiko is imported here, not before); raises
+        :class:`DeviceError` (no secret in it) when it cannot log in."""
+        ...
 
     def sections(self, running: str) -> dict[str, list[str]]:
         """The running configuration as ordered sections: top-level line -> child lines.
@@ -130,5 +165,79 @@ class NetworkPlatform(Protocol):
 
     def commands(self, running: str, intent: Intent) -> list[str]:
         """The configuration commands that take ``running`` to ``intent`` (``[]`` when it is
-        already there), with context lines (``interface ...``) and ``no``/``undo`` lines."""
+        already there), with context lines (``interface ...``) and ``no``/``undo`` lines.
+
+        Example: ``["interface Loopback9", "ipv6 address 2001:db8:99::9/128", "exit"]``
+        """
+        ...
+
+    @property
+    def ipv6_command(self) -> str:
+        """The show command listing IPv6 addresses: ``"show ipv6 interface brief"``."""
+        ...
+
+    def ipv6_interfaces(self, output: str) -> dict[str, list[ipaddress.IPv6Address]]:
+        """Interface -> every IPv6 address ``output`` of :attr:`ipv6_command` shows on it
+        (link-local included).
+
+        Example: ``{"Gi0/0/0": [IPv6Address("fe80::1"), IPv6Address("2001:db8:10::1")]}``
+        """
+        ...
+
+    def ipv6_addresses(self, output: str, interface: str) -> list[ipaddress.IPv6Address]:
+        """The global (not link-local) IPv6 addresses ``output`` of :attr:`ipv6_command`
+        shows on ``interface``; ``[]`` when none.
+
+        Example: ``[IPv6Address("2001:db8:10::1")]``
+        """
+        ...
+
+    def ipv6_where(self, interface: str) -> str:
+        """Where :meth:`ipv6_addresses` reads, for messages: ``"GigabitEthernet0/0/0"`` (the
+        interface), or ``"Network 1"`` on an endpoint that has one network."""
+        ...
+
+    @property
+    def interfaces_command(self) -> str:
+        """The show command listing interfaces and their state: ``"show ip interface brief"``
+        (``""`` when the platform has none)."""
+        ...
+
+    def interface_status(self, output: str) -> dict[str, InterfaceStatus]:
+        """Interface -> status from the output of :attr:`interfaces_command`.
+
+        Example: ``{"Loopback0": InterfaceStatus("Loopback0", admin_up=True, oper_up=True)}``
+        """
+        ...
+
+    @property
+    def liveness_command(self) -> str:
+        """A harmless command whose non-empty answer proves a fresh session works (it reads
+        the clock or the uptime): ``"show clock"``."""
+        ...
+
+    @property
+    def snmp_auth_keywords(self) -> Mapping[str, str]:
+        """SNMPv3 authentication protocol (inventory spelling) -> the word its configuration
+        uses: ``{"SHA": "sha", "SHA256": "sha-2 256", ...}`` (``{}``: not configured here)."""
+        ...
+
+    @property
+    def snmp_priv_keywords(self) -> Mapping[str, str]:
+        """SNMPv3 privacy protocol -> its configuration word: ``{"AES": "aes 128", ...}``."""
+        ...
+
+
+@runtime_checkable
+class SipPlatform(Protocol):
+    """A platform whose devices register to a SIP registrar (video-conference endpoints)."""
+
+    @property
+    def sip_registration_command(self) -> str:
+        """The status command of SIP registration: ``"xStatus SIP Registration"``."""
+        ...
+
+    def sip_registration(self, output: str) -> SipRegistration:
+        """The first registration in ``output``: ``SipRegistration(status="Registered",
+        reason="", uri="sip:vc1@thanhhoa.gov.vn")``."""
         ...

@@ -17,7 +17,9 @@ from typing import Any
 import jinja2
 
 from platforms.base import PlatformError
-from platforms.config import IOS, VRP, IntentError, Syntax, parse_intent
+from platforms.cisco_ios.syntax import IOS
+from platforms.config import IntentError, Syntax, parse_intent
+from platforms.huawei_vrp.syntax import VRP
 from platforms.network import SECRET_PLACEHOLDER, Intent
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

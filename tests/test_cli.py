@@ -37,3 +37,16 @@ def test_exporter_command_loads_neither_ssh_nor_device_stacks() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_discovering_the_platforms_loads_no_ssh_stack() -> None:
+    """Each platform's Netmiko session is imported when a device is connected, not before."""
+    probe = (
+        "import sys, platforms; platforms.registry(); platforms.network_platform('cisco_ios');"
+        "[n.syntax for n in platforms.network_platforms().values()];"
+        "print(sorted(m for m in ('paramiko', 'netmiko') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from inventory.addressing import allocate
-from inventory.export import ENABLE_PLATFORMS, ansible_hostvars
+from inventory.export import ansible_hostvars, needs_enable
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from platforms import get_platform
@@ -140,7 +140,7 @@ def host_vars(
         "ansible_python_interpreter": "{{ ansible_playbook_python }}",
         BLOCKS_VAR: [{"parents": list(b.parents), "lines": list(b.lines)} for b in blocks],
     }
-    if view.platform in ENABLE_PLATFORMS:
+    if needs_enable(view.platform):
         hostvars |= {
             "ansible_become": True,
             "ansible_become_method": "enable",

@@ -16,7 +16,6 @@ and stops after a wave when failures exceed the threshold; the devices left are
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,9 +28,7 @@ from deploys.network.plan import BadPlan, DevicePlan, Plan, config_sha256, inten
 from deploys.network.targets import Backend
 from deploys.network.waves import Threshold, WaveSpec, split_waves
 from inventory.resolve import DeviceView
-from platforms.network import ConfigSession, DeviceError, NetworkPlatform
-
-PLACEHOLDER = re.compile(r"<secret:([^>\s]+)>")
+from platforms.network import ConfigSession, DeviceError, NetworkPlatform, placeholder_names
 
 
 class StepFailed(Exception):
@@ -88,10 +85,10 @@ def check_placeholders(plan: Plan, names: Sequence[str], redactor: Redactor) -> 
         entry = plan.device(name)
         assert entry is not None
         for command in entry.commands:
-            for match in PLACEHOLDER.finditer(command):
-                if match.group(1) not in redactor.values:
+            for secret in placeholder_names(command):
+                if secret not in redactor.values:
                     raise BadPlan(
-                        f"plan for {name} needs secret '{match.group(1)}', which cannot be "
+                        f"plan for {name} needs secret '{secret}', which cannot be "
                         "resolved now (set it in the environment or the secrets file)"
                     )
 

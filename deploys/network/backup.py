@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from deploys.errors import NetworkChangeError
 from deploys.network.masking import Redactor
-from deploys.network.targets import Backend
+from deploys.network.targets import Backend, read_running
 from inventory.resolve import DeviceView
 
 GIT_IDENTITY = ("-c", "user.name=provnet backup", "-c", "user.email=provnet-backup@localhost")
@@ -80,11 +80,7 @@ def ensure_repo(repo: Path) -> None:
 def _read(backend: Backend, device: DeviceView, redactor: Redactor) -> tuple[str | None, str]:
     """(masked configuration, "") or (None, error text)."""
     try:
-        session = backend.connect(device)
-        try:
-            running = session.running_config()
-        finally:
-            session.close()
+        running = read_running(backend, device)
     except Exception as exc:
         return None, redactor.clean(f"{type(exc).__name__}: {exc}")[:500]
     text = redactor.clean(running)

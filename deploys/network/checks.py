@@ -2,14 +2,14 @@
 it saw (never a secret).
 
 - :class:`Ipv6Address`: the planned IPv6 address is on the WAN (router) or LAN interface,
-  read from the device (``show ipv6 interface brief`` / ``display ipv6 interface brief`` /
-  ``xStatus Network 1 IPv6 Address``);
+  read from the device with the command its platform names (``show ipv6 interface brief``);
 - :class:`SshReachable`: management still works: a fresh SSH session logs in;
 - :class:`SnmpAnswers`: SNMP still answers a GET of sysUpTime with the device's credential
   set (v3 or v2c);
 - :class:`SipRegistered`: a VC endpoint is registered to its SIP registrar.
 
-Parsing is pure (``*_from``), so fixtures test it; the I/O is in ``run``.
+What to run and how to read it is the platform's (:class:`~platforms.network.NetworkPlatform`);
+the verdicts are pure, so fixtures test them; the I/O is in ``run``.
 """
 
 from __future__ import annotations
@@ -23,16 +23,14 @@ from gufo.snmp.sync.client import SnmpSession
 
 from deploys.network.base import CheckContext, CheckResult
 from deploys.network.context import lan, wan
+from deploys.network.targets import connect_params
 from inventory.errors import SecretUnavailable
-from inventory.export import netmiko_connect_params
 from inventory.model import Role, SnmpV2cCredential, SnmpV3Credential
-from inventory.resolve import DeviceView
 from inventory.secrets import SecretStore
-from platforms import parsers
-from platforms.network import ConfigSession, ConnectParams, DeviceError
-from platforms.snmp_keys import AUTH_KEYS, PRIV_KEYS
+from platforms import network_platform
+from platforms.network import ConfigSession, ConnectParams, DeviceError, SipPlatform
+from platforms.snmp import AUTH_KEYS, PRIV_KEYS, SYS_UPTIME
 
-SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 SNMP_TIMEOUT_S = 3.0
 SSH_TIMEOUT_S = 15.0
 
@@ -56,7 +54,7 @@ class Ipv6Address:
         interface, address = expected_ipv6(context)
         platform = context.device.platform
         try:
-            output = session.show(parsers.command("ipv6_brief", platform))
+            output = session.show(network_platform(platform).ipv6_command)
         except DeviceError as exc:
             return CheckResult(self.name, False, str(exc))
         return ipv6_verdict(self.name, platform, output, interface, address)
@@ -66,12 +64,9 @@ def ipv6_verdict(
     name: str, platform: str, output: str, interface: str, address: ipaddress.IPv6Address
 ) -> CheckResult:
     """Pass when ``address`` is among the global addresses ``output`` shows on ``interface``."""
-    if platform == "cisco_tp":
-        seen = parsers.tp_ipv6(output)
-        where = "Network 1"
-    else:
-        seen = parsers.global_ipv6(output, platform, interface)
-        where = interface
+    net = network_platform(platform)
+    seen = net.ipv6_addresses(output, interface)
+    where = net.ipv6_where(interface)
     shown = ", ".join(str(a) for a in seen) or "-"
     return CheckResult(name, address in seen, f"{where}: {shown} (cần/expected {address})")
 
@@ -87,8 +82,6 @@ Connector = Callable[[str, ConnectParams], ConfigSession]
 
 
 def _network_connect(platform: str, params: ConnectParams) -> ConfigSession:
-    from platforms import network_platform
-
     return network_platform(platform).connect(params)
 
 
@@ -106,20 +99,13 @@ class SshReachable:
     def run(self, session: ConfigSession, context: CheckContext) -> CheckResult:
         device = context.device
         try:
-            raw = netmiko_connect_params(context.inventory, device, _store(context))
+            params = connect_params(
+                context.inventory, device, _store(context), context.known_hosts, self.timeout
+            )
         except SecretUnavailable as exc:
             return CheckResult(self.name, False, str(exc))
-        params = ConnectParams(
-            host=str(raw["host"]),
-            port=int(raw["port"]),
-            username=str(raw["username"]),
-            password=str(raw.get("password", "")),
-            secret=str(raw.get("secret", "")),
-            known_hosts=context.known_hosts,
-            timeout=self.timeout,
-        )
-        probe = "xStatus SystemUnit Uptime" if device.platform == "cisco_tp" else _probe(device)
         try:
+            probe = network_platform(device.platform).liveness_command
             fresh = self.connect(device.platform, params)
             try:
                 output = fresh.show(probe)
@@ -134,10 +120,6 @@ class SshReachable:
         return CheckResult(
             self.name, bool(output.strip()), f"{device.host}:{device.ssh_port}: {probe}"
         )
-
-
-def _probe(device: DeviceView) -> str:
-    return "display clock" if device.platform == "huawei_vrp" else "show clock"
 
 
 class SnmpAnswers:
@@ -206,15 +188,33 @@ class SipRegistered:
     path = "SIP Registration 1 Status"
 
     def run(self, session: ConfigSession, context: CheckContext) -> CheckResult:
+        platform = context.device.platform
+        net = sip_platform(platform)
+        if net is None:
+            return CheckResult(self.name, False, no_sip(platform))
         try:
-            output = session.show(parsers.command("sip_registration", "cisco_tp"))
+            output = session.show(net.sip_registration_command)
         except DeviceError as exc:
             return CheckResult(self.name, False, str(exc))
-        return sip_verdict(self.name, output)
+        return sip_verdict(self.name, output, platform)
 
 
-def sip_verdict(name: str, output: str) -> CheckResult:
-    registration = parsers.sip_registration(output)
+def sip_platform(platform: str) -> SipPlatform | None:
+    """The platform, when its devices register to SIP."""
+    net = network_platform(platform)
+    return net if isinstance(net, SipPlatform) else None
+
+
+def no_sip(platform: str) -> str:
+    return f"nền tảng {platform} không đăng ký SIP (platform {platform} does not register to SIP)"
+
+
+def sip_verdict(name: str, output: str, platform: str = "cisco_tp") -> CheckResult:
+    """Pass when ``output`` (of the platform's SIP registration command) says registered."""
+    net = sip_platform(platform)
+    if net is None:
+        return CheckResult(name, False, no_sip(platform))
+    registration = net.sip_registration(output)
     detail = f"SIP Registration 1 Status: {registration.status}"
     if registration.reason:
         detail += f" ({registration.reason})"

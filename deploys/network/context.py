@@ -27,7 +27,7 @@ from inventory.addressing import SiteAllocation, allocate
 from inventory.loader import Inventory
 from inventory.model import Role, SnmpV3Credential, SshCredential
 from inventory.resolve import DeviceView, resolve_device
-from platforms import get_platform
+from platforms import get_platform, network_platform
 from platforms.network import Intent, secret_placeholder
 from platforms.render import render_intent
 
@@ -317,19 +317,9 @@ def ssh_user(inv: Inventory, device: DeviceView) -> dict[str, str]:
     return {"username": credential.username, "password": secret_placeholder(name, "password")}
 
 
-IOS_AUTH = {"MD5": "md5", "SHA": "sha", "SHA256": "sha-2 256", "SHA384": "sha-2 384"}
-IOS_AUTH["SHA512"] = "sha-2 512"
-IOS_PRIV = {"AES": "aes 128", "AES192": "aes 192", "AES256": "aes 256", "DES": "des"}
-VRP_AUTH = {"MD5": "md5", "SHA": "sha", "SHA224": "sha2-224", "SHA256": "sha2-256"}
-VRP_AUTH |= {"SHA384": "sha2-384", "SHA512": "sha2-512"}
-VRP_PRIV = {"AES": "aes128", "AES192": "aes192", "AES256": "aes256", "DES": "des56"}
-AUTH_KEYWORDS = {"ios": IOS_AUTH, "vrp": VRP_AUTH}
-PRIV_KEYWORDS = {"ios": IOS_PRIV, "vrp": VRP_PRIV}
-
-
-def snmp_user(inv: Inventory, device: DeviceView, dialect: str) -> dict[str, Any]:
-    """The SNMPv3 user of the device's snmp credential set, protocols as ``dialect`` names
-    them; the keys are placeholders."""
+def snmp_user(inv: Inventory, device: DeviceView) -> dict[str, Any]:
+    """The SNMPv3 user of the device's snmp credential set, protocols as the device's
+    platform words them (``snmp_auth_keywords``); the keys are placeholders."""
     name = device.snmp_credentials
     credential = inv.settings.credentials.get(name) if name else None
     if not isinstance(credential, SnmpV3Credential):
@@ -338,10 +328,11 @@ def snmp_user(inv: Inventory, device: DeviceView, dialect: str) -> dict[str, Any
             f"credential set (snmp_credentials: {name or 'none'})"
         )
     assert name is not None
-    auth = AUTH_KEYWORDS[dialect].get(credential.auth_protocol)
+    net = network_platform(device.platform)
+    auth = net.snmp_auth_keywords.get(credential.auth_protocol)
     priv = None
     if credential.security_level == "authPriv" and credential.priv_protocol is not None:
-        priv = PRIV_KEYWORDS[dialect].get(credential.priv_protocol)
+        priv = net.snmp_priv_keywords.get(credential.priv_protocol)
         if priv is None:
             raise ChangeDataError(
                 f"device {device.name}: platform {device.platform} has no SNMPv3 privacy "
@@ -417,7 +408,3 @@ def skip_for(device: DeviceView, roles: frozenset[Role], platforms: frozenset[st
             f"(platform {device.platform} is not one of {wanted})"
         )
     return None
-
-
-def dialect(platform: str) -> str:
-    return "vrp" if platform == "huawei_vrp" else "ios"

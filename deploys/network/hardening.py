@@ -17,7 +17,6 @@ from deploys.network.context import (
     CLI_PLATFORMS,
     NETWORK_ROLES,
     device_context,
-    dialect,
     management_acl,
     render,
     skip_for,
@@ -42,7 +41,7 @@ class Hardening:
     def context(self, inventory: Inventory, device: DeviceView) -> dict[str, Any]:
         return {
             **device_context(inventory, device),
-            "snmp": snmp_user(inventory, device, dialect(device.platform)),
+            "snmp": snmp_user(inventory, device),
             "user": ssh_user(inventory, device),
             "acl": management_acl(inventory),
         }

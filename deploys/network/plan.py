@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from deploys.errors import NetworkChangeError
 from deploys.network.base import Change
 from deploys.network.masking import Redactor
-from deploys.network.targets import Backend
+from deploys.network.targets import Backend, read_running
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from platforms.network import Block, Intent, NetworkPlatform
@@ -264,11 +264,7 @@ def _read_and_plan(
     backend: Backend, change: Change, inv: Inventory, device: DeviceView, redactor: Redactor
 ) -> DevicePlan:
     try:
-        session = backend.connect(device)
-        try:
-            running = session.running_config()
-        finally:
-            session.close()
+        running = read_running(backend, device)
         return plan_device(
             change, backend.platform(device.platform), inv, device, running, redactor
         )

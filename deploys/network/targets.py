@@ -90,6 +90,15 @@ def connect_params(
     )
 
 
+def read_running(backend: Backend, device: DeviceView) -> str:
+    """The running configuration of ``device``, read in a session of its own (closed after)."""
+    session = backend.connect(device)
+    try:
+        return session.running_config()
+    finally:
+        session.close()
+
+
 def _host_key_names(host: str, port: int) -> tuple[str, ...]:
     return (f"[{host}]:{port}",) if port != 22 else (host, f"[{host}]:22")
 

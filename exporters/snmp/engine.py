@@ -36,7 +36,7 @@ from gufo.snmp.user import KeyType
 
 from exporters.snmp.config import Auth
 from exporters.snmp.series import Value
-from platforms.snmp_keys import AUTH_KEYS, PRIV_KEYS
+from platforms.snmp import AUTH_KEYS, PRIV_KEYS
 
 T = TypeVar("T")
 

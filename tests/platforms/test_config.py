@@ -1,102 +1,29 @@
-"""Configuration trees and the diff (platforms/config.py), from data fixtures.
-
-Every fixture case is also applied with the twin's own CLI engine (lab/device, pure, no
-socket): after the expected commands run, the diff must be empty (idempotency), and the
-device must have refused none of them.
-"""
+"""Configuration trees, negations and template intents (platforms/config.py and each
+platform's syntax), pure. The running + intent -> commands cases are data, walked by the
+contract suite (test_contract.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
-import yaml
 
-from lab.device.base import TreeDevice
-from lab.device.cisco_ios import IosDevice
-from lab.device.huawei_vrp import VrpDevice
-from lab.state import DeviceState
+from platforms.cisco_ios.syntax import IOS, negate_ios
 from platforms.config import (
-    IOS,
-    VRP,
     IntentError,
     Syntax,
     commands,
     from_sections,
-    negate_ios,
-    negate_vrp,
     parse,
     parse_intent,
     render,
     sections,
 )
+from platforms.huawei_vrp.syntax import VRP, negate_vrp
 from platforms.network import Block, Intent
-
-DATA = Path(__file__).parent / "data"
-SECRET = "Canary-Secret-9f3b"
-
-
-def _cases(name: str) -> list[Any]:
-    doc = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
-    return [pytest.param(case, id=case["name"]) for case in doc["cases"]]
-
-
-@pytest.mark.parametrize("case", _cases("commands_ios.yaml"))
-def test_ios_commands_from_fixture(case: dict[str, Any]) -> None:
-    intent = parse_intent(case["intent"], IOS)
-    assert commands(case["running"], intent, IOS) == case["expected"]
-
-
-@pytest.mark.parametrize("case", _cases("commands_vrp.yaml"))
-def test_vrp_commands_from_fixture(case: dict[str, Any]) -> None:
-    intent = parse_intent(case["intent"], VRP)
-    assert commands(case["running"], intent, VRP) == case["expected"]
-
-
-def _device(platform: str, running: str) -> TreeDevice:
-    state = DeviceState(name="r1", platform=platform, hostname="R1")
-    if platform == "huawei_vrp":
-        return VrpDevice(state, running)
-    return IosDevice(state, running)
-
-
-def _apply(device: TreeDevice, cmds: list[str], enter: str, leave: str) -> list[str]:
-    """Run ``cmds`` in the twin's CLI engine; the lines it refused (IOS `%`, VRP `Error:`)."""
-    session = device.open_session(privileged=True)
-    refused = []
-    for line in [enter, *(c.replace("<secret:ssh-netops.password>", SECRET) for c in cmds)]:
-        out = session.handle(line).output
-        if any(ln.startswith(("%", "Error:")) for ln in out.splitlines()):
-            refused.append(f"{line}: {out.strip()}")
-    session.handle(leave)
-    return refused
-
-
-@pytest.mark.parametrize(
-    ("fixture", "platform", "syntax", "enter", "leave"),
-    [
-        ("commands_ios.yaml", "cisco_ios", IOS, "configure terminal", "end"),
-        ("commands_vrp.yaml", "huawei_vrp", VRP, "system-view", "return"),
-    ],
-)
-def test_expected_commands_are_accepted_and_converge(
-    fixture: str, platform: str, syntax: Syntax, enter: str, leave: str
-) -> None:
-    for param in _cases(fixture):
-        case = param.values[0]
-        device = _device(platform, case["running"])
-        intent = parse_intent(case["intent"], syntax)
-        cmds = commands(device.running_config(), intent, syntax)
-        assert _apply(device, cmds, enter, leave) == [], case["name"]
-        assert commands(device.running_config(), intent, syntax) == [], case["name"]
-        assert SECRET not in device.running_config()  # the twin stores a hash, as devices do
+from tests.platforms.cases import running_of
 
 
 def test_sections_of_ios_running_config() -> None:
-    text = (DATA / "commands_ios.yaml").read_text(encoding="utf-8")
-    running = yaml.safe_load(text)["base"]
-    found = sections(running, IOS)
+    found = sections(running_of("cisco_ios"), IOS)
     assert found["hostname R1"] == []
     assert found["interface GigabitEthernet0/0/0"] == [
         "description WAN",
@@ -110,8 +37,7 @@ def test_sections_of_ios_running_config() -> None:
 
 
 def test_sections_of_vrp_running_config_tell_global_leaves_from_children() -> None:
-    running = yaml.safe_load((DATA / "commands_vrp.yaml").read_text(encoding="utf-8"))["base"]
-    found = sections(running, VRP)
+    found = sections(running_of("huawei_vrp"), VRP)
     assert found["sysname R1"] == []
     assert found["ntp-service unicast-server 10.1.1.9"] == []
     assert found["aaa"][:2] == [
@@ -130,8 +56,7 @@ def test_sections_of_vrp_running_config_tell_global_leaves_from_children() -> No
 
 @pytest.mark.parametrize("syntax", [IOS, VRP], ids=["ios", "vrp"])
 def test_sections_round_trip(syntax: Syntax) -> None:
-    fixture = "commands_ios.yaml" if syntax is IOS else "commands_vrp.yaml"
-    running = yaml.safe_load((DATA / fixture).read_text(encoding="utf-8"))["base"]
+    running = running_of("cisco_ios" if syntax is IOS else "huawei_vrp")
     found = sections(running, syntax)
     again = render(from_sections(found, syntax), syntax)
     assert sections(again, syntax) == found

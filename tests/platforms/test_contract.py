@@ -1,9 +1,14 @@
-"""The shared contract of a network platform, run against every implementation on a twin
-of our own (devices are changed here, so the session twin is not used)."""
+"""The shared contract of a network platform (platforms/network.py), run against every
+platform discovery finds (``NETWORK`` of ``platforms/<platform>/``), as NAPALM's shared
+getter suite is: first on the test data of ``data/<platform>/`` (walked, see cases.py:
+adding a case is adding a file), then on a twin of our own (devices are changed here, so
+the session twin is not used)."""
 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,47 +16,126 @@ from pathlib import Path
 import pytest
 
 from lab.control import request
-from platforms import UnknownPlatform, network_platform
-from platforms.config import IOS, VRP, parse_intent
+from lab.device import make_device
+from lab.state import DeviceState
+from platforms import UnknownPlatform, network_platform, network_platforms
+from platforms.config import parse_intent
 from platforms.network import ConfigSession, DeviceError, Intent, NetworkPlatform
+from tests.platforms.cases import (
+    GETTER_COMMAND,
+    CommandsCase,
+    ShowCase,
+    command_cases,
+    platforms_with_data,
+    read,
+    session_data,
+    show_cases,
+    twin_device_output,
+)
 from tests.platforms.twin import TwinDevices, own_twin, worker_base
 
-PLATFORMS = ["cisco_xe", "cisco_ios", "huawei_vrp", "cisco_tp"]
+PLATFORMS = sorted(network_platforms())
 CANARY = "Canary-7Qx-secret"
-
-INTENTS = {
-    "cisco_ios": (
-        "@owns ^ntp server\nntp server 10.38.0.123\n!\n"
-        "interface Loopback9\n @owns ^ipv6 address\n ipv6 address 2001:db8:99::9/128\n",
-        IOS,
-    ),
-    "huawei_vrp": (
-        "#\n @owns ^ntp-service unicast-server\n ntp-service unicast-server 10.38.0.123\n#\n"
-        "interface LoopBack9\n ip address 10.255.9.9 255.255.255.255\n",
-        VRP,
-    ),
-    "cisco_tp": ('xConfiguration SIP URI: "sip:contract@thanhhoa.gov.vn"\n', IOS),
-}
-INTENTS["cisco_xe"] = INTENTS["cisco_ios"]
-BAD = {
-    "cisco_ios": "ip frobnicate now",
-    "cisco_xe": "ip frobnicate now",
-    "huawei_vrp": "frobnicate now",
-    "cisco_tp": "xConfiguration Frobnicate Mode: On",
-}
-DEVICE_TEXT = {
-    "cisco_ios": "% Invalid input",
-    "cisco_xe": "% Invalid input",
-    "huawei_vrp": "Error: Unrecognized command",
-    "cisco_tp": "status=Error",
-}
-STARTUP = {
-    "cisco_ios": "show startup-config",
-    "cisco_xe": "show startup-config",
-    "huawei_vrp": "display saved-configuration",
-}
+SECRET = "Canary-Secret-9f3b"
 
 
+def test_every_changeable_platform_is_found_and_has_test_data() -> None:
+    assert PLATFORMS == ["cisco_ios", "cisco_tp", "cisco_xe", "huawei_vrp"]
+    for name in PLATFORMS:
+        assert network_platform(name).name == name
+        assert isinstance(network_platform(name), NetworkPlatform)
+        assert network_platform(name).syntax is not None
+    assert platforms_with_data() == PLATFORMS
+    with pytest.raises(UnknownPlatform, match="linux"):
+        network_platform("linux")
+
+
+# -- data: running + intent -> commands ----------------------------------------------------
+@pytest.mark.parametrize("case", command_cases())
+def test_commands_from_data(case: CommandsCase) -> None:
+    net = network_platform(case.platform)
+    intent = parse_intent(case.intent, net.syntax)
+    assert net.commands(case.running, intent) == case.expected, case.name
+
+
+def _apply(platform: str, running: str, cmds: list[str]) -> tuple[list[str], str]:
+    """Run ``cmds`` in the twin's CLI engine (pure, no socket): the lines it refused and
+    the running configuration after."""
+    data = session_data(platform)
+    device = make_device(DeviceState(name="r1", platform=platform, hostname="R1"), running)
+    session = device.open_session(privileged=True)
+    refused = []
+    for line in [data["enter_config"], *(re.sub(r"<secret:[^>]+>", SECRET, c) for c in cmds)]:
+        out = session.handle(line).output
+        if any(re.search(data["refused_line"], ln) for ln in out.splitlines()):
+            refused.append(f"{line}: {out.strip()}")
+    session.handle(data["leave_config"])
+    return refused, device.running_config()
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in command_cases() if "enter_config" in session_data(c.values[0].platform)]
+)
+def test_expected_commands_are_accepted_and_converge(case: CommandsCase) -> None:
+    """Every case's commands, applied with the twin's own CLI engine, are all accepted and
+    leave nothing to do (the twin's parser is the independent oracle)."""
+    net = network_platform(case.platform)
+    intent = parse_intent(case.intent, net.syntax)
+    running = make_device(
+        DeviceState(name="r1", platform=case.platform, hostname="R1"), case.running
+    ).running_config()
+    refused, after = _apply(case.platform, case.running, net.commands(running, intent))
+    assert refused == [], case.name
+    assert net.commands(after, intent) == [], case.name
+    assert SECRET not in after  # the twin stores a hash, as devices do
+
+
+# -- data: show output -> what the post-checks read ------------------------------------------
+@pytest.mark.parametrize("case", show_cases())
+def test_show_output_parsed_from_data(case: ShowCase) -> None:
+    net = network_platform(case.platform)
+    assert getattr(net, GETTER_COMMAND[case.getter]) == case.command
+    assert read(net, case.getter, case.output, case.args) == case.expected
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in show_cases() if c.values[0].getter == "ipv6_interfaces"]
+)
+def test_ipv6_addresses_are_the_global_ones(case: ShowCase) -> None:
+    net = network_platform(case.platform)
+    for interface, shown in case.expected.items():
+        wanted = [ipaddress.IPv6Address(a) for a in shown]
+        assert net.ipv6_addresses(case.output, interface) == [
+            a for a in wanted if not a.is_link_local
+        ]
+    if net.ipv6_where("Tunnel9") == "Tunnel9":  # per interface: an absent one has none
+        assert net.ipv6_addresses(case.output, "Tunnel9") == []
+
+
+@pytest.mark.parametrize("case", show_cases(golden=True))
+def test_twin_prints_what_the_parser_fixture_holds(case: ShowCase) -> None:
+    """Golden: the twin's device (data/<platform>/twin.yaml), asked the same command, gives
+    output the platform's parser reads exactly as the stored fixture; a drift between the
+    simulator and the parser fixtures fails here."""
+    net = network_platform(case.platform)
+    output = twin_device_output(case.platform, case.command)
+    assert read(net, case.getter, output, case.args) == read(
+        net, case.getter, case.output, case.args
+    )
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_every_command_the_platform_declares_is_checked_against_the_twin(platform: str) -> None:
+    net = network_platform(platform)
+    golden = {
+        c.values[0].command for c in show_cases(golden=True) if c.values[0].platform == platform
+    }
+    declared = {getattr(net, attribute, "") for attribute in GETTER_COMMAND.values()} - {""}
+    assert declared <= golden, f"{platform}: add a golden show case for {declared - golden}"
+    assert twin_device_output(platform, net.liveness_command).strip()
+
+
+# -- on the twin -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def devices(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinDevices]:
     state = tmp_path_factory.mktemp("platforms-twin") / "state"
@@ -73,30 +157,30 @@ def session(devices: TwinDevices, platform: str) -> Iterator[ConfigSession]:
         s.close()
 
 
-def _intent(platform: str) -> Intent:
-    fragment, syntax = INTENTS[platform]
-    return parse_intent(fragment, syntax)
+def _fragment(platform: str) -> str:
+    return str(session_data(platform)["intent"])
 
 
-def test_every_changeable_platform_is_found() -> None:
-    for name in PLATFORMS:
-        assert network_platform(name).name == name
-    with pytest.raises(UnknownPlatform, match="linux"):
-        network_platform("linux")
+def _intent(platform: str, fragment: str | None = None) -> Intent:
+    return parse_intent(fragment or _fragment(platform), network_platform(platform).syntax)
+
+
+def _changed(platform: str, ip4: str, ip6: str, ip_loop: str, user: str) -> Intent:
+    """The platform's intent with other values (to push something, then roll it back)."""
+    changed = _fragment(platform).replace("10.38.0.123", ip4).replace("::9/", ip6)
+    changed = changed.replace("10.255.9.9", ip_loop).replace("contract@", user)
+    return _intent(platform, changed)
 
 
 def test_running_config_and_sections(session: ConfigSession, platform: str) -> None:
     net: NetworkPlatform = network_platform(platform)
+    data = session_data(platform)
     running = session.running_config()
     found = net.sections(running)
     assert found, running[:200]
     lines = {head for head in found} | {c for children in found.values() for c in children}
-    if platform == "cisco_tp":
-        assert "xConfiguration SIP DefaultTransport: Auto" in lines
-    else:
-        host = "hostname" if platform.startswith("cisco") else "sysname"
-        assert any(k.startswith(host + " th-") for k in found)
-        # Every configuration line the device printed is in a section.
+    assert any(k.startswith(data["section_prefix"]) for k in found)
+    if data["every_line_in_a_section"]:
         skip = ("!", "#", "end", "return", "Building", "Current configuration", "[V")
         for raw in running.splitlines():
             text = raw.strip()
@@ -119,10 +203,8 @@ def test_checkpoint_push_rollback_restores_byte_for_byte(
     net = network_platform(platform)
     before = session.running_config()
     name = session.checkpoint()
-    fragment, syntax = INTENTS[platform]
-    changed = fragment.replace("10.38.0.123", "10.38.0.124").replace("::9/", "::8/")
-    changed = changed.replace("10.255.9.9", "10.255.9.8").replace("contract@", "rolled@")
-    session.push(net.commands(before, parse_intent(changed, syntax)))
+    changed = _changed(platform, "10.38.0.124", "::8/", "10.255.9.8", "rolled@")
+    session.push(net.commands(before, changed))
     assert session.running_config() != before
     session.rollback(name)
     assert session.running_config() == before
@@ -130,27 +212,25 @@ def test_checkpoint_push_rollback_restores_byte_for_byte(
 
 def test_save(session: ConfigSession, platform: str) -> None:
     session.save()
-    if platform == "cisco_tp":
+    startup = session_data(platform).get("startup_command")
+    if startup is None:
         return  # endpoints store every change at once; nothing else to see
     net = network_platform(platform)
-    startup = session.show(STARTUP[platform])
-    assert net.sections(startup) == net.sections(session.running_config())
+    assert net.sections(session.show(startup)) == net.sections(session.running_config())
 
 
 def test_refused_command_raises_with_device_text_and_session_stays_usable(
     session: ConfigSession, platform: str
 ) -> None:
     net = network_platform(platform)
-    intent = _intent(platform)
+    data = session_data(platform)
     with pytest.raises(DeviceError) as caught:
-        session.push([BAD[platform], *net.commands("", intent)])
-    assert DEVICE_TEXT[platform] in caught.value.output
-    assert BAD[platform].split()[0] in str(caught.value)
+        session.push([data["bad_command"], *net.commands("", _intent(platform))])
+    assert data["refusal_text"] in caught.value.output
+    assert data["bad_command"].split()[0] in str(caught.value)
     # Stopped at the first error, left configuration mode, and still answers.
-    running = session.running_config()
-    assert net.sections(running)
-    if platform != "cisco_tp":
-        assert session.show("show clock" if platform != "huawei_vrp" else "display clock")
+    assert net.sections(session.running_config())
+    assert session.show(net.liveness_command)
 
 
 def test_no_secret_in_device_errors(devices: TwinDevices, platform: str) -> None:
@@ -162,7 +242,7 @@ def test_no_secret_in_device_errors(devices: TwinDevices, platform: str) -> None
     assert CANARY not in str(caught.value) and CANARY not in caught.value.output
     session = net.connect(params)
     try:
-        bad = f"{BAD[platform]} {CANARY}"
+        bad = f"{session_data(platform)['bad_command']} {CANARY}"
         with pytest.raises(DeviceError) as refused:
             session.push([bad], secrets=[CANARY])
         text = f"{refused.value} {refused.value.output}"
@@ -187,7 +267,7 @@ def test_host_key_checked(devices: TwinDevices, tmp_path: Path, platform: str) -
 
 
 # The twin drops a session after N lines in configuration mode; endpoints have none.
-@pytest.mark.parametrize("platform", ["cisco_xe", "cisco_ios", "huawei_vrp"])
+@pytest.mark.parametrize("platform", [p for p in PLATFORMS if "enter_config" in session_data(p)])
 def test_dropped_session_fails_fast_and_rollback_restores(
     devices: TwinDevices, platform: str
 ) -> None:
@@ -196,10 +276,7 @@ def test_dropped_session_fails_fast_and_rollback_restores(
     first = net.connect(devices.params[name])
     before = first.running_config()
     checkpoint = first.checkpoint()
-    fragment, syntax = INTENTS[platform]
-    changed = fragment.replace("10.38.0.123", "10.38.0.125").replace("::9/", "::7/")
-    changed = changed.replace("10.255.9.9", "10.255.9.7").replace("contract@", "dropped@")
-    todo = net.commands(before, parse_intent(changed, syntax))
+    todo = net.commands(before, _changed(platform, "10.38.0.125", "::7/", "10.255.9.7", "dropped@"))
     request(
         devices.up.state_dir,
         {"op": "fault", "device": name, "kind": "drop-session-after", "argument": "1"},

@@ -8,11 +8,11 @@ import ipaddress
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lab.device.base import TreeDevice
-from lab.device.cisco_ios import IosDevice
-from lab.device.huawei_vrp import VrpDevice
+from lab.device import SimDevice, make_device
 from lab.state import DeviceState
-from platforms.config import IOS, VRP, Syntax, commands, parse_intent
+from platforms.cisco_ios.syntax import IOS
+from platforms.config import Syntax, commands, parse_intent
+from platforms.huawei_vrp.syntax import VRP
 
 SERVERS = ["10.1.1.1", "10.1.1.2", "10.1.1.3"]
 V6 = ["2001:db8:1::1/64", "2001:db8:2::1/64", "2001:DB8:3::1/64"]
@@ -57,15 +57,15 @@ def vrp_fragments(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _device(platform: str) -> TreeDevice:
+def _device(platform: str) -> SimDevice:
     state = DeviceState(name="r1", platform=platform, hostname="R1")
     wan = state.add_interface("GigabitEthernet0/0/0")
     wan.ipv4 = [ipaddress.IPv4Interface("10.0.0.1/30")]
     state.add_interface("GigabitEthernet0/0/1")
-    return VrpDevice(state) if platform == "huawei_vrp" else IosDevice(state)
+    return make_device(state)
 
 
-def _converges(device: TreeDevice, fragment: str, syntax: Syntax, enter: str, leave: str) -> None:
+def _converges(device: SimDevice, fragment: str, syntax: Syntax, enter: str, leave: str) -> None:
     intent = parse_intent(fragment, syntax)
     session = device.open_session(privileged=True)
     session.handle(enter)

@@ -17,6 +17,7 @@ from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import SecretStore
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up
+from platforms import network_platforms
 from platforms.network import ConnectParams
 
 EXAMPLE = example_inventory_path()
@@ -52,7 +53,7 @@ def params_for(
     params: dict[str, ConnectParams] = {}
     views: dict[str, DeviceView] = {}
     for view in iter_devices(inv):
-        if view.platform not in ("cisco_ios", "cisco_xe", "huawei_vrp", "cisco_tp"):
+        if view.platform not in network_platforms():
             continue
         p = netmiko_connect_params(inv, view, store)
         params[view.name] = ConnectParams(

@@ -1,8 +1,10 @@
-"""Cisco IOS XE routers (ISR 4000, Catalyst 8000)."""
+"""Cisco IOS XE routers (ISR 4000, Catalyst 8000): IOS's syntax, parsers and session
+(``platforms/cisco_ios``), checkpoints on ``bootflash:``."""
+
+from __future__ import annotations
 
 from platforms.base import PlatformInfo
-from platforms.config import IOS
-from platforms.netplatform import CliPlatform
+from platforms.cisco_ios import ios_network
 
 PLATFORM = PlatformInfo(
     name="cisco_xe",
@@ -16,6 +18,9 @@ PLATFORM = PlatformInfo(
         "lan": "GigabitEthernet0/0/1",
         "loopback": "Loopback0",
     },
+    ansible_connection="ansible.netcommon.network_cli",
+    ansible_network_os="cisco.ios.ios",
+    needs_enable=True,
 )
 
-NETWORK = CliPlatform(name="cisco_xe", syntax=IOS, filesystem="bootflash:")
+NETWORK = ios_network("cisco_xe", filesystem="bootflash:")

@@ -1,5 +1,6 @@
-"""SNMPv3 protocol names (snmp_exporter's and the inventory's spelling) to gufo-snmp key
-classes: one table for every room that speaks SNMPv3 (exporters, deploys' post-checks)."""
+"""What every room that speaks SNMP shares (exporters, deploys' post-checks): the OIDs
+they both read, and SNMPv3 protocol names (snmp_exporter's and the inventory's spelling)
+to gufo-snmp key classes."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from gufo.snmp import (
     Sha384Key,
     Sha512Key,
 )
+
+SYS_UPTIME = "1.3.6.1.2.1.1.3.0"  # sysUpTime.0, hundredths of a second
 
 AUTH_KEYS: dict[str, type[BaseAuthKey]] = {
     "MD5": Md5Key,
