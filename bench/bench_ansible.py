@@ -10,7 +10,7 @@ gets a fresh twin (base 127.100.0.0, the same sites, so the same starting config
 - provnet: ``provnet net plan ipv6_migration --limit device=... --out PLAN`` +
   ``provnet net apply PLAN -y --concurrency C --journal J``, timed together (host keys
   checked against the twin's known_hosts, post-checks, save). Without the engine
-  (``deploys/network/ipv6_migration.py`` and ``provnet net plan/apply``), or with
+  (``deploys/network/changes/ipv6_migration/`` and ``provnet net plan/apply``), or with
   ``--interim``: plain Netmiko ``send_config_set`` of commands rendered here from the address
   plan + ``write memory``, labelled INTERIM.
 - Ansible: the plan's exact commands, regrouped as ``cisco.ios.ios_config`` blocks (lines +

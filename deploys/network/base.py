@@ -1,15 +1,15 @@
-"""The contract of a network change: one file per change in this package.
+"""The contract of a network change: one folder per change in ``deploys/network/changes/``.
 
 A change renders, from inventory data only, the intended configuration of one device
-(a :class:`platforms.network.Intent`, through the platform's Jinja2 template
-``platforms/templates/<platform>/<change>.j2``) and declares the post-checks that must
+(a :class:`platforms.network.Intent`, through its own Jinja2 template for the device's
+platform, ``changes/<change>/<platform>.j2``) and declares the post-checks that must
 pass after the push. The engine (plan.py, apply.py) does everything else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
@@ -40,11 +40,14 @@ class PostCheck(Protocol):
     def run(self, session: ConfigSession, context: CheckContext) -> CheckResult: ...
 
 
+@runtime_checkable
 class Change(Protocol):
-    """Example: ``deploys/network/ipv6_migration.py`` defines ``CHANGE = Ipv6Migration()``."""
+    """Example: ``deploys/network/changes/ipv6_migration/__init__.py`` defines
+    ``CHANGE = Ipv6Migration()``, ``name = "ipv6_migration"``, ``after = ("level2_wan",)``."""
 
-    name: str
+    name: str  # the change's folder name
     description: str  # Vietnamese first, English in parentheses
+    after: tuple[str, ...]  # the changes that must come before this one on a device
 
     def skip_reason(self, device: DeviceView) -> str | None:
         """Why this change does not apply to ``device`` (role, platform), or None."""

@@ -18,18 +18,19 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from deploys.errors import NetworkChangeError
+from deploys.network.render import platform_syntax, render_intent, template_for
 from inventory.addressing import SiteAllocation, allocate
 from inventory.loader import Inventory
 from inventory.model import Role, SnmpV3Credential, SshCredential
 from inventory.resolve import DeviceView, resolve_device
 from platforms import get_platform, network_platform
 from platforms.network import Intent, secret_placeholder
-from platforms.render import render_intent
 
 MGMT_ACL = "PROVNET-MGMT"
 MGMT_ACL6 = "PROVNET-MGMT6"
@@ -384,13 +385,13 @@ def device_context(inv: Inventory, device: DeviceView) -> dict[str, Any]:
     }
 
 
-def render(change: str, platform: str, context: Mapping[str, Any]) -> Intent:
-    """The platform's template for ``change`` rendered with ``context``."""
-    return render_intent(platform, change, context)
+def render(change: Path, platform: str, context: Mapping[str, Any]) -> Intent:
+    """The template of ``platform`` in the change's folder ``change`` (``<platform>.j2``)
+    rendered with ``context`` and read with the platform's configuration syntax."""
+    return render_intent(template_for(change, platform), context, platform_syntax(platform))
 
 
 NETWORK_ROLES = frozenset({Role.WAN_ROUTER, Role.CORE_SWITCH, Role.ACCESS_SWITCH, Role.FIREWALL})
-CLI_PLATFORMS = frozenset({"cisco_ios", "cisco_xe", "huawei_vrp"})
 
 
 def skip_for(device: DeviceView, roles: frozenset[Role], platforms: frozenset[str]) -> str | None:

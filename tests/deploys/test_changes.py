@@ -1,5 +1,6 @@
-"""The four network changes: rendering from inventory data (golden intents as data under
-tests/deploys/data/golden/), skip reasons, data errors, secrets kept out, and, on the twin,
+"""The four network changes: rendering from inventory data (golden intents as data, one
+file per device under tests/deploys/data/changes/<change>/), the registry and its order,
+skip reasons, data errors, secrets kept out, and, on the twin,
 that every rendered change is accepted by the simulated device, converges in one push
 (``commands(running, intent) == []`` afterwards) and passes its post-checks.
 
@@ -23,7 +24,8 @@ from typing import Any
 import pytest
 from gufo.snmp.sync.client import SnmpSession
 
-from deploys.network.base import Change, CheckContext
+import deploys.network.changes as shipped
+from deploys.network.base import CheckContext
 from deploys.network.checks import (
     Ipv6Address,
     SipRegistered,
@@ -35,7 +37,14 @@ from deploys.network.checks import (
     v3_user,
 )
 from deploys.network.context import ChangeDataError, wan
-from deploys.network.registry import UnknownChange, changes, get_change
+from deploys.network.registry import (
+    ChangeRegistryError,
+    UnknownChange,
+    changes,
+    get_change,
+    in_order,
+)
+from deploys.network.render import template_platforms
 from inventory.loader import Inventory, example_inventory_path
 from inventory.model import SnmpV3Credential
 from inventory.resolve import DeviceView, iter_devices
@@ -52,23 +61,21 @@ from platforms.network import (
 )
 
 EXAMPLE = example_inventory_path()
-GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
+GOLDEN = Path(__file__).resolve().parent / "data" / "changes"
+SHIPPED = Path(shipped.__file__).resolve().parent  # deploys/network/changes/<change>/
 REGEN = "PROVNET_REGEN_GOLDEN"
 REGISTRAR = "sip.thanhhoa.gov.vn"
 # Communes whose devices cover every platform the changes support: Hàm Rồng (cisco_xe
 # router, cisco_ios switch, cisco_tp), Mường Lát (huawei_vrp router and switch, cisco_tp),
 # Mường Lý (cisco_ios router, given a VLAN sub-interface and OSPF below).
 LIMIT = ["commune=14758", "commune=14845", "commune=14854"]
-GOLDEN_DEVICES = [
-    "th-14758-rtr1",
-    "th-14758-sw1",
-    "th-14758-vc1",
-    "th-14845-rtr1",
-    "th-14845-sw1",
-    "th-14854-rtr1",
-    "th-dc-fw1",
-]
+# The order of a new site (docs/changes.md), from each change's ``after``.
 ORDER = ["level2_wan", "ipv6_migration", "hardening", "vc_endpoint"]
+
+
+def golden_cases() -> list[tuple[str, str]]:
+    """(change, device) of every golden file: ``data/changes/<change>/<device>.json``."""
+    return sorted((path.parent.name, path.stem) for path in GOLDEN.glob("*/*.json"))
 
 
 def _insert_after(path: Path, anchor: str, text: str) -> None:
@@ -120,11 +127,36 @@ def intent_json(intent: Intent) -> list[dict[str, Any]]:
 
 
 # -- registry, applicability ----------------------------------------------------------------
-def test_registry_finds_every_shipped_change() -> None:
-    assert sorted(changes()) == sorted(ORDER)
+def test_registry_finds_every_shipped_change_in_order() -> None:
+    assert list(changes()) == ORDER
     for name, change in changes().items():
         assert change.name == name
         assert "(" in change.description  # Vietnamese first, English in parentheses
+
+
+@dataclasses.dataclass
+class Ordered:
+    """Just what :func:`in_order` reads of a change."""
+
+    name: str
+    after: tuple[str, ...] = ()
+
+
+def _ordered(*found: Ordered) -> list[str]:
+    return list(in_order({o.name: o for o in found}))  # type: ignore[arg-type]
+
+
+def test_order_honours_after_and_otherwise_goes_by_name() -> None:
+    assert _ordered(Ordered("c"), Ordered("b"), Ordered("a")) == ["a", "b", "c"]
+    assert _ordered(Ordered("a", ("c",)), Ordered("b"), Ordered("c", ("b",))) == ["b", "c", "a"]
+    assert _ordered(Ordered("z"), Ordered("b", ("z",)), Ordered("a")) == ["a", "z", "b"]
+
+
+def test_order_refuses_an_unknown_name_and_a_cycle() -> None:
+    with pytest.raises(ChangeRegistryError, match=r"change ipv6_migration .*level2_van"):
+        _ordered(Ordered("ipv6_migration", ("level2_van",)), Ordered("level2_wan"))
+    with pytest.raises(ChangeRegistryError, match=r"cycle.*\b(a -> b -> a|b -> a -> b)\b"):
+        _ordered(Ordered("a", ("b",)), Ordered("b", ("a",)), Ordered("c"))
 
 
 def test_unknown_change_is_a_clear_error() -> None:
@@ -278,28 +310,50 @@ def test_vc_endpoint_needs_a_registrar(devices: dict[str, DeviceView]) -> None:
 
 
 def rendered(inventory: Inventory, devices: dict[str, DeviceView]) -> Iterator[tuple[str, str]]:
-    for device in GOLDEN_DEVICES:
+    """(device, change) for every device the golden data names and every change that
+    applies to it."""
+    for device in sorted({device for _, device in golden_cases()}):
         for name, change in changes().items():
             if change.skip_reason(devices[device]) is None:
                 yield device, name
 
 
-def test_golden_intents(inventory: Inventory, devices: dict[str, DeviceView]) -> None:
-    """Every change renders, for each platform and role, exactly the golden intent."""
-    pairs = list(rendered(inventory, devices))
-    assert len(pairs) == 16
-    rewritten = []
-    for device, name in pairs:
-        got = intent_json(changes()[name].render(inventory, devices[device]))
-        path = GOLDEN / name / f"{device}.json"
-        if os.environ.get(REGEN):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", "utf-8")
-            rewritten.append(path.name)
-            continue
-        assert got == json.loads(path.read_text(encoding="utf-8")), f"{name} on {device}"
-    if rewritten:
-        pytest.fail(f"golden files rewritten ({len(rewritten)}); run again without ${REGEN}")
+def _write_golden(path: Path, got: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", "utf-8")
+
+
+@pytest.mark.parametrize(("change", "device"), golden_cases(), ids="/".join)
+def test_golden_intent(
+    inventory: Inventory, devices: dict[str, DeviceView], change: str, device: str
+) -> None:
+    """The change renders, for this device (platform, role), exactly its golden intent."""
+    got = intent_json(get_change(change).render(inventory, devices[device]))
+    path = GOLDEN / change / f"{device}.json"
+    if os.environ.get(REGEN):
+        _write_golden(path, got)
+        pytest.fail(f"{path} rewritten; run again without ${REGEN}")
+    assert got == json.loads(path.read_text(encoding="utf-8")), f"{change} on {device}"
+
+
+def test_golden_intents_cover_every_change_platform_and_device(
+    inventory: Inventory, devices: dict[str, DeviceView]
+) -> None:
+    """Each device of the golden data has a case for every change that applies to it, and
+    each change has cases on every platform it has a template for."""
+    wanted = {(name, device) for device, name in rendered(inventory, devices)}
+    missing = sorted(wanted - set(golden_cases()))
+    if missing and os.environ.get(REGEN):
+        for name, device in missing:
+            _write_golden(
+                GOLDEN / name / f"{device}.json",
+                intent_json(get_change(name).render(inventory, devices[device])),
+            )
+        pytest.fail(f"golden files written ({len(missing)}); run again without ${REGEN}")
+    assert set(golden_cases()) == wanted
+    for name in changes():
+        platforms = {devices[d].platform for change, d in golden_cases() if change == name}
+        assert platforms == template_platforms(SHIPPED / name), name
 
 
 def test_secrets_are_only_placeholders_on_once_lines(
@@ -425,8 +479,7 @@ def converge(view: DeviceView, inv: Inventory, up: UpResult, secrets: dict[str, 
     context = CheckContext(inv, view, secrets_file=str(up.secrets_file))
     platform = network_platform(view.platform)
     try:
-        for name in ORDER:
-            change: Change = get_change(name)
+        for name, change in changes().items():
             if change.skip_reason(view) is not None:
                 continue
             intent = change.render(inv, view)

@@ -7,12 +7,12 @@ sub-interface toward the provider edge addressed from the plan, the LAN in the V
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from deploys.network.base import PostCheck
 from deploys.network.checks import SnmpAnswers, SshReachable
 from deploys.network.context import (
-    CLI_PLATFORMS,
     change_data,
     device_context,
     lan,
@@ -20,10 +20,15 @@ from deploys.network.context import (
     skip_for,
     wan,
 )
+from deploys.network.render import template_platforms
 from inventory.loader import Inventory
 from inventory.model import Role
 from inventory.resolve import DeviceView
 from platforms.network import Intent
+
+# The change's own folder: one template per platform it supports (``<platform>.j2``).
+FOLDER = Path(__file__).resolve().parent
+PLATFORMS = template_platforms(FOLDER)
 
 ROLES = frozenset({Role.WAN_ROUTER})
 
@@ -34,9 +39,10 @@ class Level2Wan:
         "Kết nối mạng truyền số liệu chuyên dùng cấp II: VRF, cổng WAN, định tuyến "
         "(level-II WAN: VRF, uplink interface, routing toward the provider edge)"
     )
+    after: tuple[str, ...] = ()
 
     def skip_reason(self, device: DeviceView) -> str | None:
-        return skip_for(device, ROLES, CLI_PLATFORMS)
+        return skip_for(device, ROLES, PLATFORMS)
 
     def context(self, inventory: Inventory, device: DeviceView) -> dict[str, Any]:
         return {
@@ -47,7 +53,7 @@ class Level2Wan:
         }
 
     def render(self, inventory: Inventory, device: DeviceView) -> Intent:
-        return render(self.name, device.platform, self.context(inventory, device))
+        return render(FOLDER, device.platform, self.context(inventory, device))
 
     def post_checks(self, device: DeviceView) -> list[PostCheck]:
         return [SshReachable(), SnmpAnswers()]

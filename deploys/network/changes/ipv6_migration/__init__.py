@@ -7,12 +7,12 @@ switch), and the IPv6 management ACL on the vty lines. IPv4 is left as it is.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from deploys.network.base import PostCheck
 from deploys.network.checks import Ipv6Address, SnmpAnswers, SshReachable
 from deploys.network.context import (
-    CLI_PLATFORMS,
     NETWORK_ROLES,
     device_context,
     lan,
@@ -21,10 +21,15 @@ from deploys.network.context import (
     skip_for,
     wan,
 )
+from deploys.network.render import template_platforms
 from inventory.loader import Inventory
 from inventory.model import Role
 from inventory.resolve import DeviceView
 from platforms.network import Intent
+
+# The change's own folder: one template per platform it supports (``<platform>.j2``).
+FOLDER = Path(__file__).resolve().parent
+PLATFORMS = template_platforms(FOLDER)
 
 
 class Ipv6Migration:
@@ -34,9 +39,11 @@ class Ipv6Migration:
         "ACL quản trị IPv6 (IPv6 migration: dual-stack WAN and LAN, default route, "
         "IPv6 management ACL)"
     )
+    # Binding an interface to the level-II VRF drops its addresses, IPv6 ones included.
+    after: tuple[str, ...] = ("level2_wan",)
 
     def skip_reason(self, device: DeviceView) -> str | None:
-        return skip_for(device, NETWORK_ROLES, CLI_PLATFORMS)
+        return skip_for(device, NETWORK_ROLES, PLATFORMS)
 
     def context(self, inventory: Inventory, device: DeviceView) -> dict[str, Any]:
         router = device.role is Role.WAN_ROUTER
@@ -49,7 +56,7 @@ class Ipv6Migration:
         }
 
     def render(self, inventory: Inventory, device: DeviceView) -> Intent:
-        return render(self.name, device.platform, self.context(inventory, device))
+        return render(FOLDER, device.platform, self.context(inventory, device))
 
     def post_checks(self, device: DeviceView) -> list[PostCheck]:
         return [Ipv6Address(), SshReachable(), SnmpAnswers()]

@@ -5,6 +5,7 @@ SNMP (read-only), syslog, and IPv6 from the site's LAN /64, as xConfiguration se
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from deploys.network.base import PostCheck
@@ -17,13 +18,17 @@ from deploys.network.context import (
     render,
     skip_for,
 )
+from deploys.network.render import template_platforms
 from inventory.loader import Inventory
 from inventory.model import Role
 from inventory.resolve import DeviceView
 from platforms.network import Intent
 
+# The change's own folder: one template per platform it supports (``<platform>.j2``).
+FOLDER = Path(__file__).resolve().parent
+PLATFORMS = template_platforms(FOLDER)
+
 ROLES = frozenset({Role.VC_ENDPOINT})
-PLATFORMS = frozenset({"cisco_tp"})
 
 
 class VcEndpoint:
@@ -32,6 +37,7 @@ class VcEndpoint:
         "Cấu hình điểm cầu truyền hình trực tuyến: SIP, NTP, SNMP, IPv6 "
         "(VC endpoint: SIP registration, NTP, SNMP, IPv6)"
     )
+    after: tuple[str, ...] = ()
 
     def skip_reason(self, device: DeviceView) -> str | None:
         return skip_for(device, ROLES, PLATFORMS)
@@ -58,7 +64,7 @@ class VcEndpoint:
         }
 
     def render(self, inventory: Inventory, device: DeviceView) -> Intent:
-        return render(self.name, device.platform, self.context(inventory, device))
+        return render(FOLDER, device.platform, self.context(inventory, device))
 
     def post_checks(self, device: DeviceView) -> list[PostCheck]:
         return [SipRegistered(), Ipv6Address(), SnmpAnswers()]

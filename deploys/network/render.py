@@ -1,4 +1,9 @@
-"""Templates -> intents: ``platforms/templates/<platform>/<change>.j2`` rendered with Jinja2.
+"""Templates -> intents: a change's ``<platform>.j2`` rendered with Jinja2, read as an Intent.
+
+Generic: it renders the template file it is given (its folder is the Jinja2 search path, so
+``{% include "cisco_ios.j2" %}`` reaches a sibling) and reads the text with the
+:class:`~platforms.config.Syntax` it is given; which change and platform that is, is the
+caller's business (:func:`deploys.network.context.render`).
 
 Undefined variables are errors (``StrictUndefined``), never empty strings; the rendered
 fragment is read by :func:`platforms.config.parse_intent` (``@owns``/``@once``). A secret
@@ -16,23 +21,13 @@ from typing import Any
 
 import jinja2
 
-from platforms.base import PlatformError
-from platforms.cisco_ios.syntax import IOS
+from deploys.errors import NetworkChangeError
+from platforms import network_platform
 from platforms.config import IntentError, Syntax, parse_intent
-from platforms.huawei_vrp.syntax import VRP
 from platforms.network import SECRET_PLACEHOLDER, Intent
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-SYNTAX: dict[str, Syntax] = {
-    "cisco_ios": IOS,
-    "cisco_xe": IOS,
-    "huawei_vrp": VRP,
-    "cisco_tp": IOS,  # flat `xConfiguration ...` lines; `!` starts a comment
-}
-
-
-class TemplateError(PlatformError, ValueError):
+class TemplateError(NetworkChangeError, ValueError):
     """A template that is missing, does not render, or renders an unreadable intent."""
 
 
@@ -48,40 +43,55 @@ def _environment(root: Path) -> jinja2.Environment:
     )
 
 
-def _line_of(exc: BaseException, filename: str) -> int | None:
+def _line_of(exc: BaseException, template: Path) -> int | None:
     """The template line an exception was raised from (Jinja2 rewrites tracebacks)."""
     lineno = getattr(exc, "lineno", None)
     if isinstance(lineno, int):
         return lineno
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.endswith(filename):
+        if frame.filename == str(template):
             return frame.lineno
     return None
 
 
-def template_path(platform: str, change: str, root: Path = TEMPLATES) -> Path:
-    return root / platform / f"{change}.j2"
+def template_platforms(folder: Path) -> frozenset[str]:
+    """The platforms a change supports: one template ``<platform>.j2`` each in its folder."""
+    return frozenset(path.stem for path in folder.glob("*.j2"))
 
 
-def render_text(
-    platform: str, change: str, context: Mapping[str, Any], root: Path = TEMPLATES
-) -> str:
-    """The rendered fragment of ``<platform>/<change>.j2``."""
-    name = f"{platform}/{change}.j2"
-    where = template_path(platform, change, root)
-    try:
-        template = _environment(root).get_template(name)
-    except jinja2.TemplateNotFound:
+def template_for(folder: Path, platform: str) -> Path:
+    """The template of ``platform`` in a change's ``folder``; a TemplateError when it has none."""
+    template = folder.resolve() / f"{platform}.j2"
+    if not template.is_file():
         raise TemplateError(
-            f"{where}: không có mẫu (no template) for change '{change}' on platform '{platform}'"
-        ) from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"{where}:{exc.lineno}: {exc.message}") from None
+            f"{template}: không có mẫu (no template) for change '{folder.name}' on platform "
+            f"'{platform}'"
+        )
+    return template
+
+
+def platform_syntax(platform: str) -> Syntax:
+    """How ``platform``'s configuration text reads (indentation, negation, comments)."""
+    return network_platform(platform).syntax
+
+
+def render_text(template: Path, context: Mapping[str, Any]) -> str:
+    """The text of the Jinja2 ``template`` file rendered with ``context``.
+
+    Raises :class:`TemplateError` naming the template file (and line when known).
+    """
+    template = template.resolve()
     try:
-        return template.render(**context)
+        loaded = _environment(template.parent).get_template(template.name)
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"{template}: không có mẫu (no template) {exc.name}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{template}:{exc.lineno}: {exc.message}") from None
+    try:
+        return loaded.render(**context)
     except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
-        line = _line_of(exc, name)
-        at = f"{where}:{line}" if line else str(where)
+        line = _line_of(exc, template)
+        at = f"{template}:{line}" if line else str(template)
         raise TemplateError(f"{at}: {type(exc).__name__}: {exc}") from None
 
 
@@ -97,18 +107,13 @@ def check_placeholders(intent: Intent, where: str) -> None:
                 )
 
 
-def render_intent(
-    platform: str, change: str, context: Mapping[str, Any], root: Path = TEMPLATES
-) -> Intent:
-    """Render ``<platform>/<change>.j2`` with ``context`` and read it as an :class:`Intent`.
+def render_intent(template: Path, context: Mapping[str, Any], syntax: Syntax) -> Intent:
+    """Render ``template`` with ``context`` and read it with ``syntax`` as an :class:`Intent`.
 
     Raises :class:`TemplateError` naming the template file (and line when known).
     """
-    syntax = SYNTAX.get(platform)
-    if syntax is None:
-        raise TemplateError(f"no configuration syntax for platform '{platform}'")
-    text = render_text(platform, change, context, root)
-    where = str(template_path(platform, change, root))
+    text = render_text(template, context)
+    where = str(template.resolve())
     try:
         intent = parse_intent(text, syntax)
     except IntentError as exc:

@@ -9,12 +9,12 @@ docs/changes.md).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from deploys.network.base import PostCheck
 from deploys.network.checks import SnmpAnswers, SshReachable
 from deploys.network.context import (
-    CLI_PLATFORMS,
     NETWORK_ROLES,
     device_context,
     management_acl,
@@ -23,9 +23,14 @@ from deploys.network.context import (
     snmp_user,
     ssh_user,
 )
+from deploys.network.render import template_platforms
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from platforms.network import Intent
+
+# The change's own folder: one template per platform it supports (``<platform>.j2``).
+FOLDER = Path(__file__).resolve().parent
+PLATFORMS = template_platforms(FOLDER)
 
 
 class Hardening:
@@ -34,9 +39,12 @@ class Hardening:
         "Tăng cường an toàn thiết bị mạng: NTP, syslog, SNMPv3, SSH, ACL quản trị "
         "(network device hardening: NTP, syslog, SNMPv3, SSH, management ACL)"
     )
+    # The order docs/changes.md gives for a new site: the device is connected and
+    # addressed before its management access is narrowed to the management prefixes.
+    after: tuple[str, ...] = ("level2_wan", "ipv6_migration")
 
     def skip_reason(self, device: DeviceView) -> str | None:
-        return skip_for(device, NETWORK_ROLES, CLI_PLATFORMS)
+        return skip_for(device, NETWORK_ROLES, PLATFORMS)
 
     def context(self, inventory: Inventory, device: DeviceView) -> dict[str, Any]:
         return {
@@ -47,7 +55,7 @@ class Hardening:
         }
 
     def render(self, inventory: Inventory, device: DeviceView) -> Intent:
-        return render(self.name, device.platform, self.context(inventory, device))
+        return render(FOLDER, device.platform, self.context(inventory, device))
 
     def post_checks(self, device: DeviceView) -> list[PostCheck]:
         return [SshReachable(), SnmpAnswers()]
