@@ -10,3 +10,11 @@ class ProvnetError(Exception):
     """Something the user can fix: bad input, unknown name, unreachable target."""
 
     exit_code = 2
+
+
+NOT_CONTAINED: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit, GeneratorExit)
+"""What a device's failure is never allowed to hide. Everything else a device path raises is
+contained there, ``BaseException`` included: a native library's panic (the SNMP library's
+``pyo3_runtime.PanicException`` on a garbage reply) is a ``BaseException``, and one device's
+garbage must not end a run. Catch it as ``except NOT_CONTAINED: raise`` then
+``except BaseException``."""

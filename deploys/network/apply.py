@@ -29,6 +29,7 @@ from deploys.network.targets import Backend
 from deploys.network.waves import Threshold, WaveSpec, split_waves
 from inventory.resolve import DeviceView
 from platforms.network import ConfigSession, DeviceError, NetworkPlatform, placeholder_names
+from provnet.errors import NOT_CONTAINED
 
 
 class StepFailed(Exception):
@@ -149,7 +150,9 @@ def _close(session: ConfigSession | None) -> None:
         return
     try:
         session.close()
-    except Exception:  # a dead session may not close cleanly; nothing to do about it
+    except NOT_CONTAINED:
+        raise
+    except BaseException:  # a dead session may not close cleanly; nothing to do about it
         return
 
 
@@ -167,7 +170,9 @@ def _rollback(
     try:
         session.rollback(checkpoint)
         after = session.running_config()
-    except Exception as first:
+    except NOT_CONTAINED:
+        raise
+    except BaseException as first:
         steps.failed("rollback", first)
         _close(session)
         live = None
@@ -175,7 +180,9 @@ def _rollback(
             live = backend.connect(job.view)
             live.rollback(checkpoint)
             after = live.running_config()
-        except Exception as exc:
+        except NOT_CONTAINED:
+            raise
+        except BaseException as exc:
             steps.failed("rollback", exc)
             _close(live)
             return Outcome.ROLLBACK_FAILED
@@ -218,7 +225,9 @@ def _push_and_check(
         step = "save"
         session.save()
         steps.ok("save")
-    except Exception as exc:
+    except NOT_CONTAINED:
+        raise
+    except BaseException as exc:  # a native panic in a post-check too: roll back, report
         raise StepFailed(steps.failed(step, exc)) from None
 
 
@@ -249,7 +258,9 @@ def apply_device(
         step = "checkpoint"
         checkpoint = session.checkpoint()
         steps.ok(step, checkpoint)
-    except Exception as exc:
+    except NOT_CONTAINED:
+        raise
+    except BaseException as exc:
         error = steps.failed(step, exc)
         _close(session)
         return done(Outcome.FAILED, error)
@@ -295,7 +306,9 @@ def rollout(
     def guarded(job: DeviceJob, wave: int) -> DeviceResult:
         try:
             result = run_one(job)
-        except Exception as exc:  # a bug in one device's apply must not stop the others
+        except NOT_CONTAINED:
+            raise
+        except BaseException as exc:  # nothing one device raises may stop the others
             result = DeviceResult(job.entry.device, Outcome.FAILED, type(exc).__name__)
         return record(
             DeviceResult(result.device, result.outcome, result.error, result.seconds, wave)

@@ -18,6 +18,7 @@ from deploys.errors import NetworkChangeError
 from deploys.network.masking import Redactor
 from deploys.network.targets import Backend, read_running
 from inventory.resolve import DeviceView
+from provnet.errors import NOT_CONTAINED
 
 GIT_IDENTITY = ("-c", "user.name=provnet backup", "-c", "user.email=provnet-backup@localhost")
 
@@ -81,7 +82,9 @@ def _read(backend: Backend, device: DeviceView, redactor: Redactor) -> tuple[str
     """(masked configuration, "") or (None, error text)."""
     try:
         running = read_running(backend, device)
-    except Exception as exc:
+    except NOT_CONTAINED:
+        raise
+    except BaseException as exc:
         return None, redactor.clean(f"{type(exc).__name__}: {exc}")[:500]
     text = redactor.clean(running)
     return (text if text.endswith("\n") else text + "\n"), ""

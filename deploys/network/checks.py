@@ -30,6 +30,7 @@ from inventory.secrets import SecretStore
 from platforms import network_platform
 from platforms.network import ConfigSession, ConnectParams, DeviceError, SipPlatform
 from platforms.snmp import AUTH_KEYS, PRIV_KEYS, SYS_UPTIME
+from provnet.errors import NOT_CONTAINED
 
 SNMP_TIMEOUT_S = 3.0
 SSH_TIMEOUT_S = 15.0
@@ -113,7 +114,9 @@ class SshReachable:
                 fresh.close()
         except (DeviceError, OSError, TimeoutError) as exc:
             return CheckResult(self.name, False, f"{device.host}:{device.ssh_port}: {exc}")
-        except Exception as exc:
+        except NOT_CONTAINED:
+            raise
+        except BaseException as exc:
             return CheckResult(
                 self.name, False, f"{device.host}:{device.ssh_port}: {type(exc).__name__}"
             )
@@ -141,7 +144,9 @@ class SnmpAnswers:
             )
         except SecretUnavailable as exc:
             return CheckResult(self.name, False, str(exc))
-        except Exception as exc:
+        except NOT_CONTAINED:
+            raise
+        except BaseException as exc:
             return CheckResult(self.name, False, f"{where}: {type(exc).__name__}")
         return CheckResult(self.name, True, f"{where}: sysUpTime {uptime}")
 

@@ -37,6 +37,7 @@ from deploys.network.targets import Backend, read_running
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from platforms.network import Block, Intent, NetworkPlatform
+from provnet.errors import NOT_CONTAINED
 
 PLAN_FORMAT = 1
 
@@ -268,7 +269,9 @@ def _read_and_plan(
         return plan_device(
             change, backend.platform(device.platform), inv, device, running, redactor
         )
-    except Exception as exc:  # one device's failure never stops the others
+    except NOT_CONTAINED:
+        raise
+    except BaseException as exc:  # one device's failure never stops the others
         return DevicePlan(
             device=device.name,
             platform=device.platform,
