@@ -35,6 +35,7 @@ from deploys.network.apply import (
     RolloutReport,
     apply_device,
     check_placeholders,
+    check_rendered,
     check_targets,
     rollout,
 )
@@ -46,12 +47,15 @@ from deploys.network.plan import (
     DevicePlan,
     Plan,
     Status,
+    check_plan,
     load_plan,
     make_plan,
     plan_sha256,
+    verify_seal,
     write_plan,
 )
 from deploys.network.registry import get_change
+from deploys.network.seal import plan_key
 from deploys.network.targets import InventoryBackend, resolve_known_hosts
 from deploys.network.waves import DEFAULT_WAVES, parse_max_failures, parse_waves
 from inventory.loader import Inventory
@@ -203,7 +207,7 @@ def plan(
             progress=advance,
         )
     path = out_file or Path(f"{change.name}.plan.json")
-    write_plan(result, path)
+    write_plan(result, path, plan_key(create=True))
     _print_plan(result, path, diff)
     if any(d.status is Status.ERROR for d in result.devices):
         raise typer.Exit(EXIT_FAILED)
@@ -299,11 +303,14 @@ def apply(
     """Áp dụng đúng plan (apply exactly the plan) theo đợt; lỗi thì tự rollback."""
     options = RolloutOptions(parse_waves(waves), parse_max_failures(max_failures), concurrency)
     path, loaded, names, journal_path, resuming = _targets(plan_file, resume, journal)
+    verify_seal(loaded, plan_key(create=False), path)
+    check_plan(loaded, path)
     change = get_change(loaded.change)
     inv = load_valid(inventory if inventory is not None else Path(loaded.inventory))
     views = {v.name: v for v in iter_devices(inv)}
     check_targets(loaded, names, views)
     backend, redactor = _backend(inv, known_hosts, no_host_key_check)
+    check_rendered(loaded, names, change, inv, views, redactor)
     check_placeholders(loaded, names, redactor)
     if not names:
         out.print("Không có thiết bị nào cần áp dụng (nothing to apply).")

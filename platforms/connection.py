@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets as random_tokens
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,11 @@ _SECRET_WORDS = re.compile(
     r"(?: \d+)?)\s+(?:\d\s+)?)\S+",
     re.IGNORECASE,
 )
+
+SESSION_IMPORT = threading.Lock()
+"""Held while a platform's session module (and Netmiko under it) is imported on connect:
+plans and applies connect from many threads at once, and concurrent first imports of
+Netmiko's packages fail ("cannot import name ... from partially initialized module")."""
 
 
 def mask(text: str, known: Sequence[str] = ()) -> str:

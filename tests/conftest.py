@@ -17,6 +17,21 @@ FIXTURES = Path(__file__).parent / "inventory" / "fixtures"
 EXAMPLE = example_inventory_path()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def plan_key_of_the_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """`net plan` seals plans with a key outside the repository (default in the home
+    directory); the tests keep theirs in a temporary directory instead."""
+    saved = os.environ.get("PROVNET_PLAN_KEY")
+    os.environ["PROVNET_PLAN_KEY"] = str(tmp_path_factory.mktemp("plan-key") / "plan.key")
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PROVNET_PLAN_KEY", None)
+        else:
+            os.environ["PROVNET_PLAN_KEY"] = saved
+
+
 @pytest.fixture
 def example_inventory() -> Path:
     """The example province shipped in inventory/examples (read-only: copy before editing)."""

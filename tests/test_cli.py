@@ -50,3 +50,29 @@ def test_discovering_the_platforms_loads_no_ssh_stack() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_sessions_opened_from_many_threads_at_once_import_netmiko_cleanly() -> None:
+    """Plans and applies connect from many threads; the first connects import Netmiko, and
+    concurrent first imports of its packages failed ("partially initialized module")."""
+    probe = (
+        "import threading\n"
+        "from platforms import network_platform\n"
+        "from platforms.network import ConnectParams\n"
+        "errors = []\n"
+        "def one(name):\n"
+        "    params = ConnectParams('127.0.0.1', 1, 'u', 'p', timeout=2)\n"
+        "    try:\n"
+        "        network_platform(name).connect(params)\n"
+        "    except BaseException as exc:\n"
+        "        errors.append(type(exc).__name__)\n"
+        "names = ['cisco_ios', 'huawei_vrp', 'cisco_tp', 'cisco_xe'] * 4\n"
+        "threads = [threading.Thread(target=one, args=(n,)) for n in names]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "print(sorted(set(errors)), len(errors))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "['DeviceError'] 16"

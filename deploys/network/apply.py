@@ -24,9 +24,17 @@ from dataclasses import dataclass, field
 from deploys.network.base import Change, CheckContext
 from deploys.network.journal import Journal, Outcome
 from deploys.network.masking import Redactor
-from deploys.network.plan import BadPlan, DevicePlan, Plan, config_sha256, intent_from
+from deploys.network.plan import (
+    BadPlan,
+    DevicePlan,
+    Plan,
+    config_sha256,
+    intent_from,
+    intent_model,
+)
 from deploys.network.targets import Backend
 from deploys.network.waves import Threshold, WaveSpec, split_waves
+from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from platforms.network import ConfigSession, DeviceError, NetworkPlatform, placeholder_names
 from provnet.errors import NOT_CONTAINED
@@ -112,6 +120,27 @@ def check_targets(plan: Plan, names: Sequence[str], views: dict[str, DeviceView]
             raise BadPlan(
                 f"device {name}: platform {view.platform} in the inventory, "
                 f"{entry.platform} in the plan; plan again"
+            )
+
+
+def check_rendered(
+    plan: Plan,
+    names: Sequence[str],
+    change: Change,
+    inventory: Inventory,
+    views: dict[str, DeviceView],
+    redactor: Redactor,
+) -> None:
+    """The intent the plan holds for each device is what the change renders from the
+    inventory now: nothing the change's rules would not produce is pushed."""
+    for name in names:
+        entry = plan.device(name)
+        assert entry is not None
+        rendered = intent_model(change.render(inventory, views[name]), redactor)
+        if rendered != entry.intent:
+            raise BadPlan(
+                f"device {name}: the plan's intended configuration is not what change "
+                f"{change.name} renders from the inventory now; plan again"
             )
 
 
@@ -254,6 +283,18 @@ def apply_device(
             steps.failed(step, StepFailed("running configuration changed since the plan"))
             _close(session)
             return done(Outcome.STALE, "cấu hình đã đổi từ khi lập plan (changed since the plan)")
+        steps.ok(step)
+        step = "plan-check"
+        intent = change.render(job.context.inventory, job.view)
+        expected = [redactor.redact(c) for c in platform.commands(before, intent)]
+        if expected != job.entry.commands:
+            steps.failed(step, StepFailed("the plan's commands are not what the change computes"))
+            _close(session)
+            return done(
+                Outcome.FAILED,
+                "lệnh trong plan khác lệnh thay đổi tính ra (the plan's commands are not what "
+                "the change computes for this configuration); nothing pushed, plan again",
+            )
         steps.ok(step)
         step = "checkpoint"
         checkpoint = session.checkpoint()

@@ -33,10 +33,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from deploys.errors import NetworkChangeError
 from deploys.network.base import Change
 from deploys.network.masking import Redactor
+from deploys.network.seal import seal_matches, seal_of
 from deploys.network.targets import Backend, read_running
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
-from platforms.network import Block, Intent, NetworkPlatform
+from platforms.network import SECRET_PLACEHOLDER, Block, Intent, NetworkPlatform
 from provnet.errors import NOT_CONTAINED
 
 PLAN_FORMAT = 1
@@ -83,6 +84,11 @@ class Plan(BaseModel):
     inventory_revision: str | None
     limits: list[str]
     devices: list[DevicePlan]
+    seal: str = ""  # see deploys/network/seal.py; over everything above
+
+    def content(self) -> bytes:
+        """What the seal covers: the plan without its seal, as written."""
+        return self.model_dump_json(exclude={"seal"}).encode("utf-8")
 
     def to_change(self) -> list[DevicePlan]:
         return [d for d in self.devices if d.status is Status.CHANGE]
@@ -172,7 +178,7 @@ def section_diff(
     return redactor.clean("\n".join(diff))
 
 
-def _intent_model(intent: Intent, redactor: Redactor) -> list[BlockModel]:
+def intent_model(intent: Intent, redactor: Redactor) -> list[BlockModel]:
     return [
         BlockModel(
             context=[redactor.redact(c) for c in block.context],
@@ -222,7 +228,7 @@ def plan_device(
         if commands
         else "",
         running_sha256=config_sha256(platform, running),
-        intent=_intent_model(intent, redactor),
+        intent=intent_model(intent, redactor),
     )
 
 
@@ -319,11 +325,55 @@ def make_plan(
     )
 
 
-def write_plan(plan: Plan, path: Path) -> None:
+def write_plan(plan: Plan, path: Path, key: bytes | None = None) -> None:
+    """Write ``plan`` to ``path`` (atomically), sealed with ``key`` when one is given."""
+    if key is not None:
+        plan = plan.model_copy(update={"seal": seal_of(plan.content(), key)})
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{time.monotonic_ns()}.tmp")
     tmp.write_text(plan.model_dump_json(indent=1) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+def verify_seal(plan: Plan, key: bytes, path: Path) -> None:
+    """:class:`BadPlan` unless ``plan`` carries the seal ``net plan`` put on it."""
+    if not plan.seal:
+        raise BadPlan(f"{path}: the plan is not sealed; plan again with 'provnet net plan'")
+    if not seal_matches(plan.content(), key, plan.seal):
+        raise BadPlan(
+            f"{path}: the plan's seal does not match its content: it was edited after "
+            "'provnet net plan' (or planned with another key); nothing applied, plan again"
+        )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_plan(plan: Plan, path: Path) -> None:
+    """What no plan may hold, sealed or not: a device twice, a change without the hash of
+    the configuration it was planned on, a command with a control character (an embedded
+    newline sends two commands), a secret placeholder outside the intent's ``@once`` lines.
+    """
+    seen: set[str] = set()
+    for entry in plan.devices:
+        where = f"{path}: device {entry.device}"
+        if entry.device in seen:
+            raise BadPlan(f"{where}: listed twice in the plan")
+        seen.add(entry.device)
+        if entry.status is not Status.CHANGE:
+            continue
+        if not _SHA256.match(entry.running_sha256):
+            raise BadPlan(f"{where}: no hash of the running configuration it was planned on")
+        once = {line for block in entry.intent for _, line in block.once}
+        for command in entry.commands:
+            if _CONTROL.search(command):
+                raise BadPlan(f"{where}: a command holds a control character: {command!r}")
+            if SECRET_PLACEHOLDER.search(command) and command.strip() not in once:
+                raise BadPlan(
+                    f"{where}: a secret placeholder outside an @once line of the intent: "
+                    f"{SECRET_PLACEHOLDER.sub('<secret:…>', command)!r}"
+                )
 
 
 def plan_sha256(path: Path) -> str:
@@ -336,6 +386,8 @@ def load_plan(path: Path) -> Plan:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise BadPlan(f"{path}: cannot read the plan: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise BadPlan(f"{path}: not a provnet plan: not UTF-8 text (byte {exc.start})") from None
     try:
         plan = Plan.model_validate_json(text)
     except ValidationError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from platforms.base import PlatformInfo
 from platforms.cisco_ios import show
 from platforms.cisco_ios.syntax import IOS
+from platforms.connection import SESSION_IMPORT
 from platforms.netplatform import CliPlatform
 from platforms.network import ConfigSession, ConnectParams
 
@@ -45,7 +46,8 @@ def ios_network(name: str, filesystem: str) -> CliPlatform:
     """The IOS contract for ``name``, checkpoints kept on ``filesystem`` (``flash:``)."""
 
     def connector(params: ConnectParams) -> ConfigSession:
-        from platforms.cisco_ios.session import connect
+        with SESSION_IMPORT:
+            from platforms.cisco_ios.session import connect
 
         return connect(name, params, filesystem)
 

@@ -15,6 +15,7 @@ from platforms.base import PlatformInfo
 from platforms.cisco_ios.syntax import IOS
 from platforms.cisco_tp import status, xconfig
 from platforms.config import Syntax
+from platforms.connection import SESSION_IMPORT
 from platforms.network import ConfigSession, ConnectParams, Intent
 from platforms.parsers import InterfaceStatus, SipRegistration
 
@@ -48,7 +49,8 @@ class TpPlatform:
     snmp_priv_keywords: Mapping[str, str] = field(default_factory=dict)
 
     def connect(self, params: ConnectParams) -> ConfigSession:
-        from platforms.cisco_tp.session import connect
+        with SESSION_IMPORT:
+            from platforms.cisco_tp.session import connect
 
         return connect(self.name, params)
 

@@ -8,6 +8,7 @@ about them.
 from __future__ import annotations
 
 from platforms.base import PlatformInfo
+from platforms.connection import SESSION_IMPORT
 from platforms.huawei_vrp import show
 from platforms.huawei_vrp.syntax import VRP
 from platforms.netplatform import CliPlatform
@@ -42,7 +43,8 @@ SNMP_PRIV = {"AES": "aes128", "AES192": "aes192", "AES256": "aes256", "DES": "de
 
 
 def _connect(params: ConnectParams) -> ConfigSession:
-    from platforms.huawei_vrp.session import connect
+    with SESSION_IMPORT:
+        from platforms.huawei_vrp.session import connect
 
     return connect(PLATFORM.name, params)
 

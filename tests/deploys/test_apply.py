@@ -82,6 +82,7 @@ def test_apply_pushes_the_secret_saves_and_a_new_plan_has_no_change(
     assert steps == [
         ("connect", True),
         ("stale-check", True),
+        ("plan-check", True),
         ("checkpoint", True),
         ("push", True),
         ("verify", True),

@@ -1,9 +1,11 @@
-"""A secrets file that cannot be used is named once, with its problem, before any device
-is touched: exit 2, no row per device, nothing written (issue: reliability, point 5)."""
+"""Refused before any device is touched, exit 2, nothing written (issue: reliability): a
+secrets file that cannot be used, named once with its problem (point 5); a plan edited
+after `net plan` or not a plan at all (points 4 and 7)."""
 
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,3 +57,27 @@ def test_net_commands_refuse_a_broken_secrets_file_once_before_any_device(
         assert "th-" not in result.output  # no device was reached or reported
         assert "Traceback" not in result.output
     assert not repo.exists()
+
+
+def test_net_apply_refuses_an_edited_plan_and_a_binary_one(twin: UpResult, tmp_path: Path) -> None:
+    env = {**twin.environment(), "COLUMNS": "300"}
+    plan_file = tmp_path / "v6.plan.json"
+    planned = runner.invoke(
+        app,
+        ["net", "plan", "ipv6_migration", "--limit", "role=wan_router", "--out", str(plan_file)],
+        env=env,
+    )
+    assert planned.exit_code == 0, planned.output
+    document = json.loads(plan_file.read_text(encoding="utf-8"))
+    entry = next(d for d in document["devices"] if d["status"] == "change")
+    entry["commands"].append("do reload")
+    plan_file.write_text(json.dumps(document), encoding="utf-8")
+    applied = runner.invoke(app, ["net", "apply", str(plan_file), "--yes"], env=env)
+    assert applied.exit_code == 2, applied.output
+    assert "seal does not match" in applied.output
+    assert not list(tmp_path.glob("*.journal.jsonl"))  # no run started
+    binary = tmp_path / "binary.plan.json"
+    binary.write_bytes(b"\x8c\x00\xff" * 40)
+    applied = runner.invoke(app, ["net", "apply", str(binary), "--yes"], env=env)
+    assert applied.exit_code == 2, applied.output
+    assert "not UTF-8" in applied.output
