@@ -21,6 +21,8 @@ from typer.testing import CliRunner, Result
 
 from cli import app
 from deploys.network.journal import read_journal
+from deploys.network.plan import load_plan, write_plan
+from deploys.network.seal import plan_key
 from deploys.network.targets import InventoryBackend
 from inventory.resolve import iter_devices
 from inventory.secrets import SecretStore
@@ -260,6 +262,11 @@ def test_a_stale_plan_and_a_telco_device_are_refused(lab: UpResult, tmp_path: Pa
         if entry["device"] == TELCO:
             entry.update(status="change", commands=["sysname hijacked"])
     plan_path.write_text(json.dumps(forged), encoding="utf-8")
+    refused = _cli(lab, "apply", str(plan_path), "-y", "--journal", str(tmp_path / "k.jsonl"))
+    assert refused.exit_code == 2, refused.output
+    assert "seal does not match" in refused.output
+    # Sealed again, as if the key had leaked: the inventory still refuses the telco device.
+    write_plan(load_plan(plan_path), plan_path, plan_key(create=False))
     refused = _cli(lab, "apply", str(plan_path), "-y", "--journal", str(tmp_path / "k.jsonl"))
     assert refused.exit_code == 2, refused.output
     assert TELCO in refused.output and "telco" in refused.output
