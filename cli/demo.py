@@ -221,7 +221,19 @@ def _ipv6_migration(result: UpResult, base: str, workdir: Path) -> None:
     _step(5, "lập kế hoạch chuyển đổi IPv6 (plan the IPv6 migration) cho router các xã")
     plan = workdir / "ipv6.plan.json"
     limits = ["--limit", "role=wan_router", "--limit", "!kind=data_centre"]
-    _provnet(["net", "plan", "ipv6_migration", *limits, "--no-diff", "--out", str(plan)], result)
+    _provnet(
+        [
+            "net",
+            "plan",
+            "ipv6_migration",
+            *limits,
+            "--no-diff",
+            "--keep-errors",
+            "--out",
+            str(plan),
+        ],
+        result,
+    )
     _step(6, "áp dụng theo đợt (apply in waves: canary, 10%, rest); IPv6-ready tăng dần")
     start = time.time()
     journal = workdir / "ipv6.journal.jsonl"

@@ -186,8 +186,18 @@ def plan(
     no_host_key_check: NoHostKeyCheckOption = False,
     concurrency: ConcurrencyOption = 20,
     diff: Annotated[bool, typer.Option("--diff/--no-diff", help="In diff từng thiết bị.")] = True,
+    keep_errors: Annotated[
+        bool,
+        typer.Option(
+            "--keep-errors",
+            help="Vẫn ghi plan khi có thiết bị lỗi (write the plan even with devices in error).",
+        ),
+    ] = False,
 ) -> None:
-    """Lập kế hoạch thay đổi (plan a change): lệnh từng thiết bị, diff, hash cấu hình."""
+    """Lập kế hoạch thay đổi (plan a change): lệnh từng thiết bị, diff, hash cấu hình.
+
+    A device in error (bad inventory data: exit 2; unreachable: exit 1) means no plan file
+    is written, unless --keep-errors."""
     change = get_change(change_name)
     inv, devices = load_selected(inventory, limit)
     backend, redactor = _backend(inv, known_hosts, no_host_key_check)
@@ -207,10 +217,18 @@ def plan(
             progress=advance,
         )
     path = out_file or Path(f"{change.name}.plan.json")
-    write_plan(result, path, plan_key(create=True))
-    _print_plan(result, path, diff)
-    if any(d.status is Status.ERROR for d in result.devices):
-        raise typer.Exit(EXIT_FAILED)
+    errors = [d for d in result.devices if d.status is Status.ERROR]
+    written = not errors or keep_errors
+    if written:
+        write_plan(result, path, plan_key(create=True))
+    _print_plan(result, path if written else None, diff)
+    if errors:
+        if not written:
+            err.print(
+                f"[red]{len(errors)} thiết bị lỗi: không ghi plan (devices in error: no plan "
+                "written; fix them, or pass --keep-errors).[/red]"
+            )
+        raise typer.Exit(2 if any(d.bad_data for d in errors) else EXIT_FAILED)
 
 
 _STATUS_STYLE = {
@@ -222,7 +240,7 @@ _STATUS_STYLE = {
 }
 
 
-def _print_plan(result: Plan, path: Path, diff: bool) -> None:
+def _print_plan(result: Plan, path: Path | None, diff: bool) -> None:
     if diff:
         for entry in result.to_change():
             out.rule(escape(entry.device))
@@ -241,7 +259,10 @@ def _print_plan(result: Plan, path: Path, diff: bool) -> None:
         )
     out.print(table)
     counts = ", ".join(f"{k}: {v}" for k, v in result.counts().items() if v)
-    out.print(f"Đã ghi plan (plan written): {path} — {counts}")
+    if path is None:
+        out.print(f"Plan không được ghi (plan not written) — {counts}")
+    else:
+        out.print(f"Đã ghi plan (plan written): {path} — {counts}")
 
 
 # --- apply ----------------------------------------------------------------------------------

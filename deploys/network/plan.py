@@ -73,6 +73,7 @@ class DevicePlan(BaseModel):
     diff: str = ""
     running_sha256: str = ""
     intent: list[BlockModel] = []
+    bad_data: bool = False  # an ERROR of the inventory's data or a template, not the device
 
 
 class Plan(BaseModel):
@@ -283,6 +284,7 @@ def _read_and_plan(
             platform=device.platform,
             status=Status.ERROR,
             reason=redactor.clean(f"{type(exc).__name__}: {exc}"),
+            bad_data=isinstance(exc, NetworkChangeError),
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,3 +82,28 @@ def test_net_apply_refuses_an_edited_plan_and_a_binary_one(twin: UpResult, tmp_p
     applied = runner.invoke(app, ["net", "apply", str(binary), "--yes"], env=env)
     assert applied.exit_code == 2, applied.output
     assert "not UTF-8" in applied.output
+
+
+def test_bad_data_at_plan_time_exits_2_and_writes_no_plan_unless_asked(
+    twin: UpResult, tmp_path: Path
+) -> None:
+    inventory = tmp_path / "inventory"
+    shutil.copytree(twin.overlay, inventory)
+    commune = next((inventory / "communes").glob("14758-*.yaml"))
+    text = commune.read_text(encoding="utf-8")
+    marker = "      - name: th-14758-rtr1\n"
+    assert marker in text
+    commune.write_text(
+        text.replace(marker, marker + "        data: {wan_vlan: 5000}\n"), encoding="utf-8"
+    )
+    env = {**twin.environment(), "PROVNET_INVENTORY": str(inventory), "COLUMNS": "300"}
+    plan_file = tmp_path / "v6.plan.json"
+    args = ["net", "plan", "level2_wan", "--limit", "role=wan_router", "--out", str(plan_file)]
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert "data.wan_vlan" in result.output
+    assert "plan not written" in result.output
+    assert not plan_file.exists()
+    kept = runner.invoke(app, [*args, "--keep-errors"], env=env)
+    assert kept.exit_code == 2, kept.output
+    assert plan_file.exists()
