@@ -9,6 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from deploys.network.targets import BadKnownHosts, HostKeyFiles
+from provnet.errors import ProvnetError
 
 runner = CliRunner()
 
@@ -55,3 +57,14 @@ def test_resume_from_a_binary_journal(tmp_path: Path) -> None:
 )
 def test_lab_up_base_outside_loopback_or_not_an_address(base: str, words: tuple[str, ...]) -> None:
     _refused(["lab", "up", "--base", base], "--base", *words)
+
+
+def test_known_hosts_that_is_binary_is_a_clean_error(tmp_path: Path) -> None:
+    """Checked where the file is read (no device is reached: the example inventory's
+    devices are not on loopback)."""
+    known = tmp_path / "known_hosts"
+    known.write_bytes(b"\x8c\x00\xff" * 50)
+    with pytest.raises(BadKnownHosts, match="not UTF-8") as caught:
+        HostKeyFiles(known)
+    assert isinstance(caught.value, ProvnetError)
+    assert str(known) in str(caught.value)

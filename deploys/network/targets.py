@@ -35,6 +35,10 @@ class KnownHostsMissing(NetworkChangeError, FileNotFoundError):
     pass
 
 
+class BadKnownHosts(NetworkChangeError, ValueError):
+    pass
+
+
 class Backend(Protocol):
     def platform(self, name: str) -> NetworkPlatform:
         """The platform named ``name``; raises ``LookupError`` when it cannot be changed."""
@@ -129,7 +133,16 @@ class HostKeyFiles:
     """
 
     def __init__(self, source: Path) -> None:
-        self.lines = source.read_text(encoding="utf-8").splitlines()
+        try:
+            self.lines = source.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise BadKnownHosts(
+                f"{source}: cannot read the known-hosts file: {exc.strerror}"
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise BadKnownHosts(
+                f"{source}: not a known-hosts file: not UTF-8 text (byte {exc.start})"
+            ) from None
         self._dir = tempfile.TemporaryDirectory(prefix="provnet-known-hosts-")
         self._files: dict[tuple[str, int], str] = {}
         self._lock = threading.Lock()
