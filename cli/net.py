@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -273,10 +274,17 @@ def _journal_path(plan_file: Path) -> Path:
     return plan_file.with_name(f"{plan_file.stem}.{stamp}.journal.jsonl")
 
 
-def _targets(
-    plan_file: Path | None, resume: Path | None, journal: Path | None
-) -> tuple[Path, Plan, list[str], Path, bool]:
-    """(plan path, plan, devices to apply, journal path, resuming)."""
+@dataclass(frozen=True)
+class _Targets:
+    plan_path: Path
+    plan: Plan
+    names: list[str]  # devices to apply
+    journal: Path
+    resuming: bool
+    restore: dict[str, str] = field(default_factory=dict)  # cut mid-push: its checkpoint
+
+
+def _targets(plan_file: Path | None, resume: Path | None, journal: Path | None) -> _Targets:
     if (plan_file is None) == (resume is None):
         raise NetworkChangeError("give either PLAN or --resume JOURNAL (exactly one)")
     if resume is not None:
@@ -289,13 +297,13 @@ def _targets(
             )
         wanted = set(state.to_retry())
         names = [d.device for d in loaded.to_change() if d.device in wanted]
-        return state.plan, loaded, names, journal or resume, True
+        return _Targets(state.plan, loaded, names, journal or resume, True, state.checkpoints)
     assert plan_file is not None
     loaded = load_plan(plan_file)
     target = journal or _journal_path(plan_file)
     if target.exists() and target.stat().st_size > 0:
         raise BadJournal(f"{target}: the journal exists already; use --resume {target}")
-    return plan_file, loaded, [d.device for d in loaded.to_change()], target, False
+    return _Targets(plan_file, loaded, [d.device for d in loaded.to_change()], target, False)
 
 
 @app.command()
@@ -323,7 +331,13 @@ def apply(
 ) -> None:
     """Áp dụng đúng plan (apply exactly the plan) theo đợt; lỗi thì tự rollback."""
     options = RolloutOptions(parse_waves(waves), parse_max_failures(max_failures), concurrency)
-    path, loaded, names, journal_path, resuming = _targets(plan_file, resume, journal)
+    targets = _targets(plan_file, resume, journal)
+    path, loaded, names, journal_path = (
+        targets.plan_path,
+        targets.plan,
+        targets.names,
+        targets.journal,
+    )
     verify_seal(loaded, plan_key(create=False), path)
     check_plan(loaded, path)
     change = get_change(loaded.change)
@@ -342,21 +356,28 @@ def apply(
     )
     if not yes and not typer.confirm("Tiếp tục? (continue?)", default=False):
         raise Cancelled("đã huỷ (cancelled): nothing applied")
-    jobs = [_job(loaded, name, views[name], inv, backend) for name in names]
-    report = _run(jobs, options, backend, change, redactor, journal_path, path, resuming)
+    jobs = [
+        _job(loaded, name, views[name], inv, backend, targets.restore.get(name)) for name in names
+    ]
+    report = _run(jobs, options, backend, change, redactor, journal_path, path, targets.resuming)
     _print_apply(report, journal_path)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
 
 
 def _job(
-    loaded: Plan, name: str, view: DeviceView, inv: Inventory, backend: InventoryBackend
+    loaded: Plan,
+    name: str,
+    view: DeviceView,
+    inv: Inventory,
+    backend: InventoryBackend,
+    restore: str | None,
 ) -> DeviceJob:
     entry = loaded.device(name)
     assert entry is not None
     known = backend.known_hosts_for(view)
     context = CheckContext(inv, view, os.environ.get(ENV_SECRETS_FILE), known)
-    return DeviceJob(entry, view, context)
+    return DeviceJob(entry, view, context, restore)
 
 
 def _run(

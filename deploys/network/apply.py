@@ -83,6 +83,8 @@ class DeviceJob:
     entry: DevicePlan
     view: DeviceView
     context: CheckContext
+    # A resumed device that was cut mid-push: the checkpoint to restore before anything else.
+    restore: str | None = None
 
 
 # --- input checks (nothing is applied when one fails) ---------------------------------------
@@ -277,11 +279,21 @@ def apply_device(
         platform = backend.platform(job.entry.platform)
         session = backend.connect(job.view)
         steps.ok("connect")
+        if job.restore is not None:
+            step = "restore"
+            session.rollback(job.restore)
+            steps.ok(step, f"checkpoint {job.restore} (the run before was cut mid-push)")
         step = "stale-check"
         before = session.running_config()
         if config_sha256(platform, before) != job.entry.running_sha256:
             steps.failed(step, StepFailed("running configuration changed since the plan"))
             _close(session)
+            if job.restore is not None:
+                return done(
+                    Outcome.ROLLBACK_FAILED,
+                    f"sau khi khôi phục {job.restore}, cấu hình khác lúc lập plan (after "
+                    "restoring the checkpoint the configuration is not the planned one): act now",
+                )
             return done(Outcome.STALE, "cấu hình đã đổi từ khi lập plan (changed since the plan)")
         steps.ok(step)
         step = "plan-check"
@@ -299,12 +311,14 @@ def apply_device(
         step = "checkpoint"
         checkpoint = session.checkpoint()
         steps.ok(step, checkpoint)
+        journal.write("pushing", device=name, checkpoint=checkpoint)  # write-ahead
     except NOT_CONTAINED:
         raise
     except BaseException as exc:
         error = steps.failed(step, exc)
         _close(session)
-        return done(Outcome.FAILED, error)
+        cut = job.restore is not None and step == "restore"
+        return done(Outcome.ROLLBACK_FAILED if cut else Outcome.FAILED, error)
     try:
         _push_and_check(job, change, platform, session, redactor, steps)
     except StepFailed as failure:

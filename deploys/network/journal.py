@@ -5,8 +5,13 @@ Events (``event`` key), each with ``ts`` (UTC, ISO 8601 with milliseconds):
 - ``run``: a run of ``apply`` starts: ``plan`` (path), ``plan_sha256``, ``change``,
   ``waves``, ``max_failures``, ``resume`` (bool), ``devices`` (names attempted).
 - ``wave``: ``wave`` (1-based), ``devices``.
-- ``step``: ``device``, ``step`` (connect, stale-check, checkpoint, push, post-check,
-  verify, save, rollback, rollback-verify), ``ok``, ``detail``/``error`` (never a secret).
+- ``step``: ``device``, ``step`` (connect, restore, stale-check, plan-check, checkpoint,
+  push, post-check, verify, save, rollback, rollback-verify), ``ok``, ``detail``/``error``
+  (never a secret).
+- ``pushing``: written before a device's configuration is touched (write-ahead):
+  ``device``, ``checkpoint`` (the configuration it had before the plan, on the device).
+  A journal that ends after it without the device's outcome was cut mid-push (the
+  process was killed): ``--resume`` restores that checkpoint first.
 - ``device``: the outcome of one device: ``device``, ``status`` (see :class:`Outcome`),
   ``error``.
 - ``halt``: the rollout stopped after a wave: ``failed``, ``attempted``, ``threshold``.
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -40,13 +45,22 @@ class Outcome(StrEnum):
     STALE = "stale"  # running configuration changed since the plan: refused
     REFUSED = "refused"  # telco-managed or no longer in the inventory: refused
     NOT_STARTED = "not-started"  # the rollout halted before this device's wave
+    INTERRUPTED = "interrupted"  # the run was cut while this device was being changed
 
     @property
     def ok(self) -> bool:
         return self is Outcome.APPLIED
 
 
-RETRY = frozenset({Outcome.ROLLED_BACK, Outcome.FAILED, Outcome.STALE, Outcome.NOT_STARTED})
+RETRY = frozenset(
+    {
+        Outcome.ROLLED_BACK,
+        Outcome.FAILED,
+        Outcome.STALE,
+        Outcome.NOT_STARTED,
+        Outcome.INTERRUPTED,
+    }
+)
 
 
 def now() -> str:
@@ -107,6 +121,8 @@ class ResumeState:
     plan: Path
     plan_sha256: str
     outcomes: dict[str, Outcome]  # last outcome of every device any run attempted
+    # Devices cut mid-push: the checkpoint holding the configuration they had before.
+    checkpoints: dict[str, str] = field(default_factory=dict)
 
     def to_retry(self) -> list[str]:
         return [name for name, outcome in self.outcomes.items() if outcome in RETRY]
@@ -119,13 +135,24 @@ def resume_state(path: Path, events: list[dict[str, Any]]) -> ResumeState:
         raise BadJournal(f"{path}: no run recorded in this journal")
     first = runs[0]
     outcomes: dict[str, Outcome] = {}
+    pushing: dict[str, str] = {}  # device -> checkpoint, while its push has no outcome yet
     for event in events:
         if event["event"] == "run":
             for name in event.get("devices", []):
                 outcomes.setdefault(name, Outcome.NOT_STARTED)
+        elif event["event"] == "pushing":
+            try:
+                pushing[str(event["device"])] = str(event["checkpoint"])
+            except KeyError:
+                raise BadJournal(f"{path}: bad pushing event {event!r:.200}") from None
         elif event["event"] == "device":
             try:
-                outcomes[str(event["device"])] = Outcome(event["status"])
+                name = str(event["device"])
+                outcomes[name] = Outcome(event["status"])
             except (KeyError, ValueError):
                 raise BadJournal(f"{path}: bad device event {event!r:.200}") from None
-    return ResumeState(Path(first["plan"]), str(first["plan_sha256"]), outcomes)
+            if outcomes[name] is not Outcome.INTERRUPTED:
+                pushing.pop(name, None)
+    for name in pushing:
+        outcomes[name] = Outcome.INTERRUPTED
+    return ResumeState(Path(first["plan"]), str(first["plan_sha256"]), outcomes, pushing)
