@@ -27,7 +27,11 @@ log = logging.getLogger(__name__)
 
 
 class DeviceSimError(LabError):
-    """A simulator misuse: unknown platform, an endpoint that cannot be served."""
+    """A simulator misuse: unknown platform, an endpoint that cannot be served.
+
+    The simulated devices' own root under ``LabError``; each concrete error below it is
+    also the matching builtin.
+    """
 
 
 class UnknownPlatformError(DeviceSimError, LookupError):
