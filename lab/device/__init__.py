@@ -1,32 +1,54 @@
 """Simulated network devices of the province twin: CLI engines and the SSH server.
 
-``make_device(state)`` builds the engine for ``state.platform`` (``cisco_ios``,
-``cisco_xe``, ``huawei_vrp``, ``cisco_tp``); ``SshTwinServer`` (``lab.device.server``)
-serves many of them from one asyncio process.
+Each device kind is a package beside this module (``cisco_ios/``, ``cisco_xe/``,
+``huawei_vrp/``, ``cisco_tp/``) declaring ``DEVICE``, a :class:`DeviceKind`: adding a
+simulator is adding its package. ``make_device(state)`` builds the engine for
+``state.platform``; ``SshTwinServer`` (``lab.device.server``) serves many of them from
+one asyncio process.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 from lab.device.base import (
     CliSession,
+    DeviceFactory,
+    DeviceKind,
     DeviceSimError,
     Reply,
     SimDevice,
     TreeDevice,
     UnknownPlatformError,
 )
-from lab.device.cisco_ios import IosDevice, IosXeDevice
-from lab.device.cisco_tp import TpDevice
-from lab.device.huawei_vrp import VrpDevice
 from lab.state import DeviceState
+from provnet.discover import discover
 
-PLATFORMS: dict[str, type[IosDevice] | type[VrpDevice] | type[TpDevice]] = {
-    "cisco_ios": IosDevice,
-    "cisco_xe": IosXeDevice,
-    "huawei_vrp": VrpDevice,
-    "huawei": VrpDevice,
-    "cisco_tp": TpDevice,
-}
+
+@cache
+def device_kinds() -> dict[str, DeviceKind]:
+    """Every platform name the twin simulates (aliases included) -> its device kind.
+
+    Found once, on first use, so importing ``lab.device`` loads no vendor.
+    """
+    kinds: dict[str, DeviceKind] = {}
+    for package, kind in discover("lab.device", "DEVICE", DeviceKind).items():
+        for name in kind.names:
+            if name in kinds:
+                raise TypeError(f"lab.device.{package}: platform {name!r} is simulated twice")
+            kinds[name] = kind
+    return kinds
+
+
+def platforms() -> dict[str, DeviceFactory]:
+    """``{platform name: simulator class}``, e.g. ``{"cisco_ios": IosDevice, ...}``."""
+    return {name: kind.device for name, kind in device_kinds().items()}
+
+
+def ssh_server_version(platform: str) -> str:
+    """The SSH software version a ``platform`` box announces; "" for asyncssh's own."""
+    kind = device_kinds().get(platform)
+    return kind.ssh_server_version if kind is not None else ""
 
 
 def make_device(
@@ -38,10 +60,11 @@ def make_device(
     state (hostname, interfaces, addresses). ``enable_secret`` (IOS) makes logins start
     in user EXEC and `enable` ask for it; it is kept in memory only, never printed.
     """
+    kinds = device_kinds()
     try:
-        cls = PLATFORMS[state.platform]
+        cls = kinds[state.platform].device
     except KeyError:
-        known = ", ".join(sorted(PLATFORMS))
+        known = ", ".join(sorted(kinds))
         raise UnknownPlatformError(
             f"device {state.name}: no simulator for platform {state.platform!r} (known: {known})"
         ) from None
@@ -49,16 +72,16 @@ def make_device(
 
 
 __all__ = [
-    "PLATFORMS",
     "CliSession",
+    "DeviceFactory",
+    "DeviceKind",
     "DeviceSimError",
-    "IosDevice",
-    "IosXeDevice",
     "Reply",
     "SimDevice",
-    "TpDevice",
     "TreeDevice",
     "UnknownPlatformError",
-    "VrpDevice",
+    "device_kinds",
     "make_device",
+    "platforms",
+    "ssh_server_version",
 ]
