@@ -375,7 +375,7 @@ class IosSession(CliSession):
     def apply(self, m: Match, negate: bool) -> Reply:
         frame = self.frames[-1]
         action = m.spec.action
-        words = self.canonical_words(m)
+        words = m.canonical_words()
         if action in ("do", "end", "exit"):
             return HANDLERS[action](self, m, negate, self.device.config.root, words)
         parent = self.device.editor.resolve(frame.path, self._mode_at)
@@ -389,17 +389,6 @@ class IosSession(CliSession):
         self.device.changed_since_save = True
         self.device.sync_state()
         return reply
-
-    @staticmethod
-    def canonical_words(m: Match) -> list[str]:
-        if m.spec.canonical is None:
-            return list(m.words)
-        keywords = 0
-        for word in m.spec.words:
-            if word.startswith("<"):
-                break
-            keywords += 1
-        return m.spec.canonical.split() + list(m.words[keywords:])
 
     def _mode_at(self, depth: int) -> str:
         return self.frames[depth + 1].mode if depth + 1 < len(self.frames) else "config"

@@ -152,7 +152,7 @@ class VrpSession(CliSession):
         frame = self.frames[-1]
         editor = self.device.editor
         parent = editor.resolve(frame.path, self._mode_at)
-        words = _canonical_words(m)
+        words = m.canonical_words()
         if action != "set":
             reply = HANDLERS[action](self, m, negate, parent, words)
         elif m.spec.mode is not None:
@@ -314,14 +314,3 @@ class VrpSession(CliSession):
 
     def x_d_ipv6_routing(self, m: Match) -> str:
         return show.display_ipv6_routing(self.device)
-
-
-def _canonical_words(m: Match) -> list[str]:
-    if m.spec.canonical is None:
-        return list(m.words)
-    keywords = 0
-    for word in m.spec.words:
-        if word.startswith("<"):
-            break
-        keywords += 1
-    return m.spec.canonical.split() + list(m.words[keywords:])
