@@ -1,5 +1,6 @@
 """Cisco IOS show commands: pure functions of the device (its state, configuration,
-model and files) to the text IOS prints. Nothing here reads a session or does I/O.
+model and files) to the text IOS prints; the clock and uptimes read the wall clock.
+Nothing here reads a session or does I/O.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Huawei VRP display commands: pure functions of the device (its state, configuration and
-files) to the text VRP prints. Nothing here reads a session or does I/O.
+files) to the text VRP prints; the clock and uptimes read the wall clock. Nothing here
+reads a session or does I/O.
 """
 
 from __future__ import annotations
