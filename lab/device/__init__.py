@@ -2,14 +2,12 @@
 
 Each device kind is a package beside this module (``cisco_ios/``, ``cisco_xe/``,
 ``huawei_vrp/``, ``cisco_tp/``) declaring ``DEVICE``, a :class:`DeviceKind`: adding a
-simulator is adding its package. ``make_device(state)`` builds the engine for
-``state.platform``; ``SshTwinServer`` (``lab.device.server``) serves many of them from
-one asyncio process.
+simulator is adding its package. ``PLATFORMS`` maps every platform name to its
+simulator; ``make_device(state)`` builds the engine for ``state.platform``;
+``SshTwinServer`` (``lab.device.server``) serves many of them from one asyncio process.
 """
 
 from __future__ import annotations
-
-from functools import cache
 
 from lab.device.base import (
     CliSession,
@@ -25,12 +23,9 @@ from lab.state import DeviceState
 from provnet.discover import discover
 
 
-@cache
-def device_kinds() -> dict[str, DeviceKind]:
-    """Every platform name the twin simulates (aliases included) -> its device kind.
-
-    Found once, on first use, so importing ``lab.device`` loads no vendor.
-    """
+def find_device_kinds() -> dict[str, DeviceKind]:
+    """Every platform name the twin simulates (aliases included) -> its device kind, from
+    the packages beside this module that declare ``DEVICE``."""
     kinds: dict[str, DeviceKind] = {}
     for package, kind in discover("lab.device", "DEVICE", DeviceKind).items():
         for name in kind.names:
@@ -40,14 +35,9 @@ def device_kinds() -> dict[str, DeviceKind]:
     return kinds
 
 
-def platforms() -> dict[str, DeviceFactory]:
-    """``{platform name: simulator class}``, e.g. ``{"cisco_ios": IosDevice, ...}``."""
-    return {name: kind.device for name, kind in device_kinds().items()}
-
-
 def ssh_server_version(platform: str) -> str:
     """The SSH software version a ``platform`` box announces; "" for asyncssh's own."""
-    kind = device_kinds().get(platform)
+    kind = DEVICE_KINDS.get(platform)
     return kind.ssh_server_version if kind is not None else ""
 
 
@@ -60,18 +50,25 @@ def make_device(
     state (hostname, interfaces, addresses). ``enable_secret`` (IOS) makes logins start
     in user EXEC and `enable` ask for it; it is kept in memory only, never printed.
     """
-    kinds = device_kinds()
     try:
-        cls = kinds[state.platform].device
+        cls = PLATFORMS[state.platform]
     except KeyError:
-        known = ", ".join(sorted(kinds))
+        known = ", ".join(sorted(PLATFORMS))
         raise UnknownPlatformError(
             f"device {state.name}: no simulator for platform {state.platform!r} (known: {known})"
         ) from None
     return cls(state, initial_config, enable_secret=enable_secret)
 
 
+# Found at import, after the functions above (the SSH server, found too, imports one of
+# them): building the first device then pays for no import. A device package must not
+# import this package's names, only its modules (lab.device.base, ...).
+DEVICE_KINDS: dict[str, DeviceKind] = find_device_kinds()
+PLATFORMS: dict[str, DeviceFactory] = {name: kind.device for name, kind in DEVICE_KINDS.items()}
+
 __all__ = [
+    "DEVICE_KINDS",
+    "PLATFORMS",
     "CliSession",
     "DeviceFactory",
     "DeviceKind",
@@ -80,8 +77,7 @@ __all__ = [
     "SimDevice",
     "TreeDevice",
     "UnknownPlatformError",
-    "device_kinds",
+    "find_device_kinds",
     "make_device",
-    "platforms",
     "ssh_server_version",
 ]

@@ -6,16 +6,16 @@ import importlib
 
 import pytest
 
-from lab.device import device_kinds, make_device, platforms, ssh_server_version
+from lab.device import DEVICE_KINDS, PLATFORMS, make_device, ssh_server_version
 from lab.device.cisco_ios.session import IosSession
 from lab.device.huawei_vrp.session import VrpSession
 from lab.state import DeviceState
 
 
 def test_every_platform_name_the_twin_serves_is_found() -> None:
-    assert set(platforms()) == {"cisco_ios", "cisco_xe", "huawei_vrp", "huawei", "cisco_tp"}
-    assert platforms()["huawei"] is platforms()["huawei_vrp"]
-    for name, kind in device_kinds().items():
+    assert set(PLATFORMS) == {"cisco_ios", "cisco_xe", "huawei_vrp", "huawei", "cisco_tp"}
+    assert PLATFORMS["huawei"] is PLATFORMS["huawei_vrp"]
+    for name, kind in DEVICE_KINDS.items():
         assert name in kind.names
         device = make_device(DeviceState(name="r1", platform=name, hostname="R1"))
         assert device.platform == kind.names[0]
