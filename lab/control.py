@@ -31,6 +31,7 @@ from inventory.validate import load_valid
 from lab.device.server import load_or_create_host_key
 from lab.errors import LabAlreadyUp, LabError, LabNotUp, LabStartFailed
 from lab.netns import CLIENT_KEY, cleanup_stale, plan_hosts, root_available
+from lab.state import SERVER_ROLE, is_server_platform
 from lab.twin import (
     DEFAULT_BASE,
     LAB_LINUX_CREDENTIALS,
@@ -218,7 +219,7 @@ def _plan_servers(
     servers = [
         v
         for v in chosen
-        if v.role.value == "server" and v.platform == "linux" and not v.monitor_only
+        if v.role.value == SERVER_ROLE and is_server_platform(v.platform) and not v.monitor_only
     ]
     if not servers:
         return {}, {}, ""

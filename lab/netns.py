@@ -44,7 +44,7 @@ from ipaddress import (
 )
 from pathlib import Path
 
-from provnet.errors import ProvnetError
+from lab.errors import LabError
 
 __all__ = [
     "DEFAULT_IPV4_BASE",
@@ -74,7 +74,7 @@ _IPV6_ULA = IPv6Network("fc00::/7")
 _SSHD_SH = 'hostname "$0" && exec "$1" -D -e -f "$2"'
 
 
-class NetnsError(ProvnetError, RuntimeError):
+class NetnsError(LabError, RuntimeError):
     """A twin host could not be set up or torn down; the message names host and command."""
 
 

@@ -9,6 +9,22 @@ from __future__ import annotations
 import ipaddress
 import time
 from dataclasses import dataclass, field
+from functools import cache
+
+from platforms import UnknownPlatform, get_platform
+
+SERVER_ROLE = "server"
+
+
+@cache
+def is_server_platform(platform: str) -> bool:
+    """Whether ``platform`` is a server's: its platform data serves the ``server`` role
+    (Linux does). Such a device answers SNMP as a host (HOST-RESOURCES-MIB, sysServices 72)
+    and runs in the twin as a real system, not as a simulated CLI."""
+    try:
+        return SERVER_ROLE in get_platform(platform).roles
+    except UnknownPlatform:
+        return False
 
 
 @dataclass

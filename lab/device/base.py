@@ -17,9 +17,10 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeAlias, TypeVar
 
 from lab.device.config import ConfigNode, ConfigTree, Dialect
-from lab.device.grammar import Grammar
+from lab.device.grammar import Grammar, Match
 from lab.errors import LabError
 from lab.state import DeviceState, InterfaceState
 
@@ -27,11 +28,46 @@ log = logging.getLogger(__name__)
 
 
 class DeviceSimError(LabError):
-    """A simulator misuse: unknown platform, an endpoint that cannot be served."""
+    """A simulator misuse: unknown platform, an endpoint that cannot be served.
+
+    The simulated devices' own root under ``LabError``; each concrete error below it is
+    also the matching builtin.
+    """
 
 
 class UnknownPlatformError(DeviceSimError, LookupError):
     pass
+
+
+class DeviceFactory(Protocol):
+    """A simulator class as ``make_device`` calls it: the state, the running configuration
+    to start from (None: one rendered from the state) and the enable secret, if any."""
+
+    def __call__(
+        self,
+        state: DeviceState,
+        config_text: str | None = None,
+        *,
+        enable_secret: str | None = None,
+    ) -> SimDevice: ...
+
+
+@dataclass(frozen=True)
+class DeviceKind:
+    """What a device package declares as ``DEVICE``: the simulator and the platform names
+    (Netmiko device_types) it answers to, the first being its own.
+
+    ``ssh_server_version`` is the software version its SSH banner shows (``SSH-2.0-<it>``,
+    as Netmiko's autodetect reads it); "" leaves asyncssh's own.
+
+    Example::
+
+        DeviceKind(VrpDevice, names=("huawei_vrp", "huawei"), ssh_server_version="HUAWEI-1.5")
+    """
+
+    device: DeviceFactory
+    names: tuple[str, ...]
+    ssh_server_version: str = ""
 
 
 @dataclass
@@ -544,3 +580,22 @@ class CliSession(ABC):
         if out and not out.endswith("\n"):
             out += "\n"
         return out + reply.prompt
+
+
+@dataclass
+class Frame:
+    """One configuration mode entered in a session: its mode (which command table), the
+    path of section lines from the top, and (VRP) the view name its prompt shows."""
+
+    mode: str
+    path: list[str]
+    view: str = ""
+
+
+SessionT = TypeVar("SessionT", bound=CliSession)
+
+# A configuration command's handler, one signature for every vendor: the session it runs
+# in, the matched line, whether it is negated (`no` / `undo`), the section it applies to
+# and its words in canonical spelling. Each vendor's ``handlers.py`` maps the actions of
+# its command tables (``Spec.action``) to these.
+ConfigHandler: TypeAlias = Callable[[SessionT, Match, bool, ConfigNode, list[str]], Reply]

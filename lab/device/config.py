@@ -4,6 +4,11 @@ Text round-trips: ``ConfigTree.parse(tree.render()).render() == tree.render()``,
 what makes ``configure replace`` and VRP rollback restore a configuration byte for byte.
 Separators (``!`` on IOS, ``#`` on VRP) are kept as nodes, so the layout a device
 printed is the layout it prints again. Nothing here does I/O.
+
+This parser stays apart from ``platforms/config.py`` on purpose, even where the two look
+alike: it is the twin's own, independent reading of a configuration, the oracle the
+convergence tests (tests/platforms) check provnet's planner against. Sharing code with
+the planner would let one bug hide in both. Do not merge them.
 """
 
 from __future__ import annotations

@@ -133,6 +133,18 @@ class Match:
                 need -= 1
         return len(self.words) >= need
 
+    def canonical_words(self) -> list[str]:
+        """The words as stored: an alias's keywords in their canonical spelling
+        (``ip domain-lookup`` -> ``ip domain lookup``), then the arguments as typed."""
+        if self.spec.canonical is None:
+            return list(self.words)
+        keywords = 0
+        for word in self.spec.words:
+            if word.startswith("<"):
+                break
+            keywords += 1
+        return self.spec.canonical.split() + list(self.words[keywords:])
+
 
 ErrorKind = Literal["invalid", "incomplete", "ambiguous"]
 

@@ -28,16 +28,10 @@ from typing import Any
 
 import asyncssh
 
+from lab.device import ssh_server_version
 from lab.device.base import CliSession, DeviceSimError, Reply, SimDevice
 
 log = logging.getLogger(__name__)
-
-SERVER_VERSIONS = {
-    "cisco_ios": "Cisco-1.25",
-    "cisco_xe": "Cisco-1.25",
-    "huawei_vrp": "HUAWEI-1.5",
-    "huawei": "HUAWEI-1.5",
-}
 
 
 class _PeerGoneFilter(logging.Filter):
@@ -423,7 +417,7 @@ class SshTwinServer:
             await self._session(endpoint, process)
 
         kwargs: dict[str, object] = {}
-        version = SERVER_VERSIONS.get(endpoint.device.platform)
+        version = ssh_server_version(endpoint.device.platform)
         if version:
             kwargs["server_version"] = version
         return asyncssh.SSHServerConnectionOptions(

@@ -19,8 +19,8 @@ from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+from lab.errors import LabError
 from lab.state import DeviceState
-from provnet.errors import ProvnetError
 
 from .engine import AgentStats, SnmpEngine
 from .usm import V3User
@@ -31,7 +31,7 @@ T = TypeVar("T")
 Address = tuple[str, int]
 
 
-class AgentBindError(ProvnetError, OSError):
+class AgentBindError(LabError, OSError):
     """An endpoint's address could not be bound (in use, not local...)."""
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from provnet.errors import ProvnetError
+from lab.errors import LabError
 
 # Universal and SNMP application tags.
 INTEGER = 0x02
@@ -59,7 +59,7 @@ Oid = tuple[int, ...]
 Value = int | bytes | Oid | None
 
 
-class BerError(ProvnetError, ValueError):
+class BerError(LabError, ValueError):
     """A malformed or unsupported BER encoding (never carries the packet's content)."""
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from lab.state import DeviceState, InterfaceState
+from lab.state import DeviceState, InterfaceState, is_server_platform
 
 from .ber import (
     COUNTER32,
@@ -254,7 +254,7 @@ class MibView:
         self._system(builder)
         self._interfaces(builder)
         self._ip_addresses(builder)
-        if self.state.platform.lower().startswith("linux"):
+        if is_server_platform(self.state.platform):
             builder.scalar(HR_SYSTEM_UPTIME, self._uptime)
         self._engine(builder)
         return builder
@@ -266,7 +266,7 @@ class MibView:
 
     def _system(self, b: _Builder) -> None:
         state = self.state
-        services = 72 if state.platform.lower().startswith("linux") else 6
+        services = 72 if is_server_platform(state.platform) else 6
         b.scalar(
             (*SYSTEM, 1), lambda now: _octets(state.sys_descr or f"provnet twin {state.platform}")
         )

@@ -22,14 +22,14 @@ from typing import Protocol
 
 from cryptography.hazmat.primitives.ciphers import BlockCipherAlgorithm, Cipher, algorithms, modes
 
-from provnet.errors import ProvnetError
+from lab.errors import LabError
 
 
-class UsmError(ProvnetError, ValueError):
+class UsmError(LabError, ValueError):
     """A bad USM user definition. Messages never contain a password or key."""
 
 
-class DecryptionError(ProvnetError, ValueError):
+class DecryptionError(LabError, ValueError):
     """A msgPrivacyParameters or ciphertext that cannot be decrypted."""
 
 

@@ -1,0 +1,159 @@
+"""The Cisco IOS box: its running and saved configuration, its files and archives, the
+sessions opened on it, and ``DeviceState`` following its configuration.
+"""
+
+from __future__ import annotations
+
+import time
+
+from lab.device.base import (
+    FileEntry,
+    InterfaceSettings,
+    TreeDevice,
+    fake_hash,
+    hash_secret,
+    interface_settings_from,
+)
+from lab.device.cisco_ios.grammar import CATALOG, CHILD_RANK, TOP_RANK
+from lab.device.cisco_ios.model import pick_model, render_initial
+from lab.device.cisco_ios.session import IosSession
+from lab.device.config import IOS_DIALECT
+from lab.device.editing import ConfigEditor
+from lab.device.grammar import Spec
+from lab.state import DeviceState
+
+
+class IosDevice(TreeDevice):
+    """A Cisco IOS box (routers and Catalyst switches)."""
+
+    platform = "cisco_ios"
+    dialect = IOS_DIALECT
+    catalog = CATALOG
+    xe = False
+
+    def __init__(
+        self,
+        state: DeviceState,
+        config_text: str | None = None,
+        *,
+        enable_secret: str | None = None,
+    ) -> None:
+        text = config_text or render_initial(state, self.xe, enable_secret is not None)
+        super().__init__(state, text, enable_secret=enable_secret)
+        self.model = pick_model(state, self.xe)
+        self.archive_next = 1
+        self.archives: list[str] = []
+        self.snmp_users: dict[str, str] = {}  # user -> group; not in the running config
+        self.flash_name = "bootflash:" if self.xe else "flash:"
+        self.editor = ConfigEditor(
+            lambda: self.config,
+            negation="no",
+            top_rank=TOP_RANK,
+            child_rank=CHILD_RANK,
+            two_word_groups=(
+                "ip",
+                "ipv6",
+                "logging",
+                "snmp-server",
+                "line",
+                "router",
+                "aaa",
+                "service",
+            ),
+        )
+
+    def open_session(self, *, privileged: bool = False) -> IosSession:
+        return IosSession(self, privileged=privileged)
+
+    def set_enable_secret(self, secret: str) -> None:
+        """Require ``secret`` for `enable`; the config shows a hash of it, as IOS does."""
+        self.enable_secret = secret
+        salt = fake_hash("salt", self.state.name)[:14]
+        words = ["enable", "secret", "9", f"$9${salt}${hash_secret(secret, salt)}"]
+        self.editor.set_leaf(
+            words, Spec(("enable",), "set", key=2), False, self.config.root, "config"
+        )
+        self.boot_config = self.config.render()
+
+    def vrf_exists(self, name: str) -> bool:
+        config = self.config
+        return config.find(f"vrf definition {name}") is not None or (
+            config.find(f"ip vrf {name}") is not None
+        )
+
+    def configured_hostname(self) -> str | None:
+        for node in self.config.sections("hostname"):
+            if len(node.words) > 1:
+                return node.words[1]
+        return None
+
+    def login_banner(self) -> str:
+        out = []
+        for kind in ("motd", "exec"):
+            node = self.config.find(f"banner {kind}")
+            if node is not None and node.banner is not None:
+                out.append(node.banner.strip("\n"))
+        return "\n".join(out) + "\n" if out else "\n"
+
+    def interface_settings(self, name: str) -> InterfaceSettings:
+        node = self.config.find(f"interface {name}")
+        if node is None:
+            return InterfaceSettings()
+        return interface_settings_from(node.children, "secondary")
+
+    # -- files and archives ---------------------------------------------------
+    def normalize_file(self, name: str) -> str:
+        name = name.replace(":/", ":")
+        if ":" not in name:
+            name = self.flash_name + name
+        if name.startswith(("flash:", "bootflash:")):
+            name = self.flash_name + name.split(":", 1)[1]
+        return name
+
+    def read_file(self, name: str) -> str | None:
+        if name.lower() in ("nvram:startup-config", "startup-config"):
+            return self.startup
+        entry = self.files.get(self.normalize_file(name))
+        return entry.content if entry else None
+
+    def archive_path(self) -> str | None:
+        node = self.config.find("archive")
+        if node is None:
+            return None
+        for child in node.children:
+            if child.words[:1] == ["path"] and len(child.words) > 1:
+                return child.text.split(None, 1)[1]
+        return None
+
+    def archive_maximum(self) -> int:
+        node = self.config.find("archive")
+        if node is not None:
+            for child in node.children:
+                if child.words[:1] == ["maximum"] and len(child.words) > 1:
+                    return int(child.words[1])
+        return 10
+
+    def archive_name(self, number: int) -> str:
+        path = self.archive_path() or ""
+        path = path.replace("$h", self.hostname())
+        path = path.replace("$t", time.strftime("%b-%d-%H-%M-%S.000-UTC", time.gmtime()))
+        return self.normalize_file(f"{path}-{number}")
+
+    def make_archive(self) -> str | None:
+        if self.archive_path() is None:
+            return None
+        name = self.archive_name(self.archive_next)
+        self.archive_next += 1
+        self.files[name] = FileEntry(self.running_config())
+        self.archives.append(name)
+        maximum = self.archive_maximum()
+        while len(self.archives) > maximum:
+            old = self.archives.pop(0)
+            self.files.pop(old, None)
+        return name
+
+    def write_memory(self) -> None:
+        self.save()
+        node = self.config.find("archive")
+        if node is not None and node.child("write-memory") is not None:
+            self.make_archive()

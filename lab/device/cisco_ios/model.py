@@ -1,0 +1,191 @@
+"""What a Cisco IOS or IOS-XE box looks like from its state: the hardware model (from its
+interface names), its serial number and the running configuration it starts with. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lab.device.base import fake_hash
+from lab.device.cisco_ios.grammar import CATALOG
+from lab.state import DeviceState, InterfaceState
+
+
+@dataclass(frozen=True)
+class Model:
+    pid: str
+    family: str  # first line of show version
+    version: str  # `version 15.7` in the config
+    release: str
+    image: str
+    compiled: str
+    switch: bool
+    nvram: int
+
+
+def pick_model(state: DeviceState, xe: bool) -> Model:
+    names = list(state.interfaces)
+    slotted = any(re.search(r"\d+/\d+/\d+$", n) for n in names)
+    switch = any(re.search(r"Ethernet1/0/\d+$", n) for n in names)
+    if xe:
+        if switch:
+            return Model(
+                "C9300-24T",
+                "Cisco IOS Software [Amsterdam], Catalyst L3 Switch "
+                "Software (CAT9K_IOSXE), Version 17.3.4, RELEASE SOFTWARE (fc3)",
+                "17.3",
+                "17.03.04",
+                "bootflash:packages.conf",
+                "Mon 09-Aug-21 22:48 by mcpre",
+                True,
+                2097152,
+            )
+        if slotted:
+            return Model(
+                "ISR4331/K9",
+                "Cisco IOS Software [Amsterdam], ISR Software "
+                "(X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 17.3.4a, RELEASE "
+                "SOFTWARE (fc3)",
+                "17.3",
+                "17.03.04a",
+                "bootflash:isr4300-universalk9.17.03.04a.SPA.bin",
+                "Tue 20-Jul-21 04:59 by mcpre",
+                False,
+                33554432,
+            )
+        return Model(
+            "CSR1000V",
+            "Cisco IOS Software [Amsterdam], Virtual XE Software "
+            "(X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 17.3.4a, RELEASE SOFTWARE "
+            "(fc3)",
+            "17.3",
+            "17.03.04a",
+            "bootflash:packages.conf",
+            "Tue 20-Jul-21 04:59 by mcpre",
+            False,
+            33554432,
+        )
+    if switch:
+        return Model(
+            "WS-C2960X-24TS-L",
+            "Cisco IOS Software, C2960X Software "
+            "(C2960X-UNIVERSALK9-M), Version 15.2(7)E8, RELEASE SOFTWARE (fc1)",
+            "15.2",
+            "15.2(7)E8",
+            "flash:c2960x-universalk9-mz.152-7.E8.bin",
+            "Fri 24-Mar-23 03:16 by mcpre",
+            True,
+            524288,
+        )
+    return Model(
+        "CISCO2911/K9",
+        "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), "
+        "Version 15.7(3)M8, RELEASE SOFTWARE (fc2)",
+        "15.7",
+        "15.7(3)M8",
+        "flash0:c2900-universalk9-mz.SPA.157-3.M8.bin",
+        "Thu 04-Feb-21 03:41 by prod_rel_team",
+        False,
+        262136,
+    )
+
+
+def serial_of(state: DeviceState, xe: bool) -> str:
+    if state.serial:
+        return state.serial
+    tail = fake_hash("serial", state.name).upper().replace(".", "X").replace("/", "Y")
+    return ("FDO" if xe else "FTX") + str(sum(map(ord, state.name)) % 10000).zfill(4) + tail[:4]
+
+
+def render_initial(state: DeviceState, xe: bool, enable_secret: bool) -> str:
+    """A running configuration for ``state`` as a freshly provisioned box prints it."""
+    model = pick_model(state, xe)
+    salt = fake_hash("salt", state.name)[:14]
+    lines = [
+        "!",
+        f"version {model.version}",
+        "service timestamps debug datetime msec",
+        "service timestamps log datetime msec",
+    ]
+    if xe:
+        lines += [
+            "platform qfp utilization monitor load 80",
+            "platform punt-keepalive disable-kernel-core",
+        ]
+    else:
+        lines += ["no service password-encryption"]
+    lines += [
+        "!",
+        f"hostname {state.hostname}",
+        "!",
+        "boot-start-marker",
+        "boot-end-marker",
+        "!",
+        "!",
+    ]
+    if enable_secret:
+        lines += [f"enable secret 9 $9${salt}${fake_hash('enable', state.name)[:43]}", "!"]
+    lines += [
+        "no aaa new-model",
+        "!",
+        "!",
+        "!",
+        "no ip domain lookup",
+        "ip cef",
+        "no ipv6 cef",
+        "!",
+        "multilink bundle-name authenticated",
+        "!",
+    ]
+    if xe:
+        lines += [f"license udi pid {model.pid} sn {serial_of(state, xe)}", "!"]
+    user_hash = fake_hash("user", state.name)[:43]
+    lines += [f"username admin privilege 15 secret 9 $9${salt}${user_hash}", "!", "redundancy"]
+    if xe:
+        lines += [" mode none"]
+    lines += ["!"]
+    for iface in sorted(state.interfaces.values(), key=lambda i: i.if_index):
+        lines += [*_render_interface(iface, xe, model.switch), "!"]
+    lines += [
+        "ip forward-protocol nd",
+        "!",
+        "no ip http server",
+        "no ip http secure-server",
+        "ip ssh version 2",
+        "!",
+        "!",
+        "!",
+        "control-plane",
+        "!",
+        "line con 0",
+    ]
+    if xe:
+        lines += [" transport input none", " stopbits 1", "line aux 0", " stopbits 1"]
+    else:
+        lines += ["line aux 0"]
+    lines += ["line vty 0 4", " login local", " transport input ssh", "!"]
+    return "\n".join(lines) + "\nend\n"
+
+
+def _render_interface(iface: InterfaceState, xe: bool, switch: bool) -> list[str]:
+    out = [f"interface {iface.name}"]
+    physical = CATALOG.is_physical(iface.name)
+    if iface.description:
+        out.append(f" description {iface.description}")
+    l2_port = switch and physical and not iface.ipv4
+    if switch and physical and iface.ipv4:
+        out.append(" no switchport")
+    if iface.ipv4:
+        out.append(f" ip address {iface.ipv4[0].ip} {iface.ipv4[0].netmask}")
+        out += [f" ip address {a.ip} {a.netmask} secondary" for a in iface.ipv4[1:]]
+    elif not l2_port:
+        out.append(" no ip address")
+    if not iface.admin_up:
+        out.append(" shutdown")
+    if physical and not switch and iface.name.startswith(("GigabitEthernet", "FastEthernet")):
+        out += [" negotiation auto"] if xe else [" duplex auto", " speed auto"]
+    out += [f" ipv6 address {str(a).upper()}" for a in iface.ipv6]
+    if iface.ipv6_enabled:
+        out.append(" ipv6 enable")
+    return out

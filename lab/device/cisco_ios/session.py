@@ -1,0 +1,426 @@
+"""Cisco IOS and IOS-XE: one login (pure) on a `cisco_ios` or `cisco_xe` box.
+
+Modes and prompts as on the box (``R1>``, ``R1#``, ``R1(config)#``, ``R1(config-if)#``
+...), the command tables of ``grammar.py`` with IOS keyword abbreviation, errors exactly
+as IOS prints them; EXEC commands here (``x_<action>``), show output from ``show.py``,
+configuration lines through the editor or a handler of ``handlers.py``, and
+``DeviceState`` following every change.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from lab.device.base import CliSession, FileEntry, Frame, Reply, apply_filter
+from lab.device.cisco_ios import show
+from lab.device.cisco_ios.grammar import (
+    CONFIG_GRAMMARS,
+    PRIV_GRAMMAR,
+    PROMPT_SUFFIX,
+    USER_GRAMMAR,
+    child_mode,
+)
+from lab.device.cisco_ios.handlers import HANDLERS
+from lab.device.config import ConfigNode
+from lab.device.grammar import Grammar, Match, ParseError, Spec
+
+if TYPE_CHECKING:
+    from lab.device.cisco_ios.device import IosDevice
+
+CONFIG_BANNER = "Enter configuration commands, one per line.  End with CNTL/Z."
+REPLACE_WARNING = (
+    "This will apply all necessary additions and deletions\n"
+    "to replace the current running configuration with the\n"
+    "contents of the specified configuration file, which is\n"
+    "assumed to be a complete configuration, not a partial\n"
+    "configuration. Enter Y if you are sure you want to proceed. ? [no]: "
+)
+
+
+class IosSession(CliSession):
+    device: IosDevice
+
+    def __init__(self, device: IosDevice, *, privileged: bool = False) -> None:
+        super().__init__(device, privileged=privileged)
+        self.level = 15 if privileged or device.enable_secret is None else 1
+        self.frames: list[Frame] = []
+
+    failure_text = "% Incomplete command.\n\n"
+
+    @property
+    def prompt(self) -> str:
+        host = self.device.hostname()
+        if not self.frames:
+            return host + ("#" if self.level == 15 else ">")
+        return f"{host}({PROMPT_SUFFIX[self.frames[-1].mode]})#"
+
+    def reset_modes(self) -> None:
+        self.frames = []
+
+    # -- keys -------------------------------------------------------------------
+    def ctrl_z(self) -> Reply:
+        if self.frames:
+            self.frames = []
+            return Reply("", self.prompt, mark="^Z")
+        return Reply("", self.prompt)
+
+    def ctrl_c(self) -> Reply:
+        self._question = None
+        self.frames = []
+        return Reply("", self.prompt, mark="^C")
+
+    def help_grammar(self, line: str) -> tuple[Grammar, int] | None:
+        if not self.frames:
+            return (PRIV_GRAMMAR if self.level == 15 else USER_GRAMMAR), 0
+        grammar = CONFIG_GRAMMARS[self.frames[-1].mode]
+        stripped = line.lstrip()
+        if stripped.lower().startswith("no "):
+            return grammar, len(line) - len(stripped) + 3
+        return grammar, 0
+
+    # -- dispatch -----------------------------------------------------------------
+    def execute(self, line: str) -> Reply:
+        if not line.strip():
+            return Reply("", self.prompt)
+        if self.frames:
+            return self.config_line(line)
+        return self.exec_line(line)
+
+    def error(self, err: ParseError, line: str) -> str:
+        if err.kind == "invalid":
+            return (
+                " " * (len(self.prompt) + err.position) + "^\n"
+                "% Invalid input detected at '^' marker.\n\n"
+            )
+        if err.kind == "ambiguous":
+            return f'% Ambiguous command:  "{line.strip()}"\n\n'
+        return "% Incomplete command.\n\n"
+
+    def exec_line(self, line: str, *, from_config: bool = False, offset: int = 0) -> Reply:
+        """An EXEC command; ``offset`` is where it starts in the typed line (`do ...`)."""
+        command, modifier, pattern = line, "", ""
+        if "|" in line:
+            command, _, tail = line.partition("|")
+            parsed = _parse_modifier(tail)
+            if parsed is None:
+                pos = len(command) + 1 + (len(tail) - len(tail.lstrip()))
+                return Reply(self.error(ParseError("invalid", pos), line), self.prompt)
+            modifier, pattern = parsed
+        grammar = PRIV_GRAMMAR if self.level == 15 else USER_GRAMMAR
+        m = grammar.match(command, resolve_if=self.device.resolve_interface(False))
+        if isinstance(m, ParseError):
+            words = command.split()
+            if (
+                m.kind == "invalid"
+                and m.position == len(command) - len(command.lstrip())
+                and len(words) == 1
+                and not from_config
+            ):
+                lookup = self.device.config.find("no ip domain lookup") is None
+                head = f'Translating "{words[0]}"'
+                if lookup:
+                    head += "...domain server (255.255.255.255)"
+                return Reply(
+                    head + "\n% Unknown command or computer name, or unable to "
+                    "find computer address\n",
+                    self.prompt,
+                )
+            m.position += offset
+            return Reply(self.error(m, line), self.prompt)
+        handler: Callable[[Match], Reply | str] = getattr(self, "x_" + m.spec.action)
+        result = handler(m)
+        if isinstance(result, str):
+            if modifier:
+                result = apply_filter(result, modifier, pattern)
+                if result and not result.endswith("\n"):
+                    result += "\n"
+            return Reply(result, self.prompt)
+        return result
+
+    # -- EXEC commands --------------------------------------------------------------
+    def x_noop(self, m: Match) -> str:
+        return ""
+
+    def x_enable(self, m: Match) -> Reply | str:
+        if self.level == 15:
+            return ""
+        secret = self.device.enable_secret
+        if secret is None:
+            return "% No password set\n"
+        attempts = [0]
+
+        def check(answer: str) -> Reply:
+            if hmac.compare_digest(answer.encode(), secret.encode()):
+                self.level = 15
+                return Reply("", self.prompt)
+            attempts[0] += 1
+            if attempts[0] >= 3:
+                return Reply("% Bad secrets\n\n", self.prompt)
+            return self.ask("", "Password: ", check, echo=False)
+
+        return self.ask("", "Password: ", check, echo=False)
+
+    def x_disable(self, m: Match) -> str:
+        self.level = 1
+        return ""
+
+    def x_exit(self, m: Match) -> Reply:
+        return Reply("", "", close=True)
+
+    def x_term_length(self, m: Match) -> str:
+        self.terminal_length = int(m.args[0])
+        return ""
+
+    def x_term_width(self, m: Match) -> str:
+        self.terminal_width = int(m.args[0])
+        return ""
+
+    def x_show_privilege(self, m: Match) -> str:
+        return f"Current privilege level is {self.level}\n"
+
+    def x_show_clock(self, m: Match) -> str:
+        return show.show_clock(self.device)
+
+    def x_show_version(self, m: Match) -> str:
+        return show.show_version(self.device)
+
+    def x_show_inventory(self, m: Match) -> str:
+        return show.show_inventory(self.device)
+
+    def x_show_users(self, m: Match) -> str:
+        return show.show_users(self.username, self.peer)
+
+    def x_show_ip_int_brief(self, m: Match) -> str:
+        return show.show_ip_int_brief(self.device)
+
+    def x_show_ipv6_int_brief(self, m: Match) -> str:
+        return show.show_ipv6_int_brief(self.device)
+
+    def x_show_ip_route(self, m: Match) -> str:
+        return show.show_ip_route(self.device)
+
+    def x_show_ipv6_route(self, m: Match) -> str:
+        return show.show_ipv6_route(self.device)
+
+    def x_show_interfaces(self, m: Match) -> str:
+        return show.show_interfaces(self.device, m.args[0] if m.args else None)
+
+    def x_show_int_description(self, m: Match) -> str:
+        return show.show_int_description(self.device)
+
+    def x_show_run(self, m: Match) -> str:
+        return show.show_run(self.device)
+
+    def x_show_run_interface(self, m: Match) -> str:
+        return show.show_run_interface(self.device, m.args[0])
+
+    def x_show_start(self, m: Match) -> str:
+        return show.show_start(self.device)
+
+    def x_show_archive(self, m: Match) -> str:
+        return show.show_archive(self.device)
+
+    def x_dir(self, m: Match) -> str:
+        return show.dir_listing(self.device)
+
+    def x_configure(self, m: Match) -> Reply:
+        self.frames = [Frame("config", [])]
+        return Reply(CONFIG_BANNER + "\n", self.prompt)
+
+    def x_configure_ask(self, m: Match) -> Reply:
+        def answer(text: str) -> Reply:
+            choice = text.strip().lower() or "terminal"
+            if "terminal".startswith(choice):
+                return self.x_configure(m)
+            return Reply('?Must be "terminal", "memory" or "network"\n', self.prompt)
+
+        return self.ask("", "Configuring from terminal, memory, or network [terminal]? ", answer)
+
+    def x_configure_replace(self, m: Match) -> Reply:
+        name = m.args[0]
+        text = self.device.read_file(name)
+        if text is None:
+            return Reply(f"%Error opening {name} (No such file or directory)\n", self.prompt)
+
+        def do_replace() -> Reply:
+            self.device.replace_config(text)
+            self.device.changed_since_save = True
+            return Reply("Total number of passes: 1\nRollback Done\n\n", self.prompt)
+
+        if "force" in m.words[3:]:
+            return do_replace()
+
+        def answer(reply: str) -> Reply:
+            if reply.strip().lower() in ("y", "yes"):
+                return do_replace()
+            return Reply("", self.prompt)
+
+        return self.ask("", REPLACE_WARNING, answer)
+
+    def x_write(self, m: Match) -> str:
+        self.device.write_memory()
+        return "Building configuration...\n[OK]\n"
+
+    def x_write_erase(self, m: Match) -> Reply:
+        def answer(text: str) -> Reply:
+            if text.strip().lower() in ("", "y", "yes"):
+                self.device.startup = None
+                return Reply("[OK]\nErase of nvram: complete\n", self.prompt)
+            return Reply("", self.prompt)
+
+        return self.ask(
+            "",
+            "Erasing the nvram filesystem will remove all configuration files! Continue? [confirm]",
+            answer,
+        )
+
+    def x_copy_run_start(self, m: Match) -> Reply:
+        def answer(text: str) -> Reply:
+            target = text.strip() or "startup-config"
+            if target in ("startup-config", "nvram:startup-config"):
+                self.device.write_memory()
+                return Reply("Building configuration...\n[OK]\n", self.prompt)
+            return self._copy_to(target)
+
+        return self.ask("", "Destination filename [startup-config]? ", answer)
+
+    def x_copy_run_file(self, m: Match) -> Reply:
+        target = m.args[0]
+        if target.lower() in ("nvram:startup-config", "startup-config"):
+            return self.x_copy_run_start(m)
+        if ":" not in target:
+            return Reply(self.error(ParseError("invalid", m.positions[-1]), ""), self.prompt)
+        default = target.split(":", 1)[1].lstrip("/")
+
+        def answer(text: str) -> Reply:
+            return self._copy_to(
+                self.device.normalize_file(
+                    target.split(":", 1)[0] + ":" + (text.strip() or default)
+                )
+            )
+
+        return self.ask("", f"Destination filename [{default}]? ", answer)
+
+    def _copy_to(self, name: str) -> Reply:
+        content = self.device.running_config()
+        self.device.files[self.device.normalize_file(name)] = FileEntry(content)
+        size = len(content.encode())
+        return Reply(f"{size} bytes copied in 0.052 secs ({size * 19} bytes/sec)\n", self.prompt)
+
+    def x_archive_config(self, m: Match) -> str:
+        if self.device.make_archive() is None:
+            return "%Archive feature not enabled\n"
+        return ""
+
+    def x_reload(self, m: Match) -> Reply:
+        def confirm(text: str) -> Reply:
+            if text.strip().lower() not in ("", "y", "yes"):
+                return Reply("", self.prompt)
+            self.device.reload()
+            return Reply("", "", close=True)
+
+        def save(text: str) -> Reply:
+            choice = text.strip().lower()
+            if choice in ("y", "yes"):
+                self.device.write_memory()
+                return self.ask(
+                    "Building configuration...\n[OK]\n", "Proceed with reload? [confirm]", confirm
+                )
+            if choice in ("n", "no"):
+                return self.ask("", "Proceed with reload? [confirm]", confirm)
+            return self.ask(
+                "% Please answer 'yes' or 'no'.\n",
+                "System configuration has been modified. Save? [yes/no]: ",
+                save,
+            )
+
+        if self.device.changed_since_save:
+            return self.ask("", "System configuration has been modified. Save? [yes/no]: ", save)
+        return self.ask("", "Proceed with reload? [confirm]", confirm)
+
+    # -- configuration mode ------------------------------------------------------
+    def config_line(self, line: str) -> Reply:
+        text = line.strip()
+        if text.startswith("!"):
+            return Reply("", self.prompt)
+        negate = False
+        body, offset = line, 0
+        first = text.split(None, 1)
+        if first[0].lower() == "no":
+            if len(first) == 1:
+                return Reply("% Incomplete command.\n\n", self.prompt)
+            negate = True
+            offset = line.index(first[1], line.index(first[0]) + 2)
+            body = line[offset:]
+        errors: list[ParseError] = []
+        for depth in range(len(self.frames), 0, -1):
+            grammar = CONFIG_GRAMMARS[self.frames[depth - 1].mode]
+            m = grammar.match(
+                body, resolve_if=self.device.resolve_interface(True), partial=negate, offset=offset
+            )
+            if isinstance(m, Match):
+                if negate and m.spec.action in ("do", "end", "exit"):
+                    errors.append(ParseError("invalid", m.positions[0]))
+                    break
+                if not m.negation_complete():
+                    errors.append(ParseError("incomplete", len(line.rstrip())))
+                    break
+                del self.frames[depth:]
+                return self.apply(m, negate)
+            errors.append(m)
+        return Reply(self.error(errors[0], line), self.prompt)
+
+    def apply(self, m: Match, negate: bool) -> Reply:
+        frame = self.frames[-1]
+        action = m.spec.action
+        words = m.canonical_words()
+        if action in ("do", "end", "exit"):
+            return HANDLERS[action](self, m, negate, self.device.config.root, words)
+        parent = self.device.editor.resolve(frame.path, self._mode_at)
+        if action != "set":
+            reply = HANDLERS[action](self, m, negate, parent, words)
+        elif m.spec.mode is not None:
+            reply = self.enter_section(words, m.spec, negate, parent, frame)
+        else:
+            self.set_leaf(words, m.spec, negate, parent, frame.mode)
+            reply = Reply("", self.prompt)
+        self.device.changed_since_save = True
+        self.device.sync_state()
+        return reply
+
+    def _mode_at(self, depth: int) -> str:
+        return self.frames[depth + 1].mode if depth + 1 < len(self.frames) else "config"
+
+    def set_leaf(
+        self, words: list[str], sp: Spec, negate: bool, parent: ConfigNode, mode: str
+    ) -> None:
+        self.device.editor.set_leaf(words, sp, negate, parent, child_mode(mode))
+
+    def enter_section(
+        self, words: list[str], sp: Spec, negate: bool, parent: ConfigNode, frame: Frame
+    ) -> Reply:
+        text = " ".join(words)
+        editor = self.device.editor
+        if negate:
+            editor.remove_section(parent, text)
+            return Reply("", self.prompt)
+        editor.section(parent, text, child_mode(frame.mode))
+        self.frames.append(Frame(sp.mode or "config", [*frame.path, text]))
+        return Reply("", self.prompt)
+
+    # -- special configuration commands ------------------------------------------
+
+
+def _parse_modifier(tail: str) -> tuple[str, str] | None:
+    words = tail.split(None, 1)
+    if not words:
+        return None
+    word = words[0].lower()
+    for full in ("include", "exclude", "begin", "section", "count"):
+        if full.startswith(word):
+            if len(words) < 2 and full != "count":
+                return None
+            return full, words[1] if len(words) > 1 else ""
+    return None

@@ -1,0 +1,314 @@
+"""Huawei VRP configuration commands that are more than setting a line: each a function of
+the shared handler signature (``lab.device.base.ConfigHandler``), found by the action its
+command table names (``HANDLERS``). Plain lines (action ``set``) need none.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import TYPE_CHECKING
+
+from lab.device.base import ConfigHandler, Reply, hash_secret
+from lab.device.config import ConfigNode, starts_with
+from lab.device.grammar import Match, ParseError, Spec
+from lab.device.huawei_vrp.grammar import CATALOG
+
+if TYPE_CHECKING:
+    from lab.device.huawei_vrp.session import VrpSession
+
+
+def sysname(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    name = "Huawei" if negate else m.args[0]
+    session.device.editor.set_leaf(["sysname", name], m.spec, False, parent, "system")
+    session.device.state.hostname = name
+    return Reply("", session.prompt)
+
+
+def interface(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    name = m.args[0]
+    if negate and CATALOG.is_physical(name) and "." not in name:
+        return Reply(session.wrong(m.positions[1]), session.prompt)
+    return session.enter(["interface", name], "if", negate, parent, name)
+
+
+def user_interface(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    if negate:
+        return Reply(session.error(ParseError("invalid", m.positions[0]), ""), session.prompt)
+    kind = words[1]
+    view = f"ui-{'console' if kind == 'con' else kind}{'-'.join(words[2:])}"
+    return session.enter(words, "ui", False, parent, view)
+
+
+def ospf(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    if len(words) == 1:
+        words = [words[0], "1"]
+    mode = m.spec.mode or "ospf"
+    return session.enter(words, mode, negate, parent, f"{words[0]}-{words[1]}")
+
+
+def area(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    area = words[1]
+    try:
+        area = str(ipaddress.IPv4Address(int(area) if area.isdigit() else area))
+    except ValueError:
+        return Reply(session.wrong(m.positions[-1]), session.prompt)
+    prefix = session.frames[-1].view
+    return session.enter(["area", area], "area", negate, parent, f"{prefix}-area-{area}")
+
+
+def acl(session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]) -> Reply:
+    number = int(m.args[0])
+    if not 2000 <= number <= 5999:
+        return Reply(session.wrong(m.positions[-1]), session.prompt)
+    kind = "basic" if number < 3000 else "adv" if number < 4000 else "link"
+    return session.enter(
+        ["acl", "number", str(number)], "acl", negate, parent, f"acl-{kind}-{number}"
+    )
+
+
+def vpn_binding(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    """Binding an interface to a VPN instance (or unbinding it) drops its addresses."""
+    if not negate and not session.device.vpn_exists(m.args[0]):
+        return Reply("Error: The VPN instance does not exist.\n", session.prompt)
+    if not negate and parent.child(" ".join(words)) is not None:
+        return Reply("", session.prompt)
+    session.device.editor.set_leaf(words, m.spec, negate, parent, "if")
+    notes = []
+    for family, prefix in (("IPv4", "ip"), ("IPv6", "ipv6")):
+        gone = [c for c in parent.children if c.words[:2] == [prefix, "address"]]
+        for child in gone:
+            parent.children.remove(child)
+        if gone:
+            notes.append(
+                f"Info: All {family} related configurations on this interface are removed!"
+            )
+    return Reply("".join(n + "\n" for n in notes), session.prompt)
+
+
+def acl6(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    number = int(m.args[0])
+    if not 2000 <= number <= 3999:
+        return Reply(session.wrong(m.positions[-1]), session.prompt)
+    kind = "basic" if number < 3000 else "adv"
+    text = ["acl", "ipv6", "number", str(number)]
+    return session.enter(text, "acl", negate, parent, f"acl6-{kind}-{number}")
+
+
+def vpn_instance(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    name = m.args[0]
+    return session.enter(
+        ["ip", "vpn-instance", name], "vpn", negate, parent, f"vpn-instance-{name}"
+    )
+
+
+def vpn_af(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    family = words[0].removesuffix("-family")
+    view = f"{session.frames[-1].view}-af-{family}"
+    return session.enter(words, "vpn-af", negate, parent, view)
+
+
+def usm_key(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    """A USM key is stored as a cipher, as VRP stores it; the typed key is never shown."""
+    head = ["snmp-agent", "usm-user", "v3", m.args[0], words[4], m.args[1]]
+    if negate:
+        session.device.editor.set_leaf(head[:5], m.spec, True, parent, "system")
+        return Reply("", session.prompt)
+    key = m.args[2].split()[-1]
+    if not (key.startswith("%^%#") and key.endswith("%^%#")):
+        key = f"%^%#{hash_secret(key, m.args[0])[:40]}%^%#"
+    stored = [*head, "cipher", key]
+    session.device.editor.set_leaf(
+        stored, Spec(("snmp-agent",), "set", key=5), False, parent, "system"
+    )
+    return Reply("", session.prompt)
+
+
+def rule(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    rest = m.args[0].split()
+    if negate:
+        if rest and rest[0].isdigit():
+            session.device.editor.set_leaf(["rule", rest[0]], m.spec, True, parent, "acl")
+        return Reply("", session.prompt)
+    if not rest[0].isdigit():
+        used = [
+            int(c.words[1])
+            for c in parent.children
+            if len(c.words) > 1 and c.words[0] == "rule" and c.words[1].isdigit()
+        ]
+        rest = [str((max(used, default=0) // 5 + 1) * 5), *rest]
+    if rest[1:2] not in (["permit"], ["deny"]):
+        return Reply(session.wrong(m.positions[1]), session.prompt)
+    session.device.editor.set_leaf(
+        ["rule", *rest], Spec(("rule",), "set", key=2), False, parent, "acl"
+    )
+    return Reply("", session.prompt)
+
+
+def route_static(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    if words[2:3] == ["vpn-instance"] and not negate and not session.device.vpn_exists(words[3]):
+        return Reply("Error: The VPN instance does not exist.\n", session.prompt)
+    session.device.editor.set_leaf(words, m.spec, negate, parent, "system")
+    return Reply("", session.prompt)
+
+
+def if_ip(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    name = parent.text.split(None, 1)[1]
+    addresses = [
+        c for c in parent.children if c.words[:2] == ["ip", "address"] and len(c.words) >= 4
+    ]
+    if negate:
+        doomed = (
+            addresses if len(words) == 2 else [c for c in addresses if starts_with(c.words, words)]
+        )
+        if len(words) > 2 and not doomed:
+            return Reply("Error: The address does not exist.\n", session.prompt)
+        for child in doomed:
+            parent.children.remove(child)
+        session.device.manual_addresses.add(name)
+        return Reply("", session.prompt)
+    try:
+        net = ipaddress.IPv4Interface(f"{words[2]}/{words[3]}").network
+    except ValueError:
+        return Reply(session.wrong(m.positions[2]), session.prompt)
+    for other in session.device.state.interfaces.values():
+        if other.name != name and any(a.network.overlaps(net) for a in other.ipv4):
+            return Reply(
+                "Error: The specified IP address conflicts with another address.\n", session.prompt
+            )
+    new = ConfigNode(" ".join(words))
+    primary = [c for c in addresses if "sub" not in c.words]
+    if "sub" in words:
+        if not primary:
+            return Reply("Error: Please configure the primary address first.\n", session.prompt)
+        same = [c for c in addresses if c.words[2:4] == words[2:4]]
+        if same:
+            same[0].text = new.text
+        else:
+            parent.children.insert(parent.children.index(addresses[-1]) + 1, new)
+    elif primary:
+        primary[0].text = new.text
+    else:
+        session.device.editor.insert_child(parent, new, "if")
+    session.device.manual_addresses.add(name)
+    return Reply("", session.prompt)
+
+
+def if_ipv6_len(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    length = int(m.args[1]) if len(m.args) > 1 else 0
+    if not 1 <= length <= 128:
+        return Reply(session.wrong(m.positions[-1]), session.prompt)
+    canon = ["ipv6", "address", f"{m.args[0]}/{length}"]
+    session.device.editor.set_leaf(canon, Spec(("ipv6",), "set", key=3), negate, parent, "if")
+    return Reply("", session.prompt)
+
+
+def local_user(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    user = m.args[0]
+    if negate:
+        session.device.editor.set_leaf(["local-user", user], m.spec, True, parent, "aaa")
+        return Reply("", session.prompt)
+    kind = m.args[1]
+    if kind not in ("irreversible-cipher", "cipher", "simple"):
+        return Reply(session.wrong(m.positions[3]), session.prompt)
+    value = m.args[2].split()[-1]
+    pasted = re.fullmatch(r"\$1[a-z]\$\S+\$", value) is not None
+    digest = value if pasted else f"$1c${hash_secret(value, user)}$"
+    stored = ["local-user", user, "password", "irreversible-cipher", digest]
+    session.device.editor.set_leaf(
+        stored, Spec(("local-user",), "set", key=3), False, parent, "aaa"
+    )
+    return Reply("", session.prompt)
+
+
+def ui_acl(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    """``acl [ipv6] N inbound`` replaces the ACL of that direction; ``undo acl [ipv6]
+    [N] inbound`` removes it."""
+    direction = words[-1]
+    if direction not in ("inbound", "outbound"):
+        return Reply(session.wrong(m.positions[-1]), session.prompt)
+    numbered = len(words) > (3 if "ipv6" in words else 2)
+    if not negate and not numbered:
+        return Reply(session.error(ParseError("incomplete", m.positions[-1]), ""), session.prompt)
+    ipv6 = words[1:2] == ["ipv6"]
+    same = [
+        c
+        for c in parent.children
+        if c.words[:1] == ["acl"]
+        and c.words[-1] == direction
+        and (c.words[1:2] == ["ipv6"]) == ipv6
+    ]
+    for child in same[1:] if not negate else same:
+        parent.children.remove(child)
+    if not negate:
+        if same:
+            same[0].text = " ".join(words)
+        else:
+            session.device.editor.insert_child(parent, ConfigNode(" ".join(words)), "ui")
+    return Reply("", session.prompt)
+
+
+def ui_password(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    key = ["set", "authentication", "password"]
+    if negate:
+        session.device.editor.set_leaf(key, m.spec, True, parent, "ui")
+        return Reply("", session.prompt)
+    stored = [*key, "cipher", f"%^%#{hash_secret(m.args[0], 'ui')[:40]}%^%#"]
+    session.device.editor.set_leaf(stored, Spec(("set",), "set", key=3), False, parent, "ui")
+    return Reply("", session.prompt)
+
+
+HANDLERS: dict[str, ConfigHandler[VrpSession]] = {
+    "sysname": sysname,
+    "interface": interface,
+    "user_interface": user_interface,
+    "ospf": ospf,
+    "area": area,
+    "acl": acl,
+    "vpn_binding": vpn_binding,
+    "acl6": acl6,
+    "vpn_instance": vpn_instance,
+    "vpn_af": vpn_af,
+    "usm_key": usm_key,
+    "rule": rule,
+    "route_static": route_static,
+    "if_ip": if_ip,
+    "if_ipv6_len": if_ipv6_len,
+    "local_user": local_user,
+    "ui_acl": ui_acl,
+    "ui_password": ui_password,
+}
