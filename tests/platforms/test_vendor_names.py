@@ -22,15 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("provnet", "cli", "inventory", "platforms", "deploys", "exporters", "checks", "lab")
 VENDOR_HOMES = ("platforms", "lab/device")
 
-# Hits in files another helper of this step owns: to be emptied at merge.
-OWNED_ELSEWHERE: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("lab/control.py", "v.platform == 'linux'"),
-        ("lab/snmp/mib.py", "self.state.platform.lower().startswith('linux')"),
-        ("lab/snmp/mib.py", "state.platform.lower().startswith('linux')"),
-    }
-)
-
 _COMPARISONS = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
 _COLLECTIONS = (ast.Set, ast.Tuple, ast.List)
 
@@ -111,17 +102,12 @@ def platform_names() -> frozenset[str]:
 
 def test_no_product_module_outside_the_vendor_homes_branches_on_a_platform_name() -> None:
     names = platform_names()
-    found: set[tuple[str, str]] = set()
-    problems = []
-    for path in product_modules():
-        relative = path.relative_to(ROOT).as_posix()
-        for line, what in vendor_branches(path.read_text(encoding="utf-8"), names):
-            found.add((relative, what))
-            if (relative, what) not in OWNED_ELSEWHERE:
-                problems.append(f"{relative}:{line}: {what}")
+    problems = [
+        f"{path.relative_to(ROOT).as_posix()}:{line}: {what}"
+        for path in product_modules()
+        for line, what in vendor_branches(path.read_text(encoding="utf-8"), names)
+    ]
     assert problems == [], "ask the platform (PLATFORM / NETWORK) instead:\n" + "\n".join(problems)
-    stale = OWNED_ELSEWHERE - found
-    assert not stale, f"no longer found, drop from OWNED_ELSEWHERE: {sorted(stale)}"
 
 
 def test_the_platform_names_are_the_discovered_ones() -> None:
