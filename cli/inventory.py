@@ -58,6 +58,8 @@ def validate(
 ) -> None:
     """Kiểm tra inventory (validate): schema, mã xã chính thức, tham chiếu, địa chỉ."""
     inv, problems = load_and_validate(path or inventory)
+    if inv is not None:
+        problems += _change_data_problems(inv)
     print_problems(problems)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
@@ -74,6 +76,20 @@ def validate(
         f"{len(inv.communes)} xã/phường (communes), {sites} điểm (sites), "
         f"{devices} thiết bị (devices), {warnings} cảnh báo (warnings) — {inv.root}"
     )
+
+
+def _change_data_problems(inv: Inventory) -> list[Problem]:
+    """What `net plan` would refuse in the devices' ``data`` (a VLAN out of range, a banner
+    of several lines), reported now, at the device."""
+    from deploys.network.context import ChangeDataError, change_data  # validate only
+
+    found = []
+    for view in iter_devices(inv):
+        try:
+            change_data(view)
+        except ChangeDataError as exc:
+            found.append(Problem(inv.where(view.device, "data"), str(exc)))
+    return found
 
 
 @app.command("scaffold")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from deploys.errors import NetworkChangeError
 from deploys.network.render import platform_syntax, render_intent, template_for
@@ -86,24 +86,26 @@ class ChangeData(BaseModel):
     sip_registrar: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.:\[\]-]+$")
     sip_domain: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.-]+$")
 
+    @field_validator("login_banner")
+    @classmethod
+    def _one_printable_line(cls, text: str) -> str:
+        if any(c in text for c in '"^\n') or not text.isprintable():
+            raise ValueError("must be one printable line without '\"' or '^'")
+        return text
+
 
 def change_data(device: DeviceView) -> ChangeData:
+    """The device's ``data`` as the changes read it; :class:`ChangeDataError` names the
+    device and every key that does not fit (``provnet inventory validate`` reports them
+    too, so that nothing is first refused at plan time)."""
     try:
         return ChangeData.model_validate(device.data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"data.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            f"data.{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
         )
         raise ChangeDataError(f"device {device.name}: {problems}") from None
-
-
-def _check_banner(device: DeviceView, text: str) -> str:
-    if any(c in text for c in '"^\n') or not text.isprintable():
-        raise ChangeDataError(
-            f"device {device.name}: data.login_banner must be one printable line "
-            "without '\"' or '^'"
-        )
-    return text
 
 
 # -- addresses --------------------------------------------------------------------------
@@ -374,7 +376,7 @@ def device_context(inv: Inventory, device: DeviceView) -> dict[str, Any]:
         },
         "ntp_servers": list(inv.settings.ntp_servers),
         "syslog_servers": list(inv.settings.syslog_servers),
-        "banner": _check_banner(device, data.login_banner),
+        "banner": data.login_banner,
         "exec_timeout": data.exec_timeout_minutes,
         "login_block": {
             "seconds": data.login_block_seconds,

@@ -121,3 +121,16 @@ def test_link_local_and_foreign_management_addresses_are_warnings(
     result = runner.invoke(app, ["inventory", "validate", str(root)])
     assert result.exit_code == 0
     assert "2 cảnh báo (warnings)" in result.output
+
+
+def test_validate_reports_what_net_plan_would_refuse_in_the_data(
+    make_inventory: Callable[[str], Path],
+) -> None:
+    root = make_inventory("bad_change_data")
+    result = runner.invoke(app, ["inventory", "validate", str(root)], env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert "device th-14845-rtr1: data.wan_vlan: Input should be less than or equal to 4094" in (
+        result.output
+    )
+    assert "device th-14845-vc1: data.login_banner: must be one printable line" in result.output
+    assert "communes/14845-xa_muong_lat.yaml:" in result.output
