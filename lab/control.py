@@ -29,7 +29,7 @@ from inventory.select import select_devices
 from inventory.source import load_yaml
 from inventory.validate import load_valid
 from lab.device.server import load_or_create_host_key
-from lab.errors import LabAlreadyUp, LabError, LabNotUp, LabStartFailed
+from lab.errors import BadStateDir, LabAlreadyUp, LabError, LabNotUp, LabStartFailed
 from lab.netns import CLIENT_KEY, cleanup_stale, plan_hosts, root_available
 from lab.state import SERVER_ROLE, is_server_platform
 from lab.twin import (
@@ -148,6 +148,8 @@ def lab_up(
     """Plan the twin, write its files, start the daemon and wait until it serves."""
     started = time.monotonic()
     state_dir = state_dir or default_state_dir()
+    if (state_dir.exists() or state_dir.is_symlink()) and not state_dir.is_dir():
+        raise BadStateDir(f"--state-dir {state_dir}: exists and is not a directory")
     if is_up(state_dir):
         raise LabAlreadyUp(f"the twin is already up ({state_dir}); run 'provnet lab down' first")
     cleanup(state_dir)

@@ -27,3 +27,11 @@ class LabNotUp(LabError, FileNotFoundError):
 
 class LabStartFailed(LabError, RuntimeError):
     pass
+
+
+class BadTwinAddress(LabError, ValueError):
+    """A base address from which the twin's devices do not fit in 127.0.0.0/8."""
+
+
+class BadStateDir(LabError, NotADirectoryError):
+    """A --state-dir that exists and is not a directory."""

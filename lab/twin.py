@@ -21,6 +21,7 @@ from inventory.addressing import allocate
 from inventory.loader import Inventory
 from inventory.model import SnmpV2cCredential, SnmpV3Credential, SshCredential
 from inventory.resolve import DeviceView
+from lab.errors import BadTwinAddress
 from lab.state import DeviceState
 from platforms import get_platform
 
@@ -103,7 +104,10 @@ def loopback_address(base: ipaddress.IPv4Address, index: int) -> ipaddress.IPv4A
     block, offset = divmod(index, per_block)
     address = base + block * 256 + offset + 1
     if address not in ipaddress.IPv4Network("127.0.0.0/8"):
-        raise ValueError(f"the twin's {index + 1}th device does not fit in 127.0.0.0/8")
+        raise BadTwinAddress(
+            f"--base {base}: the twin's device number {index + 1} does not fit in "
+            "127.0.0.0/8; choose a lower --base"
+        )
     return address
 
 

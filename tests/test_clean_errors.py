@@ -53,10 +53,15 @@ def test_resume_from_a_binary_journal(tmp_path: Path) -> None:
         ("192.168.1.1", ("127.0.0.0/8",)),
         ("abc", ("not an IPv4 address",)),
         ("127.0.0.999", ("not an IPv4 address",)),
+        ("127.255.255.250", ("does not fit in 127.0.0.0/8", "choose a lower --base")),
     ],
 )
-def test_lab_up_base_outside_loopback_or_not_an_address(base: str, words: tuple[str, ...]) -> None:
-    _refused(["lab", "up", "--base", base], "--base", *words)
+def test_lab_up_base_outside_loopback_or_not_an_address(
+    base: str, words: tuple[str, ...], tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    _refused(["lab", "up", "--base", base, "--state-dir", str(state)], "--base", *words)
+    assert not state.exists()
 
 
 def test_known_hosts_that_is_binary_is_a_clean_error(tmp_path: Path) -> None:
@@ -68,3 +73,10 @@ def test_known_hosts_that_is_binary_is_a_clean_error(tmp_path: Path) -> None:
         HostKeyFiles(known)
     assert isinstance(caught.value, ProvnetError)
     assert str(known) in str(caught.value)
+
+
+def test_lab_up_state_dir_that_is_a_file(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.write_text("not a directory\n", encoding="utf-8")
+    _refused(["lab", "up", "--state-dir", str(state)], str(state), "not a directory")
+    assert state.read_text(encoding="utf-8") == "not a directory\n"
