@@ -17,6 +17,7 @@ exporter, the inventory), which must not pay for them.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import secrets as random_tokens
 import threading
@@ -51,6 +52,11 @@ _SECRET_WORDS = re.compile(
     r"(?: \d+)?)\s+(?:\d\s+)?)\S+",
     re.IGNORECASE,
 )
+
+# paramiko logs a failed handshake (a device down, a banner it cannot read) as a traceback
+# on stderr, one per device; the DeviceError raised for it already says why, in one line.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
+logging.getLogger("paramiko").propagate = False
 
 SESSION_IMPORT = threading.Lock()
 """Held while a platform's session module (and Netmiko under it) is imported on connect:

@@ -76,3 +76,28 @@ def test_sessions_opened_from_many_threads_at_once_import_netmiko_cleanly() -> N
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "['DeviceError'] 16"
+
+
+def test_a_device_that_answers_no_ssh_banner_is_one_line_not_a_traceback() -> None:
+    """A device that is down or not SSH: paramiko's own traceback stays off stderr."""
+    probe = (
+        "import socket, threading\n"
+        "from platforms import network_platform\n"
+        "from platforms.network import ConnectParams, DeviceError\n"
+        "server = socket.socket(); server.bind(('127.0.0.1', 0)); server.listen()\n"
+        "def serve():\n"
+        "    for _ in range(2):\n"
+        "        peer, _ = server.accept(); peer.sendall(b'garbage\\r\\n'); peer.close()\n"
+        "threading.Thread(target=serve, daemon=True).start()\n"
+        "port = server.getsockname()[1]\n"
+        "params = ConnectParams('127.0.0.1', port, 'user', 'secret', timeout=3)\n"
+        "try:\n"
+        "    network_platform('cisco_ios').connect(params)\n"
+        "except DeviceError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "cannot connect" in done.stdout
+    assert done.stderr == ""
