@@ -21,7 +21,6 @@ import yaml_rs
 from typer.testing import CliRunner
 
 from cli import app
-from exporters.local import PROMTOOL, free_port, get_json, running_prometheus
 from exporters.prometheus_config import (
     JOB_IPV6_SERVICE,
     JOB_SNMP,
@@ -40,6 +39,7 @@ from exporters.prometheus_config import (
 from inventory.loader import example_inventory_path
 from inventory.resolve import DeviceView, iter_devices
 from inventory.validate import load_valid
+from lab.monitoring import PROMTOOL, free_port, get_json, running_prometheus
 from platforms import get_platform
 
 EXAMPLE = example_inventory_path()
