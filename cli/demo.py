@@ -22,7 +22,11 @@ from rich.table import Table
 
 from cli.inventory import stats, validate
 from deploys.network.journal import Outcome, read_journal
-from exporters.local import (
+from exporters.prometheus_config import ConfigOptions, generate
+from inventory.resolve import DeviceView, iter_devices
+from inventory.validate import load_valid
+from lab.control import UpResult, lab_down, lab_up, request
+from lab.monitoring import (
     fast_rules,
     query,
     running_exporter,
@@ -30,10 +34,6 @@ from exporters.local import (
     value,
     vector,
 )
-from exporters.prometheus_config import ConfigOptions, generate
-from inventory.resolve import DeviceView, iter_devices
-from inventory.validate import load_valid
-from lab.control import UpResult, lab_down, lab_up, request
 from provnet.console import InventoryOption, out
 
 DEMO_BASE = "127.3.0.0"

@@ -122,7 +122,8 @@ def serve_command(
     ] = LogLevel.info,
 ) -> None:
     """Chạy exporter SNMP đa mục tiêu (serve the multi-target SNMP exporter): /snmp, /probe."""
-    from exporters.server import build_registry, run, split_listen
+    from exporters.process import run, split_listen
+    from exporters.registry import build_registry
 
     host, port = split_listen(listen)
     registry = build_registry(config, inventory)

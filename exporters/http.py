@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import cast
 from urllib.parse import parse_qsl, unquote
 
+from exporters.errors import ExporterError
+
 log = logging.getLogger("provnet.exporter")
 
 MAX_HEAD = 16 * 1024
@@ -67,7 +69,7 @@ class Response:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-class _Refused(Exception):
+class _Refused(ExporterError, ValueError):
     """A request this server does not take; the connection is closed after the answer."""
 
     def __init__(self, status: int, message: str) -> None:

@@ -20,6 +20,10 @@ Jobs:
 ``provnet_exporter``       ``/metrics``  the exporter's own metrics
 =========================  ============  =====================================================
 
+Each module says where it applies: a built-in SNMP module (``exporters/modules/``) the
+roles it is asked of (``Builtin.roles``, in ``Builtin.order``), a probe module
+(``exporters/probes/``) its targets (``ProbeTargets``), one job per probe module.
+
 Linux servers are not SNMP targets (node_exporter is their exporter). Two keys of a
 device's inherited ``data`` (no schema change) refine the targets:
 
@@ -45,38 +49,26 @@ import ipaddress
 import json
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml_rs
 
+from exporters.errors import ExporterError
+from exporters.module import ProbeTargets
+from exporters.registry import load_builtins, load_probes
 from inventory.export import file_sd
 from inventory.resolve import DeviceView
 from platforms import get_platform
-from provnet.errors import ProvnetError
 
 JOB_SNMP = "provnet_snmp"
-JOB_VC = "provnet_vc"
-JOB_IPV6_SERVICE = "provnet_ipv6_service"
 JOB_EXPORTER = "provnet_exporter"
-PROBE_JOBS = (JOB_SNMP, JOB_VC, JOB_IPV6_SERVICE)
-
-# SNMP modules asked of each role; roles not listed (servers) are no SNMP target.
-ROLE_MODULES: dict[str, tuple[str, ...]] = {
-    "wan_router": ("system", "if_mib", "ip_mib"),
-    "core_switch": ("system", "if_mib"),
-    "access_switch": ("system", "if_mib"),
-    "firewall": ("system", "if_mib"),
-    "vc_endpoint": ("system",),
-}
 UPLINK_ROLE = "wan_router"
-VC_ROLE = "vc_endpoint"
-SIP_PORT = 5060
 UPLINK_DATA_KEY = "level2_uplink"
-IPV6_SERVICES_DATA_KEY = "ipv6_services"
 SHARD_KEY_LABEL = "__provnet_shard_key"
 SHARD_TMP_LABEL = "__tmp_provnet_shard"
 HASHMOD_SEPARATOR = ";"
@@ -88,7 +80,7 @@ _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9
 _DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
 
 
-class PrometheusConfigError(ProvnetError, ValueError):
+class PrometheusConfigError(ExporterError, ValueError):
     """The inventory or an option cannot give a valid Prometheus configuration."""
 
 
@@ -191,6 +183,34 @@ def check_timing(interval: str, timeout: str) -> None:
         )
 
 
+# --- what the modules say ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProbeJob:
+    """The job of one probe module: ``provnet_<module>`` on ``/probe?module=<module>``."""
+
+    name: str
+    module: str
+    targets: ProbeTargets
+
+
+@cache
+def snmp_modules_by_role() -> Mapping[str, tuple[str, ...]]:
+    """SNMP modules asked of each role, as the built-ins declare (``roles``, ``order``);
+    a role no built-in names (servers) is no SNMP target."""
+    builtins = sorted(load_builtins().values(), key=lambda b: (b.order, b.name))
+    roles = sorted({role for builtin in builtins for role in builtin.roles})
+    return {role: tuple(b.name for b in builtins if role in b.roles) for role in roles}
+
+
+@cache
+def probe_jobs() -> tuple[ProbeJob, ...]:
+    """One job per probe module, in the modules' declared ``order``."""
+    probes = sorted(load_probes().values(), key=lambda p: (p.targets.order, p.name))
+    return tuple(ProbeJob(f"provnet_{p.name}", p.name, p.targets) for p in probes)
+
+
 # --- targets -----------------------------------------------------------------
 
 
@@ -216,14 +236,14 @@ def uplink_interface(view: DeviceView) -> str | None:
     return default
 
 
-def ipv6_services(view: DeviceView) -> list[str]:
-    """Service names listed in the device's ``data.ipv6_services``."""
-    names = view.data.get(IPV6_SERVICES_DATA_KEY, [])
+def listed_services(view: DeviceView, data_key: str) -> list[str]:
+    """Service names listed in the device's ``data[data_key]`` (``ipv6_services``)."""
+    names = view.data.get(data_key, [])
     if not isinstance(names, list) or not all(
         isinstance(n, str) and _HOSTNAME.fullmatch(n) for n in names
     ):
         raise PrometheusConfigError(
-            f"device {view.name}: data.{IPV6_SERVICES_DATA_KEY} must be a list of DNS names, "
+            f"device {view.name}: data.{data_key} must be a list of DNS names, "
             "e.g. [dichvucong.thanhhoa.gov.vn]"
         )
     return [str(n) for n in names]
@@ -241,7 +261,7 @@ def _device_labels(view: DeviceView) -> dict[str, str]:
 
 def snmp_group(view: DeviceView) -> dict[str, Any] | None:
     """The ``provnet_snmp`` target group of one device; ``None`` when its role has no modules."""
-    modules = ROLE_MODULES.get(view.role.value)
+    modules = snmp_modules_by_role().get(view.role.value)
     if modules is None:
         return None
     if view.snmp_credentials is None:
@@ -269,17 +289,21 @@ def snmp_target(view: DeviceView) -> str:
     return f"{_host(view)}:{view.snmp_port}"
 
 
-def vc_group(view: DeviceView) -> dict[str, Any] | None:
-    """The ``provnet_vc`` target group (``HOST:5060``) of a VC endpoint, else ``None``."""
-    if view.role.value != VC_ROLE:
-        return None
-    return {"targets": [f"{_host(view)}:{SIP_PORT}"], "labels": _device_labels(view)}
+def probe_groups(view: DeviceView, targets: ProbeTargets) -> list[dict[str, Any]]:
+    """The target groups a probe module has in one device: one per service name the device
+    lists under ``targets.data_key``, or ``HOST:port`` when the device has one of
+    ``targets.roles`` (``provnet_vc``: a VC endpoint, ``HOST:5060``)."""
+    if targets.data_key is not None:
+        return listed_service_groups(view, targets.data_key)
+    if view.role.value not in targets.roles:
+        return []
+    return [{"targets": [f"{_host(view)}:{targets.port}"], "labels": _device_labels(view)}]
 
 
-def ipv6_service_groups(view: DeviceView) -> list[dict[str, Any]]:
-    """One ``provnet_ipv6_service`` target group per service name the device lists."""
+def listed_service_groups(view: DeviceView, data_key: str) -> list[dict[str, Any]]:
+    """One target group per service name the device lists (``provnet_ipv6_service``)."""
     groups = []
-    for name in ipv6_services(view):
+    for name in listed_services(view, data_key):
         labels = {
             "province": view.province.name,
             "province_code": view.province.code,
@@ -294,15 +318,14 @@ def ipv6_service_groups(view: DeviceView) -> list[dict[str, Any]]:
 
 def target_groups(devices: Iterable[DeviceView]) -> dict[str, list[dict[str, Any]]]:
     """file_sd target groups of every probe job, from the selected devices."""
-    jobs: dict[str, list[dict[str, Any]]] = {job: [] for job in PROBE_JOBS}
+    probes = probe_jobs()
+    jobs: dict[str, list[dict[str, Any]]] = {JOB_SNMP: [], **{job.name: [] for job in probes}}
     for view in devices:
         snmp = snmp_group(view)
         if snmp is not None:
             jobs[JOB_SNMP].append(snmp)
-        vc = vc_group(view)
-        if vc is not None:
-            jobs[JOB_VC].append(vc)
-        jobs[JOB_IPV6_SERVICE].extend(ipv6_service_groups(view))
+        for job in probes:
+            jobs[job.name].extend(probe_groups(view, job.targets))
     return jobs
 
 
@@ -334,12 +357,11 @@ def multi_target_relabel(exporter: str, instance_label: str) -> list[dict[str, A
     ]
 
 
-def probe_job(job: str, options: ConfigOptions) -> dict[str, Any]:
-    path, module, instance = {
-        JOB_SNMP: ("/snmp", None, "device"),
-        JOB_VC: ("/probe", "vc", "device"),
-        JOB_IPV6_SERVICE: ("/probe", "ipv6_service", "__param_target"),
-    }[job]
+def scrape_job(job: str, options: ConfigOptions, probe: ProbeJob | None = None) -> dict[str, Any]:
+    """The scrape config of ``provnet_snmp`` (no ``probe``) or of a probe module's job."""
+    path, module, instance = ("/snmp", None, "device")
+    if probe is not None:
+        path, module, instance = ("/probe", probe.module, probe.targets.instance_label)
     relabel = shard_relabel(options.shard, options.shard_by) if options.shard else []
     relabel += multi_target_relabel(options.exporter, instance)
     config: dict[str, Any] = {
@@ -369,7 +391,8 @@ def prometheus_config(options: ConfigOptions) -> dict[str, Any]:
         },
         "rule_files": ["rules/*.yml"],
         "scrape_configs": [
-            *(probe_job(job, options) for job in PROBE_JOBS),
+            scrape_job(JOB_SNMP, options),
+            *(scrape_job(probe.name, options, probe) for probe in probe_jobs()),
             {
                 "job_name": JOB_EXPORTER,
                 "static_configs": [{"targets": [options.exporter]}],

@@ -14,6 +14,7 @@ from exporters.module import MetricFamily
 from exporters.snmp.builtin import Builtin
 from exporters.snmp.config import Index, Lookup, Metric, Module
 from exporters.snmp.series import Pdus, value_as_string
+from inventory.model import Role
 
 IF_TABLE = "1.3.6.1.2.1.2.2"
 IF_X_TABLE = "1.3.6.1.2.1.31.1.1"
@@ -140,4 +141,6 @@ MODULE = Builtin(
     needs_get=(),
     needs_walk=(IF_DESCR, IF_OPER_STATUS, IF_NAME),
     derive=derive,
+    roles=frozenset({Role.WAN_ROUTER, Role.CORE_SWITCH, Role.ACCESS_SWITCH, Role.FIREWALL}),
+    order=1,
 )

@@ -15,6 +15,7 @@ from exporters.module import MetricFamily
 from exporters.snmp.builtin import Builtin
 from exporters.snmp.config import Module
 from exporters.snmp.series import Pdus
+from inventory.model import Role
 
 IP_ADDRESS_TYPE = "1.3.6.1.2.1.4.34.1.4"
 """ipAddressType, indexed by ipAddressAddrType.length.octets; unicast(1)."""
@@ -91,4 +92,6 @@ MODULE = Builtin(
     needs_get=(),
     needs_walk=(IP_ADDRESS_TYPE, IP_AD_ENT_ADDR),
     derive=derive,
+    roles=frozenset({Role.WAN_ROUTER}),
+    order=2,
 )

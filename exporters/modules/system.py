@@ -20,6 +20,7 @@ from exporters.module import MetricFamily
 from exporters.snmp.builtin import Builtin
 from exporters.snmp.config import Metric, Module
 from exporters.snmp.series import Pdus, Value, value_as_string
+from inventory.model import Role
 
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
@@ -124,4 +125,6 @@ MODULE = Builtin(
     needs_get=(SYS_OBJECT_ID, SYS_UPTIME, SYS_NAME, HR_SYSTEM_UPTIME, ENGINE_BOOTS, ENGINE_TIME),
     needs_walk=(),
     derive=derive,
+    roles=frozenset(Role) - {Role.SERVER},  # every network device (servers: node_exporter)
+    order=0,
 )

@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Mapping
 
-from provnet.errors import ProvnetError
+from exporters.errors import ExporterError
 
 # A probe stops this long before its deadline, so the server still has time to render.
 DEADLINE_MARGIN_S = 0.02
@@ -18,7 +18,7 @@ DEADLINE_MARGIN_S = 0.02
 _HOSTNAME = re.compile(r"^(?=.{1,253}\.?$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.?)+$")
 
 
-class ProbeParameterError(ProvnetError, ValueError):
+class ProbeParameterError(ExporterError, ValueError):
     """A probe request the module cannot run (malformed target or parameter): HTTP 400.
 
     A target that is well formed but does not answer is never this: it is a metric.

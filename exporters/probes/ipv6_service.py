@@ -47,7 +47,7 @@ import dns.rdatatype
 import dns.resolver
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from exporters.module import MetricFamily
+from exporters.module import MetricFamily, ProbeTargets
 from exporters.probes.common import (
     ProbeParameterError,
     flag,
@@ -438,6 +438,7 @@ class Ipv6ServiceModule:
     """The ``ipv6_service`` probe module (implements :class:`exporters.module.ProbeModule`)."""
 
     name = "ipv6_service"
+    targets = ProbeTargets(order=1, data_key="ipv6_services")
 
     async def probe(
         self, target: str, params: Mapping[str, str], deadline: float

@@ -1,12 +1,12 @@
 """Built-in SNMP modules: data (a :class:`Module`, overridable by a file module of the same
 name) plus derived metrics computed in code from the PDUs they need.
 
-Each built-in is one file under ``exporters/modules/`` exposing ``MODULE: Builtin``.
+Each built-in is one file under ``exporters/modules/`` exposing ``MODULE: Builtin``, found
+by :func:`exporters.registry.load_builtins` (nothing lists them by hand).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -25,19 +25,12 @@ class Builtin:
     """Scalars the derived metrics read, fetched even when a file module replaces ``module``."""
     needs_walk: tuple[str, ...]
     derive: Derive
+    roles: frozenset[str] = frozenset()
+    """Inventory roles whose devices Prometheus scrapes with this module (none: asked for by
+    name only); read by :mod:`exporters.prometheus_config`."""
+    order: int = 0
+    """Place of this module in a role's ``module=`` list of the generated configuration."""
 
     @property
     def name(self) -> str:
         return self.module.name
-
-
-BUILTIN_MODULES = ("system", "if_mib", "ip_mib")
-
-
-def load_builtins() -> dict[str, Builtin]:
-    found: dict[str, Builtin] = {}
-    for name in BUILTIN_MODULES:
-        builtin = importlib.import_module(f"exporters.modules.{name}").MODULE
-        assert isinstance(builtin, Builtin)
-        found[builtin.name] = builtin
-    return found

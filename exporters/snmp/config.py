@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exporters.snmp.errors import ConfigError
+from exporters.errors import ConfigError, UnknownName
 from inventory.model import SecretRef
 from inventory.secrets import Secret, SecretStore
 from inventory.source import MarkedDict, MarkedList, YamlSyntaxError, parse_marked_yaml
@@ -551,11 +551,12 @@ def auth_problem(auth: Auth) -> str:
 
 
 CredentialLookup = Callable[[str, str], Auth]
-"""``(auth name, inventory credential name) -> Auth``; raises ``LookupError``."""
+"""``(auth name, inventory credential name) -> Auth``; raises ``LookupError``
+(:class:`UnknownName`)."""
 
 
 def _no_credentials(name: str, credential: str) -> Auth:
-    raise LookupError(f"auth '{name}': credential '{credential}' needs --inventory")
+    raise UnknownName(f"auth '{name}': credential '{credential}' needs --inventory")
 
 
 def detect_format(document: Mapping[str, Any]) -> str:

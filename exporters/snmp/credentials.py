@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from exporters.errors import UnknownName
 from exporters.snmp.config import Auth
 from inventory.errors import SecretUnavailable
 from inventory.model import SnmpV2cCredential, SnmpV3Credential
@@ -18,7 +19,8 @@ log = logging.getLogger("provnet.exporter")
 
 
 def auth_from_credential(name: str, credential: object, store: SecretStore) -> Auth:
-    """The auth for one inventory credential set; ``LookupError`` when it is not SNMP."""
+    """The auth for one inventory credential set; :class:`UnknownName` (a ``LookupError``)
+    when it is not SNMP."""
     if isinstance(credential, SnmpV2cCredential):
         return Auth(
             name=name,
@@ -39,7 +41,7 @@ def auth_from_credential(name: str, credential: object, store: SecretStore) -> A
             priv_protocol=credential.priv_protocol or "AES",
             priv_password=priv,
         )
-    raise LookupError(f"credential '{name}' is not an SNMP credential set")
+    raise UnknownName(f"credential '{name}' is not an SNMP credential set")
 
 
 def inventory_auths(credentials: Mapping[str, object], store: SecretStore) -> dict[str, Auth]:

@@ -34,6 +34,7 @@ from gufo.snmp._fast import GetIter
 from gufo.snmp.aio.client import SnmpSession
 from gufo.snmp.user import KeyType
 
+from exporters.errors import ExporterError
 from exporters.snmp.config import Auth
 from exporters.snmp.series import Value
 from platforms.snmp import AUTH_KEYS, PRIV_KEYS
@@ -63,11 +64,11 @@ class Counters:
         self.discoveries += other.discoveries
 
 
-class SnmpTimeout(TimeoutError):
+class SnmpTimeout(ExporterError, TimeoutError):
     """No answer after every retry."""
 
 
-class DeadlineReached(TimeoutError):
+class DeadlineReached(ExporterError, TimeoutError):
     """The request's deadline came before the answer (the scrape timeout Prometheus sent)."""
 
 

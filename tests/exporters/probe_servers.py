@@ -400,7 +400,9 @@ async def exporter_probe(query: dict[str, str], scrape_timeout: float = 3.0) -> 
     """GET /probe from provnet's exporter (served in this process on a free loopback port)."""
     import aiohttp
 
-    from exporters.server import SelfMetrics, Server, build_registry
+    from exporters.metrics import SelfMetrics
+    from exporters.registry import build_registry
+    from exporters.server import Server
 
     http = Server(build_registry(None, None), SelfMetrics()).http()
     listener = await asyncio.get_running_loop().create_server(http.protocol, "127.0.0.1", 0)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml_rs
 
-from exporters.local import PROMETHEUS, PROMTOOL, get_json, query, running_prometheus
+from lab.monitoring import PROMETHEUS, PROMTOOL, get_json, query, running_prometheus
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = ROOT / "exporters" / "dashboards"

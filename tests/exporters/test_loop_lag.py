@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from exporters.server import watch_loop_lag
+from exporters.process import watch_loop_lag
 
 
 def test_a_blocked_loop_shows_as_lag_and_an_idle_one_does_not() -> None:

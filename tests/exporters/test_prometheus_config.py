@@ -21,11 +21,8 @@ import yaml_rs
 from typer.testing import CliRunner
 
 from cli import app
-from exporters.local import PROMTOOL, free_port, get_json, running_prometheus
 from exporters.prometheus_config import (
-    JOB_IPV6_SERVICE,
     JOB_SNMP,
-    JOB_VC,
     SHARD_KEY_LABEL,
     ConfigOptions,
     PrometheusConfigError,
@@ -33,16 +30,22 @@ from exporters.prometheus_config import (
     ShardBy,
     generate,
     hashmod,
+    probe_jobs,
+    prometheus_config,
     snmp_group,
+    snmp_modules_by_role,
     target_groups,
     uplink_interface,
 )
 from inventory.loader import example_inventory_path
 from inventory.resolve import DeviceView, iter_devices
 from inventory.validate import load_valid
+from lab.monitoring import PROMTOOL, free_port, get_json, running_prometheus
 from platforms import get_platform
 
 EXAMPLE = example_inventory_path()
+JOB_VC = "provnet_vc"  # the jobs of the probe modules vc and ipv6_service
+JOB_IPV6_SERVICE = "provnet_ipv6_service"
 runner = CliRunner(env={"COLUMNS": "200"})
 needs_prometheus = pytest.mark.skipif(
     not (Path(PROMTOOL).exists() and shutil.which("prometheus")),
@@ -62,6 +65,34 @@ def jobs(devices: list[DeviceView]) -> dict[str, list[dict[str, Any]]]:
 
 def by_device(groups: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {g["labels"]["device"]: g for g in groups}
+
+
+# --- what the modules declare ---------------------------------------------------
+
+
+def test_modules_by_role_and_probe_jobs_come_from_the_modules() -> None:
+    assert dict(snmp_modules_by_role()) == {
+        "wan_router": ("system", "if_mib", "ip_mib"),
+        "core_switch": ("system", "if_mib"),
+        "access_switch": ("system", "if_mib"),
+        "firewall": ("system", "if_mib"),
+        "vc_endpoint": ("system",),
+    }
+    assert [job.name for job in probe_jobs()] == [JOB_VC, JOB_IPV6_SERVICE]
+    jobs = prometheus_config(ConfigOptions())["scrape_configs"]
+    assert [job["job_name"] for job in jobs] == [
+        JOB_SNMP,
+        JOB_VC,
+        JOB_IPV6_SERVICE,
+        "provnet_exporter",
+    ]
+    assert [job.get("params") for job in jobs[:3]] == [
+        None,
+        {"module": ["vc"]},
+        {"module": ["ipv6_service"]},
+    ]
+    instances = [job["relabel_configs"][1]["source_labels"] for job in jobs[:3]]
+    assert instances == [["device"], ["device"], ["__param_target"]]
 
 
 # --- targets -------------------------------------------------------------------

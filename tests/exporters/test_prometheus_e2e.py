@@ -20,18 +20,18 @@ from typing import Any
 
 import pytest
 
-from exporters.local import (
+from exporters.prometheus_config import RULES_DIR, ConfigOptions, generate
+from inventory.loader import example_inventory_path
+from inventory.resolve import iter_devices
+from inventory.validate import load_valid
+from lab.control import UpResult, lab_down, lab_up, request
+from lab.monitoring import (
     PROMETHEUS,
     fast_rules,
     query,
     running_exporter,
     running_prometheus,
 )
-from exporters.prometheus_config import RULES_DIR, ConfigOptions, generate
-from inventory.loader import example_inventory_path
-from inventory.resolve import iter_devices
-from inventory.validate import load_valid
-from lab.control import UpResult, lab_down, lab_up, request
 
 EXAMPLE = example_inventory_path()
 BASE = ipaddress.IPv4Address("127.83.0.0")

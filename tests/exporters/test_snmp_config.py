@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from exporters.errors import ConfigError
 from exporters.snmp.config import load_config, parse_duration, read_config
-from exporters.snmp.errors import ConfigError
 from inventory.secrets import SecretStore
 
 DATA = Path(__file__).parent / "data"

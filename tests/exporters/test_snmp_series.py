@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from exporters.module import MetricFamily
+from exporters.registry import load_builtins
 from exporters.render import render
-from exporters.snmp.builtin import load_builtins
 from exporters.snmp.config import Module, load_config, read_config
 from exporters.snmp.series import Value, collect, value_as_string
 

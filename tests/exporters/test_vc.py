@@ -20,7 +20,8 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporters.module import MetricFamily, ProbeModule
-from exporters.modules.vc import (
+from exporters.probes.common import ProbeParameterError
+from exporters.probes.vc import (
     MODULE,
     OptionsRequest,
     SipOutcome,
@@ -33,7 +34,6 @@ from exporters.modules.vc import (
     parse_response,
     send_offsets,
 )
-from exporters.probes.common import ProbeParameterError
 from inventory.resolve import iter_devices
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up, request

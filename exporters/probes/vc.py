@@ -21,8 +21,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
-from exporters.module import MetricFamily
+from exporters.module import MetricFamily, ProbeTargets
 from exporters.probes.common import ProbeParameterError, parse_host_port, remaining
+from inventory.model import Role
 
 SIP_PORT = 5060
 T1 = 0.5  # RFC 3261 17.1.2.2: first retransmission interval (s)
@@ -387,6 +388,7 @@ class VcModule:
     """The ``vc`` probe module (implements :class:`exporters.module.ProbeModule`)."""
 
     name = "vc"
+    targets = ProbeTargets(order=0, roles=frozenset({Role.VC_ENDPOINT}), port=SIP_PORT)
 
     async def probe(
         self, target: str, params: Mapping[str, str], deadline: float

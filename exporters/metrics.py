@@ -1,0 +1,128 @@
+"""The exporter's own metrics (``GET /metrics``): scrapes, SNMP packets, the event loop's
+lag, configuration reloads; prometheus_client, multi-process aware with ``--workers``."""
+
+from __future__ import annotations
+
+from exporters.render import Dedup
+from exporters.snmp.scrape import ScrapeResult
+
+
+class SelfMetrics:
+    """The exporter's own metrics (prometheus_client; multi-process aware with --workers)."""
+
+    def __init__(self, multiprocess_dir: str | None = None) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.multiprocess_dir = multiprocess_dir
+        self.registry = CollectorRegistry()
+        registry = None if multiprocess_dir else self.registry
+        buckets = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+        self.scrapes = Counter(
+            "provnet_snmp_scrapes",
+            "Module scrapes by result.",
+            ["module", "result"],
+            registry=registry,
+        )
+        self.duration = Histogram(
+            "provnet_snmp_scrape_duration_seconds",
+            "Duration of whole scrapes.",
+            buckets=buckets,
+            registry=registry,
+        )
+        self.walk = Histogram(
+            "provnet_snmp_walk_duration_seconds",
+            "Duration of the SNMP part of module scrapes.",
+            buckets=buckets,
+            registry=registry,
+        )
+        self.sent = Counter(
+            "provnet_snmp_packets_sent", "SNMP packets sent, retries included.", registry=registry
+        )
+        self.received = Counter(
+            "provnet_snmp_packets_received", "SNMP answers received.", registry=registry
+        )
+        self.retries = Counter("provnet_snmp_retries", "SNMP retries.", registry=registry)
+        self.errors = Counter(
+            "provnet_snmp_errors", "Failed module scrapes by kind.", ["kind"], registry=registry
+        )
+        self.discoveries = Counter(
+            "provnet_snmp_v3_discoveries",
+            "SNMPv3 engine discoveries (cache misses).",
+            registry=registry,
+        )
+        self.duplicates = Counter(
+            "provnet_snmp_duplicate_series",
+            "Series dropped as duplicates (first wins).",
+            registry=registry,
+        )
+        self.inflight = Gauge(
+            "provnet_snmp_inflight",
+            "Scrapes in progress.",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.abandoned = Counter(
+            "provnet_snmp_abandoned_requests",
+            "Requests whose client went away before the answer (Prometheus's scrape timeout "
+            "came first).",
+            ["path"],
+            registry=registry,
+        )
+        self.silent = Gauge(
+            "provnet_snmp_silent_targets",
+            "Targets that did not answer their last scrape (scraped under their own cap).",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.reload_ok = Gauge(
+            "provnet_snmp_config_last_reload_successful",
+            "1 when the last configuration (re)load succeeded (SIGHUP or POST /-/reload).",
+            registry=registry,
+            multiprocess_mode="livemin",
+        )
+        self.reload_time = Gauge(
+            "provnet_snmp_config_last_reload_success_timestamp_seconds",
+            "When the configuration was last loaded successfully.",
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
+        self.reload_ok.set(1)
+        self.reload_time.set_to_current_time()
+        self.loop_lag = Histogram(
+            "provnet_snmp_event_loop_lag_seconds",
+            "How late the event loop ran a timer: time every request waited for the CPU.",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=registry,
+        )
+        if registry is not None:  # one process: its CPU, memory, open files, collections
+            from prometheus_client import GCCollector, ProcessCollector
+
+            ProcessCollector(registry=registry)
+            GCCollector(registry=registry)
+
+    def observe(self, result: ScrapeResult, dedup: Dedup) -> None:
+        for module in result.modules:
+            self.scrapes.labels(module.name, "success" if module.success else "failure").inc()
+            if module.success:
+                self.walk.observe(module.walk_seconds)
+            else:
+                self.errors.labels(module.error_kind or "unknown").inc()
+        counters = result.counters
+        self.duration.observe(result.seconds)
+        self.sent.inc(counters.packets_sent)
+        self.received.inc(counters.packets_received)
+        self.retries.inc(counters.retries)
+        self.discoveries.inc(counters.discoveries)
+        if dedup.duplicates or dedup.type_clashes:
+            self.duplicates.inc(dedup.duplicates + dedup.type_clashes)
+
+    def exposition(self) -> bytes:
+        from prometheus_client import CollectorRegistry, generate_latest
+
+        if self.multiprocess_dir:
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+            return generate_latest(registry)
+        return generate_latest(self.registry)
