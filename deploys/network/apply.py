@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from deploys.errors import NetworkChangeError
 from deploys.network.base import Change, CheckContext
 from deploys.network.journal import Journal, Outcome
 from deploys.network.masking import Redactor
@@ -40,7 +41,7 @@ from platforms.network import ConfigSession, DeviceError, NetworkPlatform, place
 from provnet.errors import NOT_CONTAINED
 
 
-class StepFailed(Exception):
+class StepFailed(NetworkChangeError, RuntimeError):
     """A step of one device failed; the message is already clean of secrets."""
 
 
