@@ -38,6 +38,7 @@ from exporters.errors import ExporterError
 from exporters.snmp.config import Auth
 from exporters.snmp.series import Value
 from platforms.snmp import AUTH_KEYS, PRIV_KEYS
+from provnet.errors import NOT_CONTAINED
 
 T = TypeVar("T")
 
@@ -70,6 +71,14 @@ class SnmpTimeout(ExporterError, TimeoutError):
 
 class DeadlineReached(ExporterError, TimeoutError):
     """The request's deadline came before the answer (the scrape timeout Prometheus sent)."""
+
+
+class EnginePanic(ExporterError, RuntimeError):
+    """The SNMP library panicked on a reply (a ``BaseException`` from its native code, on
+    a garbage datagram): the module fails with kind ``panic``, the scrape goes on."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"the SNMP library failed on a reply: {type(cause).__name__}")
 
 
 @dataclass(frozen=True)
@@ -508,8 +517,10 @@ class _Watch:
         except StopAsyncIteration:
             done.set_exception(_EndOfWalk())
             return
+        except NOT_CONTAINED:
+            raise
         except BaseException as exc:  # handed to the awaiting scrape
-            done.set_exception(exc)
+            done.set_exception(exc if isinstance(exc, Exception) else EnginePanic(exc))
             return
         done.set_result(result)
 
@@ -551,6 +562,8 @@ class _EndOfWalk(Exception):
 
 def error_kind(exc: BaseException) -> str:
     """A short, secret-free name for a failure, for ``provnet_snmp_errors_total{kind}``."""
+    if isinstance(exc, EnginePanic) or not isinstance(exc, Exception):
+        return "panic"
     if isinstance(exc, DeadlineReached):
         return "deadline"
     if isinstance(exc, TimeoutError):

@@ -17,6 +17,7 @@ from exporters.snmp.builtin import Builtin
 from exporters.snmp.config import Auth, Module
 from exporters.snmp.engine import Client, Counters, SessionPool, Target, error_kind
 from exporters.snmp.series import Value, collect
+from provnet.errors import NOT_CONTAINED
 
 log = logging.getLogger("provnet.exporter")
 
@@ -137,7 +138,9 @@ async def scrape_module(
         result.success = True
     except asyncio.CancelledError:
         raise
-    except Exception as exc:
+    except NOT_CONTAINED:
+        raise
+    except BaseException as exc:  # a native panic on a garbage reply too: a failed module
         result.error_kind = error_kind(exc)
         # The message names the target and module only; never the auth's values.
         log.info("module %s on %s failed: %s", module.name, client.target, result.error_kind)

@@ -6,15 +6,12 @@ truncated replies from a responder on loopback, bounded in count and time."""
 from __future__ import annotations
 
 import ipaddress
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from deploys.network.apply import DeviceJob, DeviceResult, RolloutOptions, apply_device, rollout
 from deploys.network.base import CheckContext, CheckResult
@@ -26,40 +23,9 @@ from deploys.network.waves import Threshold, WaveSpec
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from tests.deploys.conftest import FakeBackend, FakeChange, FakeDevice, parse_sections
+from tests.snmp_garbage import REPLIES, GarbageResponder
 
 ROUTER = "th-14758-rtr1"
-
-
-class GarbageResponder:
-    """A UDP port on 127.0.0.1 answering each datagram with the next reply it is given
-    (raw bytes, or the request cut to a length), at most ``limit`` times."""
-
-    def __init__(self, limit: int = 2000) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.reply: bytes | int = b""
-        self.limit = limit
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        answered = 0
-        while not self.stopped.is_set() and answered < self.limit:
-            try:
-                request, peer = self.sock.recvfrom(65535)
-            except TimeoutError:
-                continue
-            reply = self.reply if isinstance(self.reply, bytes) else request[: self.reply]
-            self.sock.sendto(reply, peer)
-            answered += 1
-
-    def close(self) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=2)
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +56,7 @@ def _context(inv: Inventory, views: list[DeviceView], port: int) -> CheckContext
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(
-    reply=st.one_of(
-        st.binary(min_size=0, max_size=300),
-        st.integers(min_value=0, max_value=120),  # the request itself, cut short
-        st.binary(min_size=1, max_size=40).map(lambda b: b"\x30\x82\xff\xff" + b),
-    )
-)
+@given(reply=REPLIES)
 def test_the_snmp_post_check_never_raises_whatever_the_device_sends(
     reply: bytes | int,
     responder: GarbageResponder,
