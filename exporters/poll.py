@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from exporters.modules.system import SYS_NAME
 from exporters.snmp.config import Auth
 from exporters.snmp.credentials import auth_from_credential
 from exporters.snmp.engine import Client, Counters, SessionPool, Target, error_kind
@@ -20,8 +21,6 @@ from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from inventory.secrets import SecretStore
 from platforms.snmp import SYS_UPTIME
-
-SYS_NAME = "1.3.6.1.2.1.1.5.0"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from exporters.errors import BadRequest
 from exporters.http import HttpServer, Request, Response
 from exporters.metrics import SelfMetrics
 from exporters.module import MetricFamily, Sample
+from exporters.probes.common import ProbeParameterError
 from exporters.registry import Registry
 from exporters.render import CONTENT_TYPE, Dedup, render
 from exporters.snmp.builtin import Builtin
@@ -266,6 +267,8 @@ class Server:
         try:
             async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
                 families = await probe.probe(target, params, deadline)
+        except ProbeParameterError as exc:  # the request's fault, not the target's: 400
+            return Response(f"{exc}\n".encode(), 400)
         except Exception as exc:  # a probe must not raise; if it does, it is a failure
             log.info("probe %s on %s failed: %s", name, target, type(exc).__name__)
             success = 0.0

@@ -21,9 +21,9 @@ from exporters.snmp.builtin import Builtin
 from exporters.snmp.config import Metric, Module
 from exporters.snmp.series import Pdus, Value, value_as_string
 from inventory.model import Role
+from platforms.snmp import SYS_UPTIME
 
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
-SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 SYS_NAME = "1.3.6.1.2.1.1.5.0"
 HR_SYSTEM_UPTIME = "1.3.6.1.2.1.25.1.1.0"
 ENGINE_BOOTS = "1.3.6.1.6.3.10.2.1.2.0"

@@ -89,19 +89,32 @@ class Target:
     @classmethod
     def parse(cls, text: str) -> Target:
         """``HOST``, ``HOST:PORT``, ``[V6]:PORT``, ``V6`` or ``udp://...`` (as snmp_exporter)."""
+        given = text
         text = text.removeprefix("udp://")
         if text.startswith("["):
             host, _, rest = text[1:].partition("]")
             port = rest.removeprefix(":")
-            return cls(host, int(port) if port else 161)
-        if text.count(":") == 1:
+        elif text.count(":") == 1:
             host, port = text.split(":")
-            return cls(host, int(port))
-        return cls(text, 161)
+        else:
+            host, port = text, ""
+        if not host:
+            raise BadTarget(f"target '{given}': no host")
+        return cls(host, _port(port, given) if port else 161)
 
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
+
+
+class BadTarget(ExporterError, ValueError):
+    """A ``target`` parameter that is not ``HOST[:PORT]``."""
+
+
+def _port(text: str, target: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise BadTarget(f"target '{target}': port '{text}' is not a number from 1 to 65535")
+    return int(text)
 
 
 def make_user(auth: Auth) -> User:

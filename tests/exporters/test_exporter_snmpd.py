@@ -328,6 +328,19 @@ def test_bad_requests_are_400_and_name_no_secret(exporter: Exporter, snmpd: Snmp
     code, text = exporter.status(f"/snmp?target={snmpd.target}&module=name&auth={CANARY_AUTH}")
     assert code == 400
     assert exporter.status("/probe?target=x&module=name")[0] == 400
+    code, text = exporter.status(f"/snmp?target={snmpd.host}:abc&module=name&auth=v2")
+    assert (code, text.strip()) == (
+        400,
+        f"target '{snmpd.host}:abc': port 'abc' is not a number from 1 to 65535",
+    )
+    for query, words in (
+        ("module=vc&target=127.0.0.1:99999", "not a port number"),
+        ("module=vc&target=127.0.0.1&transport=sctp", "transport 'sctp'"),
+        ("module=ipv6_service&target=portal.example&strip=(unclosed", "strip regex"),
+    ):
+        code, text = exporter.status(f"/probe?{query}")
+        assert code == 400, (query, text)
+        assert words in text, (query, text)
 
 
 def test_concurrency_cap(tmp_path: Path, snmpd: Snmpd, silent: str) -> None:
