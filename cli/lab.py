@@ -83,6 +83,7 @@ def status(state_dir: StateDirOption = None) -> None:
                 ("down", row["down"]),
                 (f"slow {row['slow_ms']}ms", row["slow_ms"]),
                 ("drop-snmp", row["drop_snmp"]),
+                ("garbage-snmp", row.get("garbage_snmp", False)),
                 (
                     f"drop-session-after {row.get('drop_session_after')}",
                     row.get("drop_session_after") is not None,
@@ -112,6 +113,7 @@ def fault(
     state_dir: StateDirOption = None,
 ) -> None:
     """Gây sự cố (inject a fault): down|up|reboot|slow MS|link-down IFACE|drop-snmp|
+    garbage-snmp (SNMP trả rác, random bytes)|restore-snmp|
     drop-session-after N (cắt phiên SSH sau N dòng cấu hình, one-shot)."""
     answer = request(
         state_dir or default_state_dir(),

@@ -118,8 +118,11 @@ class TwinRuntime:
             state.touch()
         elif kind == "drop-snmp":
             state.faults.drop_snmp = True
+        elif kind == "garbage-snmp":
+            state.faults.garbage_snmp = True
         elif kind == "restore-snmp":
             state.faults.drop_snmp = False
+            state.faults.garbage_snmp = False
         elif kind == "drop-session-after":
             if not argument.isdigit() or int(argument) < 1:
                 raise BadFault(
@@ -143,6 +146,7 @@ class TwinRuntime:
                     "down": state.faults.down,
                     "slow_ms": state.faults.slow_ms,
                     "drop_snmp": state.faults.drop_snmp,
+                    "garbage_snmp": state.faults.garbage_snmp,
                     "drop_session_after": state.faults.drop_session_after,
                     "uptime_s": round(state.uptime_seconds()),
                     "interfaces_down": [i.name for i in state.interfaces.values() if not i.oper_up],

@@ -81,6 +81,7 @@ class Faults:
     down: bool = False  # no answer at all, on any protocol
     slow_ms: int = 0  # every answer delayed
     drop_snmp: bool = False  # SSH answers, SNMP does not
+    garbage_snmp: bool = False  # SNMP answers every request with random bytes
     # Configuration lines left before the SSH session is dropped (the line is applied, then
     # the connection is cut without an answer); fires once, then clears. None: off.
     drop_session_after: int | None = None

@@ -37,6 +37,7 @@ FAULTS = (
     "link-down",
     "link-up",
     "drop-snmp",
+    "garbage-snmp",
     "restore-snmp",
     "drop-session-after",
 )

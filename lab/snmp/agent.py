@@ -6,7 +6,7 @@
     await agent.stop()
 
 Faults are read from the device state on every datagram: ``down`` or ``drop_snmp`` means no
-answer at all; ``slow_ms`` delays the answer with ``call_later``, never blocking the loop.
+answer at all; ``garbage_snmp`` answers every request with random bytes; ``slow_ms`` delays the answer with ``call_later``, never blocking the loop.
 ``AgentThread`` runs an agent on its own loop in a daemon thread for synchronous callers.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import threading
 from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass
@@ -75,6 +76,10 @@ class _EndpointProtocol(asyncio.DatagramProtocol):
         faults = self.state.faults
         if faults.down or faults.drop_snmp:
             self.stats.dropped_fault += 1
+            return
+        if faults.garbage_snmp and self.transport is not None:
+            # What a broken agent or a hostile host sends: the client must survive it.
+            self.transport.sendto(random.randbytes(random.randint(1, 120)), addr)
             return
         try:
             response = self.engine.handle(data)
