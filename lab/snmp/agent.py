@@ -6,8 +6,9 @@
     await agent.stop()
 
 Faults are read from the device state on every datagram: ``down`` or ``drop_snmp`` means no
-answer at all; ``garbage_snmp`` answers every request with random bytes; ``slow_ms`` delays the answer with ``call_later``, never blocking the loop.
-``AgentThread`` runs an agent on its own loop in a daemon thread for synchronous callers.
+answer at all; ``garbage_snmp`` answers every request with random bytes; ``slow_ms`` delays
+the answer with ``call_later``, never blocking the loop. ``AgentThread`` runs an agent on
+its own loop in a daemon thread for synchronous callers.
 """
 
 from __future__ import annotations
