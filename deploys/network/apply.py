@@ -298,7 +298,9 @@ def apply_device(
             return done(Outcome.STALE, "cấu hình đã đổi từ khi lập plan (changed since the plan)")
         steps.ok(step)
         step = "plan-check"
-        intent = change.render(job.context.inventory, job.view)
+        # The plan's intent is the change's rendering (check_rendered, before any device);
+        # the commands must be what it takes this very configuration to that intent.
+        intent = intent_from(job.entry.intent)
         expected = [redactor.redact(c) for c in platform.commands(before, intent)]
         if expected != job.entry.commands:
             steps.failed(step, StepFailed("the plan's commands are not what the change computes"))
