@@ -141,6 +141,7 @@ def write_overlay(
     documents = overlay_documents(
         _inventory_documents(root), spec, servers or {}, extra_credentials
     )
+    (target / "communes").mkdir(parents=True, exist_ok=True)  # a twin of sites only has none
     for relative, document in documents.items():
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
