@@ -14,8 +14,16 @@ from typing import Any
 from exporters.module import MetricFamily, Sample
 from exporters.render import format_value, render
 from exporters.snmp.builtin import Builtin
-from exporters.snmp.config import Auth, Module
-from exporters.snmp.engine import Client, Counters, SessionPool, Target, error_kind
+from exporters.snmp.config import Auth, Module, WalkParams
+from exporters.snmp.engine import (
+    Client,
+    Counters,
+    SessionPool,
+    Target,
+    WalkShape,
+    bounded_repetitions,
+    error_kind,
+)
 from exporters.snmp.series import Value, collect
 from provnet.errors import NOT_CONTAINED
 
@@ -62,11 +70,9 @@ async def fetch(client: Client, module: Module, builtin: Builtin | None) -> dict
     gets, walks = _requests(module, builtin)
     per_pdu = 1 if client.auth.version == 1 else max(1, params.max_repetitions)
     pdus: dict[str, Value] = {}
-    jobs: list[Coroutine[Any, Any, object]]
-    if params.walk_repetitions is None:
-        jobs = [client.walk(subtree, params.max_repetitions, pdus) for subtree in walks]
-    else:
-        jobs = [_sized_walk(client, subtree, params.walk_repetitions, pdus) for subtree in walks]
+    jobs: list[Coroutine[Any, Any, object]] = [
+        _sized_walk(client, subtree, params, pdus) for subtree in walks
+    ]
     if gets:
         jobs.insert(0, _get_into(client, gets, per_pdu, pdus))
     if len(jobs) == 1:
@@ -95,15 +101,34 @@ def walk_repetitions(
     return -(-wanted // packets)
 
 
-async def _sized_walk(client: Client, subtree: str, default: int, into: dict[str, Value]) -> None:
+def repetitions_for(
+    params: WalkParams, shape: WalkShape | None, budget: int, cap: int = MAX_LEARNED_REPETITIONS
+) -> int:
+    """GETBULK max-repetitions of a walk whose last complete run had ``shape``: the module's
+    ``max_repetitions`` (or, when it leaves it to the default, :func:`walk_repetitions`),
+    never more than varbinds of the size seen fit in ``budget`` bytes of one reply. 0 (GETNEXT)
+    stays 0."""
+    if params.walk_repetitions is None:
+        wanted = params.max_repetitions
+        if wanted <= 0 or shape is None:
+            return wanted
+        return bounded_repetitions(wanted, shape.varbind_bytes, budget)
+    if shape is None:
+        return params.walk_repetitions
+    cap = bounded_repetitions(cap, shape.varbind_bytes, budget)
+    return walk_repetitions(params.walk_repetitions, shape.count, cap)
+
+
+async def _sized_walk(
+    client: Client, subtree: str, params: WalkParams, into: dict[str, Value]
+) -> None:
     """A walk sized by the subtree's last walk on this target (a table seldom changes
     size between scrapes; when it does, the walk just takes another packet or reads a
-    little further)."""
+    little further, and a reply too long to decode is asked for again in smaller ones)."""
     pool, target = client.pool, client.target
-    size = await client.walk(
-        subtree, walk_repetitions(default, pool.walk_size(target, subtree)), into
-    )
-    pool.remember_walk(target, subtree, size)
+    shape = pool.walk_shape(target, subtree)
+    repetitions = repetitions_for(params, shape, client.budget)
+    pool.remember_walk(target, subtree, await client.walk(subtree, repetitions, into))
 
 
 async def _get_into(client: Client, oids: list[str], per_pdu: int, into: dict[str, Value]) -> None:

@@ -1,11 +1,11 @@
 """PDUs to series, as snmp_exporter's ``collector.go`` does it, without any I/O.
 
 ``pdus`` maps a numeric OID (no leading dot) to the value gufo-snmp decoded: ``int`` for
-INTEGER/Counter/Gauge/TimeTicks, ``bytes`` for OCTET STRING, ``str`` for OBJECT IDENTIFIER
-and IpAddress, ``float`` for Opaque floats, ``None`` for NULL. For each PDU the shortest
-configured metric OID that prefixes it wins; the rest of the OID is the index, turned into
-labels by ``indexes`` and ``lookups``. Names, label names and label values are the ones
-snmp_exporter would give for the same module, so dashboards keep working.
+INTEGER/Counter/Gauge/TimeTicks, ``bytes`` for OCTET STRING and Opaque (its content, see
+:func:`opaque_float`), ``str`` for OBJECT IDENTIFIER and IpAddress, ``None`` for NULL. For
+each PDU the shortest configured metric OID that prefixes it wins; the rest of the OID is
+the index, turned into labels by ``indexes`` and ``lookups``. Names, label names and label
+values are the ones snmp_exporter would give for the same module, so dashboards keep working.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -60,7 +61,32 @@ def pdu_number(value: Value) -> float:
             return float(int(value))
         except ValueError:
             return 0.0
+    if isinstance(value, bytes):
+        opaque = opaque_float(value)
+        return 0.0 if opaque is None else opaque[0]
     return 0.0
+
+
+def opaque_float(value: bytes) -> tuple[float, bool] | None:
+    """An Opaque-wrapped float or double (net-snmp's extension, as in UCD ``laLoadFloat``:
+    the Opaque's content is ``9F 78 04`` and a big-endian IEEE float, or ``9F 79 08`` and a
+    double), with True for a float; None for any other bytes. gufo-snmp gives the Opaque's
+    content as bytes; gosnmp decodes these two, and snmp_exporter reads them as numbers."""
+    if len(value) == 7 and value.startswith(b"\x9f\x78\x04"):
+        return struct.unpack(">f", value[3:])[0], True
+    if len(value) == 11 and value.startswith(b"\x9f\x79\x08"):
+        return struct.unpack(">d", value[3:])[0], False
+    return None
+
+
+def float32_text(value: float) -> str:
+    """Go's ``strconv.FormatFloat(float64(v), 'f', -1, 32)``: the fewest digits that read
+    back as the same float32."""
+    for digits in range(1, 10):
+        text = f"{value:.{digits}g}"
+        if struct.unpack(">f", struct.pack(">f", float(text)))[0] == value:
+            return go_float_text(float(text))
+    return go_float_text(value)
 
 
 def go_float_text(value: float) -> str:
@@ -136,6 +162,10 @@ def index_as_string(
 def value_as_string(value: Value, kind: str) -> str:
     """A PDU value as label text (gosnmp's decodeValue as snmp_exporter uses it)."""
     if isinstance(value, bytes):
+        opaque = opaque_float(value) if len(value) in (7, 11) else None
+        if opaque is not None:
+            number, single = opaque
+            return float32_text(number) if single else go_float_text(number)
         if kind == "DisplayString":  # the fast path of the index form below
             return value.decode("utf-8", "replace")
         if kind not in _VALUE_INDEX_TYPES:
