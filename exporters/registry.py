@@ -7,6 +7,7 @@ request.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from exporters.snmp.config import Auth, ExporterConfig, Module
 from provnet.discover import discover
 
 DEFAULT_AUTH = "public_v2"
+
+log = logging.getLogger("provnet.exporter")
 
 
 def load_builtins() -> dict[str, Builtin]:
@@ -47,6 +50,11 @@ class Registry:
         if module is None and builtin is not None:
             module = builtin.module
         if module is None:
+            refused = self.config.refused.get(name)
+            if refused is not None:
+                raise BadRequest(
+                    f"Module '{name}' was refused when the configuration was read: {refused}"
+                )
             raise BadRequest(f"Unknown module '{name}'")
         return module, builtin
 
@@ -93,4 +101,6 @@ def build_registry(config_file: Path | None, inventory_dir: Path | None) -> Regi
         return found
 
     config = load_config(config_file, store, lookup) if config_file else ExporterConfig()
+    for name, why in config.refused.items():
+        log.warning("module %s refused, the others serve: %s", name, why)
     return Registry(config=config, probes=load_probes(), credentials=credentials)

@@ -124,6 +124,9 @@ class Server:
     tell_siblings: Callable[[], None] | None = None
     """With several workers: have the others reload too (a POST reaches one of them)."""
 
+    def __post_init__(self) -> None:
+        self.metrics.show_refused(self.registry.config.refused)
+
     def reload(self) -> str | None:
         """Load the configuration again and use it; on failure keep the one in use and
         return why (the file and line; never a secret)."""
@@ -136,6 +139,7 @@ class Server:
             log.error("configuration not reloaded, the previous one stays: %s", exc)
             return str(exc)
         self.registry = registry
+        self.metrics.show_refused(registry.config.refused)
         self.pool.clear()  # an auth may have another community or other keys now
         self.metrics.reload_ok.set(1)
         self.metrics.reload_time.set_to_current_time()
@@ -329,6 +333,13 @@ def landing_page(registry: Registry) -> str:
 
     source = registry.config.source
     where = html.escape(str(source)) if source else "chỉ module có sẵn (built-in only)"
+    refused = (
+        "".join(
+            f"<li><code>{html.escape(name)}</code>: {html.escape(why)}</li>"
+            for name, why in sorted(registry.config.refused.items())
+        )
+        or "<li>—</li>"
+    )
     return (
         "<!doctype html><html lang='vi'><head><meta charset='utf-8'>"
         "<title>provnet exporter</title></head><body>"
@@ -338,6 +349,7 @@ def landing_page(registry: Registry) -> str:
         "module <input name='module' value='system,if_mib'> "
         "auth <input name='auth'> <input type='submit' value='Thu thập (scrape)'></form>"
         f"<h2>Module SNMP (SNMP modules)</h2><ul>{items(registry.module_names())}</ul>"
+        f"<h2>Module bị từ chối (refused modules)</h2><ul>{refused}</ul>"
         f"<h2>Module thăm dò (probe modules)</h2><ul>{items(sorted(registry.probes))}</ul>"
         f"<h2>Xác thực (auths)</h2><ul>{items(registry.auth_names())}</ul>"
         "<p><a href='/metrics'>/metrics</a></p></body></html>"

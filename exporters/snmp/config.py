@@ -13,7 +13,9 @@ Three spellings are read by one loader:
 Semantics and defaults follow snmp_exporter's ``config/config.go``: walk parameters
 ``max_repetitions: 25``, ``retries: 3``, ``timeout: 5s``; auth ``version: 2``,
 ``community: public``. Unknown keys are refused (as its ``UnmarshalStrict``), with
-``file:line``. Secrets are held as :class:`inventory.secrets.Secret` and never printed.
+``file:line``; a module that cannot be read is refused alone (:attr:`ExporterConfig.refused`)
+and the others serve, so one module of a newer generator does not take the exporter down.
+Secrets are held as :class:`inventory.secrets.Secret` and never printed.
 """
 
 from __future__ import annotations
@@ -119,6 +121,8 @@ class Lookup:
     labelname: str
     oid: str = ""
     type: str = ""
+    enum_values: Mapping[int, str] = field(default_factory=dict)
+    """For an ``EnumAsInfo`` lookup: the label is the name of the looked-up number."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,9 @@ class ExporterConfig:
     modules: dict[str, Module] = field(default_factory=dict)
     source: Path | None = None
     format: str = "builtin"
+    refused: dict[str, str] = field(default_factory=dict)
+    """Modules that could not be read, by name: why (``file:line: ...``, never a secret).
+    The others serve; a request for a refused one is told why."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -484,7 +491,7 @@ class _Reader:
 
     def lookup(self, node: Any, at: _At, what: str) -> Lookup:
         data = self.mapping(node, f"{what}: lookup", at)
-        self.strict(data, frozenset({"labels", "labelname", "oid", "type"}), what)
+        self.strict(data, frozenset({"labels", "labelname", "oid", "type", "enum_values"}), what)
         labels = data.get("labels") or []
         if not isinstance(labels, list):
             raise _where(self.file, data, "labels").error(f"{what}: lookup labels is a list")
@@ -493,6 +500,7 @@ class _Reader:
             labelname=self.string(data, "labelname", what),
             oid=self.string(data, "oid", what).lstrip("."),
             type=self.string(data, "type", what),
+            enum_values=self.enum_values(data, what),
         )
 
     def regex_extracts(
@@ -592,11 +600,21 @@ def read_config(
             document.get("modules"), "modules", _where(file, document, "modules")
         )
         for name, node in modules.items():
-            module, _ = reader.module(str(name), node, _where(file, modules, name), legacy=False)
+            try:
+                module, _ = reader.module(
+                    str(name), node, _where(file, modules, name), legacy=False
+                )
+            except ConfigError as exc:
+                config.refused[str(name)] = str(exc)
+                continue
             config.modules[str(name)] = module
         return config
     for name, node in document.items():
-        module, own = reader.module(str(name), node, _where(file, document, name), legacy=True)
+        try:
+            module, own = reader.module(str(name), node, _where(file, document, name), legacy=True)
+        except ConfigError as exc:
+            config.refused[str(name)] = str(exc)
+            continue
         config.modules[str(name)] = module
         if own is not None:
             config.auths.setdefault(str(name), own)
@@ -621,10 +639,18 @@ def load_config(
 
 
 def merge(base: ExporterConfig, override: ExporterConfig) -> ExporterConfig:
-    """``override``'s modules and auths win over ``base``'s of the same name."""
+    """``override``'s modules and auths win over ``base``'s of the same name (a module it
+    refused too)."""
+    modules = {**base.modules, **override.modules}
+    refused = {**base.refused, **override.refused}
+    for name in override.modules:
+        refused.pop(name, None)
+    for name in override.refused:
+        modules.pop(name, None)
     return ExporterConfig(
         auths={**base.auths, **override.auths},
-        modules={**base.modules, **override.modules},
+        modules=modules,
         source=override.source,
         format=override.format,
+        refused=refused,
     )

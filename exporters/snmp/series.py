@@ -383,7 +383,11 @@ def index_labels(index_oids: list[int], metric: Metric, pdus: Pdus) -> dict[str,
                 kind = mapping.get(int(pdu_number(previous)), kind)
             if kind in COMBINED_TYPES:
                 kind = "OctetString"
-        labels[lookup.labelname] = value_as_string(found, kind)
+        if kind == "EnumAsInfo" and lookup.enum_values:
+            number = int(pdu_number(found))
+            labels[lookup.labelname] = lookup.enum_values.get(number, str(number))
+        else:
+            labels[lookup.labelname] = value_as_string(found, kind)
         label_oids[lookup.labelname] = [int(pdu_number(found))]
     return labels
 
