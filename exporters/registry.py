@@ -103,4 +103,11 @@ def build_registry(config_file: Path | None, inventory_dir: Path | None) -> Regi
     config = load_config(config_file, store, lookup) if config_file else ExporterConfig()
     for name, why in config.refused.items():
         log.warning("module %s refused, the others serve: %s", name, why)
+    for auth in config.auths.values():
+        if auth.version == 3 and auth.context_name:
+            log.warning(
+                "auth %s sets context_name: scrapes with it will be refused (SNMPv3 contexts"
+                " are not supported by provnet's SNMP engine)",
+                auth.name,
+            )
     return Registry(config=config, probes=load_probes(), credentials=credentials)

@@ -32,7 +32,7 @@ from exporters.registry import Registry
 from exporters.render import CONTENT_TYPE, Dedup, render
 from exporters.snmp.builtin import Builtin
 from exporters.snmp.config import Auth, Module
-from exporters.snmp.engine import SessionPool, Target
+from exporters.snmp.engine import SessionPool, Target, context_problem
 from exporters.snmp.scrape import (
     META_NAMES,
     ScrapeResult,
@@ -184,6 +184,10 @@ class Server:
             if len(auths) > 1:
                 raise BadRequest("'auth' parameter must only be specified once")
             auth = self.registry.auth_for(auths[0] if auths else None, [m for m, _ in modules])
+            context = [once(request, name) for name in ("snmp_context", "snmp_engineid")]
+            problem = context_problem(auth, *context)
+            if problem:
+                raise BadRequest(problem)
         except (BadRequest, ValueError) as exc:
             return Response(f"{exc}\n".encode(), 400)
         params = extra_params(request)
@@ -314,6 +318,14 @@ class Server:
     async def handle_landing(self, request: Request) -> Response:
         page = landing_page(self.registry).encode()
         return Response(page, content_type="text/html; charset=utf-8")
+
+
+def once(request: Request, name: str) -> str:
+    """A parameter given at most once ('' when absent)."""
+    values = request.getall(name)
+    if len(values) > 1:
+        raise BadRequest(f"'{name}' parameter must only be specified once")
+    return values[0] if values else ""
 
 
 def extra_params(request: Request) -> dict[str, str]:

@@ -149,6 +149,33 @@ def make_user(auth: Auth) -> User:
     return User(auth.username, auth_key=auth_key, priv_key=priv_key, key_expansion=expansion)
 
 
+def context_problem(auth: Auth, snmp_context: str, snmp_engineid: str) -> str:
+    """Why a scrape cannot honour an SNMPv3 context (the auth's ``context_name``, or the
+    ``snmp_context``/``snmp_engineid`` request parameters), or '' when it can. gufo-snmp
+    (0.13) always sends an empty context name, and the discovered engine ID as the context
+    engine ID; scraping the default context instead would return another VRF's or VLAN's
+    data as if it were the one asked for. v1/v2c have no context (snmp_exporter ignores
+    these there too)."""
+    if auth.version != 3:
+        return ""
+    asked = [
+        what
+        for what, value in (
+            (f"auth '{auth.name}' context_name", auth.context_name),
+            ("snmp_context", snmp_context),
+            ("snmp_engineid", snmp_engineid),
+        )
+        if value
+    ]
+    if not asked:
+        return ""
+    return (
+        f"{' and '.join(asked)}: SNMPv3 contexts are not supported by provnet's SNMP engine"
+        " (it sends the default context only); scrape this target with snmp_exporter, or"
+        " without a context"
+    )
+
+
 @dataclass(frozen=True)
 class WalkShape:
     """A complete walk: how many varbinds, and the largest mean size of a varbind in one of

@@ -47,6 +47,10 @@ auths:
     password: {env: CANARY_AUTH}
     priv_protocol: AES256
     priv_password: {env: CANARY_PRIV}
+  v3_vlan:  # a context provnet's engine cannot send: its scrapes are refused, never served
+    version: 3          # from the default context
+    username: canary-user
+    context_name: vlan10
   wrong_v3:
     version: 3
     username: canary-user
@@ -88,6 +92,9 @@ modules:
   system_group_25:
     walk: [1.3.6.1.2.1.1]
     max_repetitions: 25
+  from_a_newer_generator:  # refused alone; the other modules serve
+    walk: [1.3.6.1.2.1.1]
+    an_option_of_tomorrow: true
   everything:
     walk: [1.3.6.1]
     max_repetitions: 0
@@ -343,6 +350,36 @@ def test_bad_requests_are_400_and_name_no_secret(exporter: Exporter, snmpd: Snmp
         assert words in text, (query, text)
 
 
+def test_a_module_that_cannot_be_read_is_refused_and_reported(exporter: Exporter) -> None:
+    code, text = exporter.status("/snmp?target=127.0.0.1&module=from_a_newer_generator&auth=v2")
+    assert code == 400
+    assert "refused" in text and "an_option_of_tomorrow" in text and "exporter.yml:" in text
+    metrics = exporter.get("/metrics")
+    assert (
+        value(metrics, 'provnet_snmp_config_module_refused{module="from_a_newer_generator"}') == 1
+    )
+    assert "an_option_of_tomorrow" in exporter.get("/")
+    assert "from_a_newer_generator" in exporter.log.read_text()
+
+
+def test_an_snmpv3_context_is_refused_never_dropped(exporter: Exporter, snmpd: Snmpd) -> None:
+    """provnet's engine sends the default context only: a scrape asking for another one gets
+    a 400 naming what it asked for, not the default context's data."""
+    base = f"/snmp?target={snmpd.target}&module=name"
+    for query, words in (
+        ("&auth=v3_vlan", "auth 'v3_vlan' context_name"),
+        ("&auth=v3&snmp_context=vrf-blue", "snmp_context"),
+        ("&auth=v3&snmp_engineid=800000020109840301", "snmp_engineid"),
+        ("&auth=v3&snmp_context=a&snmp_context=b", "only be specified once"),
+    ):
+        code, text = exporter.status(base + query)
+        assert code == 400, (query, text)
+        assert words in text, (query, text)
+    # v2c has no contexts: the parameter changes nothing there, as with snmp_exporter
+    body = exporter.get(base + "&auth=v2&snmp_context=vrf-blue")
+    assert value(body, 'provnet_snmp_module_success{module="name"}') == 1
+
+
 def test_concurrency_cap(tmp_path: Path, snmpd: Snmpd, silent: str) -> None:
     capped = start_exporter(tmp_path, "--concurrency", "1")
     try:
@@ -518,7 +555,7 @@ def test_log_level_keeps_failed_modules_out_of_a_warning_log(
         )
     finally:
         stop_exporter(quiet)
-    assert "failed" not in quiet.log.read_text()
+    assert f"module name on {silent} failed" not in quiet.log.read_text()
 
 
 def post(exporter: Exporter, path: str) -> tuple[int, str]:
