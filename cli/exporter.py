@@ -120,6 +120,14 @@ def serve_command(
             case_sensitive=False,
         ),
     ] = LogLevel.info,
+    always_200: Annotated[
+        bool,
+        typer.Option(
+            "--always-200",
+            help="Luôn trả HTTP 200, kể cả khi không module nào lấy được dữ liệu (always answer "
+            "200; by default such a scrape is a 500, as with snmp_exporter, so up is 0).",
+        ),
+    ] = False,
 ) -> None:
     """Chạy exporter SNMP đa mục tiêu (serve the multi-target SNMP exporter): /snmp, /probe."""
     from exporters.process import run, split_listen
@@ -138,5 +146,6 @@ def serve_command(
         workers=workers,
         concurrency=concurrency,
         log_level=log_level.value.upper(),
+        always_200=always_200,
         load=(lambda: build_registry(config, inventory)) if config or inventory else None,
     )

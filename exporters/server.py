@@ -115,6 +115,9 @@ class Server:
     number at most ``concurrency`` x deadline / timeout."""
     parallel: int = 4
     """Requests in flight at once to one target within one scrape."""
+    always_200: bool = False
+    """Answer HTTP 200 even when no module got any data (provnet's former default); without
+    it such a scrape is a 500, as with snmp_exporter, so Prometheus's ``up`` reads 0."""
     pool: SessionPool = field(default_factory=SessionPool)
     gate: asyncio.Semaphore | None = None
     silent_gate: asyncio.Semaphore | None = None
@@ -196,6 +199,9 @@ class Server:
             result = await self._scrape(target, auth, modules, params, deadline)
         finally:
             self.metrics.inflight.dec()
+        if not self.always_200 and not any(m.success for m in result.modules):
+            self.metrics.observe(result, Dedup())
+            return Response(failure_text(result).encode(), 500)
         families: list[MetricFamily] = [f for m in result.modules for f in m.families]
         dedup = Dedup()
         if META_NAMES.isdisjoint([f.name for f in families]):
@@ -318,6 +324,13 @@ class Server:
     async def handle_landing(self, request: Request) -> Response:
         page = landing_page(self.registry).encode()
         return Response(page, content_type="text/html; charset=utf-8")
+
+
+def failure_text(result: ScrapeResult) -> str:
+    """The body of a scrape where no module got any data (snmp_exporter's 500 says why
+    too); names the target, modules and kinds of failure only, never an auth's values."""
+    lines = [f"module {m.name} on {result.target} failed: {m.error_kind}" for m in result.modules]
+    return "An error has occurred while serving metrics:\n\n" + "\n".join(lines) + "\n"
 
 
 def once(request: Request, name: str) -> str:

@@ -39,6 +39,9 @@ auths:
   v2:
     version: 2
     community: {env: CANARY_COMMUNITY}
+  unknown_community:
+    version: 2
+    community: not-a-community-of-this-agent
   v3:
     version: 3
     username: canary-user
@@ -123,9 +126,11 @@ class Exporter:
             assert answer.status == 200
             return str(answer.read().decode())
 
-    def status(self, path: str) -> tuple[int, str]:
+    def status(
+        self, path: str, timeout: float = 10.0, scrape_timeout: float | None = None
+    ) -> tuple[int, str]:
         try:
-            return 200, self.get(path)
+            return 200, self.get(path, timeout, scrape_timeout)
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()
 
@@ -287,9 +292,35 @@ def test_a_file_module_replaces_a_builtin_and_keeps_its_derived_series(
     assert value(body, "provnet_ipv6_enabled") in (0, 1)
 
 
-def test_wrong_v3_keys_fail_the_module_not_the_scrape(exporter: Exporter, snmpd: Snmpd) -> None:
-    body = exporter.get(f"/snmp?target={snmpd.target}&module=name&auth=wrong_v3")
+@pytest.mark.parametrize(
+    "query",
+    [
+        "target={silent}&module=name,system&auth=v2",  # a target that does not answer
+        "target={snmpd}&module=name&auth=wrong_v3",  # wrong v3 keys
+        "target={snmpd}&module=name&auth=unknown_community",  # an unknown community
+    ],
+    ids=["silent", "wrong-v3-keys", "unknown-community"],
+)
+def test_a_scrape_where_no_module_got_data_is_a_500_as_with_snmp_exporter(
+    exporter: Exporter, snmpd: Snmpd, silent: str, query: str
+) -> None:
+    """Prometheus's ``up`` reads 0 and the ``up == 0`` alerts users have keep working."""
+    code, text = exporter.status("/snmp?" + query.format(silent=silent, snmpd=snmpd.target))
+    assert code == 500
+    assert "module name on " in text and "failed: " in text
+    assert_no_canary(text, "500 answer")
+
+
+def test_always_200_keeps_a_failed_scrape_a_200_with_its_meta_series(
+    tmp_path: Path, snmpd: Snmpd, silent: str
+) -> None:
+    lenient = start_exporter(tmp_path, "--always-200")
+    try:
+        body = lenient.get(f"/snmp?target={silent}&module=name&auth=v2")
+    finally:
+        stop_exporter(lenient)
     assert value(body, 'provnet_snmp_module_success{module="name"}') == 0
+    assert value(body, "provnet_snmp_up") == 0
 
 
 def test_dead_target_does_not_fail_others(exporter: Exporter, snmpd: Snmpd, silent: str) -> None:
@@ -297,11 +328,11 @@ def test_dead_target_does_not_fail_others(exporter: Exporter, snmpd: Snmpd, sile
         f"/snmp?target={snmpd.target}&module=name&auth=v2"
     ] * 3
     with ThreadPoolExecutor(len(paths)) as pool:
-        dead, *alive = list(pool.map(exporter.get, paths))
-    assert value(dead, 'provnet_snmp_module_success{module="name"}') == 0
-    assert value(dead, 'provnet_snmp_module_success{module="system"}') == 0
-    assert value(dead, "provnet_snmp_up") == 0
-    for body in alive:
+        (code, dead), *answers = list(pool.map(exporter.status, paths))
+    assert code == 500
+    assert "module name on" in dead and "module system on" in dead
+    for code, body in answers:
+        assert code == 200
         assert value(body, 'provnet_snmp_module_success{module="name"}') == 1
         assert value(body, "provnet_snmp_up") == 1
 
@@ -381,7 +412,7 @@ def test_an_snmpv3_context_is_refused_never_dropped(exporter: Exporter, snmpd: S
 
 
 def test_concurrency_cap(tmp_path: Path, snmpd: Snmpd, silent: str) -> None:
-    capped = start_exporter(tmp_path, "--concurrency", "1")
+    capped = start_exporter(tmp_path, "--concurrency", "1", "--always-200")
     try:
         with ThreadPoolExecutor(2) as pool:
             slow = pool.submit(capped.get, f"/snmp?target={silent}&module=slow_dead&auth=v2")
@@ -405,7 +436,7 @@ def test_silent_targets_never_keep_answering_ones_waiting(
 ) -> None:
     """Once a target went silent, its scrapes take slots of their own: a dead device holds
     its slot until the deadline, and enough dead devices would otherwise starve live ones."""
-    capped = start_exporter(tmp_path, "--concurrency", "1")
+    capped = start_exporter(tmp_path, "--concurrency", "1", "--always-200")
     try:
         first = capped.get(f"/snmp?target={silent}&module=name&auth=v2")
         assert value(first, "provnet_snmp_up") == 0
@@ -432,7 +463,7 @@ def test_a_target_silent_at_its_first_try_gives_its_slot_back(
     """A target never seen before (every target, when the exporter has just started) that
     does not answer its first try stops holding a slot of the answering targets' cap while
     its retries wait: a few hundred dead routers would otherwise keep live ones waiting."""
-    capped = start_exporter(tmp_path, "--concurrency", "1")
+    capped = start_exporter(tmp_path, "--concurrency", "1", "--always-200")
     try:
         with ThreadPoolExecutor(2) as pool:
             slow = pool.submit(
@@ -503,7 +534,7 @@ def test_canary_secrets_never_come_out(exporter: Exporter, snmpd: Snmpd, silent:
         "landing page": exporter.get("/"),
         "metrics": exporter.get("/metrics"),
         "scrape": exporter.get(f"/snmp?target={snmpd.target}&module=system,if_mib&auth=v3"),
-        "dead scrape": exporter.get(f"/snmp?target={silent}&module=name&auth=v3"),
+        "dead scrape": exporter.status(f"/snmp?target={silent}&module=name&auth=v3")[1],
         "bad auth": exporter.status(f"/snmp?target={snmpd.target}&auth=nope")[1],
     }
     assert "v3" in outputs["landing page"] and "system" in outputs["landing page"]
@@ -546,9 +577,9 @@ def test_log_level_keeps_failed_modules_out_of_a_warning_log(
 ) -> None:
     """Every failed module is logged at info (the default); at --log-level warning a
     province's dead routers do not write a line each per scrape."""
-    exporter.get(f"/snmp?target={silent}&module=name&auth=v2")
+    assert exporter.status(f"/snmp?target={silent}&module=name&auth=v2")[0] == 500
     assert f"module name on {silent} failed: timeout" in exporter.log.read_text()
-    quiet = start_exporter(tmp_path, "--log-level", "WARNING")
+    quiet = start_exporter(tmp_path, "--log-level", "WARNING", "--always-200")
     try:
         assert (
             value(quiet.get(f"/snmp?target={silent}&module=name&auth=v2"), "provnet_snmp_up") == 0
@@ -597,7 +628,7 @@ def test_the_configuration_reloads_and_a_bad_one_leaves_the_running_one(
         config.write_text(CONFIG.replace("community: {env: CANARY_COMMUNITY}", "community: other"))
         assert post(reloading, "/-/reload") == (200, "OK\n")
         assert reloading.status(renamed)[0] == 400
-        assert value(reloading.get(name), 'provnet_snmp_module_success{module="name"}') == 0
+        assert reloading.status(name)[0] == 500  # the old community is not used any more
         assert value(reloading.get("/metrics"), "provnet_snmp_config_last_reload_successful") == 1
     finally:
         stop_exporter(reloading)
