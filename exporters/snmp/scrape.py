@@ -39,6 +39,8 @@ class ModuleResult:
     error_kind: str = ""
     walk_seconds: float = 0.0
     pdus: int = 0
+    packets_sent: int = 0
+    packets_retried: int = 0
 
 
 @dataclass
@@ -153,7 +155,9 @@ async def scrape_module(
 ) -> ModuleResult:
     result = ModuleResult(module.name)
     started = time.perf_counter()
-    before = client.counters.pdus
+    counters = client.counters
+    before = counters.pdus
+    sent_before, retried_before = counters.packets_sent, counters.retries
     try:
         pdus = await fetch(client, module, builtin)
         result.walk_seconds = time.perf_counter() - started
@@ -170,7 +174,9 @@ async def scrape_module(
         # The message names the target and module only; never the auth's values.
         log.info("module %s on %s failed: %s", module.name, client.target, result.error_kind)
     result.seconds = time.perf_counter() - started
-    result.pdus = client.counters.pdus - before
+    result.pdus = counters.pdus - before
+    result.packets_sent = counters.packets_sent - sent_before
+    result.packets_retried = counters.retries - retried_before
     return result
 
 
@@ -228,10 +234,28 @@ def scrape_families(result: ScrapeResult) -> list[MetricFamily]:
     legacy_pdus = MetricFamily(
         "snmp_scrape_pdus_returned", "gauge", "PDUs returned from get, bulkget, and walk."
     )
+    legacy_sent = MetricFamily(
+        "snmp_scrape_packets_sent",
+        "gauge",
+        "Packets sent for get, bulkget, and walk; including retries.",
+    )
+    legacy_retried = MetricFamily(
+        "snmp_scrape_packets_retried", "gauge", "Packets retried for get, bulkget, and walk."
+    )
+    legacy_duration = MetricFamily(
+        "snmp_scrape_duration_seconds",
+        "gauge",
+        "Total SNMP time scrape took (walk and processing).",
+    )
     for module in result.modules:
         labels = (("module", module.name),)
         success.samples.append(Sample(success.name, labels, 1.0 if module.success else 0.0))
         duration.samples.append(Sample(duration.name, labels, module.seconds))
+        legacy_sent.samples.append(Sample(legacy_sent.name, labels, float(module.packets_sent)))
+        legacy_retried.samples.append(
+            Sample(legacy_retried.name, labels, float(module.packets_retried))
+        )
+        legacy_duration.samples.append(Sample(legacy_duration.name, labels, module.seconds))
         if module.success:
             legacy_walk.samples.append(Sample(legacy_walk.name, labels, module.walk_seconds))
             legacy_pdus.samples.append(Sample(legacy_pdus.name, labels, float(module.pdus)))
@@ -268,11 +292,9 @@ def scrape_families(result: ScrapeResult) -> list[MetricFamily]:
         ),
         legacy_walk,
         legacy_pdus,
-        scalar(
-            "snmp_scrape_duration_seconds",
-            "Total SNMP time scrape took (walk and processing).",
-            result.seconds,
-        ),
+        legacy_sent,
+        legacy_retried,
+        legacy_duration,
     ]
 
 
@@ -287,6 +309,8 @@ META_NAMES = frozenset(
         "provnet_snmp_packets_retried",
         "snmp_scrape_walk_duration_seconds",
         "snmp_scrape_pdus_returned",
+        "snmp_scrape_packets_sent",
+        "snmp_scrape_packets_retried",
         "snmp_scrape_duration_seconds",
     }
 )
@@ -311,7 +335,9 @@ def _meta_values(result: ScrapeResult) -> list[float]:
         float(counters.retries),
         *[m.walk_seconds for m in done],
         *[float(m.pdus) for m in done],
-        result.seconds,
+        *[float(m.packets_sent) for m in modules],
+        *[float(m.packets_retried) for m in modules],
+        *[m.seconds for m in modules],
     ]
 
 

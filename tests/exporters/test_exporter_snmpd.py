@@ -264,6 +264,10 @@ def test_walks_of_a_module_without_max_repetitions_take_fewer_packets(
             value(body, f'snmp_scrape_pdus_returned{{module="{module}"}}'),
             value(body, "provnet_snmp_packets_sent"),
         )
+        # snmp_exporter's own meta series, per module
+        assert value(body, f'snmp_scrape_packets_sent{{module="{module}"}}') == answers[module][1]
+        assert value(body, f'snmp_scrape_packets_retried{{module="{module}"}}') == 0
+        assert value(body, f'snmp_scrape_duration_seconds{{module="{module}"}}') > 0
     (varbinds_50, packets_50), (varbinds_25, packets_25) = answers.values()
     assert varbinds_50 == varbinds_25 > 25
     assert packets_50 < packets_25
