@@ -143,6 +143,19 @@ class Metric:
     enum_values: Mapping[int, str] = field(default_factory=dict)
     offset: float = 0.0
     scale: float = 0.0
+    datetime_pattern: str = ""
+    """strftime pattern of a ``ParseDateAndTime`` metric."""
+
+
+@dataclass(frozen=True)
+class DynamicFilter:
+    """snmp_exporter's dynamic filter: walk ``oid``; the instances (last arc) whose value
+    matches one of ``values`` (unanchored regexes) are the only ones read of ``targets``,
+    by GET instead of a walk."""
+
+    oid: str
+    targets: tuple[str, ...]
+    values: tuple[re.Pattern[str], ...]
 
 
 @dataclass(frozen=True)
@@ -152,6 +165,7 @@ class Module:
     get: tuple[str, ...] = ()
     metrics: tuple[Metric, ...] = ()
     params: WalkParams = WalkParams()
+    filters: tuple[DynamicFilter, ...] = ()
     auth: str | None = None
     """The pre-0.23 format's own auth, registered under the module's name."""
 
@@ -408,8 +422,31 @@ class _Reader:
             metrics=metrics,
             params=self.walk_params(data, what),
             auth=name if legacy else None,
+            filters=self.filters(data, what),
         )
         return module, own_auth
+
+    def filters(self, data: MarkedDict, what: str) -> tuple[DynamicFilter, ...]:
+        node = data.get("filters") or []
+        if not isinstance(node, list):
+            raise _where(self.file, data, "filters").error(f"{what}.filters: expected a list")
+        found = []
+        for i, item in enumerate(node):
+            at = _item_at(self.file, node, i)
+            entry = self.mapping(item, f"{what}.filters", at)
+            self.strict(entry, frozenset({"oid", "targets", "values"}), f"{what}.filters")
+            oid = self.string(entry, "oid", what).lstrip(".")
+            if not re.fullmatch(r"\d+(\.\d+)*", oid):
+                raise at.error(f"{what}.filters: oid '{oid}' is not numeric")
+            raw = entry.get("values") or []
+            if not isinstance(raw, list):
+                raise at.error(f"{what}.filters: values is a list")
+            try:
+                values = tuple(re.compile(go_regex(str(v))) for v in raw)
+            except re.error as exc:
+                raise at.error(f"{what}.filters: bad regex: {exc}") from None
+            found.append(DynamicFilter(oid, self.string_list(entry, "targets", what), values))
+        return tuple(found)
 
     def metric(self, node: Any, at: _At, module: str) -> Metric:
         data = self.mapping(node, f"{module}: metric", at)
@@ -463,6 +500,7 @@ class _Reader:
             enum_values=self.enum_values(data, what),
             offset=self.number(data, "offset", what),
             scale=self.number(data, "scale", what),
+            datetime_pattern=self.string(data, "datetime_pattern", what),
         )
 
     def number(self, data: MarkedDict, key: str, what: str) -> float:

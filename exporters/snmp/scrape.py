@@ -14,7 +14,7 @@ from typing import Any
 from exporters.module import MetricFamily, Sample
 from exporters.render import format_value, render
 from exporters.snmp.builtin import Builtin
-from exporters.snmp.config import Auth, Module, WalkParams
+from exporters.snmp.config import Auth, DynamicFilter, Module, WalkParams
 from exporters.snmp.engine import (
     Client,
     Counters,
@@ -24,7 +24,7 @@ from exporters.snmp.engine import (
     bounded_repetitions,
     error_kind,
 )
-from exporters.snmp.series import Value, collect
+from exporters.snmp.series import Pdus, Value, collect, value_as_string
 from provnet.errors import NOT_CONTAINED
 
 log = logging.getLogger("provnet.exporter")
@@ -70,6 +70,10 @@ async def fetch(client: Client, module: Module, builtin: Builtin | None) -> dict
     client.timeout = params.timeout
     client.retries = params.retries
     gets, walks = _requests(module, builtin)
+    if module.filters:
+        gets, walks = filtered_requests(
+            gets, walks, module.filters, await _walk_filters(client, module)
+        )
     per_pdu = 1 if client.auth.version == 1 else max(1, params.max_repetitions)
     pdus: dict[str, Value] = {}
     jobs: list[Coroutine[Any, Any, object]] = [
@@ -131,6 +135,67 @@ async def _sized_walk(
     shape = pool.walk_shape(target, subtree)
     repetitions = repetitions_for(params, shape, client.budget)
     pool.remember_walk(target, subtree, await client.walk(subtree, repetitions, into))
+
+
+def allowed_indices(dynamic: DynamicFilter, pdus: Pdus) -> list[str]:
+    """The instances (last arc) of the filter's walk whose value, as text, matches one of
+    its regexes (snmp_exporter's filterAllowedIndices)."""
+    allowed = []
+    for oid, value in pdus.items():
+        text = value_as_string(value, "DisplayString")
+        if any(regex.search(text) for regex in dynamic.values):
+            allowed.append(oid.rpartition(".")[2])
+    return allowed
+
+
+def filtered_requests(
+    gets: list[str],
+    walks: list[str],
+    filters: Sequence[DynamicFilter],
+    walked: Mapping[str, Pdus | None],
+) -> tuple[list[str], list[str]]:
+    """GETs and walks once the dynamic filters are applied (snmp_exporter's ScrapeTarget):
+    a filtered target is not walked; it is read by GET at the allowed instances only, those
+    of every filter aiming at it (an AND). A filter whose walk failed (None) filters
+    nothing."""
+    allowed: dict[str, list[str]] = {}
+    for dynamic in filters:
+        pdus = walked.get(dynamic.oid)
+        if pdus is None:
+            continue
+        indices = allowed_indices(dynamic, pdus)
+        walks = [w for w in walks if w not in dynamic.targets]
+        keep = set(indices)
+        for target in dynamic.targets:
+            if target in allowed:
+                allowed[target] = [i for i in allowed[target] if i in keep]
+            else:
+                allowed[target] = indices
+    for target, indices in allowed.items():
+        gets = [g for g in gets if not g.startswith(target)]
+        gets += [f"{target}.{index}" for index in indices]
+    return gets, walks
+
+
+async def _walk_filters(client: Client, module: Module) -> dict[str, Pdus | None]:
+    """Each filter's OID walked (its varbinds are not series); None when the walk failed."""
+    walked: dict[str, Pdus | None] = {}
+    for dynamic in module.filters:
+        pdus: dict[str, Value] = {}
+        try:
+            await client.walk(dynamic.oid, module.params.bulk_repetitions, pdus)
+        except Exception as exc:  # snmp_exporter filters nothing then, and goes on
+            log.info(
+                "module %s on %s: filter walk of %s failed (%s), not filtering",
+                module.name,
+                client.target,
+                dynamic.oid,
+                error_kind(exc),
+            )
+            walked[dynamic.oid] = None
+            continue
+        walked[dynamic.oid] = pdus
+    return walked
 
 
 async def _get_into(client: Client, oids: list[str], per_pdu: int, into: dict[str, Value]) -> None:

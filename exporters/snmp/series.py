@@ -204,22 +204,59 @@ _VALUE_INDEX_TYPES = frozenset(
 
 
 def date_and_time(value: Value) -> float | None:
-    """An RFC 2579 DateAndTime (8 or 11 octets) as a Unix timestamp; None when malformed."""
+    """An RFC 2579 DateAndTime (8 or 11 octets) as a Unix timestamp, as snmp_exporter's
+    ``parseDateAndTime``: Go's ``time.Date`` normalises fields out of range (net-snmp's
+    ``hrFSLastFullBackupDate`` is all zeros: year 0, month 0, day 0), so only a wrong length
+    or time zone gives None."""
     if not isinstance(value, bytes) or len(value) not in (8, 11):
         return None
+    offset = 0
+    if len(value) == 11:
+        sign, hours, minutes = chr(value[8]), value[9], value[10]
+        if sign not in "+-" or hours > 24 or minutes > 60:  # Go's time.Parse("-0700") refuses
+            return None
+        offset = (hours * 3600 + minutes * 60) * (1 if sign == "+" else -1)
     year = int.from_bytes(value[0:2], "big")
+    month0 = value[2] - 1
+    year += month0 // 12
+    days = _days_from_civil(year, month0 % 12 + 1) + value[3] - 1
+    return float(days * 86400 + value[4] * 3600 + value[5] * 60 + value[6] - offset)
+
+
+def _days_from_civil(year: int, month: int) -> int:
+    """Days from 1970-01-01 to the first of ``month`` of ``year`` (proleptic Gregorian, any
+    year, 0 and negative ones too: Python's datetime stops at year 1)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+
+
+_TIMESTAMP_TYPES = frozenset({"DateAndTime", "ParseDateAndTime", "NTPTimeStamp"})
+NTP_EPOCH_OFFSET = 2_208_988_800
+"""Seconds from 1900-01-01 (NTP's epoch) to 1970-01-01."""
+
+
+def ntp_timestamp(value: Value) -> float | None:
+    """An NTP timestamp (32-bit seconds since 1900, then a fraction) in Unix seconds."""
+    if not isinstance(value, bytes) or len(value) < 8:
+        return None
+    return float(int.from_bytes(value[:4], "big") - NTP_EPOCH_OFFSET)
+
+
+def parse_date_and_time(value: Value, pattern: str) -> float | None:
+    """A date in text read with a strftime ``datetime_pattern`` (snmp_exporter's
+    ``ParseDateAndTime``, timefmt-go); UTC unless the pattern reads a zone."""
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
     try:
-        stamp = dt.datetime(year, value[2], value[3], value[4], value[5], value[6])
+        stamp = dt.datetime.strptime(text, pattern)
     except ValueError:
         return None
-    seconds = calendar.timegm(stamp.timetuple())
-    if len(value) == 11:
-        sign = chr(value[8])
-        if sign not in "+-":
-            return None
-        offset = value[9] * 3600 + value[10] * 60
-        seconds -= offset if sign == "+" else -offset
-    return float(seconds)
+    if stamp.tzinfo is not None:
+        return float(int(stamp.timestamp()))
+    return float(calendar.timegm(stamp.timetuple()))
 
 
 def go_template(template: str) -> str:
@@ -436,8 +473,13 @@ def pdu_samples(
             family = families.family(name, metric_type, metric.help)
             family.samples.append(Sample(name, sorted_labels, number))
         return
-    if kind == "DateAndTime":
-        stamp = date_and_time(value)
+    if kind in _TIMESTAMP_TYPES:
+        if kind == "DateAndTime":
+            stamp = date_and_time(value)
+        elif kind == "ParseDateAndTime":
+            stamp = parse_date_and_time(value, metric.datetime_pattern)
+        else:
+            stamp = ntp_timestamp(value)
         if stamp is not None:
             families.add(name, "gauge", metric.help, labels.items(), stamp)
         return
