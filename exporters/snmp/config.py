@@ -93,6 +93,9 @@ class WalkParams:
     walk_repetitions: int | None = None
     """GETBULK max-repetitions of walks; None: ``max_repetitions``. Set to
     :data:`WALK_REPETITIONS` when the module leaves ``max_repetitions`` to its default."""
+    allow_nonincreasing_oids: bool = False
+    """Let a walk go on when the agent answers an OID not after the last one (gosnmp's
+    check, off for agents that need it); without it such a walk fails the module."""
 
     @property
     def bulk_repetitions(self) -> int:
@@ -123,6 +126,8 @@ class Lookup:
     type: str = ""
     enum_values: Mapping[int, str] = field(default_factory=dict)
     """For an ``EnumAsInfo`` lookup: the label is the name of the looked-up number."""
+    display_hint: str = ""
+    """RFC 2579 DISPLAY-HINT for an OctetString label value."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,8 @@ class Metric:
     scale: float = 0.0
     datetime_pattern: str = ""
     """strftime pattern of a ``ParseDateAndTime`` metric."""
+    display_hint: str = ""
+    """RFC 2579 DISPLAY-HINT for an OctetString value."""
 
 
 @dataclass(frozen=True)
@@ -379,7 +386,22 @@ class _Reader:
                 f"{what}: max_repetitions and retries must be >= 0, timeout > 0"
             )
         walk = WALK_REPETITIONS if data.get("max_repetitions") is None else None
-        return WalkParams(repetitions, retries, timeout, walk)
+        if self.boolean(data, "use_unconnected_udp_socket", what):
+            raise _where(self.file, data, "use_unconnected_udp_socket").error(
+                f"{what}: use_unconnected_udp_socket: true is not supported (provnet's SNMP"
+                " engine takes answers only from the address it asked); remove it, or scrape"
+                " this module with snmp_exporter"
+            )
+        allow = self.boolean(data, "allow_nonincreasing_oids", what)
+        return WalkParams(repetitions, retries, timeout, walk, allow)
+
+    def boolean(self, node: MarkedDict, key: str, what: str) -> bool:
+        value = node.get(key, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise _where(self.file, node, key).error(f"{what}.{key}: expected true or false")
+        return value
 
     def module(self, name: str, node: Any, at: _At, legacy: bool) -> tuple[Module, Auth | None]:
         what = f"module '{name}'"
@@ -501,6 +523,7 @@ class _Reader:
             offset=self.number(data, "offset", what),
             scale=self.number(data, "scale", what),
             datetime_pattern=self.string(data, "datetime_pattern", what),
+            display_hint=self.string(data, "display_hint", what),
         )
 
     def number(self, data: MarkedDict, key: str, what: str) -> float:
@@ -529,7 +552,11 @@ class _Reader:
 
     def lookup(self, node: Any, at: _At, what: str) -> Lookup:
         data = self.mapping(node, f"{what}: lookup", at)
-        self.strict(data, frozenset({"labels", "labelname", "oid", "type", "enum_values"}), what)
+        self.strict(
+            data,
+            frozenset({"labels", "labelname", "oid", "type", "enum_values", "display_hint"}),
+            what,
+        )
         labels = data.get("labels") or []
         if not isinstance(labels, list):
             raise _where(self.file, data, "labels").error(f"{what}: lookup labels is a list")
@@ -539,6 +566,7 @@ class _Reader:
             oid=self.string(data, "oid", what).lstrip("."),
             type=self.string(data, "type", what),
             enum_values=self.enum_values(data, what),
+            display_hint=self.string(data, "display_hint", what),
         )
 
     def regex_extracts(

@@ -88,6 +88,15 @@ class DeadlineReached(ExporterError, TimeoutError):
     """The request's deadline came before the answer (the scrape timeout Prometheus sent)."""
 
 
+class NonIncreasingOid(ExporterError, ValueError):
+    """A walk's answer went back to an OID not after the last one (the agent would loop);
+    the module fails unless it sets ``allow_nonincreasing_oids``."""
+
+
+def oid_arcs(oid: str) -> tuple[int, ...]:
+    return tuple(int(arc) for arc in oid.split("."))
+
+
 class EnginePanic(ExporterError, RuntimeError):
     """The SNMP library panicked on a reply (a ``BaseException`` from its native code, on
     a garbage datagram): the module fails with kind ``panic``, the scrape goes on."""
@@ -523,20 +532,29 @@ class Client:
         self.counters.pdus += len(answer)
         into.update(answer)
 
-    async def walk(self, oid: str, max_repetitions: int, into: dict[str, Value]) -> WalkShape:
+    async def walk(
+        self,
+        oid: str,
+        max_repetitions: int,
+        into: dict[str, Value],
+        allow_nonincreasing: bool = False,
+    ) -> WalkShape:
         """Every instance under ``oid`` (GETBULK, or GETNEXT for v1 or max_repetitions 0).
 
         A GETBULK reply too long to decode starts the walk again with fewer repetitions (at
         most half as many, and as many varbinds of the largest size seen as fit
         :attr:`budget`), down to one: gufo cannot resume a walk with another max-repetitions.
-        The shape returned then keeps the next walks below the repetitions that failed."""
+        The shape returned then keeps the next walks below the repetitions that failed.
+        An OID not after the one before it fails the walk (:class:`NonIncreasingOid`), as
+        gosnmp does, unless ``allow_nonincreasing``; checked from one answer to the next."""
+        check = not allow_nonincreasing
         if self.auth.version == 1 or max_repetitions <= 0:
-            return await self._walk_next(oid, into)
+            return await self._walk_next(oid, into, check)
         repetitions = max_repetitions
         varbind_bytes = 0
         while True:
             try:
-                return await self._walk_bulk(oid, repetitions, into, varbind_bytes)
+                return await self._walk_bulk(oid, repetitions, into, varbind_bytes, check)
             except _TooLong as cut:
                 if repetitions <= 1:
                     raise cut.cause from None
@@ -544,9 +562,10 @@ class Client:
                 varbind_bytes = max(cut.varbind_bytes, self.budget // repetitions + 1)
                 repetitions = bounded_repetitions(repetitions // 2, varbind_bytes, self.budget)
 
-    async def _walk_next(self, oid: str, into: dict[str, Value]) -> WalkShape:
+    async def _walk_next(self, oid: str, into: dict[str, Value], check: bool) -> WalkShape:
         context = GetIter(oid)
         count = largest = 0
+        previous = ""
         while True:
             try:
                 key, value = await self._exchange(
@@ -555,16 +574,20 @@ class Client:
                 )
             except StopAsyncIteration:
                 return WalkShape(count, largest)
+            if check and previous and oid_arcs(key) <= oid_arcs(previous):
+                raise NonIncreasingOid(f"{self.target}: {key} after {previous}")
+            previous = key
             self.counters.pdus += 1
             count += 1
             into[key] = value
             largest = max(largest, varbind_size(key, value))
 
     async def _walk_bulk(
-        self, oid: str, repetitions: int, into: dict[str, Value], varbind_bytes: int
+        self, oid: str, repetitions: int, into: dict[str, Value], varbind_bytes: int, check: bool
     ) -> WalkShape:
         context = GetIter(oid, repetitions)
         count = 0
+        previous = ""
         while True:
             try:
                 batch = await self._exchange(
@@ -581,13 +604,18 @@ class Client:
             # varbind_size of the reply's mean varbind, inline: this loop runs for every
             # varbind of every walk
             keys = values = 0
-            for key, value in cast("list[tuple[str, Value]]", batch):
+            items = cast("list[tuple[str, Value]]", batch)
+            for key, value in items:
                 into[key] = value
                 keys += len(key)
                 if value.__class__ is bytes or value.__class__ is str:
                     values += len(value)
-            if batch:
-                size = (keys // 2 + values) // len(batch) + VARBIND_OVERHEAD
+            if items:
+                first = items[0][0]
+                if check and previous and oid_arcs(first) <= oid_arcs(previous):
+                    raise NonIncreasingOid(f"{self.target}: {first} after {previous}")
+                previous = items[-1][0]
+                size = (keys // 2 + values) // len(items) + VARBIND_OVERHEAD
                 if size > varbind_bytes:
                     varbind_bytes = size
                 self.counters.pdus += len(batch)
@@ -719,7 +747,7 @@ def error_kind(exc: BaseException) -> str:
         return "timeout"
     if isinstance(exc, SnmpAuthError):
         return "auth"
-    if isinstance(exc, SnmpError):
+    if isinstance(exc, SnmpError | NonIncreasingOid):
         return "snmp"
     if isinstance(exc, OSError):
         return "network"

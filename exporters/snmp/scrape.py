@@ -134,7 +134,8 @@ async def _sized_walk(
     pool, target = client.pool, client.target
     shape = pool.walk_shape(target, subtree)
     repetitions = repetitions_for(params, shape, client.budget)
-    pool.remember_walk(target, subtree, await client.walk(subtree, repetitions, into))
+    shape = await client.walk(subtree, repetitions, into, params.allow_nonincreasing_oids)
+    pool.remember_walk(target, subtree, shape)
 
 
 def allowed_indices(dynamic: DynamicFilter, pdus: Pdus) -> list[str]:

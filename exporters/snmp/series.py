@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from exporters.module import MetricFamily, MetricType, Sample
 from exporters.snmp.config import Index, Metric, Module, RegexExtract
+from exporters.snmp.display_hint import apply_display_hint
 
 Value = None | str | bytes | int | float
 Pdus = Mapping[str, Value]
@@ -159,8 +160,9 @@ def index_as_string(
     raise ValueError(f"unknown index type {kind}")
 
 
-def value_as_string(value: Value, kind: str) -> str:
-    """A PDU value as label text (gosnmp's decodeValue as snmp_exporter uses it)."""
+def value_as_string(value: Value, kind: str, display_hint: str = "") -> str:
+    """A PDU value as label text (snmp_exporter's pduValueAsString); ``display_hint``
+    formats an OctetString (or untyped) value (:func:`apply_display_hint`)."""
     if isinstance(value, bytes):
         opaque = opaque_float(value) if len(value) in (7, 11) else None
         if opaque is not None:
@@ -168,6 +170,10 @@ def value_as_string(value: Value, kind: str) -> str:
             return float32_text(number) if single else go_float_text(number)
         if kind == "DisplayString":  # the fast path of the index form below
             return value.decode("utf-8", "replace")
+        if display_hint and kind in ("", "OctetString"):
+            hinted = apply_display_hint(display_hint, value)
+            if hinted is not None:
+                return hinted
         if kind not in _VALUE_INDEX_TYPES:
             kind = "OctetString"  # also "" and "Bits"; Go would panic on an unknown one
         if kind == "OctetString":
@@ -424,7 +430,7 @@ def index_labels(index_oids: list[int], metric: Metric, pdus: Pdus) -> dict[str,
             number = int(pdu_number(found))
             labels[lookup.labelname] = lookup.enum_values.get(number, str(number))
         else:
-            labels[lookup.labelname] = value_as_string(found, kind)
+            labels[lookup.labelname] = value_as_string(found, kind, lookup.display_hint)
         label_oids[lookup.labelname] = [int(pdu_number(found))]
     return labels
 
@@ -512,7 +518,7 @@ def pdu_samples(
         return
     # Some form of string: the value is a label named like the metric, the sample is 1.
     string_kind = _string_kind(metric, index_oids, pdus)
-    text = value_as_string(value, string_kind)
+    text = value_as_string(value, string_kind, metric.display_hint)
     if metric.regex_extracts:
         _regex_samples(families, metric, text, labels)
         return
