@@ -96,13 +96,21 @@ class LogLevel(enum.StrEnum):
 @exits_cleanly
 def serve_command(
     listen: Annotated[
-        str, typer.Option(help="Địa chỉ lắng nghe HOST:PORT (listen address).")
+        str,
+        typer.Option(
+            "--listen",
+            "--web.listen-address",
+            help="Địa chỉ lắng nghe HOST:PORT (listen address).",
+        ),
     ] = "127.0.0.1:9116",
     config: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
+            "--config",
+            "--config.file",
             help="Tệp module và auth (modules and auths): snmp.yml của snmp_exporter "
-            "(cả hai định dạng) hoặc tệp của provnet. Không có: chỉ module có sẵn (built-in).",
+            "(cả hai định dạng) hoặc tệp của provnet; nhiều lần thì gộp theo thứ tự (given "
+            "several times, merged in order). Không có: chỉ module có sẵn (built-in).",
         ),
     ] = None,
     inventory: InventoryOption = None,

@@ -79,10 +79,14 @@ class Registry:
         return sorted({*self.config.auths, *self.credentials})
 
 
-def build_registry(config_file: Path | None, inventory_dir: Path | None) -> Registry:
-    """Config file (any spelling), inventory credential sets, built-in and probe modules.
-    Raises :class:`exporters.errors.ConfigError` (file:line) for a bad file."""
-    from exporters.snmp.config import load_config
+def build_registry(
+    config_files: Path | Sequence[Path] | None, inventory_dir: Path | None
+) -> Registry:
+    """Config files (any spelling; several are merged in order, a later module or auth of
+    the same name winning, as snmp_exporter reads several, e.g. modules and auths apart),
+    inventory credential sets, built-in and probe modules. Raises
+    :class:`exporters.errors.ConfigError` (file:line) for a bad file."""
+    from exporters.snmp.config import load_config, merge
     from exporters.snmp.credentials import auth_from_credential, inventory_auths
     from inventory.secrets import SecretStore
     from inventory.validate import load_valid
@@ -100,7 +104,11 @@ def build_registry(config_file: Path | None, inventory_dir: Path | None) -> Regi
         found = auth_from_credential(name, inventory_credentials[credential], store)
         return found
 
-    config = load_config(config_file, store, lookup) if config_file else ExporterConfig()
+    if isinstance(config_files, Path):
+        config_files = [config_files]
+    config = ExporterConfig()
+    for config_file in config_files or ():
+        config = merge(config, load_config(config_file, store, lookup))
     for name, why in config.refused.items():
         log.warning("module %s refused, the others serve: %s", name, why)
     for auth in config.auths.values():

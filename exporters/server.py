@@ -155,6 +155,7 @@ class Server:
                 "/snmp": self.handle_snmp,
                 "/probe": self.handle_probe,
                 "/metrics": self.handle_metrics,
+                "/config": self.handle_config,
                 "/-/healthy": self.handle_healthy,
                 "/-/reload": self.handle_reload,
                 "/": self.handle_landing,
@@ -321,6 +322,16 @@ class Server:
             self.tell_siblings()
         return Response(b"OK\n")
 
+    async def handle_config(self, request: Request) -> Response:
+        """The configuration in use (snmp_exporter's ``/config``), secrets as ``<secret>``."""
+        import yaml_rs
+
+        from exporters.snmp.config import config_document
+
+        registry = self.registry
+        document = config_document(registry.config, registry.credentials)
+        return Response(yaml_rs.dumps(document).encode(), content_type="text/yaml; charset=utf-8")
+
     async def handle_landing(self, request: Request) -> Response:
         page = landing_page(self.registry).encode()
         return Response(page, content_type="text/html; charset=utf-8")
@@ -377,5 +388,5 @@ def landing_page(registry: Registry) -> str:
         f"<h2>Module bị từ chối (refused modules)</h2><ul>{refused}</ul>"
         f"<h2>Module thăm dò (probe modules)</h2><ul>{items(sorted(registry.probes))}</ul>"
         f"<h2>Xác thực (auths)</h2><ul>{items(registry.auth_names())}</ul>"
-        "<p><a href='/metrics'>/metrics</a></p></body></html>"
+        "<p><a href='/metrics'>/metrics</a> · <a href='/config'>/config</a></p></body></html>"
     )

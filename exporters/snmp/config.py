@@ -20,6 +20,7 @@ Secrets are held as :class:`inventory.secrets.Secret` and never printed.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -720,3 +721,60 @@ def merge(base: ExporterConfig, override: ExporterConfig) -> ExporterConfig:
         format=override.format,
         refused=refused,
     )
+
+
+SHOWN_SECRET = "<secret>"
+
+
+def config_document(
+    config: ExporterConfig, auths: Mapping[str, Auth] | None = None
+) -> dict[str, Any]:
+    """The configuration in use as snmp_exporter's ``/config`` shows it: every auth (those
+    of ``auths`` too, e.g. inventory credentials) and module, fields left at their default
+    left out, every secret shown as ``<secret>``."""
+    return {
+        "auths": {name: _plain(auth) for name, auth in {**(auths or {}), **config.auths}.items()},
+        "modules": {name: _plain(module) for name, module in config.modules.items()},
+        **({"refused": dict(config.refused)} if config.refused else {}),
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return SHOWN_SECRET
+    if isinstance(value, re.Pattern):
+        return value.pattern
+    if isinstance(value, RegexExtract):  # as written: without the anchors added on reading
+        return {
+            "regex": value.regex.pattern.removeprefix("^(?:").removesuffix(")$"),
+            "value": value.value,
+        }
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for item in dataclasses.fields(value):
+            field_value = getattr(value, item.name)
+            if item.name == "name" and isinstance(value, Auth | Module):
+                continue  # the key it is shown under
+            if not isinstance(field_value, Secret) and field_value == _default(item):
+                continue
+            if item.name == "regex_extracts":
+                field_value = {suffix: list(extracts) for suffix, extracts in field_value}
+            out[item.name] = _plain(field_value)
+        if isinstance(value, Module):  # walk parameters sit in the module, as in the file
+            params = out.pop("params", {})
+            params.pop("walk_repetitions", None)
+            out.update(params)
+        return out
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _default(item: dataclasses.Field[Any]) -> Any:
+    if item.default is not dataclasses.MISSING:
+        return item.default
+    if item.default_factory is not dataclasses.MISSING:
+        return item.default_factory()
+    return dataclasses.MISSING

@@ -112,8 +112,14 @@ class Target:
 
     @classmethod
     def parse(cls, text: str) -> Target:
-        """``HOST``, ``HOST:PORT``, ``[V6]:PORT``, ``V6`` or ``udp://...`` (as snmp_exporter)."""
+        """``HOST``, ``HOST:PORT``, ``[V6]:PORT``, ``V6`` or ``udp://...`` (as snmp_exporter);
+        ``tcp://`` is refused: the engine has no SNMP over TCP."""
         given = text
+        if text.startswith("tcp://"):
+            raise BadTarget(
+                f"target '{given}': tcp:// is not supported (provnet's SNMP engine speaks UDP);"
+                " write udp://HOST[:PORT] or HOST[:PORT]"
+            )
         text = text.removeprefix("udp://")
         if text.startswith("["):
             host, _, rest = text[1:].partition("]")

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cli import app
 from tests.exporters.snmpd import Snmpd, V3User, silent_target, snmpd_binary
 
 pytestmark = pytest.mark.skipif(snmpd_binary() is None, reason="net-snmp snmpd not installed")
@@ -413,6 +415,44 @@ def test_an_snmpv3_context_is_refused_never_dropped(exporter: Exporter, snmpd: S
     # v2c has no contexts: the parameter changes nothing there, as with snmp_exporter
     body = exporter.get(base + "&auth=v2&snmp_context=vrf-blue")
     assert value(body, 'provnet_snmp_module_success{module="name"}') == 1
+
+
+def test_config_shows_what_is_in_use_with_secrets_masked(exporter: Exporter) -> None:
+    shown = exporter.get("/config")
+    assert "<secret>" in shown
+    for name in ("v2", "v3", "wrong_v3", "system_group", "from_a_newer_generator"):
+        assert f"{name}:" in shown
+    assert "not-the-password" not in shown and "not-a-community-of-this-agent" not in shown
+    assert_no_canary(shown, "/config")
+
+
+def test_tcp_targets_are_refused_with_their_reason(exporter: Exporter, snmpd: Snmpd) -> None:
+    code, text = exporter.status(f"/snmp?target=tcp://{snmpd.target}&module=name&auth=v2")
+    assert code == 400 and "tcp:// is not supported" in text
+    body = exporter.get(f"/snmp?target=udp://{snmpd.target}&module=name&auth=v2")
+    assert value(body, 'provnet_snmp_module_success{module="name"}') == 1
+
+
+def test_several_config_files_are_merged_and_snmp_exporters_flags_work(
+    tmp_path: Path, snmpd: Snmpd
+) -> None:
+    """snmp_exporter reads several files (e.g. auths apart from modules): a module of the
+    second file serves with an auth of the first, and ``--config.file`` is ``--config``."""
+    second = tmp_path / "more.yml"
+    second.write_text(
+        "modules:\n  uptime_only:\n    get: [1.3.6.1.2.1.1.3.0]\n    metrics:\n"
+        "    - {name: sysUpTime, oid: 1.3.6.1.2.1.1.3, type: gauge}\n"
+    )
+    merged = start_exporter(tmp_path, "--config.file", str(second))
+    try:
+        for module in ("uptime_only", "name"):  # the second file's and the first's
+            body = merged.get(f"/snmp?target={snmpd.target}&module={module}&auth=v2")
+            assert value(body, f'provnet_snmp_module_success{{module="{module}"}}') == 1
+    finally:
+        stop_exporter(merged)
+    result = CliRunner().invoke(app, ["exporter", "serve", "--web.listen-address", "nowhere"])
+    assert result.exit_code == 2
+    assert "'nowhere'" in result.output
 
 
 def test_concurrency_cap(tmp_path: Path, snmpd: Snmpd, silent: str) -> None:

@@ -171,3 +171,24 @@ def test_every_module_of_snmp_exporters_own_files_loads(version: str) -> None:
     assert config.refused == {}
     assert len(config.modules) >= 20
     assert "if_mib" in config.modules
+
+
+def test_the_shown_configuration_masks_every_secret_and_reads_back() -> None:
+    """``/config``'s document: secrets as ``<secret>``; read again, the same modules."""
+    import yaml_rs
+
+    from exporters.snmp.config import config_document
+
+    config = load_config(DATA / "snmp_current.yml")
+    text = yaml_rs.dumps(config_document(config))
+    for auth in config.auths.values():
+        for secret in (auth.community, auth.password, auth.priv_password):
+            if secret is not None:  # as a value (the auth public_v2 is named after one)
+                assert f": {secret.reveal()}\n" not in text
+                assert f': "{secret.reveal()}"' not in text
+    assert "<secret>" in text
+    again = read_config(text.replace('"<secret>"', "x"), "shown.yml")
+    assert again.modules.keys() == config.modules.keys()
+    for name, module in config.modules.items():
+        assert again.modules[name].metrics == module.metrics
+        assert again.modules[name].walk == module.walk

@@ -12,12 +12,12 @@ from dataclasses import replace
 import pytest
 
 from exporters.module import MetricFamily
-from exporters.snmp.config import Auth, DynamicFilter, Index, Metric, Module, load_config
+from exporters.snmp.config import Auth, DynamicFilter, Index, Metric, Module
 from exporters.snmp.engine import SessionPool, Target
 from exporters.snmp.scrape import filtered_requests, scrape
 from inventory.secrets import Secret
 from tests.exporters.snmpd import Snmpd, snmpd_binary
-from tests.exporters.upstream import upstream_file
+from tests.exporters.upstream import upstream_config
 
 pytestmark = pytest.mark.skipif(snmpd_binary() is None, reason="net-snmp snmpd not installed")
 
@@ -61,7 +61,7 @@ def samples(families: list[MetricFamily], name: str) -> dict[str, float]:
 def test_opaque_float_load_averages_are_numbers(snmpd: Snmpd) -> None:
     """UCD ``laLoadFloat`` is an Opaque-wrapped float: the same load as ``laLoadInt`` / 100
     (both read in one walk), never the 0 an unread Opaque gives."""
-    module = load_config(upstream_file("v0.30.1")).modules["ucd_la_table"]
+    module = upstream_config("v0.30.1").modules["ucd_la_table"]
     families = scrape_one(snmpd, module)
     floats = samples(families, "laLoadFloat")
     ints = samples(families, "laLoadInt")

@@ -6,9 +6,12 @@ saying so, on a machine without them."""
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 import pytest
+
+from exporters.snmp.config import ExporterConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = {
@@ -30,3 +33,14 @@ def upstream_file(version: str) -> Path:
     if not path.is_file():
         pytest.skip(f"snmp_exporter's generated file {path} is not on this machine")
     return path
+
+
+@cache
+def _loaded(path: Path) -> ExporterConfig:
+    return load_config(path)
+
+
+def upstream_config(version: str) -> ExporterConfig:
+    """The file read once per test process (a generated file is tens of thousands of lines;
+    the configuration is immutable)."""
+    return _loaded(upstream_file(version))
