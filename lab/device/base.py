@@ -270,8 +270,22 @@ def resolve_static(connected: list[Route], nexthop: str) -> str | None:
 
 @dataclass
 class FileEntry:
+    """A file on the device's own file system (IOS flash:, VRP flash:/).
+
+    ``content`` is text; bytes that are not UTF-8 survive the round trip as surrogates, so a
+    file copied in over SCP comes back byte for byte (its size and MD5 are the sender's).
+    """
+
     content: str
     mtime: float = field(default_factory=time.time)
+
+    @classmethod
+    def of_bytes(cls, data: bytes) -> FileEntry:
+        return cls(data.decode("utf-8", "surrogateescape"))
+
+    @property
+    def data(self) -> bytes:
+        return self.content.encode("utf-8", "surrogateescape")
 
 
 class SimDevice(ABC):
@@ -311,6 +325,32 @@ class SimDevice(ABC):
 
     def hostname(self) -> str:
         return self.state.hostname
+
+    # -- the file system, as SCP sees it ---------------------------------------
+    def scp_enabled(self) -> bool:
+        """Whether the device's SCP server is on (IOS: `ip scp server enable`)."""
+        return False
+
+    def file_key(self, path: str) -> str | None:
+        """The key of ``path`` in ``files`` (None: not on a file system of this box)."""
+        return path or None
+
+    def is_directory(self, path: str) -> bool:
+        """Whether ``path`` names a directory (a file system root or a folder in it)."""
+        return False
+
+    def store_file(self, path: str, data: bytes) -> bool:
+        """Write a file as SCP does; False if ``path`` is not writable here."""
+        key = self.file_key(path)
+        if key is None or self.is_directory(path):
+            return False
+        self.files[key] = FileEntry.of_bytes(data)
+        return True
+
+    def load_file(self, path: str) -> bytes | None:
+        key = self.file_key(path)
+        entry = self.files.get(key) if key is not None else None
+        return entry.data if entry is not None else None
 
     def check_reboot(self) -> bool:
         """If the state was rebooted (a fault, `reload`), restart from the saved config."""

@@ -103,6 +103,7 @@ class IosDevice(TreeDevice):
 
     # -- files and archives ---------------------------------------------------
     def normalize_file(self, name: str) -> str:
+        """``flash:/x``, ``flash:x`` and ``x`` -> ``flash:x`` (``bootflash:`` on IOS-XE)."""
         name = name.replace(":/", ":")
         if ":" not in name:
             name = self.flash_name + name
@@ -110,9 +111,38 @@ class IosDevice(TreeDevice):
             name = self.flash_name + name.split(":", 1)[1]
         return name
 
+    def file_key(self, path: str) -> str | None:
+        key = self.normalize_file(path)
+        return key if key.startswith(self.flash_name) else None
+
+    def is_directory(self, path: str) -> bool:
+        key = self.file_key(path)
+        if key is None:
+            return False
+        folder = key[len(self.flash_name) :].strip("/")
+        return not folder or any(k.startswith(f"{self.flash_name}{folder}/") for k in self.files)
+
+    def display_path(self, key: str) -> str:
+        """``flash:x`` as IOS prints it: ``flash:/x``."""
+        fs, _, rest = key.partition(":")
+        return f"{fs}:/{rest}"
+
+    def scp_enabled(self) -> bool:
+        return self.config.find("ip scp server enable") is not None
+
+    def prompts_quiet(self) -> bool:
+        """`file prompt quiet`: copy and delete ask nothing."""
+        return self.config.find("file prompt quiet") is not None
+
     def read_file(self, name: str) -> str | None:
-        if name.lower() in ("nvram:startup-config", "startup-config"):
+        """A file's text; ``running-config``, ``startup-config`` and ``null:`` included."""
+        key = self.normalize_file(name).lower()
+        if key in ("nvram:startup-config", "flash:startup-config", "bootflash:startup-config"):
             return self.startup
+        if key in ("system:running-config", "flash:running-config", "bootflash:running-config"):
+            return self.running_config()
+        if key == "null:":
+            return ""
         entry = self.files.get(self.normalize_file(name))
         return entry.content if entry else None
 
