@@ -15,11 +15,12 @@ from lab.device.base import (
     interface_settings_from,
 )
 from lab.device.cisco_ios.grammar import CATALOG, CHILD_RANK, TOP_RANK
-from lab.device.cisco_ios.model import pick_model, render_initial
+from lab.device.cisco_ios.model import V3_GROUP, pick_model, render_initial, sys_descr
 from lab.device.cisco_ios.session import IosSession
 from lab.device.config import IOS_DIALECT
 from lab.device.editing import ConfigEditor
 from lab.device.grammar import Spec
+from lab.snmp.usm import V3User
 from lab.state import DeviceState
 
 
@@ -39,11 +40,16 @@ class IosDevice(TreeDevice):
         enable_secret: str | None = None,
     ) -> None:
         text = config_text or render_initial(state, self.xe, enable_secret is not None)
+        # user -> (group, keys); not in the running configuration, as on IOS
+        self.snmp_users: dict[str, tuple[str, V3User | None]] = {
+            u.name: (V3_GROUP, u) for u in state.snmp_users or ()
+        }
         super().__init__(state, text, enable_secret=enable_secret)
         self.model = pick_model(state, self.xe)
+        if not state.sys_descr.startswith("Cisco IOS"):
+            state.sys_descr = sys_descr(self.model)
         self.archive_next = 1
         self.archives: list[str] = []
-        self.snmp_users: dict[str, str] = {}  # user -> group; not in the running config
         self.flash_name = "bootflash:" if self.xe else "flash:"
         self.editor = ConfigEditor(
             lambda: self.config,
@@ -80,6 +86,31 @@ class IosDevice(TreeDevice):
         return config.find(f"vrf definition {name}") is not None or (
             config.find(f"ip vrf {name}") is not None
         )
+
+    def sync_state(self) -> None:
+        """Interfaces and hostname (``TreeDevice``), then what the SNMP agent answers:
+        `snmp-server community`, `location`, `contact`, and the v3 users whose group
+        is configured."""
+        super().sync_state()
+        state = self.state
+        communities: set[str] = set()
+        groups: set[str] = set()
+        location = contact = ""
+        for node in self.config.sections("snmp-server"):
+            w = node.words
+            if w[1:2] == ["community"] and len(w) > 2:
+                communities.add(w[2])
+            elif w[1:2] == ["group"] and len(w) > 2:
+                groups.add(w[2])
+            elif w[1:2] == ["location"]:
+                location = node.text.split(None, 2)[2] if len(w) > 2 else ""
+            elif w[1:2] == ["contact"]:
+                contact = node.text.split(None, 2)[2] if len(w) > 2 else ""
+        state.snmp_communities = frozenset(communities)
+        state.snmp_users = tuple(
+            user for group, user in self.snmp_users.values() if user is not None and group in groups
+        )
+        state.sys_location, state.sys_contact = location, contact
 
     def configured_hostname(self) -> str | None:
         for node in self.config.sections("hostname"):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lab.device.base import CliSession, FileEntry, Frame, Reply, apply_filter
-from lab.device.cisco_ios import archive, show
+from lab.device.cisco_ios import archive, show, show_ip, show_system
 from lab.device.cisco_ios.grammar import (
     CONFIG_GRAMMARS,
     PRIV_GRAMMAR,
@@ -211,6 +211,39 @@ class IosSession(CliSession):
 
     def x_show_ip_route(self, m: Match) -> str:
         return show.show_ip_route(self.device)
+
+    def x_show_ip_route_entry(self, m: Match) -> str:
+        args = list(m.args)
+        if "vrf" in m.words:
+            name = args.pop(0)
+            if not self.device.vrf_exists(name):
+                return f"% IP routing table {name} does not exist\n"
+            return show_ip.NOT_IN_TABLE  # the twin routes in the global table only
+        return show_ip.show_ip_route_entry(self.device, args[0], args[1] if len(args) > 1 else None)
+
+    def x_show_ip_interface(self, m: Match) -> str:
+        return show_ip.show_ip_interface(self.device, m.args[0] if m.args else None)
+
+    def x_show_ipv6_interface(self, m: Match) -> str:
+        return show_ip.show_ipv6_interface(self.device, m.args[0] if m.args else None)
+
+    def x_show_arp(self, m: Match) -> str:
+        return show_ip.show_arp(self.device)
+
+    def x_show_vrf(self, m: Match) -> str:
+        return show_ip.show_vrf(self.device)
+
+    def x_show_processes_cpu(self, m: Match) -> str:
+        return show_system.show_processes_cpu(self.device)
+
+    def x_show_memory_statistics(self, m: Match) -> str:
+        return show_system.show_memory_statistics(self.device)
+
+    def x_show_snmp_chassis(self, m: Match) -> str:
+        return show_system.show_snmp_chassis(self.device)
+
+    def x_show_lldp_neighbors(self, m: Match) -> str:
+        return show_system.show_lldp_neighbors(self.device, "detail" in m.words)
 
     def x_show_ipv6_route(self, m: Match) -> str:
         return show.show_ipv6_route(self.device)

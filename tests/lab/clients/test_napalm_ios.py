@@ -15,43 +15,24 @@ from pathlib import Path
 
 import napalm
 import pytest
+from napalm.base import NetworkDriver
 from napalm.base.exceptions import CommandErrorException
 from netmiko import ConnectHandler, file_transfer
 
-from tests.platforms.twin import TwinDevices, own_twin, worker_base
-
-# Quảng Ninh (Thanh Hóa): a cisco_ios WAN router, a cisco_ios switch, a VC endpoint.
-LIMIT = ("commune=16540",)
-ROUTER = "th-16540-rtr1"
+from lab.twin import spec_from_json
+from tests.lab.clients.conftest import ROUTER
+from tests.platforms.twin import TwinDevices
 
 MERGE = (
     "interface Loopback77\n description napalm-merge\n ip address 10.77.77.1 255.255.255.255\nend\n"
 )
 
 
-@pytest.fixture(scope="module")
-def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinDevices]:
-    state = tmp_path_factory.mktemp("napalm-twin") / "state"
-    with own_twin(state, worker_base(210), LIMIT) as devices:
-        yield devices
-
-
-def _netmiko(twin: TwinDevices) -> dict[str, object]:
-    p = twin.params[ROUTER]
-    return {
-        "port": p.port,
-        "secret": p.secret,
-        "ssh_strict": True,
-        "alt_host_keys": True,
-        "alt_key_file": str(twin.known_hosts),
-    }
-
-
 @pytest.fixture
-def driver(twin: TwinDevices) -> Iterator[napalm.base.NetworkDriver]:
+def driver(twin: TwinDevices, netmiko_options: dict[str, object]) -> Iterator[NetworkDriver]:
     p = twin.params[ROUTER]
     device = napalm.get_network_driver("ios")(
-        p.host, p.username, p.password, timeout=30, optional_args=_netmiko(twin)
+        p.host, p.username, p.password, timeout=30, optional_args=netmiko_options
     )
     device.open()
     try:
@@ -60,12 +41,12 @@ def driver(twin: TwinDevices) -> Iterator[napalm.base.NetworkDriver]:
         device.close()
 
 
-def _running(driver: napalm.base.NetworkDriver) -> str:
+def _running(driver: NetworkDriver) -> str:
     return str(driver.get_config(retrieve="running")["running"])
 
 
 def test_the_change_workflow_of_napalm_runs_as_on_a_router(
-    driver: napalm.base.NetworkDriver,
+    driver: NetworkDriver,
 ) -> None:
     # A router without `ip scp server enable` refuses the copy: napalm says so.
     with pytest.raises(CommandErrorException, match="ip scp server enable"):
@@ -121,14 +102,16 @@ def test_the_change_workflow_of_napalm_runs_as_on_a_router(
     assert _running(driver) == before
 
 
-def test_files_come_back_from_flash_over_scp(twin: TwinDevices, tmp_path: Path) -> None:
+def test_files_come_back_from_flash_over_scp(
+    twin: TwinDevices, netmiko_options: dict[str, object], tmp_path: Path
+) -> None:
     p = twin.params[ROUTER]
     conn = ConnectHandler(
         device_type="cisco_ios",
         host=p.host,
         username=p.username,
         password=p.password,
-        **_netmiko(twin),  # type: ignore[arg-type]
+        **netmiko_options,  # type: ignore[arg-type]
     )
     try:
         conn.enable()
@@ -149,3 +132,76 @@ def test_files_come_back_from_flash_over_scp(twin: TwinDevices, tmp_path: Path) 
         assert "No such file" in conn.send_command("dir flash:/backup.cfg")
     finally:
         conn.disconnect()
+
+
+def test_getters_read_what_the_router_has(driver: NetworkDriver, twin: TwinDevices) -> None:
+    """Every getter a provincial engineer uses, compared with the twin's own plan (the
+    addresses it gave the router) and with what the router was told over SSH."""
+    planned = spec_from_json((twin.up.state_dir / "twin.json").read_text(encoding="utf-8"))
+    plan = {i["name"]: i for i in planned.device(ROUTER).interfaces}
+    facts = driver.get_facts()
+    assert facts["vendor"] == "Cisco" and facts["hostname"] == ROUTER
+    assert facts["interface_list"] == sorted(plan)
+
+    driver.device.send_config_set(
+        ["interface GigabitEthernet0/1", " ipv6 address 2001:db8:2600:42::1/64"]
+    )
+    addresses = driver.get_interfaces_ip()
+    for name, interface in plan.items():
+        ip, length = interface["ipv4"][0].split("/")
+        assert addresses[name]["ipv4"] == {ip: {"prefix_length": int(length)}}
+    v6 = addresses["GigabitEthernet0/1"]["ipv6"]
+    assert v6["2001:db8:2600:42::1"] == {"prefix_length": 64}
+    assert [a for a in v6 if a.startswith("fe80::")] and len(v6) == 2
+
+    macs = {n: i["mac_address"] for n, i in driver.get_interfaces().items()}
+    arp = driver.get_arp_table()
+    assert {(e["interface"], e["ip"], e["mac"], e["age"]) for e in arp} == {
+        (n, i["ipv4"][0].split("/")[0], macs[n], -1.0)
+        for n, i in plan.items()
+        if not n.startswith("Loopback")
+    }
+
+    environment = driver.get_environment()
+    assert 0 < environment["cpu"][0]["%usage"] < 100
+    assert 0 < environment["memory"]["used_ram"] < environment["memory"]["available_ram"]
+
+    snmp = driver.get_snmp_information()
+    assert snmp["chassis_id"] == facts["serial_number"]
+    assert snmp["location"] == planned.device(ROUTER).commune_name + " / th-16540-ubnd"
+    assert snmp["community"] == {}  # the province uses SNMPv3 only
+
+    loopback = plan["Loopback0"]["ipv4"][0].split("/")[0]
+    route = driver.get_route_to(f"{loopback}/32")[f"{loopback}/32"]
+    assert [(r["protocol"], r["outgoing_interface"], r["next_hop"]) for r in route] == [
+        ("connected", "Loopback0", "")
+    ]
+    assert driver.get_route_to("192.0.2.1") == {}  # no route, no default: nothing
+
+    assert driver.get_lldp_neighbors() == {}  # LLDP is off on IOS routers by default
+    assert driver.cli(["show lldp neighbors"])["show lldp neighbors"] == ("% LLDP is not enabled")
+    assert driver.get_users()["admin"]["level"] == 15
+    assert driver.get_ntp_servers() == {}
+    driver.device.send_config_set(["ntp server 10.38.224.1", "ntp server 10.38.224.2"])
+    assert driver.get_ntp_servers() == {"10.38.224.1": {}, "10.38.224.2": {}}
+
+
+@pytest.mark.parametrize(
+    ("command", "field", "expected"),
+    [
+        ("show ip interface", "interface", "GigabitEthernet0/0"),
+        ("show ip arp", "interface", "GigabitEthernet0/0"),
+        ("show processes cpu", "process_name", "IP Input"),
+        ("show ip route 10.0.0.0", "network", None),
+    ],
+)
+def test_ntc_templates_parse_the_new_commands(
+    driver: NetworkDriver, command: str, field: str, expected: str | None
+) -> None:
+    """ntc-templates (through Netmiko's use_textfsm) reads what the twin prints."""
+    parsed = driver.device.send_command(command, use_textfsm=True)
+    if expected is None:  # no route: IOS prints an error, the template returns text
+        assert parsed == "% Network not in table"
+        return
+    assert isinstance(parsed, list) and parsed, parsed
+    assert expected in {row[field] for row in parsed}
