@@ -46,7 +46,7 @@ class IosDevice(TreeDevice):
         }
         super().__init__(state, text, enable_secret=enable_secret)
         self.model = pick_model(state, self.xe)
-        if not state.sys_descr.startswith("Cisco IOS"):
+        if not state.sys_descr.startswith(("Cisco IOS Software", "Cisco IOS XE Software")):
             state.sys_descr = sys_descr(self.model)
         self.archive_next = 1
         self.archives: list[str] = []
