@@ -155,12 +155,7 @@ class SnmpEngine:
 
     def _v2c(self, data: bytes, pos: int, end: int, now: float) -> bytes | None:
         cs, ce = expect(data, pos, OCTET_STRING, end)
-        configured = self.state.snmp_communities
-        if configured is not None:
-            allowed = data[cs:ce].decode("utf-8", "surrogateescape") in configured
-        else:
-            allowed = data[cs:ce] in self._communities
-        if not allowed:
+        if not self._v2c_allowed(data[cs:ce]):
             self.stats.bad_community += 1
             return None
         request = parse_request_pdu(data, ce, end)
@@ -170,6 +165,13 @@ class SnmpEngine:
         self.stats.responses += 1
         body = _V2C_VERSION + data[pos:ce] + pdu
         return b"\x30" + encode_length(len(body)) + body
+
+    def _v2c_allowed(self, community: bytes) -> bool:
+        """The device's configured communities, else the endpoint's."""
+        configured = self.state.snmp_communities
+        if configured is not None:
+            return community.decode("utf-8", "surrogateescape") in configured
+        return community in self._communities
 
     def _user(self, name: bytes) -> LocalizedUser | None:
         """The user ``name`` as the device's configuration has it now (keys localised once
