@@ -9,6 +9,7 @@ configuration lines through the editor or a handler of ``handlers.py``, and
 
 from __future__ import annotations
 
+import copy
 import hmac
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -373,6 +374,17 @@ class IosSession(CliSession):
         self.device.files[key] = FileEntry(text)
         return Reply(done, self.prompt)
 
+    def refused_by_replace(self, text: str) -> str:
+        """What IOS refuses of the lines a `configure replace` with ``text`` would add,
+        tried on a copy of this box (the lines both configurations hold are not re-run)."""
+        wanted = ConfigTree.parse(text, IOS_DIALECT).top
+        added = archive.incremental_diffs(
+            self.device.config.top, wanted, IOS_DIALECT, ignorecase=False
+        )
+        trial = type(self.device)(copy.deepcopy(self.device.state), self.device.running_config())
+        session = trial.open_session(privileged=True)
+        return session.merge("\n".join(added.splitlines()[1:]))
+
     def merge(self, text: str) -> str:
         """Apply ``text`` as configuration mode would, line by line (`copy FILE
         running-config`); returns what IOS prints for the lines it refused."""
@@ -422,6 +434,20 @@ class IosSession(CliSession):
             return Reply("%Please turn config archive on\n", self.prompt)
 
         def do_replace() -> Reply:
+            refused = self.refused_by_replace(text)
+            if refused and "revert" in options:
+                return Reply(
+                    f"{refused}Rollback aborted after 1 passes\n"
+                    "The original configuration has been successfully restored.\n",
+                    self.prompt,
+                )
+            if refused:  # the twin never leaves a half-replaced configuration behind
+                return Reply(
+                    f"{refused}Total number of passes: 1\n"
+                    f"%Rollback failed: {name} holds commands this device refuses; "
+                    "the running configuration is unchanged\n",
+                    self.prompt,
+                )
             self.device.replace_config(text)
             self.device.changed_since_save = True
             return Reply("Total number of passes: 1\nRollback Done\n\n", self.prompt)

@@ -16,7 +16,7 @@ from pathlib import Path
 import napalm
 import pytest
 from napalm.base import NetworkDriver
-from napalm.base.exceptions import CommandErrorException
+from napalm.base.exceptions import CommandErrorException, ReplaceConfigException
 from netmiko import ConnectHandler, file_transfer
 
 from lab.twin import spec_from_json
@@ -86,6 +86,12 @@ def test_the_change_workflow_of_napalm_runs_as_on_a_router(
     assert "+ip ssh time-out 30" in diff
     driver.discard_config()  # the candidate becomes the running configuration again
     assert driver.compare_config() == ""
+    assert "QN-RTR-NEW" not in _running(driver)
+
+    # A candidate the router refuses (a typo) is rolled back by IOS; napalm says so.
+    driver.load_replace_candidate(config=candidate.replace("ip ssh time-out 30", "ip sssh 30"))
+    with pytest.raises(ReplaceConfigException, match="successfully restored"):
+        driver.commit_config()
     assert "QN-RTR-NEW" not in _running(driver)
 
     driver.load_replace_candidate(config=candidate)
