@@ -5,6 +5,7 @@ sessions opened on it, and ``DeviceState`` following its configuration.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from lab.device.base import (
     FileEntry,
@@ -22,6 +23,20 @@ from lab.device.editing import ConfigEditor
 from lab.device.grammar import Spec
 from lab.snmp.usm import V3User
 from lab.state import DeviceState
+
+
+@dataclass(frozen=True)
+class PendingRevert:
+    """A change made under a revert timer (`configure replace ... timer N`, `configure
+    terminal revert timer N`): the configuration to go back to unless confirmed."""
+
+    snapshot: str
+    minutes: int
+    user: str
+    started: float
+
+    def due(self, now: float) -> bool:
+        return now - self.started >= self.minutes * 60
 
 
 class IosDevice(TreeDevice):
@@ -50,6 +65,7 @@ class IosDevice(TreeDevice):
             state.sys_descr = sys_descr(self.model)
         self.archive_next = 1
         self.archives: list[str] = []
+        self.pending: PendingRevert | None = None
         self.flash_name = "bootflash:" if self.xe else "flash:"
         self.editor = ConfigEditor(
             lambda: self.config,
@@ -212,6 +228,26 @@ class IosDevice(TreeDevice):
             old = self.archives.pop(0)
             self.files.pop(old, None)
         return name
+
+    def start_revert_timer(self, minutes: int, user: str, snapshot: str | None = None) -> None:
+        self.pending = PendingRevert(
+            snapshot if snapshot is not None else self.running_config(),
+            minutes,
+            user,
+            time.time(),
+        )
+
+    def revert(self) -> None:
+        """Back to the configuration saved when the revert timer started."""
+        if self.pending is not None:
+            self.replace_config(self.pending.snapshot)
+            self.pending = None
+
+    def check_revert_timer(self) -> None:
+        """The timer ran out without `configure confirm`: IOS rolls back by itself (checked
+        when the box is next used, which a client cannot tell apart)."""
+        if self.pending is not None and self.pending.due(time.time()):
+            self.revert()
 
     def write_memory(self) -> None:
         self.save()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hmac
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -94,6 +95,7 @@ class IosSession(CliSession):
 
     # -- dispatch -----------------------------------------------------------------
     def execute(self, line: str) -> Reply:
+        self.device.check_revert_timer()
         if not line.strip():
             return Reply("", self.prompt)
         if self.frames:
@@ -292,7 +294,32 @@ class IosSession(CliSession):
         )
 
     def x_show_archive_timer(self, m: Match) -> str:
-        return "%No Rollback Confirmed Change pending or scheduled\n"
+        pending = self.device.pending
+        if pending is None:
+            return "%No Rollback Confirmed Change pending or scheduled\n"
+        started = time.strftime("%H:%M:%S UTC %a %b %d %Y", time.gmtime(pending.started))
+        return (
+            f"Time configured(or Reset): {started}\nTimer type: Revert Timer\n"
+            f"Timer value: {pending.minutes} min\nUser: {pending.user}\n"
+        )
+
+    def x_configure_revert_timer(self, m: Match) -> Reply:
+        if self.device.archive_path() is None:
+            return Reply("%Please turn config archive on\n", self.prompt)
+        self.device.start_revert_timer(int(m.args[0]), self.username)
+        return self.x_configure(m)
+
+    def x_configure_confirm(self, m: Match) -> str:
+        if self.device.pending is None:
+            return "%No Rollback Confirmed Change pending\n"
+        self.device.pending = None
+        return ""
+
+    def x_configure_revert_now(self, m: Match) -> str:
+        if self.device.pending is None:
+            return "%No Rollback Confirmed Change pending\n"
+        self.device.revert()
+        return "Rollback Done\n"
 
     def x_dir(self, m: Match) -> str:
         return show.dir_listing(self.device, m.args[0] if m.args else None)
@@ -448,8 +475,12 @@ class IosSession(CliSession):
                     "the running configuration is unchanged\n",
                     self.prompt,
                 )
+            before = self.device.running_config()
             self.device.replace_config(text)
             self.device.changed_since_save = True
+            minutes = _timer_minutes(options)
+            if minutes is not None:
+                self.device.start_revert_timer(minutes, self.username, before)
             return Reply("Total number of passes: 1\nRollback Done\n\n", self.prompt)
 
         if "force" in options:
@@ -593,6 +624,16 @@ class IosSession(CliSession):
         return Reply("", self.prompt)
 
     # -- special configuration commands ------------------------------------------
+
+
+def _timer_minutes(options: list[str]) -> int | None:
+    """`... revert timer N` / `... time N`: the minutes of the revert timer, if any."""
+    for word in ("timer", "time"):
+        if word in options:
+            i = options.index(word)
+            if i + 1 < len(options) and options[i + 1].isdigit():
+                return int(options[i + 1])
+    return None
 
 
 def _copy_end(word: str) -> str:

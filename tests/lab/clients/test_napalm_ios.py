@@ -49,6 +49,7 @@ def test_the_change_workflow_of_napalm_runs_as_on_a_router(
     driver: NetworkDriver,
 ) -> None:
     # A router without `ip scp server enable` refuses the copy: napalm says so.
+    driver.device.send_config_set(["no ip scp server enable"])
     with pytest.raises(CommandErrorException, match="ip scp server enable"):
         driver.load_merge_candidate(config=MERGE)
     driver.device.send_config_set(
@@ -106,6 +107,27 @@ def test_the_change_workflow_of_napalm_runs_as_on_a_router(
     driver.close()
     driver.open()
     assert _running(driver) == before
+
+
+def test_commit_confirm_and_revert(driver: NetworkDriver) -> None:
+    """napalm's `commit_config(revert_in=...)`: IOS's revert timer, confirmed or reverted."""
+    driver.device.send_config_set(["ip scp server enable", "archive", " path flash:archive"])
+    driver.load_merge_candidate(config="interface Loopback88\n description confirm-me\nend\n")
+    driver.commit_config(revert_in=120)
+    assert driver.has_pending_commit()
+    assert driver._get_pending_commits()["timer"] == "2 min"
+    driver.confirm_commit()
+    assert not driver.has_pending_commit()
+    assert "interface Loopback88\n description confirm-me" in _running(driver)
+
+    driver.load_merge_candidate(config="interface Loopback89\n description revert-me\nend\n")
+    driver.commit_config(revert_in=60)
+    assert "Loopback89" in _running(driver)
+    driver.rollback()  # a pending commit: `configure revert now`
+    running = _running(driver)
+    assert "Loopback89" not in running and "Loopback88" in running
+    assert not driver.has_pending_commit()
+    driver.device.send_config_set(["no interface Loopback88"])  # leave the router as found
 
 
 def test_files_come_back_from_flash_over_scp(
