@@ -128,7 +128,12 @@ class SnmpEngine:
         self.mib = MibView(state, self.engine_id, self.usm_stats)
         self._communities = frozenset(c.encode() for c in communities)
         self._users = {u.name.encode(): localize_user(u, self.engine_id) for u in users}
-        self._localized: dict[V3User, LocalizedUser] = {}  # keys of the configured users
+        # Keys of the users the configuration holds, localised once each; the endpoint's
+        # own users are already done (a whole twin starting must not localise them again
+        # on its first requests: 1 MB of hashing per key, on the agent's event loop).
+        self._localized: dict[V3User, LocalizedUser] = {
+            u: self._users[u.name.encode()] for u in users
+        }
         self._salt = int.from_bytes(os.urandom(8), "big")
 
     # -- entry point ---------------------------------------------------------------------------
