@@ -10,11 +10,14 @@ The twin runs in its own process (``provnet lab up``) on 127.(210+worker).x.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import napalm
+import paramiko
 import pytest
+import scp
 from napalm.base import NetworkDriver
 from napalm.base.exceptions import CommandErrorException, ReplaceConfigException
 from netmiko import ConnectHandler, file_transfer
@@ -143,6 +146,26 @@ def test_files_come_back_from_flash_over_scp(
     )
     try:
         conn.enable()
+        # Without `ip scp server enable` the router refuses SCP (and SFTP, which IOS lacks).
+        conn.send_config_set(["no ip scp server enable"])
+        transport = paramiko.SSHClient()
+        transport.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # loopback twin
+        transport.connect(
+            p.host,
+            port=p.port,
+            username=p.username,
+            password=p.password,
+            look_for_keys=False,
+            allow_agent=False,
+        )
+        try:
+            with pytest.raises(scp.SCPException, match="Permission denied"):
+                scp.SCPClient(transport.get_transport()).putfo(io.BytesIO(b"x"), "flash:/x")
+            sftp = transport.open_sftp()
+            with pytest.raises(PermissionError):
+                sftp.stat("flash:/")
+        finally:
+            transport.close()
         conn.send_config_set(["ip scp server enable", "file prompt quiet"])
         conn.send_command("copy running-config flash:/backup.cfg")
         target = tmp_path / "backup.cfg"
