@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from lab.device.base import CliSession, Frame, Reply, apply_filter
 from lab.device.config import ConfigNode
 from lab.device.grammar import Grammar, Match, ParseError
-from lab.device.huawei_vrp import show
+from lab.device.huawei_vrp import show, show_more
 from lab.device.huawei_vrp.grammar import EXEC_ACTIONS, USER_GRAMMAR, VIEW_GRAMMARS
 from lab.device.huawei_vrp.handlers import HANDLERS
 from lab.device.huawei_vrp.model import flash_path
@@ -146,7 +146,9 @@ class VrpSession(CliSession):
     def run_action(self, m: Match, negate: bool) -> Reply:
         action = m.spec.action
         if not self.frames or action in EXEC_ACTIONS:
-            handler: Callable[[Match], Reply | str] = getattr(self, "x_" + action)
+            handler: Callable[[Match], Reply | str] = self._display_more(action) or getattr(
+                self, "x_" + action
+            )
             result = handler(m)
             return Reply(result, self.prompt) if isinstance(result, str) else result
         frame = self.frames[-1]
@@ -180,6 +182,13 @@ class VrpSession(CliSession):
         return Reply("", self.prompt)
 
     # -- user view / any view ----------------------------------------------------------
+    def _display_more(self, action: str) -> Callable[[Match], str] | None:
+        """`d_more_<name>`: a display of ``show_more`` (a pure function of the device)."""
+        if not action.startswith("d_more_"):
+            return None
+        render: Callable[[VrpDevice], str] = getattr(show_more, "display_" + action[7:])
+        return lambda m: render(self.device)
+
     def x_system_view(self, m: Match) -> Reply:
         self.frames = [Frame("system", [], "")]
         return Reply(SYSTEM_VIEW_BANNER + "\n", self.prompt)

@@ -1,6 +1,7 @@
 """One twin for the client tests of this package: Quảng Ninh commune (Thanh Hóa), whose
-WAN router and access switch are cisco_ios, started as `provnet lab up` starts it, on
-127.(210+worker).x so that no other suite's twin shares its addresses."""
+WAN router and access switch are cisco_ios, and Mường Lát, whose router is huawei_vrp,
+started as `provnet lab up` starts it, on 127.(210+worker).x so that no other suite's
+twin shares its addresses."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 
 from tests.platforms.twin import TwinDevices, own_twin, worker_base
 
-LIMIT = ("commune=16540",)
+LIMIT = ("commune=16540", "commune=14845")
 ROUTER = "th-16540-rtr1"
+VRP_ROUTER = "th-14845-rtr1"
 
 
 @pytest.fixture(scope="package")
