@@ -268,6 +268,36 @@ def resolve_static(connected: list[Route], nexthop: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True, order=True)
+class ArpEntry:
+    """One line of the ARP table: an own address, or a neighbour the box has learnt."""
+
+    ip: ipaddress.IPv4Address
+    mac: str  # 12 hex digits, no separators
+    interface: str
+    learnt: bool
+
+
+def arp_entries(
+    state: DeviceState, static: Sequence[Route], virtual: tuple[str, ...]
+) -> list[ArpEntry]:
+    """Own addresses of the up interfaces (not ``virtual`` ones: loopbacks, tunnels), then
+    the next hops of the static routes in use, each with a stable made-up MAC."""
+    rows: list[ArpEntry] = []
+    for iface in sorted(state.interfaces.values(), key=lambda i: i.if_index):
+        if iface.oper_up and not iface.name.startswith(virtual):
+            mac = re.sub("[^0-9a-f]", "", iface.mac.lower())
+            rows += [ArpEntry(a.ip, mac, iface.name, False) for a in iface.ipv4]
+    for route in static:
+        if not route.nexthop or route.interface not in state.interfaces:
+            continue
+        hop = ipaddress.IPv4Address(route.nexthop)
+        if all(hop != r.ip for r in rows):
+            digest = fake_hash("arp", f"{state.name}/{hop}").encode().hex()
+            rows.append(ArpEntry(hop, "02" + digest[2:12], route.interface, True))
+    return sorted(rows)
+
+
 @dataclass
 class FileEntry:
     """A file on the device's own file system (IOS flash:, VRP flash:/).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
-from lab.device.base import Route, connected_routes, eui64_link_local, fake_hash
+from lab.device.base import Route, arp_entries, connected_routes, eui64_link_local
 from lab.device.cisco_ios.show import _interfaces, _status, static_routes
 from lab.state import InterfaceState
 
@@ -137,27 +137,13 @@ def _dotted(mac: str) -> str:
     return ".".join(digits[i : i + 4] for i in range(0, 12, 4))
 
 
-def neighbor_mac(device: IosDevice, address: str) -> str:
-    """The MAC a neighbour at ``address`` answers ARP with (stable, locally administered)."""
-    digest = fake_hash("arp", f"{device.state.name}/{address}").encode().hex()
-    return _dotted("02" + digest[2:12])
-
-
 def show_arp(device: IosDevice) -> str:
     """Own addresses (age ``-``) and the next hops of the static routes in use."""
-    rows: list[tuple[ipaddress.IPv4Address, str, str, str]] = []
-    for iface in _interfaces(device):
-        if not iface.oper_up or iface.name.startswith(("Loopback", "Tunnel", "Null")):
-            continue
-        rows += [(a.ip, "-", _dotted(iface.mac), iface.name) for a in iface.ipv4]
-    for route in static_routes(device, 4):
-        if route.nexthop and route.interface in device.state.interfaces:
-            hop = ipaddress.IPv4Address(route.nexthop)
-            if all(hop != r[0] for r in rows):
-                rows.append((hop, "0", neighbor_mac(device, route.nexthop), route.interface))
     out = ["Protocol  Address          Age (min)  Hardware Addr   Type   Interface"]
-    for ip, age, mac, name in sorted(rows):
-        out.append(f"Internet  {ip!s:<15} {age:>10}   {mac}  ARPA   {name}")
+    virtual = ("Loopback", "Tunnel", "Null")
+    for e in arp_entries(device.state, static_routes(device, 4), virtual):
+        age = "0" if e.learnt else "-"
+        out.append(f"Internet  {e.ip!s:<15} {age:>10}   {_dotted(e.mac)}  ARPA   {e.interface}")
     return "\n".join(out) + "\n"
 
 

@@ -10,11 +10,10 @@ idle router.
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from typing import TYPE_CHECKING
 
-from lab.device.base import eui64_link_local, fake_hash
+from lab.device.base import arp_entries, eui64_link_local, fake_hash
 from lab.device.huawei_vrp.show import _interfaces, static_routes
 
 if TYPE_CHECKING:
@@ -91,25 +90,18 @@ def _short(name: str) -> str:
 
 def display_arp_all(device: VrpDevice) -> str:
     """Own addresses (type I) and the next hops of the static routes in use (D-0)."""
-    rows: list[tuple[ipaddress.IPv4Address, str, str, str, str]] = []
-    for iface in _interfaces(device):
-        if not iface.oper_up or iface.name.startswith(("LoopBack", "NULL", "Tunnel")):
-            continue
-        rows += [(a.ip, _vrp_mac(iface.mac), "", "I -", iface.name) for a in iface.ipv4]
-    for route in static_routes(device, 4):
-        if route.nexthop and route.interface in device.state.interfaces:
-            hop = ipaddress.IPv4Address(route.nexthop)
-            if all(hop != r[0] for r in rows):
-                mac = "02" + fake_hash("arp", f"{device.state.name}/{hop}").encode().hex()[2:12]
-                rows.append((hop, _vrp_mac(mac), "20", "D-0", route.interface))
+    rows = arp_entries(device.state, static_routes(device, 4), ("LoopBack", "NULL", "Tunnel"))
     out = [
         "IP ADDRESS      MAC ADDRESS     EXPIRE(M) TYPE        INTERFACE   VPN-INSTANCE",
         "                                          VLAN/CEVLAN PVC",
         RULE,
     ]
-    for ip, mac, expire, kind, name in sorted(rows):
-        out.append(f"{ip!s:<15} {mac:<15} {expire:<9} {kind:<11} {_short(name)}")
-    dynamic = sum(1 for r in rows if r[3].startswith("D"))
+    for e in rows:
+        expire, kind = ("20", "D-0") if e.learnt else ("", "I -")
+        out.append(
+            f"{e.ip!s:<15} {_vrp_mac(e.mac):<15} {expire:<9} {kind:<11} {_short(e.interface)}"
+        )
+    dynamic = sum(1 for e in rows if e.learnt)
     out += [
         RULE,
         f"Total:{len(rows):<10}Dynamic:{dynamic:<8}Static:0     Interface:{len(rows) - dynamic}",
