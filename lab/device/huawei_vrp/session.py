@@ -146,9 +146,7 @@ class VrpSession(CliSession):
     def run_action(self, m: Match, negate: bool) -> Reply:
         action = m.spec.action
         if not self.frames or action in EXEC_ACTIONS:
-            handler: Callable[[Match], Reply | str] = self._display_more(action) or getattr(
-                self, "x_" + action
-            )
+            handler: Callable[[Match], Reply | str] = getattr(self, "x_" + action)
             result = handler(m)
             return Reply(result, self.prompt) if isinstance(result, str) else result
         frame = self.frames[-1]
@@ -182,12 +180,9 @@ class VrpSession(CliSession):
         return Reply("", self.prompt)
 
     # -- user view / any view ----------------------------------------------------------
-    def _display_more(self, action: str) -> Callable[[Match], str] | None:
-        """`d_more_<name>`: a display of ``show_more`` (a pure function of the device)."""
-        if not action.startswith("d_more_"):
-            return None
-        render: Callable[[VrpDevice], str] = getattr(show_more, "display_" + action[7:])
-        return lambda m: render(self.device)
+    def x_d_more(self, m: Match) -> str:
+        """A display of ``show_more``, found by the words after `display`."""
+        return show_more.DISPLAYS[" ".join(m.spec.words[1:])](self.device)
 
     def x_system_view(self, m: Match) -> Reply:
         self.frames = [Frame("system", [], "")]

@@ -11,6 +11,7 @@ idle router.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lab.device.base import arp_entries, eui64_link_local, fake_hash
@@ -188,3 +189,18 @@ def display_temperature_all(device: VrpDevice) -> str:
         f"{line}\n"
         f" 0     NA    NA     Normal     {current:<9} 0        4         63       59\n"
     )
+
+
+DISPLAYS: dict[str, Callable[[VrpDevice], str]] = {
+    "esn": display_esn,
+    "ip interface": display_ip_interface,
+    "ipv6 interface": display_ipv6_interface,
+    "arp": display_arp_all,
+    "arp all": display_arp_all,
+    "local-user": display_local_user,
+    "cpu-usage": display_cpu_usage,
+    "memory-usage": display_memory_usage,
+    "fan": display_fan,
+    "power": display_power,
+    "temperature all": display_temperature_all,
+}
