@@ -66,11 +66,15 @@ class TwinRuntime:
         )
 
     async def start(self) -> None:
-        for twin in self.spec.devices:
-            self.devices[twin.name] = make_device(self.states[twin.name])
-        await self.snmp.start(
-            [self._snmp_endpoint(t, self.states[t.name]) for t in self.spec.devices]
-        )
+        endpoints = [self._snmp_endpoint(t, self.states[t.name]) for t in self.spec.devices]
+        for twin, endpoint in zip(self.spec.devices, endpoints, strict=True):
+            state = self.states[twin.name]
+            # Provisioned with the inventory's SNMP access; the simulator's configuration
+            # manages it from then on (a community added over SSH answers at once).
+            state.snmp_communities = frozenset(endpoint.communities)
+            state.snmp_users = endpoint.users
+            self.devices[twin.name] = make_device(state)
+        await self.snmp.start(endpoints)
         await self.ssh.start(
             [self._ssh_endpoint(t, self.devices[t.name]) for t in self.spec.devices],
             self.host_key_path,

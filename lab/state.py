@@ -10,8 +10,12 @@ import ipaddress
 import time
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from platforms import UnknownPlatform, get_platform
+
+if TYPE_CHECKING:
+    from lab.snmp.usm import V3User
 
 SERVER_ROLE = "server"
 
@@ -109,6 +113,11 @@ class DeviceState:
     sys_location: str = ""
     sys_contact: str = ""
     serial: str = ""
+    # Who the SNMP agent answers, as the device's configuration says (the simulator keeps
+    # them in step with `snmp-server community` / `snmp-server user` ...); None: the agent
+    # endpoint's own communities and users, for a device whose configuration says nothing.
+    snmp_communities: frozenset[str] | None = None
+    snmp_users: tuple[V3User, ...] | None = None
     interfaces: dict[str, InterfaceState] = field(default_factory=dict)
     booted_at: float = field(default_factory=time.time)
     boots: int = 1  # snmpEngineBoots
