@@ -57,12 +57,13 @@ from deploys.network.plan import (
 )
 from deploys.network.registry import get_change
 from deploys.network.seal import plan_key
-from deploys.network.targets import InventoryBackend, resolve_known_hosts
+from deploys.network.targets import InventoryBackend
 from deploys.network.waves import DEFAULT_WAVES, parse_max_failures, parse_waves
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import ENV_SECRETS_FILE, SecretStore
 from inventory.validate import load_valid
+from platforms.known_hosts import resolve_known_hosts
 from provnet.console import InventoryOption, LimitOption, err, exits_cleanly, out
 
 app = typer.Typer(
