@@ -1,0 +1,180 @@
+"""``provnet vc``: are the communes' video-conference endpoints ready for a session?"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from checks.errors import BadCheckInput
+from checks.vc.judge import by_commune
+from checks.vc.model import EndpointResult, Lang, Report, Thresholds, Verdict
+from checks.vc.report import Format, as_html, as_json, summary_line, table, write_textfile
+from checks.vc.run import CheckOptions, check_endpoints, vc_endpoints
+from cli.inventory import load_selected
+from inventory.secrets import SecretStore
+from platforms.known_hosts import resolve_known_hosts
+from provnet.console import (
+    InventoryOption,
+    KnownHostsOption,
+    LimitOption,
+    NoHostKeyCheckOption,
+    err,
+    exits_cleanly,
+    out,
+)
+
+app = typer.Typer(
+    help="Truyền hình trực tuyến (video conference): điểm cầu của các xã sẵn sàng chưa.",
+    no_args_is_help=True,
+)
+
+# InSpec's habit: 0 all passed, 100 a control failed, 101 only skipped (here: degraded).
+EXIT_NOT_READY = 100
+EXIT_DEGRADED = 101
+EXIT_CODES = {Verdict.READY: 0, Verdict.DEGRADED: EXIT_DEGRADED, Verdict.NOT_READY: EXIT_NOT_READY}
+
+LangOption = Annotated[str, typer.Option("--lang", help="Ngôn ngữ báo cáo: vi (mặc định) hoặc en.")]
+DEFAULTS = Thresholds()
+
+
+def _lang(text: str) -> Lang:
+    if text not in ("vi", "en"):
+        raise BadCheckInput(f"--lang: '{text}' is not vi or en")
+    return "vi" if text == "vi" else "en"
+
+
+def _format(text: str) -> Format:
+    if text == "table":
+        return "table"
+    if text == "json":
+        return "json"
+    if text == "html":
+        return "html"
+    raise BadCheckInput(f"--format: '{text}' is not table, json or html")
+
+
+@dataclass(frozen=True)
+class HostKeys:
+    explicit: Path | None = None
+    disabled: bool = False
+
+
+def run_check(
+    inventory: Path | None,
+    limit: list[str],
+    options: CheckOptions,
+    host_keys: HostKeys,
+    title: str,
+    session_start: float | None = None,
+) -> Report:
+    """Select the endpoints, check them with a progress bar, group them into a report."""
+    inv, views = load_selected(inventory, limit)
+    known = resolve_known_hosts(host_keys.explicit, inv.root, host_keys.disabled)
+    options = replace(options, known_hosts=known)
+    endpoints = vc_endpoints(views)
+    if not endpoints:
+        raise BadCheckInput(
+            "không có điểm cầu nào được chọn (no VC endpoint selected): "
+            f"--limit {' '.join(limit) or '(none)'}"
+        )
+    store = SecretStore.from_environment(inv.root)
+    store.check()
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+    started = time.time()
+    with progress:
+        task = progress.add_task("Kiểm tra điểm cầu (checking endpoints)", total=len(endpoints))
+
+        def done(_: EndpointResult) -> None:
+            progress.advance(task)
+
+        results = asyncio.run(check_endpoints(inv, endpoints, store, options, done))
+    return Report(title, started, by_commune(results), session_start)
+
+
+def emit(report: Report, fmt: Format, lang: Lang, out_file: Path | None) -> None:
+    if fmt == "table" and out_file is None:
+        out.print(table(report, lang))
+        return
+    if fmt == "table":
+        text = summary_line(report, lang) + "\n"
+    else:
+        text = as_json(report) if fmt == "json" else as_html(report, lang)
+    if out_file is None:
+        out.out(text, end="", highlight=False)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        err.print(f"{summary_line(report, lang)} — {out_file}")
+
+
+@app.command()
+@exits_cleanly
+def check(
+    inventory: InventoryOption = None,
+    limit: LimitOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table (mặc định), json hoặc html.")
+    ] = "table",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Ghi báo cáo vào tệp (write the report).")
+    ] = None,
+    lang: LangOption = "vi",
+    textfile: Annotated[
+        Path | None,
+        typer.Option(help="Ghi thêm số liệu Prometheus (node_exporter textfile collector)."),
+    ] = None,
+    test_call: Annotated[
+        str | None,
+        typer.Option(
+            "--test-call",
+            help="Gọi thử tới số này (MCU của tỉnh hoặc số loopback).",
+            metavar="NUMBER",
+        ),
+    ] = None,
+    call_seconds: Annotated[float, typer.Option(min=1, max=120)] = 10.0,
+    probes: Annotated[
+        int, typer.Option(min=1, max=100, help="Số gói SIP OPTIONS.")
+    ] = DEFAULTS.probes,
+    max_delay_ms: Annotated[float, typer.Option(min=1)] = DEFAULTS.one_way_delay_ms,
+    max_jitter_ms: Annotated[float, typer.Option(min=0)] = DEFAULTS.jitter_ms,
+    max_loss_pct: Annotated[float, typer.Option(min=0, max=100)] = DEFAULTS.loss_pct,
+    max_clock_offset: Annotated[float, typer.Option(min=0)] = DEFAULTS.clock_offset_s,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, max=500)] = 32,
+    known_hosts: KnownHostsOption = None,
+    no_host_key_check: NoHostKeyCheckOption = False,
+) -> None:
+    """Kiểm tra điểm cầu sẵn sàng (check VC endpoints ready): SSH, đăng ký SIP, SIP OPTIONS,
+    chẩn đoán, camera/micro/màn hình, tắt tiếng, đồng hồ; exit 0 sẵn sàng, 100 chưa sẵn
+    sàng, 101 hạn chế, 2 đầu vào sai."""
+    language, chosen = _lang(lang), _format(fmt)
+    limits = Thresholds(
+        one_way_delay_ms=max_delay_ms,
+        jitter_ms=max_jitter_ms,
+        loss_pct=max_loss_pct,
+        clock_offset_s=max_clock_offset,
+        probes=probes,
+    )
+    options = CheckOptions(
+        limits=limits,
+        concurrency=concurrency,
+        test_call=test_call,
+        call_seconds=call_seconds,
+    )
+    keys = HostKeys(known_hosts, no_host_key_check)
+    report = run_check(inventory, limit or [], options, keys, "provnet vc check")
+    emit(report, chosen, language, out_file)
+    if textfile is not None:
+        write_textfile([report], textfile)
+    raise typer.Exit(EXIT_CODES[report.verdict])
