@@ -152,6 +152,9 @@ def check(
     max_loss_pct: Annotated[float, typer.Option(min=0, max=100)] = DEFAULTS.loss_pct,
     max_clock_offset: Annotated[float, typer.Option(min=0)] = DEFAULTS.clock_offset_s,
     concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, max=500)] = 32,
+    ssh_timeout: Annotated[
+        float, typer.Option(min=1, max=120, help="Giới hạn mở phiên SSH (session timeout, s).")
+    ] = 10.0,
     known_hosts: KnownHostsOption = None,
     no_host_key_check: NoHostKeyCheckOption = False,
 ) -> None:
@@ -169,6 +172,7 @@ def check(
     options = CheckOptions(
         limits=limits,
         concurrency=concurrency,
+        ssh_timeout=ssh_timeout,
         test_call=test_call,
         call_seconds=call_seconds,
     )

@@ -10,8 +10,8 @@ from checks.vc.model import (
     Finding,
     Observation,
     SipStats,
-    TestCall,
     Thresholds,
+    TrialCall,
 )
 from platforms.vc import CAMERA, DISPLAY, MICROPHONE, EndpointStatus
 
@@ -95,7 +95,7 @@ def status_findings(obs: Observation, status: EndpointStatus, limits: Thresholds
     return found
 
 
-def call_findings(call: TestCall, limits: Thresholds) -> list[Finding]:
+def call_findings(call: TrialCall, limits: Thresholds) -> list[Finding]:
     if call.skipped_in_call:
         return [Finding("in_call")]
     if not call.connected:

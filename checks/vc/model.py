@@ -81,7 +81,7 @@ class SipStats:
 
 
 @dataclass(frozen=True)
-class TestCall:
+class TrialCall:
     number: str
     connected: bool
     error: str = ""
@@ -107,7 +107,7 @@ class Observation:
     clock_offset_s: float | None = None
     sip: SipStats = SipStats(0, ())
     unmute: str = ""
-    test_call: TestCall | None = None
+    test_call: TrialCall | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from checks.vc.judge import judge
-from checks.vc.model import EndpointResult, Observation, SipStats, TestCall, Thresholds
+from checks.vc.model import EndpointResult, Observation, SipStats, Thresholds, TrialCall
 from inventory.export import netmiko_connect_params
 from inventory.loader import Inventory
 from inventory.model import Role
@@ -165,16 +165,16 @@ class Collector:
 
     def test_call(
         self, session: ConfigSession, vc: VcPlatform, number: str, busy: bool
-    ) -> TestCall:
+    ) -> TrialCall:
         """Dial, keep the call ``call_seconds``, read its media, hang up; never while the
         endpoint is already in a call."""
         if busy:
-            return TestCall(number, connected=False, skipped_in_call=True)
+            return TrialCall(number, connected=False, skipped_in_call=True)
         answer = session.show(vc.dial_command(number))
         call_id = vc.dialled_call(answer)
         if not call_id:
             first = next((ln.strip() for ln in answer.splitlines() if "Reason" in ln), "")
-            return TestCall(number, connected=False, error=first or "dial refused")
+            return TrialCall(number, connected=False, error=first or "dial refused")
         try:
             time.sleep(self.options.call_seconds)
             calls = vc.calls({c: session.show(c) for c in vc.call_commands})
@@ -182,8 +182,8 @@ class Collector:
             session.show(vc.hangup_command(call_id))
         call = next((c for c in calls if c.call_id == call_id), None)
         if call is None or not call.connected:
-            return TestCall(number, connected=False, error=call.status if call else "no call")
-        return TestCall(number, connected=True, channels=call.channels)
+            return TrialCall(number, connected=False, error=call.status if call else "no call")
+        return TrialCall(number, connected=True, channels=call.channels)
 
 
 async def check_endpoints(
