@@ -251,7 +251,9 @@ async def _address(host: str, port: int, kind: socket.SocketKind, timeout: float
     return str(infos[0][4][0])
 
 
-async def _probe_udp(target: VcTarget, deadline: float, outcome: SipOutcome) -> None:
+async def _probe_udp(
+    target: VcTarget, deadline: float, outcome: SipOutcome, retransmit: bool = True
+) -> None:
     loop = asyncio.get_running_loop()
     address = await _address(target.host, target.port, socket.SOCK_DGRAM, remaining(deadline))
     inbox = _Inbox()
@@ -264,7 +266,7 @@ async def _probe_udp(target: VcTarget, deadline: float, outcome: SipOutcome) -> 
         call_id, from_tag = new_call(local[0])
         sent: dict[str, float] = {}
         start = time.monotonic()
-        offsets = send_offsets(remaining(deadline, start))
+        offsets = send_offsets(remaining(deadline, start)) if retransmit else [0.0]
         while remaining(deadline) > 0:
             due = next_send(start, offsets, len(sent), outcome.up)
             if due is not None and time.monotonic() >= due:
@@ -321,12 +323,20 @@ async def _probe_tcp(target: VcTarget, deadline: float, outcome: SipOutcome) -> 
         writer.close()
 
 
-async def probe_endpoint(target: VcTarget, deadline: float) -> SipOutcome:
-    """Probe one endpoint until it answers finally or the deadline; never raises."""
+async def probe_endpoint(
+    target: VcTarget, deadline: float, *, retransmit: bool = True
+) -> SipOutcome:
+    """Probe one endpoint until it answers finally or the deadline; never raises.
+
+    ``retransmit=False`` (UDP): one request only, so that a loss is seen as one (the
+    readiness check counts losses over several probes)."""
     outcome = SipOutcome()
-    run = _probe_udp if target.transport == "udp" else _probe_tcp
     try:
-        await asyncio.wait_for(run(target, deadline, outcome), remaining(deadline))
+        if target.transport == "udp":
+            job = _probe_udp(target, deadline, outcome, retransmit)
+        else:
+            job = _probe_tcp(target, deadline, outcome)
+        await asyncio.wait_for(job, remaining(deadline))
     except TimeoutError:
         outcome.error = outcome.error or "timeout"
     except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:

@@ -52,9 +52,9 @@ class Thresholds:
     loss_pct: float = 1.0
     clock_offset_s: float = 5.0
     probes: int = 5
-    # Below SIP's T1 (0.5 s): no retransmission hides a loss; an answer later than this
-    # (one-way delay > 250 ms) counts as lost.
-    probe_timeout_s: float = 0.45
+    # Each probe is one request, never retransmitted (a retransmission would hide a loss);
+    # an answer later than this counts as lost.
+    probe_timeout_s: float = 1.0
     probe_interval_s: float = 0.05
 
 
@@ -75,9 +75,12 @@ class SipStats:
 
     @property
     def jitter_ms(self) -> float:
-        """Mean difference between consecutive round trips (RFC 3550's idea, unsmoothed)."""
-        steps = [abs(b - a) for a, b in zip(self.rtts, self.rtts[1:], strict=False)]
-        return 1000 * statistics.fmean(steps) if steps else 0.0
+        """RFC 3550's interarrival jitter estimator over consecutive round trips
+        (J += (|D| - J) / 16): what endpoints report, and a lone spike does not dominate."""
+        jitter = 0.0
+        for a, b in zip(self.rtts, self.rtts[1:], strict=False):
+            jitter += (abs(b - a) - jitter) / 16
+        return 1000 * jitter
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,8 @@ async def sip_stats(host: str, port: int, limits: Thresholds) -> SipStats:
     for number in range(limits.probes):
         if number:
             await asyncio.sleep(limits.probe_interval_s)
-        outcome = await probe_endpoint(target, time.monotonic() + limits.probe_timeout_s)
+        deadline = time.monotonic() + limits.probe_timeout_s
+        outcome = await probe_endpoint(target, deadline, retransmit=False)
         if outcome.rtt is not None:
             rtts.append(outcome.rtt)
     return SipStats(limits.probes, tuple(rtts))
@@ -200,21 +201,35 @@ async def check_endpoints(
     gate = asyncio.Semaphore(options.concurrency)
     loop = asyncio.get_running_loop()
 
-    async def one(view: DeviceView) -> EndpointResult:
-        obs = blank_observation(view)
-        vc = vc_platform(view.platform)
+    # SIP first, for every endpoint at once, while no SSH session runs: the handshakes'
+    # cryptography (and the GIL it holds) would otherwise show up as network jitter.
+    async def probe(view: DeviceView) -> SipStats:
         async with gate:
-            if vc is None:
-                result = judge(replace(obs, checkable=False), options.limits)
-            else:
-                sip = asyncio.create_task(sip_stats(view.host, options.sip_port, options.limits))
+            return await sip_stats(view.host, options.sip_port, options.limits)
+
+    platforms = [vc_platform(v.platform) for v in views]
+    sips = await asyncio.gather(
+        *(probe(v) for v, vc in zip(views, platforms, strict=True) if vc is not None)
+    )
+    measured = iter(sips)
+
+    async def one(view: DeviceView, vc: VcPlatform | None, sip: SipStats | None) -> EndpointResult:
+        obs = blank_observation(view)
+        if vc is None or sip is None:
+            result = judge(replace(obs, checkable=False), options.limits)
+        else:
+            async with gate:
                 obs = await loop.run_in_executor(pool, collector.collect, view, vc, obs)
-                result = judge(replace(obs, sip=await sip), options.limits)
+            result = judge(replace(obs, sip=sip), options.limits)
         if on_done is not None:
             on_done(result)
         return result
 
     try:
-        return list(await asyncio.gather(*(one(v) for v in views)))
+        jobs = [
+            one(view, vc, None if vc is None else next(measured))
+            for view, vc in zip(views, platforms, strict=True)
+        ]
+        return list(await asyncio.gather(*jobs))
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

@@ -17,7 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from checks.errors import BadSessionFile
 from inventory.errors import InventoryError, Problem
@@ -34,6 +41,14 @@ class SessionModel(BaseModel):
     communes: list[str] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
     mcu: str | None = Field(default=None, pattern=r"^[A-Za-z0-9@.+_:-]{1,100}$")
+
+    @field_validator("communes", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value: object) -> object:
+        """``communes: [14758]``: a commune code written as a number is its code."""
+        if isinstance(value, list):
+            return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+        return value
 
     @model_validator(mode="after")
     def _someone_takes_part(self) -> SessionModel:

@@ -79,7 +79,7 @@ def test_a_commune_is_as_ready_as_its_worst_endpoint() -> None:
 
 def test_thresholds_are_parameters() -> None:
     obs = observe(DATA / "jitter-and-loss")
-    loose = Thresholds(loss_pct=25, jitter_ms=50)
+    loose = Thresholds(loss_pct=25, jitter_ms=15)
     assert judge(obs, loose).findings == ()
     strict = Thresholds(one_way_delay_ms=20)
     assert "sip_delay" in [f.code for f in judge(obs, strict).findings]

@@ -2,33 +2,22 @@
 yields exactly its verdict and reasons while the others stay ready; exit codes; formats;
 no secret (a canary included) in any output.
 
-The twin runs at 127.(230+worker).0.0, a range no other test uses. Its endpoints start
-unconfigured (SIP Inactive, as a new endpoint is); the fixture registers them first with
-the SIP URI and registrar the vc_endpoint change would set.
+The twin is tests/checks/conftest.py's (127.(230+worker).0.0).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from cli import app
-from inventory.resolve import iter_devices
-from inventory.validate import load_valid
 from lab.control import request
-from platforms import network_platform
-from tests.conftest import EXAMPLE
-from tests.platforms.twin import TwinDevices, own_twin, worker_base
+from tests.checks.conftest import ENDPOINTS, codes, endpoint_results, fault, run_vc
+from tests.platforms.twin import TwinDevices
 
-runner = CliRunner(env={"COLUMNS": "250"})
 CANARY = "CANARY-vc-s3cr3t-51c0"
-REGISTRAR = "sip.thanhhoa.gov.vn"
 
 # fault (kind, argument) -> (verdict, the finding codes it must give, nothing else)
 FAULTS: dict[tuple[str, str], tuple[str, set[str]]] = {
@@ -38,68 +27,15 @@ FAULTS: dict[tuple[str, str], tuple[str, set[str]]] = {
     ("clock-skew", "30"): ("degraded", {"clock_skew"}),
     ("media-loss", "40"): ("degraded", {"sip_loss"}),
     ("down", ""): ("not_ready", {"unreachable", "sip_no_answer"}),
-    ("slow", "320"): ("degraded", {"sip_delay"}),  # one-way 160 ms > 150
+    ("slow", "400"): ("degraded", {"sip_delay"}),  # one-way 200 ms > 150
 }
-
-
-def _endpoints(count: int) -> list[str]:
-    views = iter_devices(load_valid(EXAMPLE))
-    return [v.name for v in views if v.role.value == "vc_endpoint" and v.commune][:count]
-
-
-ENDPOINTS = _endpoints(len(FAULTS) + 1)
-CLEAN = ENDPOINTS[-1]
+CLEAN = ENDPOINTS[len(FAULTS)]
 BROKEN = dict(zip(ENDPOINTS, FAULTS, strict=False))
 
 
-@pytest.fixture(scope="module")
-def vc_twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinDevices]:
-    state = tmp_path_factory.mktemp("vc-twin") / "state"
-    limit = tuple(f"device={name}" for name in ENDPOINTS)
-    with own_twin(state, worker_base(230), limit) as twin:
-        for name in ENDPOINTS:
-            session = network_platform("cisco_tp").connect(twin.params[name])
-            try:
-                session.push(
-                    [
-                        f'xConfiguration SIP URI: "{name}@{REGISTRAR}"',
-                        f'xConfiguration SIP Proxy 1 Address: "{REGISTRAR}"',
-                    ]
-                )
-            finally:
-                session.close()
-        yield twin
-
-
-def _fault(twin: TwinDevices, device: str, kind: str, argument: str = "") -> None:
-    answer = request(
-        twin.up.state_dir, {"op": "fault", "device": device, "kind": kind, "argument": argument}
-    )
-    assert answer["ok"], answer
-
-
-def _check(twin: TwinDevices, *args: str, secrets: Path | None = None) -> tuple[int, str, str]:
-    env = {"PROVNET_SECRETS_FILE": str(secrets or twin.up.secrets_file)}
-    # Jitter on loopback is the loaded test machine's (its event loops' lag), not a
-    # network's: these tests allow 100 ms of it (the judge's cases test the threshold).
-    command = ["vc", "check", "--inventory", str(twin.up.overlay)]
-    command += ["--max-jitter-ms", "100", "--ssh-timeout", "3"]
-    result = runner.invoke(app, [*command, *args], env=env)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def _endpoint_results(stdout: str) -> dict[str, dict[str, Any]]:
-    data = json.loads(stdout)
-    return {e["device"]: e for c in data["communes"] for e in c["endpoints"]}
-
-
-def _codes(endpoint: dict[str, Any]) -> set[str]:
-    return {str(f["code"]) for f in endpoint["findings"]}
-
-
 def test_a_registered_endpoint_is_ready(vc_twin: TwinDevices) -> None:
-    code, stdout, _ = _check(vc_twin, "--limit", f"device={CLEAN}", "-f", "json")
-    endpoint = _endpoint_results(stdout)[CLEAN]
+    code, stdout, _ = run_vc(vc_twin, "--limit", f"device={CLEAN}", "-f", "json")
+    endpoint = endpoint_results(stdout)[CLEAN]
     assert (code, endpoint["verdict"], endpoint["findings"]) == (0, "ready", [])
 
 
@@ -107,15 +43,17 @@ def test_each_fault_gives_its_verdict_and_reason_and_the_others_stay_ready(
     vc_twin: TwinDevices,
 ) -> None:
     for device, (kind, argument) in BROKEN.items():
-        _fault(vc_twin, device, kind, argument)
+        fault(vc_twin, device, kind, argument)
     try:
-        code, stdout, stderr = _check(vc_twin, "-f", "json")
+        code, stdout, stderr = run_vc(vc_twin, "-f", "json")
     finally:
         for device in BROKEN:
-            _fault(vc_twin, device, "up")
+            fault(vc_twin, device, "up")
     assert code == 100, stderr
-    found = _endpoint_results(stdout)
-    seen = {device: (str(found[device]["verdict"]), _codes(found[device])) for device in ENDPOINTS}
+    found = endpoint_results(stdout)
+    seen = {
+        device: (str(found[device]["verdict"]), codes(found[device])) for device in [*BROKEN, CLEAN]
+    }
     expected = {device: FAULTS[fault] for device, fault in BROKEN.items()}
     expected[CLEAN] = ("ready", set())
     assert seen == expected
@@ -126,31 +64,31 @@ def test_each_fault_gives_its_verdict_and_reason_and_the_others_stay_ready(
 def test_mended_endpoints_are_ready_again_and_degraded_alone_exits_101(
     vc_twin: TwinDevices,
 ) -> None:
-    assert _check(vc_twin, "-f", "json")[0] == 0
+    assert run_vc(vc_twin, "-f", "json")[0] == 0
     muted = ENDPOINTS[0]
-    _fault(vc_twin, muted, "mic-muted")
+    fault(vc_twin, muted, "mic-muted")
     try:
-        code, stdout, _ = _check(vc_twin, "--limit", f"device={muted}")
+        code, stdout, _ = run_vc(vc_twin, "--limit", f"device={muted}")
     finally:
-        _fault(vc_twin, muted, "up")
+        fault(vc_twin, muted, "up")
     assert code == 101
     assert "Micro đang tắt tiếng" in stdout and "xCommand Audio Microphones Unmute" in stdout
 
 
 def test_test_call_reads_the_media_loss_of_the_call(vc_twin: TwinDevices) -> None:
     lossy = ENDPOINTS[1]
-    _fault(vc_twin, lossy, "media-loss", "40")
+    fault(vc_twin, lossy, "media-loss", "40")
     try:
-        code, stdout, _ = _check(
+        code, stdout, _ = run_vc(
             vc_twin,
             *("--limit", f"device={lossy}", "--limit", f"device={CLEAN}"),
             *("--test-call", "8000", "--call-seconds", "1", "-f", "json"),
         )
     finally:
-        _fault(vc_twin, lossy, "up")
-    found = _endpoint_results(stdout)
+        fault(vc_twin, lossy, "up")
+    found = endpoint_results(stdout)
     assert code == 101
-    assert _codes(found[lossy]) == {"sip_loss", "call_loss"}
+    assert codes(found[lossy]) == {"sip_loss", "call_loss"}
     assert found[CLEAN]["findings"] == []
     status = request(vc_twin.up.state_dir, {"op": "status"})
     assert status["ok"]
@@ -162,7 +100,7 @@ def test_formats_and_no_secret_in_any_output(vc_twin: TwinDevices, tmp_path: Pat
     html = tmp_path / "r.html"
     outputs = []
     for args in (("-f", "table"), ("-f", "json"), ("-f", "html", "--out", str(html))):
-        code, stdout, stderr = _check(vc_twin, *args)
+        code, stdout, stderr = run_vc(vc_twin, *args)
         assert code == 0, stderr
         outputs += [stdout, stderr]
     page = html.read_text(encoding="utf-8")
@@ -178,11 +116,11 @@ def test_formats_and_no_secret_in_any_output(vc_twin: TwinDevices, tmp_path: Pat
         encoding="utf-8",
     )
     canary_file.chmod(0o600)
-    code, stdout, stderr = _check(
+    code, stdout, stderr = run_vc(
         vc_twin, "-f", "json", "--limit", f"device={CLEAN}", secrets=canary_file
     )
     assert code == 100
-    assert _codes(_endpoint_results(stdout)[CLEAN]) == {"unreachable"}
+    assert codes(endpoint_results(stdout)[CLEAN]) == {"unreachable"}
     outputs += [stdout, stderr]
     for text in outputs:
         assert CANARY not in text
@@ -201,6 +139,6 @@ def test_formats_and_no_secret_in_any_output(vc_twin: TwinDevices, tmp_path: Pat
 def test_bad_input_exits_2_naming_it(
     vc_twin: TwinDevices, args: tuple[str, ...], words: str
 ) -> None:
-    code, stdout, stderr = _check(vc_twin, *args)
+    code, stdout, stderr = run_vc(vc_twin, *args)
     assert code == 2
     assert words in stderr and "Traceback" not in stderr + stdout
