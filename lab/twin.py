@@ -74,7 +74,7 @@ def vc_fault(state: DeviceState, kind: str, argument: str) -> None:
     elif kind == "mic-muted":
         faults.mic_muted = True
     elif kind == "clock-skew":
-        faults.clock_skew_s = _number(kind, argument, "SECONDS", -86400 * 366, 86400 * 366)
+        faults.clock_skew_s = _number(kind, argument, "SECONDS", -86400, 86400)
     elif kind == "media-loss":
         faults.media_loss_pct = _number(kind, argument, "PERCENT", 0, 100)
         faults.media_seen = 0

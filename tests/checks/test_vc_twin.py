@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cli import app
 from lab.control import request
-from tests.checks.conftest import ENDPOINTS, codes, endpoint_results, fault, run_vc
+from lab.errors import LabError
+from tests.checks.conftest import ENDPOINTS, codes, endpoint_results, fault, run_vc, runner
 from tests.platforms.twin import TwinDevices
 
 CANARY = "CANARY-vc-s3cr3t-51c0"
@@ -46,9 +48,12 @@ def test_each_fault_gives_its_verdict_and_reason_and_the_others_stay_ready(
         fault(vc_twin, device, kind, argument)
     try:
         code, stdout, stderr = run_vc(vc_twin, "-f", "json")
+        shown = runner.invoke(app, ["lab", "status", "--state-dir", str(vc_twin.up.state_dir)])
     finally:
         for device in BROKEN:
             fault(vc_twin, device, "up")
+    for words in ("unregistered", "camera-off", "mic-muted", "clock-skew 30s", "media-loss 40%"):
+        assert words in shown.stdout
     assert code == 100, stderr
     found = endpoint_results(stdout)
     seen = {
@@ -142,3 +147,21 @@ def test_bad_input_exits_2_naming_it(
     code, stdout, stderr = run_vc(vc_twin, *args)
     assert code == 2
     assert words in stderr and "Traceback" not in stderr + stdout
+
+
+@pytest.mark.parametrize(
+    ("kind", "argument", "words"),
+    [
+        ("clock-skew", "soon", "SECONDS"),
+        ("media-loss", "150", "PERCENT"),
+        ("media-loss", "nan", ""),
+    ],
+)
+def test_a_bad_fault_argument_is_refused(
+    vc_twin: TwinDevices, kind: str, argument: str, words: str
+) -> None:
+    with pytest.raises(LabError, match=f"{kind} needs {words}.*'{argument}'"):
+        request(
+            vc_twin.up.state_dir,
+            {"op": "fault", "device": CLEAN, "kind": kind, "argument": argument},
+        )
