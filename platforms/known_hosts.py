@@ -57,22 +57,26 @@ def _host_key_names(host: str, port: int) -> tuple[str, ...]:
     return (f"[{host}]:{port}",) if port != 22 else (host, f"[{host}]:22")
 
 
-def _line_matches(line: str, names: tuple[str, ...]) -> bool:
+def _names_it(pattern: str, names: tuple[str, ...]) -> bool:
+    if pattern.startswith("|1|"):
+        from paramiko.hostkeys import HostKeys  # only for hashed entries: paramiko is heavy
+
+        salt = pattern.split("|")[2]
+        return any(HostKeys.hash_host(name, salt) == pattern for name in names)
+    return pattern in names
+
+
+def _cut(line: str, names: tuple[str, ...]) -> str | None:
+    """``line`` for one device: its host field cut to the patterns naming the device (a
+    line listing a province's 500 hosts costs paramiko 500 look-ups per host it loads,
+    per connection); None when no pattern names it."""
     fields = line.split()
     if len(fields) < 3 or line.lstrip().startswith("#"):
-        return False
+        return None
     if fields[0].startswith("@"):  # @cert-authority / @revoked: keep for everyone
-        return True
-    for pattern in fields[0].split(","):
-        if pattern.startswith("|1|"):
-            from paramiko.hostkeys import HostKeys  # only for hashed entries: paramiko is heavy
-
-            salt = pattern.split("|")[2]
-            if any(HostKeys.hash_host(name, salt) == pattern for name in names):
-                return True
-        elif pattern in names:
-            return True
-    return False
+        return line
+    kept = [p for p in fields[0].split(",") if _names_it(p, names)]
+    return " ".join([",".join(kept), *fields[1:]]) if kept else None
 
 
 class HostKeyFiles:
@@ -103,7 +107,7 @@ class HostKeyFiles:
         with self._lock:
             if (host, port) not in self._files:
                 names = _host_key_names(host, port)
-                chosen = [line for line in self.lines if _line_matches(line, names)]
+                chosen = [c for c in (_cut(line, names) for line in self.lines) if c]
                 path = Path(self._dir.name) / f"{host.replace(':', '_')}_{port}"
                 path.write_text("".join(f"{line}\n" for line in chosen), encoding="utf-8")
                 self._files[host, port] = str(path)
