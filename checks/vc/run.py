@@ -29,6 +29,7 @@ from platforms.vc import VcPlatform
 from provnet.errors import NOT_CONTAINED, ProvnetError
 
 OnDone = Callable[[EndpointResult], None]
+SIP_CONCURRENCY = 256
 
 
 @dataclass(frozen=True)
@@ -199,12 +200,15 @@ async def check_endpoints(
     collector = Collector(inventory, store, options, host_keys)
     pool = ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="vc-check")
     gate = asyncio.Semaphore(options.concurrency)
+    # A UDP socket per probing endpoint is cheap; dead endpoints wait out their timeouts
+    # side by side rather than in batches.
+    sip_gate = asyncio.Semaphore(max(options.concurrency, SIP_CONCURRENCY))
     loop = asyncio.get_running_loop()
 
     # SIP first, for every endpoint at once, while no SSH session runs: the handshakes'
     # cryptography (and the GIL it holds) would otherwise show up as network jitter.
     async def probe(view: DeviceView) -> SipStats:
-        async with gate:
+        async with sip_gate:
             return await sip_stats(view.host, options.sip_port, options.limits)
 
     platforms = [vc_platform(v.platform) for v in views]

@@ -139,6 +139,9 @@ def test_formats_and_no_secret_in_any_output(vc_twin: TwinDevices, tmp_path: Pat
         (("--format", "pdf"), "--format"),
         (("--limit", "device=no-such-device"), "no-such-device"),
         (("--limit", "role=wan_router"), "no VC endpoint selected"),
+        (("--at", "2026-12-05T08:00:00+07:00"), "--at needs --session"),
+        (("--session", "/nonexistent/sessions.yaml"), "sessions.yaml"),
+        (("--max-loss-pct", "101"), "--max-loss-pct"),
     ],
 )
 def test_bad_input_exits_2_naming_it(
