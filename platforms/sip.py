@@ -247,7 +247,8 @@ def _take(
 async def _address(host: str, port: int, kind: socket.SocketKind, timeout: float) -> str:
     """The address to send to (a literal is returned as is; a name is looked up)."""
     loop = asyncio.get_running_loop()
-    infos = await asyncio.wait_for(loop.getaddrinfo(host, port, type=kind), timeout)
+    async with asyncio.timeout(timeout):
+        infos = await loop.getaddrinfo(host, port, type=kind)
     return str(infos[0][4][0])
 
 
@@ -279,7 +280,8 @@ async def _probe_udp(
             if due is not None:
                 wake = min(wake, due - time.monotonic())
             try:
-                item = await asyncio.wait_for(inbox.queue.get(), max(wake, 0.0))
+                async with asyncio.timeout(max(wake, 0.0)):
+                    item = await inbox.queue.get()
             except TimeoutError:
                 continue
             if _take(item, call_id, sent, outcome):
@@ -290,9 +292,7 @@ async def _probe_udp(
 
 async def _probe_tcp(target: VcTarget, deadline: float, outcome: SipOutcome) -> None:
     address = await _address(target.host, target.port, socket.SOCK_STREAM, remaining(deadline))
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(address, target.port), remaining(deadline)
-    )
+    reader, writer = await asyncio.open_connection(address, target.port)
     try:
         sockname = writer.get_extra_info("sockname")
         local = (str(sockname[0]), int(sockname[1]))
@@ -303,7 +303,7 @@ async def _probe_tcp(target: VcTarget, deadline: float, outcome: SipOutcome) -> 
         outcome.attempts = 1
         await writer.drain()
         while True:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), remaining(deadline))
+            head = await reader.readuntil(b"\r\n\r\n")
             received = time.monotonic()
             response = parse_response(head)
             if response is None:
@@ -311,7 +311,7 @@ async def _probe_tcp(target: VcTarget, deadline: float, outcome: SipOutcome) -> 
                 return
             length = response.header("content-length") or "0"
             if length.isdigit() and 0 < int(length) <= MAX_MESSAGE:
-                await asyncio.wait_for(reader.readexactly(int(length)), remaining(deadline))
+                await reader.readexactly(int(length))
             if matching_branch(response, call_id, [request.branch]) is None:
                 continue
             if outcome.status is None:
@@ -329,14 +329,19 @@ async def probe_endpoint(
     """Probe one endpoint until it answers finally or the deadline; never raises.
 
     ``retransmit=False`` (UDP): one request only, so that a loss is seen as one (the
-    readiness check counts losses over several probes)."""
+    readiness check counts losses over several probes).
+
+    ``asyncio.timeout``, not ``wait_for``: Python 3.11's ``wait_for`` can end a cancelled
+    probe with the inner error instead of the cancellation, which nobody then retrieves
+    (``Task exception was never retrieved`` when a client went away mid-probe)."""
     outcome = SipOutcome()
     try:
         if target.transport == "udp":
             job = _probe_udp(target, deadline, outcome, retransmit)
         else:
             job = _probe_tcp(target, deadline, outcome)
-        await asyncio.wait_for(job, remaining(deadline))
+        async with asyncio.timeout(remaining(deadline)):
+            await job
     except TimeoutError:
         outcome.error = outcome.error or "timeout"
     except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:

@@ -2,19 +2,81 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import ipaddress
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from inventory.loader import example_inventory_path
-from lab.control import UpResult, lab_down, lab_up
+from lab.control import NETNS_DIR, UpResult, lab_down, lab_up
+from lab.netns import ServersView, root_available
 
 FIXTURES = Path(__file__).parent / "inventory" / "fixtures"
 EXAMPLE = example_inventory_path()
+
+
+MACHINE_FILES = (
+    "/etc/ssh/sshd_config",
+    "/etc/ssh/sshd_config.d",
+    "/etc/chrony",
+    "/etc/rsyslog.conf",
+    "/etc/rsyslog.d",
+    "/etc/nftables.conf",
+    "/etc/apt/sources.list",
+    "/etc/apt/sources.list.d",
+    "/etc/apt/apt.conf.d",
+    "/etc/security/faillock.conf",
+    "/etc/pam.d",
+    "/etc/profile.d",
+    "/etc/issue.net",
+    "/etc/systemd/journald.conf",
+    "/etc/hostname",
+    "/etc/hosts",
+)
+"""What the server deploys write on a server: on this machine, never (the twin's servers are
+their own Debian systems)."""
+
+
+def machine_state() -> dict[str, str]:
+    """A digest of each file and folder the deploys touch, the installed packages and the
+    nftables ruleset of the machine running the tests."""
+    state: dict[str, str] = {}
+    for name in MACHINE_FILES:
+        path = Path(name)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        digest = hashlib.sha256()
+        for file in files:
+            digest.update(str(file).encode())
+            with contextlib.suppress(OSError):
+                digest.update(file.read_bytes())
+        state[name] = digest.hexdigest()
+    for what, command in (
+        ("packages", ["dpkg-query", "-W", "-f", "${Package} ${Version}\n"]),
+        ("nftables", ["nft", "list", "ruleset"]),
+    ):
+        if shutil.which(command[0]):
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            state[what] = hashlib.sha256(done.stdout.encode()).hexdigest()
+    return state
+
+
+@pytest.fixture(scope="session", autouse=True)
+def machine_unchanged() -> Iterator[None]:
+    """The suite's deploys change twin servers only: this machine's sshd, firewall, packages
+    and the other files a deploy writes are the same after the suite (an error at the end of
+    the session names what changed)."""
+    before = machine_state()
+    yield
+    after = machine_state()
+    changed = sorted(name for name in before if after.get(name) != before[name])
+    assert not changed, f"the test suite changed this machine: {', '.join(changed)}"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -79,5 +141,31 @@ def twin(tmp_path_factory: pytest.TempPathFactory, twin_base: str) -> Iterator[U
     result = lab_up(EXAMPLE, list(TWIN_LIMIT), state_dir, ipaddress.IPv4Address(twin_base))
     try:
         yield result
+    finally:
+        lab_down(state_dir)
+
+
+@dataclass(frozen=True)
+class TwinServers:
+    """A twin whose Linux servers are booted Debian systems: ``up`` is what `provnet lab up`
+    gave (overlay inventory, secrets, known_hosts), ``servers`` runs commands inside them."""
+
+    up: UpResult
+    servers: ServersView
+
+
+@pytest.fixture(scope="session")
+def twin_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinServers]:
+    """The data centre and the SOC of the example province (th-dc-srv1..3, th-soc-log1 as
+    real Debian servers, their routers simulated), for tests that deploy to servers: apart
+    from ``twin``, whose servers other tests only look at. Root only (CI runs as root)."""
+    available, reason = root_available()
+    if not available:
+        pytest.skip(f"twin servers need root: {reason}")
+    state_dir = tmp_path_factory.mktemp("twin-servers") / "state"
+    base = ipaddress.IPv4Address(f"127.{40 + _worker_number()}.0.0")
+    result = lab_up(EXAMPLE, ["site=th-dc", "site=th-soc"], state_dir, base)
+    try:
+        yield TwinServers(result, ServersView.read(state_dir / NETNS_DIR))
     finally:
         lab_down(state_dir)

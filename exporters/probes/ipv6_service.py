@@ -422,13 +422,11 @@ async def investigate(params: ServiceParams, deadline: float) -> Findings:
     found = Findings()
     resolver = make_resolver(params)
     try:
-        await asyncio.wait_for(
-            asyncio.gather(
+        async with asyncio.timeout(remaining(deadline)):  # not wait_for: see vc.probe_endpoint
+            await asyncio.gather(
                 check_addresses_and_https(resolver, params, found, deadline),
                 check_nameservers(resolver, params, found, deadline),
-            ),
-            remaining(deadline),
-        )
+            )
     except TimeoutError:
         found.errors.append("deadline")
     return found

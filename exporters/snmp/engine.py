@@ -46,6 +46,9 @@ REFRESH_AFTER = 100.0
 """Seconds after its last time synchronisation a v3 session is synchronised again (RFC 3414 allows
 150 s of drift)."""
 
+MIN_ENGINE_ID = 5
+"""Bytes of the shortest snmpEngineID (RFC 3411: OCTET STRING (SIZE(5..32)))."""
+
 
 @dataclass
 class Counters:
@@ -341,8 +344,12 @@ class Client:
                     raise DeadlineReached(f"{self.target}: deadline reached") from None
                 self._try_timed_out()
                 continue
-            self._synced[id(session)] = time.monotonic()
             self.counters.packets_received += 1
+            if len(session.get_engine_id()) < MIN_ENGINE_ID:
+                # gufo takes any message as the discovery's report, the request itself
+                # echoed back included: a target that echoes is not an SNMP engine.
+                raise SnmpError(f"{self.target}: the discovery's answer names no SNMP engine")
+            self._synced[id(session)] = time.monotonic()
             self.answered = True
             return
         raise SnmpTimeout(f"{self.target}: no answer to SNMPv3 discovery")

@@ -93,3 +93,24 @@ def test_every_scrape_of_a_garbage_target_ends_in_time_with_the_module_failed(
         assert not success
         assert kind in {"panic", "snmp", "timeout", "deadline", "auth", "network"}, kind
         assert seconds <= DEADLINE_S + 1.0  # the deadline, plus a loaded machine's slack
+
+
+def test_a_target_that_echoes_the_request_has_not_answered(
+    responder: GarbageResponder, warmed_up: None
+) -> None:
+    """An echo is no answer: neither the module nor ``answered`` (the target's up) may count
+    it, with SNMPv2c or with SNMPv3 (whose engine discovery took the echoed request)."""
+    responder.reply = 65_535  # the whole request, sent back
+
+    async def scrape_each() -> list[tuple[bool, bool]]:
+        pool = SessionPool(max_idle=4)
+        found = []
+        for auth in AUTHS:
+            deadline = time.monotonic() + DEADLINE_S
+            result = await scrape(
+                Target.parse(f"{HOST}:{responder.port}"), auth, [(MODULE, None)], {}, pool, deadline
+            )
+            found.append((result.modules[0].success, result.answered))
+        return found
+
+    assert asyncio.run(scrape_each()) == [(False, False), (False, False)]
