@@ -31,8 +31,8 @@ from deploys.ansible.runner import (
 )
 from deploys.network.journal import Journal
 from deploys.network.masking import Redactor, secret_values
-from deploys.network.targets import resolve_known_hosts
 from inventory.secrets import SecretStore
+from platforms.known_hosts import resolve_known_hosts
 from provnet.console import InventoryOption, LimitOption, exits_cleanly, out
 
 app = typer.Typer(

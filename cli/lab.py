@@ -88,6 +88,11 @@ def status(state_dir: StateDirOption = None) -> None:
                     f"drop-session-after {row.get('drop_session_after')}",
                     row.get("drop_session_after") is not None,
                 ),
+                ("unregistered", row.get("unregistered", False)),
+                ("camera-off", row.get("camera_off", False)),
+                ("mic-muted", row.get("mic_muted", False)),
+                (f"clock-skew {row.get('clock_skew_s', 0):g}s", row.get("clock_skew_s", 0)),
+                (f"media-loss {row.get('media_loss_pct', 0):g}%", row.get("media_loss_pct", 0)),
             )
             if active
         ] + [f"link-down {i}" for i in row["interfaces_down"]]
@@ -116,13 +121,18 @@ def fault(
     device: Annotated[str, typer.Argument(help="Tên thiết bị (device name).")],
     kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(FAULTS)}.")],
     argument: Annotated[
-        str, typer.Argument(help="MS for slow, IFACE for link-down/up, N for drop-session-after.")
+        str,
+        typer.Argument(
+            help="MS for slow, IFACE for link-down/up, N for drop-session-after, "
+            "SECONDS for clock-skew, PERCENT for media-loss."
+        ),
     ] = "",
     state_dir: StateDirOption = None,
 ) -> None:
     """Gây sự cố (inject a fault): down|up|reboot|slow MS|link-down IFACE|drop-snmp|
     garbage-snmp (SNMP trả rác, random bytes)|restore-snmp|
-    drop-session-after N (cắt phiên SSH sau N dòng cấu hình, one-shot)."""
+    drop-session-after N (cắt phiên SSH sau N dòng cấu hình, one-shot); điểm cầu (VC):
+    unregistered|camera-off|mic-muted|clock-skew SECONDS|media-loss PERCENT ('up' gỡ hết)."""
     answer = request(
         state_dir or default_state_dir(),
         {"op": "fault", "device": device, "kind": kind, "argument": argument},

@@ -57,13 +57,22 @@ from deploys.network.plan import (
 )
 from deploys.network.registry import get_change
 from deploys.network.seal import plan_key
-from deploys.network.targets import InventoryBackend, resolve_known_hosts
+from deploys.network.targets import InventoryBackend
 from deploys.network.waves import DEFAULT_WAVES, parse_max_failures, parse_waves
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import ENV_SECRETS_FILE, SecretStore
 from inventory.validate import load_valid
-from provnet.console import InventoryOption, LimitOption, err, exits_cleanly, out
+from platforms.known_hosts import resolve_known_hosts
+from provnet.console import (
+    InventoryOption,
+    KnownHostsOption,
+    LimitOption,
+    NoHostKeyCheckOption,
+    err,
+    exits_cleanly,
+    out,
+)
 
 app = typer.Typer(
     help="Thay đổi cấu hình mạng (network changes): backup, plan, apply.",
@@ -77,22 +86,6 @@ class Cancelled(NetworkChangeError):
     """The engineer answered no: nothing applied."""
 
 
-KnownHostsOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--known-hosts",
-        help="Tệp known_hosts để kiểm tra khoá máy (host keys). Mặc định: known_hosts "
-        "trong thư mục inventory, rồi ~/.ssh/known_hosts.",
-        show_default=False,
-    ),
-]
-NoHostKeyCheckOption = Annotated[
-    bool,
-    typer.Option(
-        "--no-host-key-check",
-        help="Không kiểm tra khoá máy (skip host-key checking): chỉ khi biết rõ lý do.",
-    ),
-]
 ConcurrencyOption = Annotated[
     int, typer.Option("--concurrency", "-c", min=1, max=500, help="Số thiết bị song song.")
 ]

@@ -21,7 +21,7 @@ from inventory.addressing import allocate
 from inventory.loader import Inventory
 from inventory.model import SnmpV2cCredential, SnmpV3Credential, SshCredential
 from inventory.resolve import DeviceView
-from lab.errors import BadTwinAddress
+from lab.errors import BadFault, BadTwinAddress
 from lab.state import DeviceState
 from platforms import get_platform
 
@@ -40,7 +40,44 @@ FAULTS = (
     "garbage-snmp",
     "restore-snmp",
     "drop-session-after",
+    "unregistered",
+    "camera-off",
+    "mic-muted",
+    "clock-skew",
+    "media-loss",
 )
+
+
+VC_FAULTS = ("unregistered", "camera-off", "mic-muted", "clock-skew", "media-loss")
+
+
+def _number(kind: str, argument: str, what: str, low: float, high: float) -> float:
+    try:
+        value = float(argument)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # also refuses nan
+        raise BadFault(f"{kind} needs {what} between {low:g} and {high:g}, got '{argument}'")
+    return value
+
+
+def vc_fault(state: DeviceState, kind: str, argument: str) -> None:
+    """Break what a VC endpoint's readiness check reads (``up`` mends all of it)."""
+    faults = state.faults
+    if kind == "up":
+        faults.unregistered = faults.camera_off = faults.mic_muted = False
+        faults.clock_skew_s = faults.media_loss_pct = 0.0
+    elif kind == "unregistered":
+        faults.unregistered = True
+    elif kind == "camera-off":
+        faults.camera_off = True
+    elif kind == "mic-muted":
+        faults.mic_muted = True
+    elif kind == "clock-skew":
+        faults.clock_skew_s = _number(kind, argument, "SECONDS", -86400, 86400)
+    elif kind == "media-loss":
+        faults.media_loss_pct = _number(kind, argument, "PERCENT", 0, 100)
+        faults.media_seen = 0
 
 
 @dataclass(frozen=True)

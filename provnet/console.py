@@ -53,6 +53,23 @@ LimitOption = Annotated[
     ),
 ]
 
+KnownHostsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--known-hosts",
+        help="Tệp known_hosts để kiểm tra khoá máy (host keys). Mặc định: known_hosts "
+        "trong thư mục inventory, rồi ~/.ssh/known_hosts.",
+        show_default=False,
+    ),
+]
+NoHostKeyCheckOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-host-key-check",
+        help="Không kiểm tra khoá máy (skip host-key checking): chỉ khi biết rõ lý do.",
+    ),
+]
+
 
 def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     """A provnet error becomes its message on stderr and exit code 2, never a traceback."""
