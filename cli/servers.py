@@ -231,9 +231,9 @@ def _run(
     lang: Lang,
 ) -> None:
     out.print(f"{chosen.name}: {chosen.title(lang)}")
-    with progress_bar(len(runner.reports), t("connecting", lang)):
+    with progress_bar(len(runner.reports), t("connecting", lang)) as progress:
         runner.connect()
-        runner.prepare()
+        runner.prepare(lambda _: progress.advance(progress.task_ids[0]))
     planned = runner.report()
     _print_plan(planned.hosts, diff or not yes, lang)
     to_change = [h for h in planned.hosts if h.status is Status.WOULD_CHANGE]
@@ -261,7 +261,8 @@ def _run(
             with progress_bar(total, f"{t('applying', lang)} {chosen.name}") as progress:
                 runner.execute(lambda _: progress.advance(progress.task_ids[0]))
         else:
-            out.print(t("nothing", lang))
+            if planned.ok:
+                out.print(t("nothing", lang))
             runner.settle_unchanged()
         result = runner.report()
         _journal_outcomes(log, result)

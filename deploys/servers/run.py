@@ -264,11 +264,14 @@ class Runner:
                 why = self._errors.connect.get(host.name, "could not connect")
                 report.error = self.redactor.redact(why)
 
-    def prepare(self) -> None:
+    def prepare(self, advance: Callable[[str], None] = lambda _: None) -> None:
         """Run the deploy's code for each connected host (facts, decisions); a host whose
         preparation raises fails alone."""
         self.state.set_stage(StateStage.Prepare)
-        for host in list(self.state.active_hosts):
+        for host in self.inventory:
+            advance(host.name)
+            if host not in self.state.active_hosts:
+                continue
             report = self._report(host)
             with _captured() as capture, ctx_state.use(self.state):
                 try:
