@@ -30,7 +30,8 @@ from inventory.source import load_yaml
 from inventory.validate import load_valid
 from lab.device.server import load_or_create_host_key
 from lab.errors import BadStateDir, LabAlreadyUp, LabError, LabNotUp, LabStartFailed
-from lab.netns import CLIENT_KEY, cleanup_stale, plan_hosts, root_available
+from lab.image import ImageError, ensure_image
+from lab.netns import CLIENT_KEY, MIRROR_PORT, cleanup_stale, plan_hosts, root_available
 from lab.state import SERVER_ROLE, is_server_platform
 from lab.twin import (
     DEFAULT_BASE,
@@ -226,13 +227,20 @@ def _plan_servers(
     if not servers:
         return {}, {}, ""
     available, reason = root_available()
+    skipped = f"{len(servers)} máy chủ Linux bỏ qua (Linux servers skipped)"
     if not available:
-        return {}, {}, f"{len(servers)} máy chủ Linux bỏ qua (Linux servers skipped): {reason}"
-    ipv4_base, ipv6_base = server_networks(base)
-    hosts = plan_hosts([v.name for v in servers], ipv4_base=ipv4_base, ipv6_base=ipv6_base)
+        return {}, {}, f"{skipped}: {reason}"
+    try:
+        image = ensure_image()
+    except ImageError as exc:
+        return {}, {}, f"{skipped}: {exc}"
+    ipv4_lan, ipv6_lan = server_networks(base)
+    hosts = plan_hosts([v.name for v in servers], ipv4_lan=ipv4_lan, ipv6_lan=ipv6_lan)
     netns_dir = state_dir / NETNS_DIR
     plan = {
         "prefix": netns_prefix(state_dir),
+        "apt_mirror": f"http://{ipv4_lan.network_address + 1}:{MIRROR_PORT}/",
+        "image": {"root": str(image.root), "mirror": str(image.mirror), "key": image.key},
         "hosts": [
             {"name": h.name, "ipv4": str(h.ipv4), "ipv6": str(h.ipv6) if h.ipv6 else None}
             for h in hosts

@@ -15,7 +15,8 @@ import sys
 from ipaddress import IPv4Interface, IPv6Interface
 from pathlib import Path
 
-from lab.control import CONTROL, NETNS_DIR, PIDFILE, READY, SERVERS
+from lab.control import CONTROL, KNOWN_HOSTS, NETNS_DIR, PIDFILE, READY, SERVERS
+from lab.image import Image
 from lab.netns import LinuxHost, NetnsTwin
 from lab.runtime import TwinRuntime, handle_control
 from lab.twin import spec_from_json
@@ -58,7 +59,8 @@ async def serve(state_dir: Path) -> None:
 
 
 def start_servers(state_dir: Path) -> NetnsTwin | None:
-    """The Linux servers `lab up` planned (root only): real sshd in network namespaces."""
+    """The Linux servers `lab up` planned (root only): Debian systems booted with systemd.
+    Their host keys join the overlay inventory's known_hosts."""
     path = state_dir / SERVERS
     if not path.exists():
         return None
@@ -69,8 +71,11 @@ def start_servers(state_dir: Path) -> NetnsTwin | None:
         )
         for h in plan["hosts"]
     ]
+    image = Image(Path(plan["image"]["root"]), Path(plan["image"]["mirror"]), plan["image"]["key"])
     twin = NetnsTwin()
-    twin.start(hosts, prefix=plan["prefix"], state_dir=state_dir / NETNS_DIR)
+    twin.start(hosts, prefix=plan["prefix"], state_dir=state_dir / NETNS_DIR, image=image)
+    with (state_dir / "inventory" / KNOWN_HOSTS).open("a", encoding="utf-8") as known:
+        known.write(twin.known_hosts.read_text(encoding="utf-8"))
     return twin
 
 

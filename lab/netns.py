@@ -1,35 +1,44 @@
-"""Linux servers of the province twin: real sshd processes in network namespaces.
+"""Linux servers of the province twin: real Debian systems booted with systemd as PID 1.
 
-Each host gets its own network namespace ``{prefix}-{n}``, a veth pair (root side
-``{short}h{n}``, namespace side ``eth0``) carrying a dedicated link network (an IPv4
-/30 and optionally an IPv6 /64: root side first address, namespace side second), its
-own UTS namespace (so ``hostname`` answers the host's name) and an OpenSSH ``sshd``
-listening only on the namespace addresses. The hosts share the machine's filesystem.
+Each server is a copy-on-write overlay of one cached Debian image (``lab.image``: its own
+upper layer under the state directory, so fifty servers cost one image), booted in its own
+network, PID, mount, UTS, IPC and cgroup namespaces with ``/lib/systemd/systemd`` as PID 1;
+sshd is the image's own ``ssh.service``. The servers share one twin LAN: a bridge
+``{short}br`` in this machine's namespace holding the LAN's first address (the servers'
+gateway, where the twin serves its Debian package mirror), and one veth per server
+(``{short}h{n}`` here, ``eth0`` inside) with the server's IPv4 and IPv6 addresses of the
+plan. Servers reach one another and the gateway; nothing else (no default route, and this
+machine forwards nothing).
 
-Network rule: the only addresses configured are on the veth pairs this module makes,
-private IPv4 or ULA IPv6 ranges that overlap nothing already on the machine; the
-namespaces get no default route, so nothing inside them reaches anywhere else.
+What lives outside the servers is named by the twin's prefix, so a crashed twin can be
+cleaned up from its prefix and state directory alone (:func:`cleanup_stale`): namespaces
+``{prefix}-{n}``, veths, the bridge, cgroups ``provnet/{prefix}-{n}``. The overlay mounts
+live only in each server's mount namespace and go with it.
 
 Needs root; :func:`root_available` says whether this machine can do it, and why not.
 
     twin = NetnsTwin()
-    running = twin.start(plan_hosts(["dc-web", "dc-db"]), prefix="pv", state_dir=Path("/tmp/pv"))
-    ...  # ssh root@running[0].address -i twin.key_path, or twin.write_inventory(...)
+    running = twin.start(plan_hosts(["dc-web", "dc-db"]), prefix="pv", state_dir=Path("/tmp/pv"),
+                         image=ensure_image())
+    twin.run("dc-web", ["systemctl", "is-system-running"])
     twin.stop()
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import http.server
 import json
 import os
-import pwd
 import re
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,44 +52,49 @@ from ipaddress import (
     ip_network,
 )
 from pathlib import Path
+from typing import Any
 
 from lab.errors import LabError
+from lab.image import Image
 
 __all__ = [
-    "DEFAULT_IPV4_BASE",
-    "DEFAULT_IPV6_BASE",
+    "DEFAULT_IPV4_LAN",
+    "DEFAULT_IPV6_LAN",
+    "MIRROR_PORT",
     "LinuxHost",
     "NetnsError",
     "NetnsTwin",
     "RunningHost",
+    "ServersView",
     "cleanup_stale",
     "plan_hosts",
     "root_available",
+    "run_in",
 ]
 
-DEFAULT_IPV4_BASE = IPv4Network("10.250.0.0/16")
-DEFAULT_IPV6_BASE = IPv6Network("fd00:70:76::/48")
-SSHD = "/usr/sbin/sshd"
-PRIVSEP_DIR = Path("/run/sshd")
+DEFAULT_IPV4_LAN = IPv4Network("10.250.0.0/24")
+DEFAULT_IPV6_LAN = IPv6Network("fd00:70:76::/64")
+_IPV6_ULA = IPv6Network("fc00::/7")
+MIRROR_PORT = 3142
+"""Where the gateway serves the package mirror (apt-cacher-ng's port, as mirrors often are)."""
 CMD_TIMEOUT = 15.0
 MANIFEST = "twin.json"
 CLIENT_KEY = "id_ed25519"
+CGROUP_PARENT = "provnet"
 
 _IFNAMSIZ = 15
 _PREFIX_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 _HOSTNAME_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-_IPV6_ULA = IPv6Network("fc00::/7")
-# Run as `sh -c _SSHD_SH NAME SSHD CONFIG` in a fresh UTS namespace: name the host, become sshd.
-_SSHD_SH = 'hostname "$0" && exec "$1" -D -e -f "$2"'
+_DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 
 
 class NetnsError(LabError, RuntimeError):
-    """A twin host could not be set up or torn down; the message names host and command."""
+    """A twin server could not be set up or torn down; the message names server and command."""
 
 
 @dataclass(frozen=True)
 class LinuxHost:
-    """A twin server: its name and the namespace-side addresses of its link networks."""
+    """A twin server: its name and its addresses on the twin LAN."""
 
     name: str
     ipv4: IPv4Interface
@@ -89,12 +103,13 @@ class LinuxHost:
 
 @dataclass(frozen=True)
 class RunningHost:
-    """A started twin server: where to reach its sshd, and what was made for it."""
+    """A booted twin server: where to reach its sshd, and what was made for it."""
 
     name: str
     address: IPv4Address
     port: int
     pid: int
+    """PID 1 of the server (its systemd), as this machine sees it."""
     netns: str
     address6: IPv6Address | None = None
     veth: str = ""
@@ -106,49 +121,36 @@ class RunningHost:
 def plan_hosts(
     names: Iterable[str],
     *,
-    ipv4_base: IPv4Network = DEFAULT_IPV4_BASE,
-    ipv6_base: IPv6Network | None = DEFAULT_IPV6_BASE,
-    first: int = 0,
+    ipv4_lan: IPv4Network = DEFAULT_IPV4_LAN,
+    ipv6_lan: IPv6Network | None = DEFAULT_IPV6_LAN,
 ) -> list[LinuxHost]:
-    """Hosts with one /30 (and /64) link each, taken in order from the bases at ``first``.
+    """Servers on one LAN: the first address is the gateway, servers take the next ones.
 
-    >>> [(h.ipv4, h.ipv6) for h in plan_hosts(["a"], first=1)]
-    [(IPv4Interface('10.250.0.6/30'), IPv6Interface('fd00:70:76:1::2/64'))]
+    >>> [(h.ipv4, h.ipv6) for h in plan_hosts(["a", "b"])][1]
+    (IPv4Interface('10.250.0.3/24'), IPv6Interface('fd00:70:76::3/64'))
     """
     hosts: list[LinuxHost] = []
-    for index, name in enumerate(names, start=first):
-        if ipv4_base.prefixlen > 30 or index >= 2 ** (30 - ipv4_base.prefixlen):
-            raise NetnsError(f"host {name}: link #{index} does not fit in {ipv4_base}")
-        v4_net = int(ipv4_base.network_address) + 4 * index
-        ipv4 = IPv4Interface((IPv4Address(v4_net + 2), 30))
-        ipv6: IPv6Interface | None = None
-        if ipv6_base is not None:
-            if ipv6_base.prefixlen > 64 or index >= 2 ** (64 - ipv6_base.prefixlen):
-                raise NetnsError(f"host {name}: link #{index} does not fit in {ipv6_base}")
-            v6_net = int(ipv6_base.network_address) + (index << 64)
-            ipv6 = IPv6Interface((IPv6Address(v6_net + 2), 64))
+    for index, name in enumerate(names):
+        if index + 3 > ipv4_lan.num_addresses:
+            raise NetnsError(f"host {name}: server #{index + 1} does not fit in {ipv4_lan}")
+        ipv4 = IPv4Interface((ipv4_lan.network_address + index + 2, ipv4_lan.prefixlen))
+        ipv6 = None
+        if ipv6_lan is not None:
+            ipv6 = IPv6Interface((ipv6_lan.network_address + index + 2, ipv6_lan.prefixlen))
         hosts.append(LinuxHost(name, ipv4, ipv6))
     return hosts
 
 
-def _root_side(iface: IPv4Interface | IPv6Interface, host: str) -> IPv4Interface | IPv6Interface:
-    """The root-namespace end of a host's link: the first other usable address."""
-    network = iface.network
-    if network.num_addresses < 2:
-        raise NetnsError(f"host {host}: link network {network} has no room for two ends")
-    candidates = [network.network_address + 1, network.network_address + 2]
-    if network.prefixlen == network.max_prefixlen - 1:  # /31, /127: both addresses
-        candidates = [network.network_address, network.network_address + 1]
-    for address in candidates:
-        if address != iface.ip:
-            return type(iface)(f"{address}/{network.prefixlen}")
-    raise NetnsError(f"host {host}: no root-side address in {network}")  # pragma: no cover
+def gateway(iface: IPv4Interface | IPv6Interface) -> IPv4Interface | IPv6Interface:
+    """The LAN's first address (this machine's end: the bridge)."""
+    return type(iface)((iface.network.network_address + 1, iface.network.prefixlen))
 
 
 def _check_plan(hosts: Sequence[LinuxHost]) -> None:
-    """Refuse names and ranges that could reach, or shadow, anything but our own links."""
+    """Refuse names and addresses that could reach, or shadow, anything but the twin LAN."""
     seen_names: set[str] = set()
-    networks: list[tuple[str, IPv4Network | IPv6Network]] = []
+    seen_addresses: set[IPv4Address | IPv6Address] = set()
+    lans: set[IPv4Network | IPv6Network] = set()
     for host in hosts:
         if not _HOSTNAME_RE.fullmatch(host.name):
             raise NetnsError(f"host {host.name!r}: not a valid hostname")
@@ -158,24 +160,28 @@ def _check_plan(hosts: Sequence[LinuxHost]) -> None:
         v4 = host.ipv4
         if not v4.ip.is_private or v4.ip.is_loopback or v4.ip.is_unspecified:
             raise NetnsError(f"host {host.name}: {v4} is not a private IPv4 address")
-        if v4.ip in (v4.network.network_address, v4.network.broadcast_address) and (
-            v4.network.prefixlen < 31
-        ):
-            raise NetnsError(f"host {host.name}: {v4} is a network or broadcast address")
-        networks.append((host.name, v4.network))
+        if v4.network.prefixlen > 29:
+            raise NetnsError(f"host {host.name}: LAN {v4.network} is too small (/29 at most)")
+        reserved = (v4.network.network_address, v4.network.broadcast_address, gateway(v4).ip)
+        if v4.ip in reserved:
+            raise NetnsError(f"host {host.name}: {v4} is the LAN's network, broadcast or gateway")
+        addresses: list[IPv4Address | IPv6Address] = [v4.ip]
+        lans.add(v4.network)
         if host.ipv6 is not None:
             v6 = host.ipv6
             if v6.ip not in _IPV6_ULA:
                 raise NetnsError(f"host {host.name}: {v6} is not a unique-local (fc00::/7) address")
-            if v6.ip == v6.network.network_address and v6.network.prefixlen < 127:
-                raise NetnsError(f"host {host.name}: {v6} is the subnet-router anycast address")
-            networks.append((host.name, v6.network))
-    for i, (name_a, net_a) in enumerate(networks):
-        for name_b, net_b in networks[i + 1 :]:
-            if net_a.version == net_b.version and net_a.overlaps(net_b):
-                raise NetnsError(
-                    f"hosts {name_a} and {name_b}: link networks {net_a} and {net_b} overlap"
-                )
+            if v6.ip in (v6.network.network_address, gateway(v6).ip):
+                raise NetnsError(f"host {host.name}: {v6} is the LAN's anycast or gateway address")
+            addresses.append(v6.ip)
+            lans.add(v6.network)
+        for address in addresses:
+            if address in seen_addresses:
+                raise NetnsError(f"host {host.name}: address {address} given twice")
+            seen_addresses.add(address)
+    if len([lan for lan in lans if lan.version == 4]) > 1 or len(lans) > 2:
+        shown = ", ".join(sorted(str(lan) for lan in lans))
+        raise NetnsError(f"twin servers must share one LAN per family, not {shown}")
 
 
 def _machine_networks() -> list[tuple[str, IPv4Network | IPv6Network]]:
@@ -203,18 +209,14 @@ def _machine_networks() -> list[tuple[str, IPv4Network | IPv6Network]]:
 
 
 def _check_free(hosts: Sequence[LinuxHost]) -> None:
-    existing = _machine_networks()
-    for host in hosts:
-        mine: list[IPv4Network | IPv6Network] = [host.ipv4.network]
-        if host.ipv6 is not None:
-            mine.append(host.ipv6.network)
-        for net in mine:
-            for what, other in existing:
-                if other.version == net.version and other.overlaps(net):
-                    raise NetnsError(
-                        f"host {host.name}: link network {net} overlaps {what} already on this "
-                        "machine; pick another base range (or clean up a stale twin)"
-                    )
+    lans = {host.ipv4.network for host in hosts} | {h.ipv6.network for h in hosts if h.ipv6}
+    for what, other in _machine_networks():
+        for lan in lans:
+            if other.version == lan.version and other.overlaps(lan):
+                raise NetnsError(
+                    f"twin LAN {lan} overlaps {what} already on this machine; pick another "
+                    "range (or clean up a stale twin)"
+                )
 
 
 # --------------------------------------------------------------------------- commands
@@ -245,14 +247,14 @@ def _run(
 
 
 def root_available() -> tuple[bool, str]:
-    """Whether this process can run twin hosts, and a reason (for a skip message) if not."""
+    """Whether this process can run twin servers, and a reason (for a skip message) if not."""
     if os.geteuid() != 0:
-        return False, "network namespaces need root (run the twin's Linux hosts as uid 0)"
-    for tool in ("ip", "ssh-keygen", "unshare", "hostname"):
+        return False, "twin servers need root (namespaces, mounts; run as uid 0)"
+    for tool in ("ip", "ssh-keygen", "unshare", "nsenter", "chroot"):
         if shutil.which(tool) is None:
-            return False, f"`{tool}` not found (apt-get install iproute2 openssh-server)"
-    if not os.access(SSHD, os.X_OK):
-        return False, f"{SSHD} not found (apt-get install openssh-server)"
+            return False, f"`{tool}` not found (apt-get install iproute2 openssh-client util-linux)"
+    if _cgroup_roots() is None:
+        return False, "no cgroup hierarchy for systemd under /sys/fs/cgroup"
     probe = f"provnet-probe-{os.getpid()}"
     try:
         _run(["ip", "netns", "add", probe], timeout=10)
@@ -262,11 +264,50 @@ def root_available() -> tuple[bool, str]:
         _run(["ip", "netns", "del", probe], timeout=10)
     except NetnsError as exc:  # pragma: no cover - the add just worked
         return False, f"cannot delete a network namespace: {exc}"
-    return True, "root, iproute2 and sshd available"
+    return True, "root, namespaces and cgroups available"
+
+
+@functools.cache
+def _cgroup_roots() -> tuple[Path, ...] | None:
+    """The hierarchies a server's systemd needs: the unified one and, on a hybrid host,
+    the named ``systemd`` one; None when neither is mounted."""
+    base = Path("/sys/fs/cgroup")
+    if (base / "cgroup.controllers").exists():  # a unified-only host
+        return (base,)
+    hybrid = (base / "unified", base / "systemd")
+    if all((root / "cgroup.procs").exists() for root in hybrid):
+        return hybrid
+    return None
+
+
+INOTIFY_LIMIT = Path("/proc/sys/fs/inotify/max_user_instances")
+INOTIFY_PER_SERVER = 8
+"""inotify instances a booted server holds (systemd, journald, logind, dbus: about 5)."""
+
+
+def raise_inotify_limit(servers: int) -> str:
+    """Raise ``fs.inotify.max_user_instances`` so ``servers`` more systemds can start (each
+    server's processes are root's, and root's limit is shared: Debian's 128 stops the 24th
+    server); never lowers it. Returns what was done, for the operator, or ''."""
+    try:
+        current = int(INOTIFY_LIMIT.read_text())
+    except (OSError, ValueError):
+        return ""
+    wanted = 128 + INOTIFY_PER_SERVER * servers
+    if current >= wanted:
+        return ""
+    try:
+        INOTIFY_LIMIT.write_text(f"{wanted}\n")
+    except OSError as exc:
+        raise NetnsError(
+            f"{servers} servers need fs.inotify.max_user_instances >= {wanted} (now {current}): "
+            f"{exc}; run: sysctl -w fs.inotify.max_user_instances={wanted}"
+        ) from exc
+    return f"fs.inotify.max_user_instances {current} -> {wanted}"
 
 
 def _short(prefix: str) -> str:
-    """The root-side veth stem: the prefix if ``{stem}h{n}`` fits IFNAMSIZ, else a hash."""
+    """The stem of interface names: the prefix if ``{stem}h{n}`` fits IFNAMSIZ, else a hash."""
     if re.fullmatch(r"[A-Za-z0-9]{1,10}", prefix):
         return prefix
     digest = hashlib.sha1(prefix.encode()).hexdigest()[:6]
@@ -291,27 +332,17 @@ def _alive(pid: int) -> bool:
     return bool(state) and state[0] not in ("Z", "X")
 
 
-def _cmdline(pid: int) -> list[str]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
-
-
 def _kill(pids: Iterable[int], *, grace: float = 5.0) -> None:
-    """SIGTERM, wait up to ``grace`` seconds, then SIGKILL whatever is left."""
+    """SIGKILL and wait: a server's processes are PID 1 of their namespace and its children,
+    which die with it; nothing there needs to flush anything to this machine."""
     targets = [pid for pid in set(pids) if pid > 1 and pid != os.getpid()]
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in targets:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            targets = [pid for pid in targets if _alive(pid)]
-            if not targets:
-                return
-            time.sleep(0.05)
+    for pid in targets:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + grace
+    while targets and time.monotonic() < deadline:
+        targets = [pid for pid in targets if _alive(pid)]
+        time.sleep(0.02)
 
 
 def _keygen(path: Path, comment: str, host: str | None) -> None:
@@ -336,30 +367,23 @@ def _netns_pids(netns: str) -> list[int]:
     return [int(tok) for tok in proc.stdout.split() if tok.isdigit()]
 
 
-def _quote(path: Path) -> str:
-    text = str(path)
-    if '"' in text or "\n" in text:
-        raise NetnsError(f"state path {text!r}: contains a quote or newline")
-    return f'"{text}"'
-
-
-def _sshd_pid_file_pids(state_dir: Path) -> list[int]:
-    """PIDs from sshd pid files under ``state_dir`` whose process is still our sshd."""
-    pids: list[int] = []
-    for pid_file in state_dir.glob("*/sshd.pid"):
-        with contextlib.suppress(OSError, ValueError):
-            pid = int(pid_file.read_text().split()[0])
-            config = str(pid_file.parent / "sshd_config")
-            cmd = " ".join(_cmdline(pid))  # sshd rewrites its title but keeps the -f path
-            if _alive(pid) and "sshd" in cmd and config in cmd:
-                pids.append(pid)
-    return pids
+def _remove_cgroups(name: str) -> None:
+    """Remove the cgroup ``provnet/{name}`` and what the server's systemd made below it."""
+    roots = _cgroup_roots() or ()
+    for root in roots:
+        top = root / CGROUP_PARENT / name
+        if not top.is_dir():
+            continue
+        below = sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts))
+        for directory in [*below, top]:
+            with contextlib.suppress(OSError):
+                directory.rmdir()
 
 
 def _teardown_netns(netns: str, host: str, errors: list[str]) -> None:
-    """Kill everything inside ``netns`` (it is ours), then delete its veth pair and itself.
+    """Kill everything inside ``netns`` (it is ours), then delete its veth and itself.
 
-    The pair is deleted from inside the namespace (``eth0``), which removes the root-side
+    The pair is deleted from inside the namespace (``eth0``), which removes this machine's
     end at once and can never touch another namespace's link.
     """
     try:
@@ -373,43 +397,51 @@ def _teardown_netns(netns: str, host: str, errors: list[str]) -> None:
             ):
                 _run([*_ns_exec(netns), "ip", "link", "del", "dev", "eth0"], host=host)
             _run(["ip", "netns", "del", netns], host=host)
+        _remove_cgroups(netns)
     except NetnsError as exc:
         errors.append(str(exc))
+
+
+def _delete_link(name: str, errors: list[str]) -> bool:
+    if _run(["ip", "link", "show", "dev", name], check=False).returncode != 0:
+        return False
+    try:
+        _run(["ip", "link", "del", "dev", name])
+    except NetnsError as exc:
+        errors.append(str(exc))
+    return True
 
 
 def cleanup_stale(prefix: str, state_dir: Path) -> list[str]:
     """Remove what a crashed twin with this prefix left behind; return what was removed.
 
-    Kills sshd processes whose pid files (and config) are in ``state_dir`` and every
-    process inside namespaces named ``{prefix}-{n}``; deletes those namespaces and their
-    root-side veths ``{short}h{n}``; deletes the state files. Safe to call any time.
+    Kills every process inside namespaces named ``{prefix}-{n}`` (each server's whole
+    process tree lives there), deletes those namespaces, their veths ``{short}h{n}``, the
+    bridge ``{short}br``, the cgroups, and the state directory. Safe to call any time.
     """
     _check_prefix(prefix)
     state_dir = Path(state_dir)
     removed: list[str] = []
     errors: list[str] = []
-    stale_pids = _sshd_pid_file_pids(state_dir) if state_dir.is_dir() else []
-    if stale_pids:
-        _kill(stale_pids)
-        removed += [f"sshd pid {pid}" for pid in stale_pids]
     ns_re = re.compile(rf"{re.escape(prefix)}-(\d+)")
     short = _short(prefix)
     for netns in _netns_list():
-        match = ns_re.fullmatch(netns)
-        if match:
+        if ns_re.fullmatch(netns):
             _teardown_netns(netns, netns, errors)
             removed.append(f"netns {netns}")
     veth_re = re.compile(rf"{re.escape(short)}h\d+")
     links = json.loads(_run(["ip", "-j", "link", "show"]).stdout or "[]")
     for link in links:
         name = str(link.get("ifname", ""))
-        # A root-side end whose peer is in no other namespace is a leftover of ours.
-        if veth_re.fullmatch(name) and "link_netnsid" not in link:
-            try:
-                _run(["ip", "link", "del", "dev", name])
-                removed.append(f"veth {name}")
-            except NetnsError as exc:
-                errors.append(str(exc))
+        # An end whose peer is in no other namespace is a leftover of ours.
+        if veth_re.fullmatch(name) and "link_netnsid" not in link and _delete_link(name, errors):
+            removed.append(f"veth {name}")
+    if _delete_link(f"{short}br", errors):
+        removed.append(f"bridge {short}br")
+    for root in _cgroup_roots() or ():
+        for group in (root / CGROUP_PARENT).glob(f"{prefix}-*"):
+            if ns_re.fullmatch(group.name):
+                _remove_cgroups(group.name)
     if state_dir.is_dir():
         _remove_state(state_dir)
     if errors:
@@ -418,19 +450,161 @@ def cleanup_stale(prefix: str, state_dir: Path) -> list[str]:
 
 
 def _remove_state(state_dir: Path) -> None:
-    """Delete the files a twin writes in ``state_dir`` (and the directory, if then empty)."""
+    """Delete what a twin writes in ``state_dir`` (and the directory, if then empty)."""
     manifest = state_dir / MANIFEST
     names: list[str] = []
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         names = [str(h["name"]) for h in json.loads(manifest.read_text())["hosts"]]
-    names += [p.parent.name for p in state_dir.glob("*/sshd_config")]
+    names += [p.parent.name for p in state_dir.glob("*/upper")]
     for name in set(names):
         if _HOSTNAME_RE.fullmatch(name):
             shutil.rmtree(state_dir / name, ignore_errors=True)
-    for fname in (MANIFEST, CLIENT_KEY, CLIENT_KEY + ".pub", "authorized_keys", "known_hosts"):
+    for fname in (MANIFEST, CLIENT_KEY, CLIENT_KEY + ".pub", "known_hosts"):
         (state_dir / fname).unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         state_dir.rmdir()
+
+
+# --------------------------------------------------------------------------- booting
+
+
+def boot_script(root: Path, image: Path, upper: Path, work: Path) -> str:
+    """What runs as PID 1 of the server's new namespaces before it becomes systemd: the
+    overlay, the kernel file systems a container's systemd expects, then ``exec`` systemd.
+    All these mounts belong to the server's mount namespace and vanish with it."""
+    r = shlex.quote(str(root))
+    lines = [
+        "set -e",
+        "mount --make-rprivate /",
+        f"mount -t overlay overlay -o lowerdir={shlex.quote(str(image))},"
+        f"upperdir={shlex.quote(str(upper))},workdir={shlex.quote(str(work))} {r}",
+        f"mount -t proc proc {r}/proc",
+        f"mount -t sysfs -o ro sysfs {r}/sys",
+        f"mount -t tmpfs -o mode=755 tmpfs {r}/sys/fs/cgroup",
+    ]
+    roots = _cgroup_roots() or ()
+    if len(roots) == 1:
+        lines.append(f"mount -t cgroup2 cgroup2 {r}/sys/fs/cgroup")
+    else:
+        lines += [
+            f"mkdir -p {r}/sys/fs/cgroup/unified {r}/sys/fs/cgroup/systemd",
+            f"mount -t cgroup2 cgroup2 {r}/sys/fs/cgroup/unified",
+            f"mount -t cgroup -o none,name=systemd cgroup {r}/sys/fs/cgroup/systemd",
+        ]
+    lines += [
+        f"mount -t tmpfs -o mode=755 tmpfs {r}/dev",
+        *(f"touch {r}/dev/{d} && mount --bind /dev/{d} {r}/dev/{d}" for d in _DEVICES),
+        f"mkdir -p {r}/dev/pts {r}/dev/shm",
+        f"mount -t devpts -o newinstance,ptmxmode=0666 devpts {r}/dev/pts",
+        f"ln -sf pts/ptmx {r}/dev/ptmx",
+        f"mount -t tmpfs tmpfs {r}/dev/shm",
+        f"mount -t tmpfs -o mode=755 tmpfs {r}/run",
+        f"mount -t tmpfs tmpfs {r}/tmp",
+        f"exec chroot {r} /usr/bin/env -i container=provnet-twin /lib/systemd/systemd --system",
+    ]
+    return "\n".join(lines)
+
+
+def _join_cgroups(name: str) -> str:
+    """Shell lines that put the shell into the server's own cgroups (made beforehand)."""
+    return "; ".join(
+        f"echo $$ > {shlex.quote(str(root / CGROUP_PARENT / name / 'cgroup.procs'))}"
+        for root in _cgroup_roots() or ()
+    )
+
+
+def run_in(
+    name: str, init: int, argv: Sequence[str], *, timeout: float = 30.0, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run a command inside the server whose PID 1 is ``init``, as root, in its namespaces
+    and its root directory, with a clean environment."""
+    command = [
+        "nsenter", "-t", str(init), "-m", "-u", "-i", "-n", "-p", "-C", "-r", "-w",
+        "/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8",
+        *argv,
+    ]  # fmt: skip
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise NetnsError(f"host {name}: `{' '.join(argv)}` took over {timeout:g}s") from exc
+    if check and done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip() or "no output"
+        raise NetnsError(f"host {name}: `{' '.join(argv)}` exit {done.returncode}: {detail}")
+    return done
+
+
+class _TwinFiles:
+    """The files of a twin's state directory that clients use."""
+
+    state_dir: Path
+
+    @property
+    def key_path(self) -> Path:
+        """The private key (ed25519, no passphrase) authorized for root on every server."""
+        return self.state_dir / CLIENT_KEY
+
+    @property
+    def known_hosts(self) -> Path:
+        """A known_hosts file with every server's key under its IPv4 and IPv6 address."""
+        return self.state_dir / "known_hosts"
+
+
+@dataclass(frozen=True)
+class ServersView(_TwinFiles):
+    """A running twin's servers seen from its state directory (by another process than the
+    one that booted them, e.g. a test beside ``provnet lab up``'s daemon)."""
+
+    state_dir: Path
+    hosts: tuple[RunningHost, ...]
+    mirror_url: str
+
+    @classmethod
+    def read(cls, state_dir: Path) -> ServersView:
+        try:
+            manifest = json.loads((state_dir / MANIFEST).read_text())
+            hosts = tuple(
+                RunningHost(
+                    name=h["name"],
+                    address=IPv4Address(h["ipv4"]),
+                    port=22,
+                    pid=int(h["pid"]),
+                    netns=h["netns"],
+                    address6=IPv6Address(h["ipv6"]) if h.get("ipv6") else None,
+                    veth=h["veth"],
+                )
+                for h in manifest["hosts"]
+            )
+            return cls(state_dir, hosts, str(manifest["mirror_url"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise NetnsError(f"{state_dir}: no running twin servers ({exc})") from exc
+
+    def run(
+        self, name: str, argv: Sequence[str], *, timeout: float = 30.0, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command inside server ``name`` (see :func:`run_in`)."""
+        host = next((h for h in self.hosts if h.name == name), None)
+        if host is None:
+            raise NetnsError(f"host {name}: not a server of the twin in {self.state_dir}")
+        return run_in(name, host.pid, argv, timeout=timeout, check=check)
+
+
+def _hosts_file(hosts: Sequence[LinuxHost]) -> str:
+    """``/etc/hosts`` of every server: the servers know one another by name."""
+    lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
+    for host in hosts:
+        lines.append(f"{host.ipv4.ip}\t{host.name}")
+        if host.ipv6 is not None:
+            lines.append(f"{host.ipv6.ip}\t{host.name}")
+    return "\n".join(lines) + "\n"
+
+
+class _Mirror(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return
 
 
 # --------------------------------------------------------------------------- the twin
@@ -443,37 +617,39 @@ class _Started:
     veth: str
     dir: Path
     proc: subprocess.Popen[bytes] | None = None
+    init: int = 0  # the server's PID 1 (systemd), as this machine sees it
     owned: bool = False  # the namespace is ours (we added it), so we may delete it
 
 
-class NetnsTwin:
-    """Starts and stops the twin's Linux hosts. One ``start`` per object; ``stop`` is idempotent."""
+class NetnsTwin(_TwinFiles):
+    """Boots and stops the twin's Debian servers. One ``start`` per object; ``stop`` is
+    idempotent."""
 
     def __init__(self) -> None:
         self.prefix = ""
         self.state_dir = Path()
         self.username = "root"
-        self.password: str | None = None
         self._started: list[_Started] = []
         self._running: list[RunningHost] = []
-        self._port = 22
+        self._mirror: _Mirror | None = None
+        self._bridge = ""
+        self._gateway: IPv4Address | None = None
+        self._authorized_keys = ""
+        self._hosts_file = ""
+        self.notes: list[str] = []
+        """What the twin changed on this machine besides its own objects (a sysctl raised)."""
         self._active = False
 
     # ---- public paths
 
     @property
-    def key_path(self) -> Path:
-        """The private key (ed25519, no passphrase) authorized on every host."""
-        return self.state_dir / CLIENT_KEY
-
-    @property
-    def known_hosts(self) -> Path:
-        """A known_hosts file with every host's key under its IPv4 and IPv6 address."""
-        return self.state_dir / "known_hosts"
-
-    @property
     def hosts(self) -> list[RunningHost]:
         return list(self._running)
+
+    @property
+    def mirror_url(self) -> str:
+        """The Debian package mirror the servers reach (a flat repository: ``deb URL ./``)."""
+        return f"http://{self._gateway}:{MIRROR_PORT}/"
 
     # ---- lifecycle
 
@@ -483,17 +659,12 @@ class NetnsTwin:
         *,
         prefix: str,
         state_dir: Path,
-        username: str = "root",
-        password: str | None = None,
+        image: Image,
         authorized_key: str | None = None,
-        port: int = 22,
-        timeout: float = 15.0,
+        timeout: float = 60.0,
     ) -> list[RunningHost]:
-        """Create the namespaces, links and sshds; return once every sshd answers.
+        """Make the LAN, boot every server, serve the mirror; return once every sshd answers.
 
-        ``password`` only turns password authentication on for the account's existing
-        system password (the twin never changes accounts); the generated key at
-        :attr:`key_path` and ``authorized_key`` (an extra public key line) always work.
         On any failure everything made so far is torn down before the error is raised.
         """
         if self._active or self._started:
@@ -501,20 +672,15 @@ class NetnsTwin:
         _check_prefix(prefix)
         if not hosts:
             raise NetnsError(f"twin {prefix}: no hosts to start")
-        if not 0 < port < 65536:
-            raise NetnsError(f"twin {prefix}: bad port {port}")
-        try:
-            pwd.getpwnam(username)
-        except KeyError as exc:
-            raise NetnsError(f"twin {prefix}: user {username!r} does not exist here") from exc
         if authorized_key is not None and "\n" in authorized_key.strip():
             raise NetnsError(f"twin {prefix}: authorized_key must be a single public key line")
         _check_plan(hosts)
+        if not (image.root / "lib/systemd/systemd").exists():
+            raise NetnsError(f"twin {prefix}: {image.root} is not a built image")
         ok, reason = root_available()
         if not ok:
             raise NetnsError(f"twin {prefix}: {reason}")
         _check_free(hosts)
-
         if (Path(state_dir) / MANIFEST).exists():
             raise NetnsError(
                 f"twin {prefix}: {state_dir} already holds a twin ({MANIFEST}); stop it or "
@@ -522,13 +688,13 @@ class NetnsTwin:
             )
         self.prefix = prefix
         self.state_dir = Path(state_dir).resolve()
-        self.username = username
-        self.password = password
-        self._port = port
+        self.notes = [note for note in [raise_inotify_limit(len(hosts))] if note]
         self._active = True
         try:
             self._prepare_state(authorized_key)
+            self._hosts_file = _hosts_file(hosts)
             short = _short(prefix)
+            self._make_bridge(short, hosts[0])
             for n, host in enumerate(hosts):
                 started = _Started(
                     host, f"{prefix}-{n}", f"{short}h{n}", self.state_dir / host.name
@@ -536,12 +702,14 @@ class NetnsTwin:
                 self._started.append(started)
                 self._write_manifest()
                 self._make_link(started)
-                self._start_sshd(started)
+                self._prepare_root(started)
+                self._boot(started, image)
             self._write_known_hosts()
-            self._write_manifest()
+            self._serve_mirror(image)
             deadline = time.monotonic() + timeout
             for started in self._started:
                 self._running.append(self._wait_ready(started, deadline))
+            self._write_manifest()
         except BaseException:
             with contextlib.suppress(NetnsError):
                 self.stop()
@@ -549,18 +717,28 @@ class NetnsTwin:
         return list(self._running)
 
     def stop(self) -> None:
-        """Kill our sshds, delete our veths and namespaces and state files. Idempotent."""
+        """Kill the servers, delete veths, bridge, namespaces, cgroups, state. Idempotent."""
         if not self._active:
             return
         errors: list[str] = []
+        if self._mirror is not None:
+            self._mirror.shutdown()
+            self._mirror.server_close()
+            self._mirror = None
         for started in reversed(self._started):
+            if started.init:
+                _kill([started.init])
             proc = started.proc
-            if proc is not None and proc.poll() is None:
-                _kill([proc.pid])
+            if proc is not None:
+                if proc.poll() is None:
+                    _kill([proc.pid])
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=5)
             if started.owned:
                 _teardown_netns(started.netns, started.host.name, errors)
+        if self._bridge:
+            _delete_link(self._bridge, errors)
+            self._bridge = ""
         if self.state_dir.is_dir():
             _remove_state(self.state_dir)
         self._started.clear()
@@ -575,25 +753,45 @@ class NetnsTwin:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    # ---- inside a server
+
+    def run(
+        self, name: str, argv: Sequence[str], *, timeout: float = 30.0, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command inside server ``name`` (all its namespaces and its root), as root."""
+        started = next((s for s in self._started if s.host.name == name and s.init), None)
+        if started is None:
+            raise NetnsError(f"host {name}: not a running server of twin {self.prefix}")
+        return run_in(name, started.init, argv, timeout=timeout, check=check)
+
+    def rss_bytes(self, name: str) -> int:
+        """Resident memory of every process of server ``name`` (proportional shares not
+        split: the image's pages shared between servers count once per server)."""
+        started = next(s for s in self._started if s.host.name == name)
+        total = 0
+        for pid in _netns_pids(started.netns):
+            with contextlib.suppress(OSError, ValueError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+        return total
+
     # ---- pyinfra
 
     def pyinfra_data(self) -> dict[str, object]:
         """Connection data for pyinfra (key auth, strict host keys from :attr:`known_hosts`)."""
-        data: dict[str, object] = {
+        return {
             "ssh_user": self.username,
-            "ssh_port": self._port,
+            "ssh_port": 22,
             "ssh_key": str(self.key_path),
             "ssh_known_hosts_file": str(self.known_hosts),
             "ssh_strict_host_key_checking": "yes",
             "ssh_allow_agent": False,
             "ssh_look_for_keys": False,
         }
-        if self.password is not None:
-            data["ssh_password"] = self.password
-        return data
 
     def write_inventory(self, path: Path, *, ipv6: bool = False) -> Path:
-        """Write a pyinfra inventory file (``hosts = [(name, data), ...]``) for the hosts."""
+        """Write a pyinfra inventory file (``hosts = [(name, data), ...]``) for the servers."""
         entries: list[tuple[str, dict[str, object]]] = []
         for running in self._running:
             address: IPv4Address | IPv6Address = running.address
@@ -604,7 +802,7 @@ class NetnsTwin:
             entries.append((running.name, {"ssh_hostname": str(address), **self.pyinfra_data()}))
         path = Path(path)
         path.write_text(
-            '"""pyinfra inventory of the twin\'s Linux hosts (written by lab.netns)."""\n\n'
+            '"""pyinfra inventory of the twin\'s Linux servers (written by lab.netns)."""\n\n'
             f"hosts = {entries!r}\n"
         )
         return path
@@ -613,29 +811,51 @@ class NetnsTwin:
 
     def _prepare_state(self, authorized_key: str | None) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        PRIVSEP_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
-        key = self.key_path
-        _keygen(key, f"provnet-twin-{self.prefix}", None)
-        lines = [key.with_suffix(".pub").read_text().strip()]
+        _keygen(self.key_path, f"provnet-twin-{self.prefix}", None)
+        lines = [self.key_path.with_suffix(".pub").read_text().strip()]
         if authorized_key:
             lines.append(authorized_key.strip())
-        (self.state_dir / "authorized_keys").write_text("\n".join(lines) + "\n")
+        self._authorized_keys = "\n".join(lines) + "\n"
 
     def _write_manifest(self) -> None:
         manifest = {
             "prefix": self.prefix,
             "short": _short(self.prefix),
+            "bridge": self._bridge,
+            "mirror_url": self.mirror_url,
             "hosts": [
                 {
                     "name": s.host.name,
                     "netns": s.netns,
                     "veth": s.veth,
-                    "pid": s.proc.pid if s.proc else None,
+                    "pid": s.init or None,
+                    "ipv4": str(s.host.ipv4.ip),
+                    "ipv6": str(s.host.ipv6.ip) if s.host.ipv6 else None,
                 }
                 for s in self._started
             ],
         }
         (self.state_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+
+    def _make_bridge(self, short: str, first: LinuxHost) -> None:
+        bridge = f"{short}br"
+        if _run(["ip", "link", "show", "dev", bridge], check=False).returncode == 0:
+            raise NetnsError(
+                f"twin {self.prefix}: bridge {bridge} already exists (a crashed run? "
+                f"call lab.netns.cleanup_stale({self.prefix!r}, state_dir))"
+            )
+        _run(["ip", "link", "add", bridge, "type", "bridge"])
+        self._bridge = bridge
+        gw4 = gateway(first.ipv4)
+        self._gateway = first.ipv4.network.network_address + 1
+        cmds = [["ip", "addr", "add", str(gw4), "dev", bridge]]
+        if first.ipv6 is not None:
+            cmds.append(
+                ["ip", "-6", "addr", "add", str(gateway(first.ipv6)), "dev", bridge, "nodad"]
+            )
+        cmds.append(["ip", "link", "set", bridge, "up"])
+        for cmd in cmds:
+            _run(cmd)
 
     def _make_link(self, s: _Started) -> None:
         name, ns, veth = s.host.name, s.netns, s.veth
@@ -647,99 +867,92 @@ class NetnsTwin:
                 f"call lab.netns.cleanup_stale({self.prefix!r}, state_dir))"
             )
         nsx = _ns_exec(ns)
-        v4_root = _root_side(s.host.ipv4, name)
         cmds: list[list[str]] = [
             ["ip", "netns", "add", ns],
             ["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns],
+            ["ip", "link", "set", veth, "master", self._bridge],
             [*nsx, "ip", "link", "set", "lo", "up"],
-            ["ip", "addr", "add", str(v4_root), "dev", veth],
             [*nsx, "ip", "addr", "add", str(s.host.ipv4), "dev", "eth0"],
         ]
         if s.host.ipv6 is not None:
-            v6_root = _root_side(s.host.ipv6, name)
             cmds += [
                 [*nsx, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0"],
                 [*nsx, "sysctl", "-q", "-w", "net.ipv6.conf.eth0.disable_ipv6=0"],
-                ["ip", "-6", "addr", "add", str(v6_root), "dev", veth, "nodad"],
                 [*nsx, "ip", "-6", "addr", "add", str(s.host.ipv6), "dev", "eth0", "nodad"],
             ]
-        cmds += [
-            ["ip", "link", "set", veth, "up"],
-            [*nsx, "ip", "link", "set", "eth0", "up"],
-        ]
+        cmds += [["ip", "link", "set", veth, "up"], [*nsx, "ip", "link", "set", "eth0", "up"]]
         _run(cmds[0], host=name)
         s.owned = True
         for cmd in cmds[1:]:
             _run(cmd, host=name)
 
-    def _start_sshd(self, s: _Started) -> None:
+    def _prepare_root(self, s: _Started) -> None:
+        """The server's own files, written into its upper layer before it boots."""
         name = s.host.name
-        s.dir.mkdir(parents=True, exist_ok=True)
-        host_key = s.dir / "ssh_host_ed25519_key"
-        _keygen(host_key, name, name)
-        root_login = "no"
-        if self.username == "root":
-            root_login = "yes" if self.password is not None else "prohibit-password"
-        listen = [f"ListenAddress {s.host.ipv4.ip}"]
-        if s.host.ipv6 is not None:
-            listen.append(f"ListenAddress {s.host.ipv6.ip}")
-        config = s.dir / "sshd_config"
-        config.write_text(
-            "\n".join(
-                [
-                    f"# provnet twin host {name} in netns {s.netns} (generated by lab.netns)",
-                    f"Port {self._port}",
-                    "AddressFamily any",
-                    *listen,
-                    f"HostKey {_quote(host_key)}",
-                    f"PidFile {_quote(s.dir / 'sshd.pid')}",
-                    f"AuthorizedKeysFile {_quote(self.state_dir / 'authorized_keys')}",
-                    f"AllowUsers {self.username}",
-                    f"PermitRootLogin {root_login}",
-                    "PubkeyAuthentication yes",
-                    f"PasswordAuthentication {'yes' if self.password is not None else 'no'}",
-                    "KbdInteractiveAuthentication no",
-                    "PermitEmptyPasswords no",
-                    "UsePAM no",
-                    "StrictModes no",
-                    "UseDNS no",
-                    "PrintMotd no",
-                    "X11Forwarding no",
-                    "AllowAgentForwarding no",
-                    "AllowTcpForwarding no",
-                    "MaxStartups 64:30:128",
-                    "MaxSessions 32",
-                    "Subsystem sftp internal-sftp",
-                    "",
-                ]
-            )
+        upper = s.dir / "upper"
+        for directory in (upper / "etc/ssh", upper / "root/.ssh", s.dir / "work", s.dir / "root"):
+            directory.mkdir(parents=True, exist_ok=True)
+        (upper / "root/.ssh").chmod(0o700)
+        keys = upper / "root/.ssh/authorized_keys"
+        keys.write_text(self._authorized_keys)
+        keys.chmod(0o600)
+        _keygen(upper / "etc/ssh/ssh_host_ed25519_key", f"root@{name}", name)
+        (upper / "etc/hostname").write_text(name + "\n")
+        (upper / "etc/hosts").write_text(self._hosts_file)
+        machine_id = hashlib.sha256(f"{self.prefix}/{name}".encode()).hexdigest()[:32]
+        (upper / "etc/machine-id").write_text(machine_id + "\n")
+
+    def _boot(self, s: _Started, image: Image) -> None:
+        name = s.host.name
+        for root in _cgroup_roots() or ():
+            (root / CGROUP_PARENT / s.netns).mkdir(parents=True, exist_ok=True)
+        inner = boot_script(s.dir / "root", image.root, s.dir / "upper", s.dir / "work")
+        # nsenter, not `ip netns exec`: that one mounts a fresh /sys, hiding the cgroups.
+        outer = (
+            f"set -e; {_join_cgroups(s.netns)}; exec nsenter --net=/run/netns/{s.netns} "
+            f"unshare --cgroup --fork --pid --mount --uts --ipc sh -c {shlex.quote(inner)}"
         )
-        _run([SSHD, "-t", "-f", str(config)], host=name)
-        sh = ["unshare", "--uts", "--", "/bin/sh", "-c", _SSHD_SH]
-        log = (s.dir / "sshd.log").open("wb")
+        log = (s.dir / "boot.log").open("wb")
         try:
-            # ip netns exec, unshare and sh each exec the next: the Popen pid is sshd's.
             s.proc = subprocess.Popen(
-                [*_ns_exec(s.netns), *sh, name, SSHD, str(config)],
+                ["sh", "-c", outer],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         except OSError as exc:
-            raise NetnsError(f"host {name}: cannot start sshd in {s.netns}: {exc}") from exc
+            raise NetnsError(f"host {name}: cannot boot in {s.netns}: {exc}") from exc
         finally:
             log.close()
+
+    def _serve_mirror(self, image: Image) -> None:
+        handler = functools.partial(_QuietFiles, directory=str(image.mirror))
+        try:
+            self._mirror = _Mirror((str(self._gateway), MIRROR_PORT), handler)
+        except OSError as exc:
+            raise NetnsError(
+                f"twin {self.prefix}: mirror on {self._gateway}:{MIRROR_PORT}: {exc}"
+            ) from exc
+        threading.Thread(target=self._mirror.serve_forever, daemon=True).start()
 
     def _write_known_hosts(self) -> None:
         lines: list[str] = []
         for s in self._started:
-            key_type, key_b64 = (s.dir / "ssh_host_ed25519_key.pub").read_text().split()[:2]
+            public = s.dir / "upper/etc/ssh/ssh_host_ed25519_key.pub"
+            key_type, key_b64 = public.read_text().split()[:2]
             addrs = [str(s.host.ipv4.ip)] + ([str(s.host.ipv6.ip)] if s.host.ipv6 else [])
-            if self._port != 22:
-                addrs = [f"[{a}]:{self._port}" for a in addrs]
             lines.append(f"{','.join(addrs)} {key_type} {key_b64}")
         self.known_hosts.write_text("\n".join(lines) + "\n")
+
+    def _init_pid(self, s: _Started) -> int:
+        """The server's PID 1: the only child of ``unshare`` (which the Popen pid became)."""
+        assert s.proc is not None
+        with contextlib.suppress(OSError, ValueError):
+            children = Path(f"/proc/{s.proc.pid}/task/{s.proc.pid}/children").read_text().split()
+            if children:
+                return int(children[0])
+        return 0
 
     def _wait_ready(self, s: _Started, deadline: float) -> RunningHost:
         name = s.host.name
@@ -753,10 +966,13 @@ class NetnsTwin:
                 code = s.proc.poll()
                 if code is not None:
                     raise NetnsError(
-                        f"host {name}: sshd in {s.netns} exited with {code}: {self._log_tail(s)}"
+                        f"host {name}: the server in {s.netns} stopped (exit {code}): "
+                        f"{self._log_tail(s)}"
                     )
+                if not s.init:
+                    s.init = self._init_pid(s)
                 try:
-                    with socket.create_connection((str(address), self._port), timeout=1) as conn:
+                    with socket.create_connection((str(address), 22), timeout=1) as conn:
                         conn.settimeout(2)
                         if conn.recv(64).startswith(b"SSH-"):
                             break
@@ -765,15 +981,15 @@ class NetnsTwin:
                     last = str(exc)
                 if time.monotonic() > deadline:
                     raise NetnsError(
-                        f"host {name}: sshd on [{address}]:{self._port} not accepting "
-                        f"connections in time ({last}): {self._log_tail(s)}"
+                        f"host {name}: sshd on [{address}]:22 not accepting connections in "
+                        f"time ({last}): {self._log_tail(s)}"
                     )
-                time.sleep(0.05)
+                time.sleep(0.1)
         return RunningHost(
             name=name,
             address=s.host.ipv4.ip,
-            port=self._port,
-            pid=s.proc.pid,
+            port=22,
+            pid=s.init,
             netns=s.netns,
             address6=s.host.ipv6.ip if s.host.ipv6 else None,
             veth=s.veth,
@@ -782,7 +998,7 @@ class NetnsTwin:
     @staticmethod
     def _log_tail(s: _Started) -> str:
         try:
-            text = (s.dir / "sshd.log").read_text(errors="replace").strip()
+            text = (s.dir / "boot.log").read_text(errors="replace").strip()
         except OSError:
-            return "no sshd log"
-        return " | ".join(text.splitlines()[-5:]) or "sshd log empty"
+            return "no boot log"
+        return " | ".join(text.splitlines()[-5:]) or "boot log empty"

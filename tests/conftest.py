@@ -6,12 +6,14 @@ import ipaddress
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from inventory.loader import example_inventory_path
-from lab.control import UpResult, lab_down, lab_up
+from lab.control import NETNS_DIR, UpResult, lab_down, lab_up
+from lab.netns import ServersView, root_available
 
 FIXTURES = Path(__file__).parent / "inventory" / "fixtures"
 EXAMPLE = example_inventory_path()
@@ -79,5 +81,31 @@ def twin(tmp_path_factory: pytest.TempPathFactory, twin_base: str) -> Iterator[U
     result = lab_up(EXAMPLE, list(TWIN_LIMIT), state_dir, ipaddress.IPv4Address(twin_base))
     try:
         yield result
+    finally:
+        lab_down(state_dir)
+
+
+@dataclass(frozen=True)
+class TwinServers:
+    """A twin whose Linux servers are booted Debian systems: ``up`` is what `provnet lab up`
+    gave (overlay inventory, secrets, known_hosts), ``servers`` runs commands inside them."""
+
+    up: UpResult
+    servers: ServersView
+
+
+@pytest.fixture(scope="session")
+def twin_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinServers]:
+    """The data centre and the SOC of the example province (th-dc-srv1..3, th-soc-log1 as
+    real Debian servers, their routers simulated), for tests that deploy to servers: apart
+    from ``twin``, whose servers other tests only look at. Root only (CI runs as root)."""
+    available, reason = root_available()
+    if not available:
+        pytest.skip(f"twin servers need root: {reason}")
+    state_dir = tmp_path_factory.mktemp("twin-servers") / "state"
+    base = ipaddress.IPv4Address(f"127.{40 + _worker_number()}.0.0")
+    result = lab_up(EXAMPLE, ["site=th-dc", "site=th-soc"], state_dir, base)
+    try:
+        yield TwinServers(result, ServersView.read(state_dir / NETNS_DIR))
     finally:
         lab_down(state_dir)
