@@ -62,7 +62,8 @@ SSH_KEX = (
     "diffie-hellman-group16-sha512",
     "diffie-hellman-group18-sha512",
 )
-PACKAGES = ("openssh-server", "chrony", "rsyslog", "nftables", "unattended-upgrades", "logrotate")
+# logrotate (which reads the rotation file written below) comes with rsyslog's recommends.
+PACKAGES = ("openssh-server", "chrony", "rsyslog", "nftables", "unattended-upgrades")
 RSYSLOG_FILES = (
     "/var/log/syslog",
     "/var/log/mail.log",
