@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import gevent  # type: ignore[import-untyped]
 from pyinfra.api.config import Config
 from pyinfra.api.connect import connect_all, disconnect_all
 from pyinfra.api.deploy import add_deploy
@@ -34,7 +35,7 @@ from pyinfra.api.host import Host
 from pyinfra.api.inventory import Inventory as PyinfraInventory
 from pyinfra.api.operations import run_ops
 from pyinfra.api.state import BaseStateCallback, State, StateStage
-from pyinfra.context import ctx_state
+from pyinfra.context import ctx_config, ctx_state
 from pyinfra.facts.deb import DebPackages
 from pyinfra.facts.server import Command, LinuxDistribution
 from pyinfra.facts.systemd import SystemdStatus
@@ -146,15 +147,22 @@ def build_inventory(
 
 
 class _Capture(logging.Handler):
+    """Log lines by greenlet: each host is prepared in its own (as pyinfra's CLI does)."""
+
     def __init__(self) -> None:
         super().__init__(logging.INFO)
-        self.lines: list[str] = []
+        self.lines: dict[object, list[str]] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.lines.append(_ANSI.sub("", record.getMessage()))
+            line = _ANSI.sub("", record.getMessage())
         except Exception:  # a message that cannot be formatted is not worth a crash
-            self.lines.append(str(record.msg))
+            line = str(record.msg)
+        self.lines.setdefault(gevent.getcurrent(), []).append(line)
+
+    def mine(self) -> list[str]:
+        """The lines logged by the calling greenlet."""
+        return self.lines.get(gevent.getcurrent(), [])
 
 
 @contextmanager
@@ -265,35 +273,46 @@ class Runner:
                 report.error = self.redactor.redact(why)
 
     def prepare(self, advance: Callable[[str], None] = lambda _: None) -> None:
-        """Run the deploy's code for each connected host (facts, decisions); a host whose
-        preparation raises fails alone."""
+        """Run the deploy's code for every connected host at once, each in its own greenlet
+        (facts, decisions); a host whose preparation raises fails alone."""
         self.state.set_stage(StateStage.Prepare)
+        active = [h for h in self.inventory if h in self.state.active_hosts]
         for host in self.inventory:
-            advance(host.name)
-            if host not in self.state.active_hosts:
-                continue
-            report = self._report(host)
-            with _captured() as capture, ctx_state.use(self.state):
-                try:
-                    add_deploy(self.state, self.deploy.function, host=host)
-                except NOT_CONTAINED:
-                    raise
-                except BaseException as exc:
-                    report.status = Status.FAILED
-                    report.error = self.redactor.redact(f"{type(exc).__name__}: {exc}")
-                    _fail(self.state, host)
-                    continue
-            ops = self.state.ops[host].values()
-            report.operations = len(ops)
-            # An operation under ``_if`` (a restart after a changed file) only runs when its
-            # condition holds at run time: it follows the changes counted here.
-            report.changes = sum(
-                1
-                for op in ops
-                if not op.global_arguments.get("_if") and op.operation_meta.will_change
-            )
-            report.diff = self.redactor.redact(_diff_lines(capture.lines))
-            report.status = Status.WOULD_CHANGE if report.changes else Status.NO_CHANGE
+            if host not in active:
+                advance(host.name)
+        # pyinfra's state context is one for the process (the host's is per greenlet).
+        with _captured() as capture, ctx_state.use(self.state):
+            jobs = {self.state.pool.spawn(self._prepare_host, h, capture): h for h in active}
+            for job in gevent.iwait(list(jobs)):
+                advance(jobs[job].name)
+        for job, host in jobs.items():
+            failure = job.get()
+            if failure is not None:
+                report = self._report(host)
+                report.status = Status.FAILED
+                report.error = self.redactor.redact(failure)
+                _fail(self.state, host)
+
+    def _prepare_host(self, host: Host, capture: _Capture) -> str | None:
+        """Prepare one host; the error (a message) when its preparation raises."""
+        report = self._report(host)
+        try:
+            with ctx_config.use(self.state.config.copy()):
+                add_deploy(self.state, self.deploy.function, host=host)
+        except NOT_CONTAINED:
+            raise
+        except BaseException as exc:
+            return f"{type(exc).__name__}: {exc}"
+        ops = self.state.ops[host].values()
+        report.operations = len(ops)
+        # An operation under ``_if`` (a restart after a changed file) only runs when its
+        # condition holds at run time: it follows the changes counted here.
+        report.changes = sum(
+            1 for op in ops if not op.global_arguments.get("_if") and op.operation_meta.will_change
+        )
+        report.diff = self.redactor.redact(_diff_lines(capture.mine()))
+        report.status = Status.WOULD_CHANGE if report.changes else Status.NO_CHANGE
+        return None
 
     def execute(self, advance: Callable[[str], None] = lambda _: None) -> None:
         self.state.set_stage(StateStage.Execute)

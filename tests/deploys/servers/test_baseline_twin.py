@@ -17,16 +17,18 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from cli import build_app
+from deploys.servers.baseline import PACKAGES
 from tests.conftest import TwinServers
+
+PROVNET = str(Path(sys.executable).with_name("provnet"))
 
 CANARY = "canary-Vx7-twin-servers-secret"
 WATCHED = (
@@ -48,15 +50,15 @@ pytestmark = pytest.mark.root
 
 
 def _this_machine() -> dict[str, str]:
-    """What a deploy must never change here: sshd's configuration, the installed packages,
-    the firewall (when nft is installed)."""
+    """What a deploy must never change here: sshd's configuration, the packages the deploy
+    installs (other work on this machine may install others meanwhile), the firewall."""
     sshd_config = Path("/etc/ssh/sshd_config")
     packages = subprocess.run(
-        ["dpkg-query", "-W", "-f", "${Package} ${Version}\n"],
+        ["dpkg-query", "-W", "-f", "${Package} ${Status}\n", *PACKAGES],
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
+        check=False,
     ).stdout
     nft = shutil.which("nft")
     ruleset = (
@@ -68,7 +70,7 @@ def _this_machine() -> dict[str, str]:
         "sshd_config": hashlib.sha256(sshd_config.read_bytes()).hexdigest()
         if sshd_config.exists()
         else "absent",
-        "packages": hashlib.sha256(packages.encode()).hexdigest(),
+        "packages": packages,
         "ruleset": hashlib.sha256(ruleset.encode()).hexdigest(),
     }
 
@@ -102,18 +104,24 @@ def _twin_inventory(twin: TwinServers, root: Path) -> Path:
 
 
 def _run(args: list[str], cwd: Path, inventory: Path) -> tuple[int, str]:
+    """``provnet servers ARGS`` as a person runs it: its own process (gevent-patched, as
+    pyinfra's CLI is), every server at once."""
     env = {
+        **os.environ,
         "PROVNET_SSH_PASSWORD": CANARY,
         "PROVNET_INVENTORY": str(inventory),
         "COLUMNS": "220",
     }
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(build_app("servers"), ["servers", *args], env=env)
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.output + (result.stderr if result.stderr_bytes else "")
+    done = subprocess.run(
+        [PROVNET, "servers", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
 
 
 def _files(twin: TwinServers, name: str) -> str:
