@@ -15,6 +15,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -248,3 +249,44 @@ def test_the_secret_appears_in_no_output_or_journal(
         text = journal.read_text(encoding="utf-8")
         assert CANARY not in text
         assert json.loads(text.splitlines()[0])["event"] == "run"
+
+
+BASELINE_FILE = Path(__file__).resolve().parents[3] / "deploys" / "servers" / "baseline.py"
+
+
+@pytest.mark.parametrize("target", ["deploys.servers.baseline.baseline", str(BASELINE_FILE)])
+def test_pyinfra_cli_runs_the_same_deploy_on_the_exported_inventory(
+    twin_servers: TwinServers, world: dict[str, Any], dry_then_apply: dict[str, Any], target: str
+) -> None:
+    """pyinfra's own CLI, on ``provnet inventory export --format pyinfra``, runs the baseline
+    as a function (``module.function``) or as a deploy file; on servers already applied it
+    finds nothing to change."""
+    assert dry_then_apply["applied"][0] == 0
+    exported = Path(world["cwd"]) / "pyinfra_inventory.py"
+    subprocess.run(
+        [PROVNET, "inventory", "export", "--format", "pyinfra", "--out", str(exported)],
+        env={**os.environ, "PROVNET_INVENTORY": str(world["inventory"])},
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    pyinfra = str(Path(sys.executable).with_name("pyinfra"))
+    known = twin_servers.servers.known_hosts
+    done = subprocess.run(
+        [
+            pyinfra, str(exported), target, "--dry",
+            "--data", f"ssh_known_hosts_file={known}",
+            "--data", "ssh_strict_host_key_checking=yes",
+        ],
+        cwd=world["cwd"], capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    for name in dry_then_apply["names"]:
+        assert re.search(rf"\[{name}\] +Ready", output), output
+    # pyinfra's table: operation, change, conditional change: no operation would change.
+    rows = [
+        re.split(r" {2,}", line.strip()) for line in output.splitlines() if "baseline | " in line
+    ]
+    assert len(rows) >= 30, output
+    assert {row[1] for row in rows} == {"-"}, output
