@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from lab.control import default_state_dir, lab_down, lab_up, request
+from lab.control import default_state_dir, lab_down, lab_up, request, servers_status
 from lab.twin import DEFAULT_BASE, FAULTS
 from provnet.console import InventoryOption, LimitOption, exits_cleanly, out
 
@@ -100,6 +100,14 @@ def status(state_dir: StateDirOption = None) -> None:
             ", ".join(faults) or "-",
         )
     out.print(table)
+    servers = servers_status(state_dir or default_state_dir())
+    if servers:
+        table = Table(title=f"Twin: {len(servers)} máy chủ Debian (Debian servers)")
+        for column in ("Máy chủ", "IPv4", "IPv6", "systemd", "RSS (MiB)"):
+            table.add_column(column)
+        for row in servers:
+            table.add_row(*row)
+        out.print(table)
 
 
 @app.command()

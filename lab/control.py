@@ -31,7 +31,15 @@ from inventory.validate import load_valid
 from lab.device.server import load_or_create_host_key
 from lab.errors import BadStateDir, LabAlreadyUp, LabError, LabNotUp, LabStartFailed
 from lab.image import ImageError, ensure_image
-from lab.netns import CLIENT_KEY, MIRROR_PORT, cleanup_stale, plan_hosts, root_available
+from lab.netns import (
+    CLIENT_KEY,
+    MIRROR_PORT,
+    NetnsError,
+    ServersView,
+    cleanup_stale,
+    plan_hosts,
+    root_available,
+)
 from lab.state import SERVER_ROLE, is_server_platform
 from lab.twin import (
     DEFAULT_BASE,
@@ -133,6 +141,7 @@ def write_overlay(
     documents = overlay_documents(
         _inventory_documents(root), spec, servers or {}, extra_credentials
     )
+    (target / "communes").mkdir(parents=True, exist_ok=True)  # a twin of sites only has none
     for relative, document in documents.items():
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -262,6 +271,30 @@ def _plan_servers(
         }
     }
     return fields, credentials, ""
+
+
+def servers_status(state_dir: Path) -> list[tuple[str, str, str, str, str]]:
+    """One row per booted server of the twin: name, addresses, what its systemd says, RSS."""
+    if not (state_dir / NETNS_DIR / "twin.json").exists():
+        return []
+    view = ServersView.read(state_dir / NETNS_DIR)
+    rows = []
+    for host in view.hosts:
+        try:
+            state = view.run(host.name, ["systemctl", "is-system-running"], timeout=10)
+            said = state.stdout.strip() or "?"
+        except NetnsError as exc:
+            said = str(exc)
+        rows.append(
+            (
+                host.name,
+                str(host.address),
+                str(host.address6 or "-"),
+                said,
+                f"{view.rss_bytes(host.name) / 2**20:.0f}",
+            )
+        )
+    return rows
 
 
 def request(state_dir: Path, payload: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:

@@ -189,7 +189,7 @@ def test_reboot_resets_sys_uptime(lab: UpResult) -> None:
     assert ticks_after < ticks_before
 
 
-def test_linux_servers_are_real_sshd_in_namespaces_when_root(lab: UpResult) -> None:
+def test_linux_servers_are_booted_debian_systems_when_root(lab: UpResult) -> None:
     available, reason = root_available()
     if not available:
         assert "Linux" in lab.note
@@ -201,8 +201,10 @@ def test_linux_servers_are_real_sshd_in_namespaces_when_root(lab: UpResult) -> N
     assert credential.private_key_file is not None
     assert server.mgmt_ipv4 is not None
     assert not server.mgmt_ipv4.is_loopback  # an address inside the twin's own namespace
+    assert lab.known_hosts is not None
     client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.load_host_keys(str(lab.known_hosts))  # the server's own key, recorded by lab up
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
     try:
         client.connect(
             server.host,
@@ -213,8 +215,10 @@ def test_linux_servers_are_real_sshd_in_namespaces_when_root(lab: UpResult) -> N
             allow_agent=False,
             look_for_keys=False,
         )
-        _, stdout, _ = client.exec_command("hostname", timeout=10)
-        assert stdout.read().decode().strip() == "th-dc-srv1"
+        _, stdout, _ = client.exec_command(
+            "hostname; systemctl is-system-running --wait", timeout=60
+        )
+        assert stdout.read().decode().split() == ["th-dc-srv1", "running"]
     finally:
         client.close()
 
