@@ -273,25 +273,32 @@ def plan_twin(
     )
 
 
+@dataclass(frozen=True)
+class ServersOverlay:
+    """What the overlay says of the twin's Debian servers: each server's fields (``mgmt``,
+    ``ssh_credentials``, ``apt_mirror``, ``data`` merged into its own), the lab's credentials
+    for them, and the twin LAN as a management prefix (the servers are managed from it)."""
+
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    credentials: dict[str, dict[str, Any]] = field(default_factory=dict)
+    management_prefixes: tuple[str, ...] = ()
+
+
 def overlay_documents(
-    inv_documents: dict[str, Any],
-    spec: TwinSpec,
-    servers: dict[str, dict[str, Any]],
-    extra_credentials: dict[str, dict[str, Any]] | None = None,
+    inv_documents: dict[str, Any], spec: TwinSpec, servers: ServersOverlay | None = None
 ) -> dict[str, Any]:
     """Rewrite parsed inventory files (relative path -> document) to point at the twin.
 
     Devices not simulated are removed, so the overlay can never reach a real device;
     sites and communes left empty are removed too. Secret references point at the lab
-    secrets file. ``servers`` maps a Linux server's name to the fields that point it at its
-    network namespace (``mgmt``, ``ssh_credentials``); ``extra_credentials`` are added to
-    province.yaml (the lab's own key for those servers).
+    secrets file. ``servers`` points each Linux server at its twin (see :class:`ServersOverlay`).
     """
+    servers = servers or ServersOverlay()
     twins = {d.name: d for d in spec.devices}
     out: dict[str, Any] = {}
     for path, document in inv_documents.items():
         if path == "province.yaml":
-            out[path] = _overlay_province(document, spec, extra_credentials or {})
+            out[path] = _overlay_province(document, spec, servers)
             continue
         sites = []
         for site in document.get("sites", []):
@@ -305,8 +312,10 @@ def overlay_documents(
                         "snmp_port": twin.snmp_port,
                     }
                     kept.append(device)
-                elif device["name"] in servers:
-                    kept.append({**device, **servers[device["name"]]})
+                elif device["name"] in servers.fields:
+                    fields = servers.fields[device["name"]]
+                    data = {**device.get("data", {}), **fields.get("data", {})}
+                    kept.append({**device, **fields, **({"data": data} if data else {})})
             if kept:
                 sites.append({**site, "devices": kept})
         if sites:
@@ -315,7 +324,7 @@ def overlay_documents(
 
 
 def _overlay_province(
-    document: dict[str, Any], spec: TwinSpec, extra_credentials: dict[str, dict[str, Any]]
+    document: dict[str, Any], spec: TwinSpec, servers: ServersOverlay
 ) -> dict[str, Any]:
     credentials = {}
     for name, credential in document.get("credentials", {}).items():
@@ -323,8 +332,13 @@ def _overlay_province(
         for secret_field in spec.lab_secrets.get(name, {}):
             rewritten[secret_field] = {"secret": f"{name}.{secret_field}"}
         credentials[name] = rewritten
-    credentials.update(extra_credentials)
-    return {**document, "credentials": credentials}
+    credentials.update(servers.credentials)
+    prefixes = [*document.get("management_prefixes", []), *servers.management_prefixes]
+    return {
+        **document,
+        "credentials": credentials,
+        **({"management_prefixes": prefixes} if prefixes else {}),
+    }
 
 
 def secrets_file_values(spec: TwinSpec) -> dict[str, str]:

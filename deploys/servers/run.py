@@ -317,9 +317,15 @@ class Runner:
     def execute(self, advance: Callable[[str], None] = lambda _: None) -> None:
         self.state.set_stage(StateStage.Execute)
         self.state.add_callback_handler(_Progress(advance))
-        # "No hosts remaining" when the last active host failed: reported below.
-        with _captured(), ctx_state.use(self.state), suppress(PyinfraError):
-            run_ops(self.state, no_wait=True)
+        # "No hosts remaining" when the last active host failed: reported below. A host's
+        # failure is its report's error; gevent would also print its greenlet's traceback.
+        hub = gevent.get_hub()
+        hub.exception_stream = None
+        try:
+            with _captured(), ctx_state.use(self.state), suppress(PyinfraError):
+                run_ops(self.state, no_wait=True)
+        finally:
+            del hub.exception_stream  # back to gevent's default (sys.stderr)
         for host in self.inventory:
             report = self._report(host)
             if not report.status.ok:
