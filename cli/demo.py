@@ -190,7 +190,7 @@ def _server_deploy(result: UpResult) -> None:
         out.print(f"[yellow]bỏ qua (skipped): {result.note or 'no Debian servers'}[/yellow]")
         return
     limit = ["--limit", f"device={DEMO_SERVER}"]
-    for args in (["--dry"], ["-y"], ["-y"]):  # what would change; apply; again: nothing to do
+    for args in (["--dry", "-y"], ["-y"], ["-y"]):  # would change (summary); apply; again
         code = _provnet(["servers", "deploy", "baseline", *limit, *args], result)
         if code != 0:
             out.print(f"[red]provnet servers deploy: exit {code}[/red]")
