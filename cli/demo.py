@@ -178,20 +178,22 @@ def _run(inventory: Path | None, state_dir: Path, workdir: Path) -> None:
             out.print(_coverage_line(base))
             _faults(result, base)
             _ipv6_migration(result, base, workdir)
-    _server_deploy(result)
+    _server_deploy(result, workdir)
 
 
 DEMO_SERVER = "th-dc-srv1"
 
 
-def _server_deploy(result: UpResult) -> None:
+def _server_deploy(result: UpResult, workdir: Path) -> None:
     _step(7, f"triển khai máy chủ (server deploy) baseline với pyinfra lên {DEMO_SERVER}")
     if not servers_status(result.state_dir):
         out.print(f"[yellow]bỏ qua (skipped): {result.note or 'no Debian servers'}[/yellow]")
         return
     limit = ["--limit", f"device={DEMO_SERVER}"]
-    for args in (["--dry", "-y"], ["-y"], ["-y"]):  # would change (summary); apply; again
-        code = _provnet(["servers", "deploy", "baseline", *limit, *args], result)
+    runs = (["--dry", "-y"], ["-y"], ["-y"])  # would change (summary); apply; again
+    for number, args in enumerate(runs):
+        journal = ["--journal", str(workdir / f"servers-baseline-{number}.jsonl")]
+        code = _provnet(["servers", "deploy", "baseline", *limit, *args, *journal], result)
         if code != 0:
             out.print(f"[red]provnet servers deploy: exit {code}[/red]")
             return

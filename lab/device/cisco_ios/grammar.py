@@ -222,6 +222,8 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
         spec("snmp-server contact <LINE>", G, key=2),
         spec("snmp-server host <LINE>", G),
         spec("snmp-server enable traps [<LINE>]", G),
+        # one group per name, model and level: re-entering it (with a view) replaces it
+        spec("snmp-server group <WORD> v3 <WORD> [<LINE>]", G, key=5),
         spec("snmp-server group <LINE>", G),
         spec("snmp-server user <WORD> <LINE>", "snmp_user"),
         spec("snmp-server view <LINE>", G),
