@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from checks.engine import Plan, run_audit
 from checks.errors import SourceError
-from checks.report import document
+from checks.report import document, html, junit, metrics, sarif
 from checks.report import table as table_report
 from checks.ruleset import load_rules
 from checks.sources.backups import BackupRepository
@@ -31,6 +31,9 @@ from provnet.console import InventoryOption, LimitOption, err, exits_cleanly, ou
 class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    HTML = "html"
 
 
 class Lang(StrEnum):
@@ -57,6 +60,12 @@ def _baseline(path: Path | None) -> dict[str, Any] | None:
 def _render(doc: dict[str, Any], fmt: Format, lang: str) -> str:
     if fmt is Format.JSON:
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if fmt is Format.SARIF:
+        return json.dumps(sarif.render(doc, lang), ensure_ascii=False, indent=2) + "\n"
+    if fmt is Format.JUNIT:
+        return junit.render(doc, lang)
+    if fmt is Format.HTML:
+        return html.render(doc, lang)
     buffer = io.StringIO()
     table_report.render(doc, Console(file=buffer, width=160, highlight=False), lang)
     return buffer.getvalue()
@@ -99,6 +108,13 @@ def command(
         Path | None,
         typer.Option(help="Báo cáo JSON lần trước (previous JSON report).", show_default=False),
     ] = None,
+    metrics_out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Ghi điểm cho textfile collector của node_exporter (Prometheus text format).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Kiểm tra tuân thủ (compliance audit): kiểm soát, chứng cứ, điểm, miễn trừ."""
     rules = load_rules()
@@ -130,6 +146,8 @@ def command(
         )
     doc = document(audit, rules, baseline=previous)
     text = _render(doc, fmt, lang.value)
+    if metrics_out is not None:
+        metrics.write(doc, inv.settings.province.name, metrics_out)
     if out_file is not None:
         out_file.write_text(text, encoding="utf-8")
         if fmt is not Format.TABLE:

@@ -64,3 +64,10 @@ def word(key: str, lang: str) -> str:
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def basis_text(basis: dict[str, object], lang: str) -> str:
+    """``85/2016/NĐ-CP, điều 9.3 (đã xác minh)`` / ``85/2016/NĐ-CP, art. 9.3 (confirmed)``."""
+    article = basis.get("article")
+    where = f", {'art.' if lang == 'en' else 'điều'} {article}" if article else ""
+    return f"{basis['number']}{where} ({word(str(basis['status']), lang)})"

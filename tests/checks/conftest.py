@@ -16,9 +16,11 @@ from inventory.resolve import DeviceView, iter_devices
 from inventory.select import select_devices
 from inventory.validate import load_valid
 from platforms import network_platforms
-from tests.conftest import EXAMPLE
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
+# Three communes of the example province (a Cisco IOS XE router and IOS switch; a Huawei VRP
+# router and switch; a telco-managed VRP CPE and an IOS switch): quick to load.
+INVENTORY = Path(__file__).resolve().parent / "inventory"
 LIMITS = ("commune=14758", "commune=14845", "commune=14848")
 GIT = ("git", "-c", "user.name=t", "-c", "user.email=t@localhost")
 
@@ -50,25 +52,19 @@ Commit = Callable[[Mapping[str, tuple[str, str]]], str]
 
 @pytest.fixture(scope="module")
 def example() -> Inventory:
-    return load_valid(EXAMPLE)
+    return load_valid(INVENTORY)
 
 
-@pytest.fixture
-def devices(example: Inventory) -> list[DeviceView]:
-    return select_devices(list(iter_devices(example)), list(LIMITS))
-
-
-@pytest.fixture
-def backups(tmp_path: Path, example: Inventory, devices: list[DeviceView]) -> tuple[Path, Commit]:
-    """The repository, and a function that commits every readable device's compliant
-    configuration with ``{device: (old, new)}`` replacements applied; returns the commit."""
-    repo = tmp_path / "backups"
-    repo.mkdir()
+def make_backups(repo: Path, inv: Inventory, devices: list[DeviceView]) -> Commit:
+    """A new repository at ``repo``, and a function that commits every readable device's
+    compliant configuration with ``{device: (old, new)}`` replacements applied (returns
+    the commit)."""
+    repo.mkdir(parents=True)
     git(repo, "init", "-q")
 
     def commit(edits: Mapping[str, tuple[str, str]]) -> str:
         for device in devices:
-            text = compliant_config(example, device)
+            text = compliant_config(inv, device)
             if text is None or device.monitor_only:
                 continue
             if device.name in edits:
@@ -82,4 +78,20 @@ def backups(tmp_path: Path, example: Inventory, devices: list[DeviceView]) -> tu
         git(repo, "commit", "-q", "--allow-empty", "-m", "backup")
         return git(repo, "rev-parse", "HEAD")
 
-    return repo, commit
+    return commit
+
+
+@pytest.fixture(scope="module")
+def selected(example: Inventory) -> list[DeviceView]:
+    return select_devices(list(iter_devices(example)), list(LIMITS))
+
+
+@pytest.fixture
+def devices(selected: list[DeviceView]) -> list[DeviceView]:
+    return selected
+
+
+@pytest.fixture
+def backups(tmp_path: Path, example: Inventory, devices: list[DeviceView]) -> tuple[Path, Commit]:
+    repo = tmp_path / "backups"
+    return repo, make_backups(repo, example, devices)

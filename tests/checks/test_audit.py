@@ -13,8 +13,7 @@ from typer.testing import CliRunner, Result
 
 from cli import app
 from inventory.resolve import DeviceView
-from tests.checks.conftest import LIMITS, Commit, backup_file, git
-from tests.conftest import EXAMPLE
+from tests.checks.conftest import INVENTORY, LIMITS, Commit, backup_file, git
 
 runner = CliRunner()
 SW = "th-14758-sw1"  # Cisco IOS access switch of Hàm Rồng
@@ -25,7 +24,7 @@ TELNET = (" transport input ssh\n!\nend", " transport input telnet ssh\n!\nend")
 
 
 def audit(repo: Path, *args: str) -> Result:
-    argv = ["audit", "--inventory", str(EXAMPLE), "--repo", str(repo)]
+    argv = ["audit", "--inventory", str(INVENTORY), "--repo", str(repo)]
     for limit in LIMITS:
         argv += ["--limit", limit]
     return runner.invoke(app, [*argv, *args], env={"COLUMNS": "200"})
