@@ -3,11 +3,9 @@ from which every other format is rendered: table, JUnit XML, SARIF, HTML, metric
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from checks.config import Evidence
 from checks.engine import Audit, Result, Score, scores
 from checks.model import Control, Parameter
 from checks.ruleset import RuleSet, dump_basis
@@ -20,10 +18,6 @@ def remediation_command(control: Control, device: str) -> str | None:
     """The provnet command that fixes a failure of ``control`` on ``device``, if one does."""
     change = control.remediation.change
     return f"provnet net plan {change} --limit {device}" if change else None
-
-
-def _evidence(e: Evidence) -> dict[str, Any]:
-    return asdict(e)  # kind, text, line, section, detail
 
 
 def _result(result: Result, control: Control) -> dict[str, Any]:
@@ -39,7 +33,7 @@ def _result(result: Result, control: Control) -> dict[str, Any]:
         "outcome": result.outcome,
         "message": result.message,
         "file": result.file,
-        "evidence": [_evidence(e) for e in result.evidence],
+        "evidence": [e.as_dict() for e in result.evidence],
         "waiver": (
             None
             if waiver is None
