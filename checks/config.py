@@ -206,13 +206,18 @@ def _forbid(scope: Scope, line: LineMatch) -> Iterator[Evidence]:
             yield Evidence("forbidden", node.text, node.line, scope.where, line.pattern.pattern)
 
 
+ScopeCache = dict[tuple[tuple[str, ...], str | None], tuple[list[Scope], str]]
+
+
 def evaluate(
     checks: Sequence[ConfigCheck],
     tree: Sequence[Node],
     params: Mapping[str, int | str],
     facts: DeviceFacts,
+    cache: ScopeCache | None = None,
 ) -> list[Evidence]:
-    """Every piece of evidence ``checks`` find in the configuration ``tree``."""
+    """Every piece of evidence ``checks`` find in the configuration ``tree``; ``cache``
+    (one per device) keeps the scopes that several controls look into (the vty lines)."""
     found: list[Evidence] = []
     for check in checks:
         if check.anywhere:
@@ -232,7 +237,15 @@ def evaluate(
                     if line.pattern.search(n.text)
                 ]
             continue
-        where, name = scopes(check, tree, facts)
+        key = (tuple(p.pattern for p in check.section), check.interface)
+        if cache is None or key not in cache:
+            computed = scopes(check, tree, facts)
+            if cache is None:
+                where, name = computed
+            else:
+                cache[key] = computed
+        if cache is not None:
+            where, name = cache[key]
         if not where:
             if check.require:
                 found.append(Evidence("no_section", name, 0, "", "section not found"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, Protocol
 
-from checks.config import DeviceFacts, Evidence, evaluate
+from checks.config import DeviceFacts, Evidence, ScopeCache, evaluate
 from checks.model import Control, Waiver
 from checks.ruleset import ResolvedProfile, RuleSet
 from inventory.loader import Inventory
@@ -155,11 +155,12 @@ def judge(
     tree: Sequence[Node],
     params: Mapping[str, int | str],
     facts: DeviceFacts,
+    cache: ScopeCache | None = None,
 ) -> tuple[Status, list[Evidence], str]:
     checks = control.config.get(syntax.name)
     if checks is None:
         return "skipped", [], f"no rule for configuration syntax '{syntax.name}'"
-    evidence = evaluate(checks, tree, params, facts)
+    evidence = evaluate(checks, tree, params, facts, cache)
     return ("failed" if any(e.failing for e in evidence) else "passed"), evidence, ""
 
 
@@ -221,6 +222,7 @@ def audit_device(
         tree = parse(config.text, syntax)
     facts = device_facts(inventory, device)
     params = parameter_values(profile)
+    cache: ScopeCache = {}
     out: list[Result] = []
     for control in controls:
         result = _result(device, control, name, "skipped")
@@ -236,7 +238,7 @@ def audit_device(
             assert tree is not None
             result.file = config.file
             result.status, result.evidence, result.message = judge(
-                control, syntax, tree, params, facts
+                control, syntax, tree, params, facts, cache
             )
         out.append(result)
     return out
