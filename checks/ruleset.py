@@ -78,12 +78,15 @@ class RuleSet:
         profile = self.profiles[name]
         return ResolvedProfile(name, profile, self.regimes[profile.regime], parameters)
 
-    def for_level(self, regime: str, level: int) -> ResolvedProfile | None:
-        """The profile of ``regime`` at security ``level`` (None when there is none)."""
+    def check_regime(self, regime: str) -> None:
         if regime not in self.regimes:
             raise UnknownProfile(
                 f"unknown regime '{regime}' (known: {', '.join(sorted(self.regimes))})"
             )
+
+    def for_level(self, regime: str, level: int) -> ResolvedProfile | None:
+        """The profile of ``regime`` at security ``level`` (None when there is none)."""
+        self.check_regime(regime)
         for name, profile in sorted(self.profiles.items()):
             if profile.regime == regime and profile.level == level:
                 return self.resolve(name)

@@ -119,10 +119,9 @@ def command(
     """Kiểm tra tuân thủ (compliance audit): kiểm soát, chứng cứ, điểm, miễn trừ."""
     rules = load_rules()
     plan = Plan(rules, regime, profile)
+    rules.check_regime(regime)  # bad names are refused before anything runs
     if profile is not None:
         rules.resolve(profile)
-    else:
-        rules.for_level(regime, 3)  # an unknown regime is refused before anything runs
     waiver_list = load_waivers(waivers, rules) if waivers else []
     previous = _baseline(baseline)
     inv, devices = load_selected(inventory, limit)
