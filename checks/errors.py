@@ -6,7 +6,15 @@ from provnet.errors import ProvnetError
 
 
 class CheckError(ProvnetError):
-    """Something an audit cannot start from (exit code 2, nothing else done)."""
+    """Root of the checks room's errors; an audit or a check that cannot start exits 2."""
+
+
+class BadSessionFile(CheckError, ValueError):
+    """A session file that does not validate; the message lists every file:line problem."""
+
+
+class BadCheckInput(CheckError, ValueError):
+    """A parameter of a check that cannot be used (a threshold out of range, ...)."""
 
 
 class RuleFileError(CheckError, ValueError):

@@ -64,5 +64,16 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
+# Rooms that drive pyinfra: like pyinfra's own CLI, the process is patched with gevent before
+# anything else is imported, so that pyinfra's greenlets reach every server at once. Never
+# done on import (``build_app`` in a test process must not patch the test runner).
+GEVENT_ROOMS = frozenset({"servers"})
+
+
 def main() -> None:
-    build_app(requested_room(sys.argv[1:]))()
+    room = requested_room(sys.argv[1:])
+    if room in GEVENT_ROOMS:
+        from gevent import monkey  # type: ignore[import-untyped]
+
+        monkey.patch_all()
+    build_app(room)()

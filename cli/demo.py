@@ -34,7 +34,7 @@ from lab.monitoring import (
     value,
     vector,
 )
-from provnet.console import InventoryOption, out
+from provnet.console import InventoryOption, exits_cleanly, out
 
 DEMO_BASE = "127.3.0.0"
 SCRAPE_SECONDS = 3
@@ -137,6 +137,7 @@ def _provnet(args: list[str], result: UpResult) -> int:
     return subprocess.run([str(script), *args], env=env, check=False, timeout=600).returncode
 
 
+@exits_cleanly
 def command(inventory: InventoryOption = None) -> None:
     """Chạy thử trên tỉnh mẫu (demo on the example province): twin, giám sát, sự cố, IPv6."""
     started = time.monotonic()

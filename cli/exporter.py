@@ -96,13 +96,21 @@ class LogLevel(enum.StrEnum):
 @exits_cleanly
 def serve_command(
     listen: Annotated[
-        str, typer.Option(help="Địa chỉ lắng nghe HOST:PORT (listen address).")
+        str,
+        typer.Option(
+            "--listen",
+            "--web.listen-address",
+            help="Địa chỉ lắng nghe HOST:PORT (listen address).",
+        ),
     ] = "127.0.0.1:9116",
     config: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
+            "--config",
+            "--config.file",
             help="Tệp module và auth (modules and auths): snmp.yml của snmp_exporter "
-            "(cả hai định dạng) hoặc tệp của provnet. Không có: chỉ module có sẵn (built-in).",
+            "(cả hai định dạng) hoặc tệp của provnet; nhiều lần thì gộp theo thứ tự (given "
+            "several times, merged in order). Không có: chỉ module có sẵn (built-in).",
         ),
     ] = None,
     inventory: InventoryOption = None,
@@ -120,6 +128,14 @@ def serve_command(
             case_sensitive=False,
         ),
     ] = LogLevel.info,
+    always_200: Annotated[
+        bool,
+        typer.Option(
+            "--always-200",
+            help="Luôn trả HTTP 200, kể cả khi không module nào lấy được dữ liệu (always answer "
+            "200; by default such a scrape is a 500, as with snmp_exporter, so up is 0).",
+        ),
+    ] = False,
 ) -> None:
     """Chạy exporter SNMP đa mục tiêu (serve the multi-target SNMP exporter): /snmp, /probe."""
     from exporters.process import run, split_listen
@@ -138,5 +154,6 @@ def serve_command(
         workers=workers,
         concurrency=concurrency,
         log_level=log_level.value.upper(),
+        always_200=always_200,
         load=(lambda: build_registry(config, inventory)) if config or inventory else None,
     )

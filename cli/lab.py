@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from lab.control import default_state_dir, lab_down, lab_up, request
+from lab.control import default_state_dir, lab_down, lab_up, request, servers_status
 from lab.twin import DEFAULT_BASE, FAULTS
 from provnet.console import InventoryOption, LimitOption, exits_cleanly, out
 
@@ -88,6 +88,11 @@ def status(state_dir: StateDirOption = None) -> None:
                     f"drop-session-after {row.get('drop_session_after')}",
                     row.get("drop_session_after") is not None,
                 ),
+                ("unregistered", row.get("unregistered", False)),
+                ("camera-off", row.get("camera_off", False)),
+                ("mic-muted", row.get("mic_muted", False)),
+                (f"clock-skew {row.get('clock_skew_s', 0):g}s", row.get("clock_skew_s", 0)),
+                (f"media-loss {row.get('media_loss_pct', 0):g}%", row.get("media_loss_pct", 0)),
             )
             if active
         ] + [f"link-down {i}" for i in row["interfaces_down"]]
@@ -100,6 +105,14 @@ def status(state_dir: StateDirOption = None) -> None:
             ", ".join(faults) or "-",
         )
     out.print(table)
+    servers = servers_status(state_dir or default_state_dir())
+    if servers:
+        table = Table(title=f"Twin: {len(servers)} máy chủ Debian (Debian servers)")
+        for column in ("Máy chủ", "IPv4", "IPv6", "systemd", "RSS (MiB)"):
+            table.add_column(column)
+        for row in servers:
+            table.add_row(*row)
+        out.print(table)
 
 
 @app.command()
@@ -108,13 +121,18 @@ def fault(
     device: Annotated[str, typer.Argument(help="Tên thiết bị (device name).")],
     kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(FAULTS)}.")],
     argument: Annotated[
-        str, typer.Argument(help="MS for slow, IFACE for link-down/up, N for drop-session-after.")
+        str,
+        typer.Argument(
+            help="MS for slow, IFACE for link-down/up, N for drop-session-after, "
+            "SECONDS for clock-skew, PERCENT for media-loss."
+        ),
     ] = "",
     state_dir: StateDirOption = None,
 ) -> None:
     """Gây sự cố (inject a fault): down|up|reboot|slow MS|link-down IFACE|drop-snmp|
     garbage-snmp (SNMP trả rác, random bytes)|restore-snmp|
-    drop-session-after N (cắt phiên SSH sau N dòng cấu hình, one-shot)."""
+    drop-session-after N (cắt phiên SSH sau N dòng cấu hình, one-shot); điểm cầu (VC):
+    unregistered|camera-off|mic-muted|clock-skew SECONDS|media-loss PERCENT ('up' gỡ hết)."""
     answer = request(
         state_dir or default_state_dir(),
         {"op": "fault", "device": device, "kind": kind, "argument": argument},

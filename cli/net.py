@@ -7,8 +7,7 @@ Exit codes: 0 everything done; 1 some devices failed (rolled back, stale, unreac
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,14 +15,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.syntax import Syntax
 from rich.table import Table
 
@@ -57,13 +48,23 @@ from deploys.network.plan import (
 )
 from deploys.network.registry import get_change
 from deploys.network.seal import plan_key
-from deploys.network.targets import InventoryBackend, resolve_known_hosts
+from deploys.network.targets import InventoryBackend
 from deploys.network.waves import DEFAULT_WAVES, parse_max_failures, parse_waves
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import ENV_SECRETS_FILE, SecretStore
 from inventory.validate import load_valid
-from provnet.console import InventoryOption, LimitOption, err, exits_cleanly, out
+from platforms.known_hosts import resolve_known_hosts
+from provnet.console import (
+    InventoryOption,
+    KnownHostsOption,
+    LimitOption,
+    NoHostKeyCheckOption,
+    err,
+    exits_cleanly,
+    out,
+    progress_bar,
+)
 
 app = typer.Typer(
     help="Thay đổi cấu hình mạng (network changes): backup, plan, apply.",
@@ -77,42 +78,9 @@ class Cancelled(NetworkChangeError):
     """The engineer answered no: nothing applied."""
 
 
-KnownHostsOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--known-hosts",
-        help="Tệp known_hosts để kiểm tra khoá máy (host keys). Mặc định: known_hosts "
-        "trong thư mục inventory, rồi ~/.ssh/known_hosts.",
-        show_default=False,
-    ),
-]
-NoHostKeyCheckOption = Annotated[
-    bool,
-    typer.Option(
-        "--no-host-key-check",
-        help="Không kiểm tra khoá máy (skip host-key checking): chỉ khi biết rõ lý do.",
-    ),
-]
 ConcurrencyOption = Annotated[
     int, typer.Option("--concurrency", "-c", min=1, max=500, help="Số thiết bị song song.")
 ]
-
-
-@contextmanager
-def _progress(total: int, title: str) -> Iterator[Progress]:
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-        disable=total == 0,
-    )
-    with progress:
-        progress.add_task(title, total=total)
-        yield progress
 
 
 def _backend(
@@ -142,7 +110,7 @@ def backup(
     """Sao lưu cấu hình đang chạy vào kho git (back up running configurations), che bí mật."""
     inv, devices = load_selected(inventory, limit)
     backend, redactor = _backend(inv, known_hosts, no_host_key_check)
-    with _progress(len(devices), "Sao lưu (backup)") as progress:
+    with progress_bar(len(devices), "Sao lưu (backup)") as progress:
 
         def advance(_: BackupResult) -> None:
             progress.advance(progress.task_ids[0])
@@ -202,7 +170,7 @@ def plan(
     change = get_change(change_name)
     inv, devices = load_selected(inventory, limit)
     backend, redactor = _backend(inv, known_hosts, no_host_key_check)
-    with _progress(len(devices), f"Lập plan (plan) {change.name}") as progress:
+    with progress_bar(len(devices), f"Lập plan (plan) {change.name}") as progress:
 
         def advance(_: DevicePlan) -> None:
             progress.advance(progress.task_ids[0])
@@ -401,7 +369,7 @@ def _run(
             resume=resuming,
             devices=[job.entry.device for job in jobs],
         )
-        with _progress(len(jobs), f"Áp dụng (apply) {change.name}") as progress:
+        with progress_bar(len(jobs), f"Áp dụng (apply) {change.name}") as progress:
 
             def advance(result: DeviceResult) -> None:
                 progress.advance(progress.task_ids[0])

@@ -13,3 +13,8 @@ class DeployError(ProvnetError):
 class NetworkChangeError(DeployError):
     """Root of the network changes' errors: inventory data a change cannot render from, a bad
     plan, journal or option."""
+
+
+class ServerDeployError(DeployError):
+    """Root of the server deploys' errors: an unknown deploy, host data a deploy cannot
+    render from, a host a deploy refuses to change."""

@@ -3,6 +3,8 @@ lag, configuration reloads; prometheus_client, multi-process aware with ``--work
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from exporters.render import Dedup
 from exporters.snmp.scrape import ScrapeResult
 
@@ -88,6 +90,14 @@ class SelfMetrics:
         )
         self.reload_ok.set(1)
         self.reload_time.set_to_current_time()
+        self.refused = Gauge(
+            "provnet_snmp_config_module_refused",
+            "1 for each module of the configuration that could not be read (the others serve;"
+            " the log and the landing page say why).",
+            ["module"],
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
         self.loop_lag = Histogram(
             "provnet_snmp_event_loop_lag_seconds",
             "How late the event loop ran a timer: time every request waited for the CPU.",
@@ -99,6 +109,12 @@ class SelfMetrics:
 
             ProcessCollector(registry=registry)
             GCCollector(registry=registry)
+
+    def show_refused(self, refused: Iterable[str]) -> None:
+        """The refused modules of the configuration in use."""
+        self.refused.clear()
+        for name in refused:
+            self.refused.labels(name).set(1)
 
     def observe(self, result: ScrapeResult, dedup: Dedup) -> None:
         for module in result.modules:

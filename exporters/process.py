@@ -121,13 +121,14 @@ def run(
     multiprocess_dir: Path | None = None,
     log_level: str = "INFO",
     load: Callable[[], Registry] | None = None,
+    always_200: bool = False,
 ) -> None:
     """Serve with ``workers`` processes sharing the port (SO_REUSEPORT) when more than one;
     ``load`` reloads the configuration on SIGHUP (forwarded to every worker) and on
     ``POST /-/reload``."""
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if workers <= 1:
-        server = Server(registry, SelfMetrics(), concurrency, load=load)
+        server = Server(registry, SelfMetrics(), concurrency, load=load, always_200=always_200)
         run_worker(server, host, port, reuse_port=False)
         return
     if multiprocess_dir is None:
@@ -146,7 +147,7 @@ def run(
 
                 values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
                 metrics = SelfMetrics(str(multiprocess_dir))
-                server = Server(registry, metrics, concurrency, load=load)
+                server = Server(registry, metrics, concurrency, load=load, always_200=always_200)
                 server.tell_siblings = lambda: os.kill(parent, signal.SIGHUP)  # forwards
                 run_worker(server, host, port, reuse_port=True)
             except BaseException:  # a worker never returns into the parent's code

@@ -7,6 +7,7 @@ request.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from exporters.snmp.config import Auth, ExporterConfig, Module
 from provnet.discover import discover
 
 DEFAULT_AUTH = "public_v2"
+
+log = logging.getLogger("provnet.exporter")
 
 
 def load_builtins() -> dict[str, Builtin]:
@@ -47,6 +50,11 @@ class Registry:
         if module is None and builtin is not None:
             module = builtin.module
         if module is None:
+            refused = self.config.refused.get(name)
+            if refused is not None:
+                raise BadRequest(
+                    f"Module '{name}' was refused when the configuration was read: {refused}"
+                )
             raise BadRequest(f"Unknown module '{name}'")
         return module, builtin
 
@@ -71,10 +79,14 @@ class Registry:
         return sorted({*self.config.auths, *self.credentials})
 
 
-def build_registry(config_file: Path | None, inventory_dir: Path | None) -> Registry:
-    """Config file (any spelling), inventory credential sets, built-in and probe modules.
-    Raises :class:`exporters.errors.ConfigError` (file:line) for a bad file."""
-    from exporters.snmp.config import load_config
+def build_registry(
+    config_files: Path | Sequence[Path] | None, inventory_dir: Path | None
+) -> Registry:
+    """Config files (any spelling; several are merged in order, a later module or auth of
+    the same name winning, as snmp_exporter reads several, e.g. modules and auths apart),
+    inventory credential sets, built-in and probe modules. Raises
+    :class:`exporters.errors.ConfigError` (file:line) for a bad file."""
+    from exporters.snmp.config import load_config, merge
     from exporters.snmp.credentials import auth_from_credential, inventory_auths
     from inventory.secrets import SecretStore
     from inventory.validate import load_valid
@@ -92,5 +104,18 @@ def build_registry(config_file: Path | None, inventory_dir: Path | None) -> Regi
         found = auth_from_credential(name, inventory_credentials[credential], store)
         return found
 
-    config = load_config(config_file, store, lookup) if config_file else ExporterConfig()
+    if isinstance(config_files, Path):
+        config_files = [config_files]
+    config = ExporterConfig()
+    for config_file in config_files or ():
+        config = merge(config, load_config(config_file, store, lookup))
+    for name, why in config.refused.items():
+        log.warning("module %s refused, the others serve: %s", name, why)
+    for auth in config.auths.values():
+        if auth.version == 3 and auth.context_name:
+            log.warning(
+                "auth %s sets context_name: scrapes with it will be refused (SNMPv3 contexts"
+                " are not supported by provnet's SNMP engine)",
+                auth.name,
+            )
     return Registry(config=config, probes=load_probes(), credentials=credentials)

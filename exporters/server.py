@@ -32,7 +32,7 @@ from exporters.registry import Registry
 from exporters.render import CONTENT_TYPE, Dedup, render
 from exporters.snmp.builtin import Builtin
 from exporters.snmp.config import Auth, Module
-from exporters.snmp.engine import SessionPool, Target
+from exporters.snmp.engine import SessionPool, Target, context_problem
 from exporters.snmp.scrape import (
     META_NAMES,
     ScrapeResult,
@@ -115,6 +115,9 @@ class Server:
     number at most ``concurrency`` x deadline / timeout."""
     parallel: int = 4
     """Requests in flight at once to one target within one scrape."""
+    always_200: bool = False
+    """Answer HTTP 200 even when no module got any data (provnet's former default); without
+    it such a scrape is a 500, as with snmp_exporter, so Prometheus's ``up`` reads 0."""
     pool: SessionPool = field(default_factory=SessionPool)
     gate: asyncio.Semaphore | None = None
     silent_gate: asyncio.Semaphore | None = None
@@ -123,6 +126,9 @@ class Server:
     """Loads the configuration again (SIGHUP, POST /-/reload); None: nothing to reload."""
     tell_siblings: Callable[[], None] | None = None
     """With several workers: have the others reload too (a POST reaches one of them)."""
+
+    def __post_init__(self) -> None:
+        self.metrics.show_refused(self.registry.config.refused)
 
     def reload(self) -> str | None:
         """Load the configuration again and use it; on failure keep the one in use and
@@ -136,6 +142,7 @@ class Server:
             log.error("configuration not reloaded, the previous one stays: %s", exc)
             return str(exc)
         self.registry = registry
+        self.metrics.show_refused(registry.config.refused)
         self.pool.clear()  # an auth may have another community or other keys now
         self.metrics.reload_ok.set(1)
         self.metrics.reload_time.set_to_current_time()
@@ -148,6 +155,7 @@ class Server:
                 "/snmp": self.handle_snmp,
                 "/probe": self.handle_probe,
                 "/metrics": self.handle_metrics,
+                "/config": self.handle_config,
                 "/-/healthy": self.handle_healthy,
                 "/-/reload": self.handle_reload,
                 "/": self.handle_landing,
@@ -180,6 +188,10 @@ class Server:
             if len(auths) > 1:
                 raise BadRequest("'auth' parameter must only be specified once")
             auth = self.registry.auth_for(auths[0] if auths else None, [m for m, _ in modules])
+            context = [once(request, name) for name in ("snmp_context", "snmp_engineid")]
+            problem = context_problem(auth, *context)
+            if problem:
+                raise BadRequest(problem)
         except (BadRequest, ValueError) as exc:
             return Response(f"{exc}\n".encode(), 400)
         params = extra_params(request)
@@ -188,6 +200,9 @@ class Server:
             result = await self._scrape(target, auth, modules, params, deadline)
         finally:
             self.metrics.inflight.dec()
+        if not self.always_200 and not any(m.success for m in result.modules):
+            self.metrics.observe(result, Dedup())
+            return Response(failure_text(result).encode(), 500)
         families: list[MetricFamily] = [f for m in result.modules for f in m.families]
         dedup = Dedup()
         if META_NAMES.isdisjoint([f.name for f in families]):
@@ -307,9 +322,34 @@ class Server:
             self.tell_siblings()
         return Response(b"OK\n")
 
+    async def handle_config(self, request: Request) -> Response:
+        """The configuration in use (snmp_exporter's ``/config``), secrets as ``<secret>``."""
+        import yaml_rs
+
+        from exporters.snmp.config import config_document
+
+        registry = self.registry
+        document = config_document(registry.config, registry.credentials)
+        return Response(yaml_rs.dumps(document).encode(), content_type="text/yaml; charset=utf-8")
+
     async def handle_landing(self, request: Request) -> Response:
         page = landing_page(self.registry).encode()
         return Response(page, content_type="text/html; charset=utf-8")
+
+
+def failure_text(result: ScrapeResult) -> str:
+    """The body of a scrape where no module got any data (snmp_exporter's 500 says why
+    too); names the target, modules and kinds of failure only, never an auth's values."""
+    lines = [f"module {m.name} on {result.target} failed: {m.error_kind}" for m in result.modules]
+    return "An error has occurred while serving metrics:\n\n" + "\n".join(lines) + "\n"
+
+
+def once(request: Request, name: str) -> str:
+    """A parameter given at most once ('' when absent)."""
+    values = request.getall(name)
+    if len(values) > 1:
+        raise BadRequest(f"'{name}' parameter must only be specified once")
+    return values[0] if values else ""
 
 
 def extra_params(request: Request) -> dict[str, str]:
@@ -329,6 +369,13 @@ def landing_page(registry: Registry) -> str:
 
     source = registry.config.source
     where = html.escape(str(source)) if source else "chỉ module có sẵn (built-in only)"
+    refused = (
+        "".join(
+            f"<li><code>{html.escape(name)}</code>: {html.escape(why)}</li>"
+            for name, why in sorted(registry.config.refused.items())
+        )
+        or "<li>—</li>"
+    )
     return (
         "<!doctype html><html lang='vi'><head><meta charset='utf-8'>"
         "<title>provnet exporter</title></head><body>"
@@ -338,7 +385,8 @@ def landing_page(registry: Registry) -> str:
         "module <input name='module' value='system,if_mib'> "
         "auth <input name='auth'> <input type='submit' value='Thu thập (scrape)'></form>"
         f"<h2>Module SNMP (SNMP modules)</h2><ul>{items(registry.module_names())}</ul>"
+        f"<h2>Module bị từ chối (refused modules)</h2><ul>{refused}</ul>"
         f"<h2>Module thăm dò (probe modules)</h2><ul>{items(sorted(registry.probes))}</ul>"
         f"<h2>Xác thực (auths)</h2><ul>{items(registry.auth_names())}</ul>"
-        "<p><a href='/metrics'>/metrics</a></p></body></html>"
+        "<p><a href='/metrics'>/metrics</a> · <a href='/config'>/config</a></p></body></html>"
     )

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from inventory.errors import SecretUnavailable
@@ -85,12 +86,17 @@ def group_names(view: DeviceView) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _grouped(devices: Sequence[DeviceView]) -> dict[str, list[str]]:
+def _members(named: Iterable[tuple[str, Iterable[str]]]) -> dict[str, list[str]]:
+    """Group name -> member names from ``(member, its groups)`` pairs, groups in natural order."""
     groups: dict[str, list[str]] = {}
-    for view in devices:
-        for name in group_names(view):
-            groups.setdefault(name, []).append(view.name)
+    for member, names in named:
+        for name in names:
+            groups.setdefault(name, []).append(member)
     return {name: groups[name] for name in sorted(groups, key=natural_key)}
+
+
+def _grouped(devices: Sequence[DeviceView]) -> dict[str, list[str]]:
+    return _members((view.name, group_names(view)) for view in devices)
 
 
 def provnet_vars(view: DeviceView) -> dict[str, Any]:
@@ -233,32 +239,75 @@ def ansible(inv: Inventory, devices: Iterable[DeviceView]) -> dict[str, Any]:
 # --- pyinfra -------------------------------------------------------------------
 
 
-def _python_env(ref: SecretRef) -> str:
-    return f"os.environ.get({ref.env!r})"
+def server_vars(inv: Inventory, view: DeviceView) -> dict[str, Any]:
+    """What server deploys read about one host, prefixed ``provnet_``: the province's NTP and
+    syslog servers and management prefixes, the site's security level and package mirror,
+    the host's management addresses and its inventory ``data`` (which holds no secret:
+    validation refuses one there)."""
+    settings = inv.settings
+    mirror = view.apt_mirror
+    return {
+        "provnet_security_level": view.site.security_level,
+        "provnet_ntp_servers": list(settings.ntp_servers),
+        "provnet_syslog_servers": list(settings.syslog_servers),
+        "provnet_management_prefixes": [str(p) for p in settings.management_prefixes],
+        "provnet_apt_mirror": mirror.model_dump(mode="json") if mirror else None,
+        "provnet_mgmt_ipv4": str(view.mgmt_ipv4) if view.mgmt_ipv4 else None,
+        "provnet_mgmt_ipv6": str(view.mgmt_ipv6) if view.mgmt_ipv6 else None,
+        "provnet_data": dict(view.data),
+    }
 
 
-def _pyinfra_data(inv: Inventory, view: DeviceView) -> list[tuple[str, str]]:
-    """``(key, Python expression)`` pairs of one host's data."""
-    data: list[tuple[str, str]] = [
-        ("ssh_hostname", repr(view.host)),
-        ("ssh_port", repr(view.ssh_port)),
-    ]
+@dataclass(frozen=True)
+class PyinfraHost:
+    """One pyinfra host: its name, plain data, and its password as a *reference* (resolved
+    by whoever connects, at run time: an ``os.environ.get`` in the exported file, the secrets
+    store in ``provnet servers``)."""
+
+    name: str
+    data: dict[str, Any]
+    password: SecretRef | None
+    groups: tuple[str, ...]
+
+
+def _pyinfra_host_entry(inv: Inventory, view: DeviceView) -> PyinfraHost:
+    data: dict[str, Any] = {"ssh_hostname": view.host, "ssh_port": view.ssh_port}
     credential = ssh_credential(inv, view)
     if credential is not None:
-        data.append(("ssh_user", repr(credential.username)))
+        data["ssh_user"] = credential.username
         if credential.private_key_file:
-            data.append(("ssh_key", repr(credential.private_key_file)))
-        if credential.password and credential.password.env:
-            data.append(("ssh_password", _python_env(credential.password)))
-        elif credential.password:
-            data.append(("provnet_secret_ref", repr(credential.password.describe())))
-    data.extend((key, repr(value)) for key, value in provnet_vars(view).items())
+            data["ssh_key"] = credential.private_key_file
+    password = credential.password if credential is not None else None
+    data |= provnet_vars(view) | server_vars(inv, view)
+    return PyinfraHost(view.name, data, password, tuple(group_names(view)))
+
+
+def pyinfra_hosts(
+    inv: Inventory,
+    devices: Iterable[DeviceView],
+    platforms: Sequence[str] | None = None,
+) -> list[PyinfraHost]:
+    """The hosts pyinfra changes among ``devices``: the ``platforms`` ones (by default those
+    of :func:`pyinfra_platforms`: Linux servers), telco-managed ones left out."""
+    chosen = pyinfra_platforms() if platforms is None else platforms
+    return [
+        _pyinfra_host_entry(inv, v) for v in devices if v.platform in chosen and not v.monitor_only
+    ]
+
+
+def _pyinfra_data(host: PyinfraHost) -> list[tuple[str, str]]:
+    """``(key, Python expression)`` pairs of one host's data."""
+    data = [(key, repr(value)) for key, value in host.data.items()]
+    if host.password is not None and host.password.env:
+        data.insert(3, ("ssh_password", f"os.environ.get({host.password.env!r})"))
+    elif host.password is not None:
+        data.insert(3, ("provnet_secret_ref", repr(host.password.describe())))
     return data
 
 
-def _pyinfra_host(inv: Inventory, view: DeviceView) -> str:
-    lines = [f"    ({view.name!r}, {{"]
-    lines += [f"        {key!r}: {expression}," for key, expression in _pyinfra_data(inv, view)]
+def _pyinfra_host(host: PyinfraHost) -> str:
+    lines = [f"    ({host.name!r}, {{"]
+    lines += [f"        {key!r}: {expression}," for key, expression in _pyinfra_data(host)]
     lines.append("    }),")
     return "\n".join(lines)
 
@@ -280,28 +329,31 @@ def pyinfra(
     devices: Iterable[DeviceView],
     platforms: Sequence[str] | None = None,
 ) -> str:
-    """The text of a pyinfra (v3) inventory file for the ``platforms`` devices (by default
-    those of :func:`pyinfra_platforms`: Linux servers).
+    """The text of a pyinfra (v3) inventory file for the hosts of :func:`pyinfra_hosts`.
 
     Role groups (``server = [("th-dc-srv1", {...}), ...]``) carry each host's data:
     ``ssh_hostname``, ``ssh_port``, ``ssh_user``, ``ssh_key``, ``ssh_password``
-    (as ``os.environ.get(NAME)``, never a value) and the ``provnet_*`` facts. Other
-    groups (module docstring) list host names only. Telco-managed devices are left
-    out: pyinfra only changes machines.
+    (as ``os.environ.get(NAME)``, never a value), the ``provnet_*`` facts and what server
+    deploys read (:func:`server_vars`). Other groups (module docstring) list host names only.
+    Telco-managed devices are left out: pyinfra only changes machines.
     """
-    chosen = pyinfra_platforms() if platforms is None else platforms
-    views = [v for v in devices if v.platform in chosen and not v.monitor_only]
-    by_role: dict[str, list[DeviceView]] = {}
-    for view in views:
-        by_role.setdefault(_identifier(view.role.value), []).append(view)
+    hosts = pyinfra_hosts(inv, devices, platforms)
+    by_role: dict[str, list[PyinfraHost]] = {}
+    for host in hosts:
+        by_role.setdefault(host.groups[0], []).append(host)
     parts = [_pyinfra_header(inv)]
     for role, members in by_role.items():
-        body = "\n".join(_pyinfra_host(inv, view) for view in members)
+        body = "\n".join(_pyinfra_host(host) for host in members)
         parts.append(f"{role} = [\n{body}\n]\n")
-    for name, hosts in _grouped(views).items():
+    for name, names in pyinfra_groups(hosts).items():
         if name not in by_role:
-            parts.append(f"{name} = {hosts!r}\n")
+            parts.append(f"{name} = {names!r}\n")
     return "\n".join(parts)
+
+
+def pyinfra_groups(hosts: Iterable[PyinfraHost]) -> dict[str, list[str]]:
+    """Group name -> host names, groups in natural order (module docstring)."""
+    return _members((host.name, host.groups) for host in hosts)
 
 
 # --- Netmiko -------------------------------------------------------------------

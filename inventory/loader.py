@@ -164,6 +164,14 @@ def _validate(
         return None
 
 
+def load_model_file(path: Path, model: type[M]) -> tuple[M | None, Node, list[Problem]]:
+    """Any YAML file people edit beside the inventory (a session file, ...) validated
+    against ``model`` as the inventory's files are: every problem with file:line:column."""
+    problems: list[Problem] = []
+    read = _read(path, problems)
+    return _validate(model, read, problems), Node(path), problems
+
+
 def _index_site(nodes: dict[int, Node], site: Site, node: Node) -> None:
     nodes[id(site)] = node
     for i, device in enumerate(site.devices):

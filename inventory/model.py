@@ -12,7 +12,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=63)]
@@ -183,6 +183,39 @@ class SiteAddressing(Strict):
     ipv4: dict[Name, ipaddress.IPv4Network] = Field(default_factory=dict)
 
 
+# --- package mirror ----------------------------------------------------------
+
+
+class AptMirror(Strict):
+    """The Debian package mirror a site's servers use (a data centre cut off from the
+    Internet has its own). ``apt_mirror: http://mirror.example/debian`` is short for
+    ``{url: ...}``. A flat repository (``Packages`` at the top) has ``suite: ./`` and no
+    components; ``trusted: true`` accepts an unsigned local repository."""
+
+    url: HttpUrl
+    suite: str = Field(default="bookworm", pattern=r"^[A-Za-z0-9./_-]+$")
+    security_suite: str | None = Field(default="bookworm-security", pattern=r"^[A-Za-z0-9._-]+$")
+    components: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]] = Field(
+        default_factory=lambda: ["main"]
+    )
+    trusted: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def url_alone(cls, value: Any) -> Any:
+        return {"url": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def flat_has_no_components(self) -> AptMirror:
+        if self.suite.endswith("/") and self.components:
+            raise ValueError(
+                f"a flat repository (suite '{self.suite}') has no components; write components: []"
+            )
+        if not self.suite.endswith("/") and not self.components:
+            raise ValueError(f"suite '{self.suite}' needs components (e.g. [main])")
+        return self
+
+
 # --- inheritance -------------------------------------------------------------
 
 
@@ -195,6 +228,7 @@ class Settings(Strict):
     snmp_credentials: Name | None = None
     ssh_port: Port | None = None
     snmp_port: Port | None = None
+    apt_mirror: AptMirror | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from inventory.loader import Inventory
 from inventory.model import (
+    AptMirror,
     Commune,
     Device,
     ManagedBy,
@@ -47,6 +48,7 @@ class DeviceView:
     commune: Commune | None
     site: Site
     device: Device
+    apt_mirror: AptMirror | None = None
 
     @property
     def monitor_only(self) -> bool:
@@ -114,6 +116,7 @@ def resolve_device(
         commune=commune,
         site=site,
         device=device,
+        apt_mirror=_first(chain, "apt_mirror"),
     )
 
 

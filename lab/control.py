@@ -31,11 +31,20 @@ from inventory.validate import load_valid
 from lab.device.server import load_or_create_host_key
 from lab.errors import BadStateDir, LabAlreadyUp, LabError, LabNotUp, LabStartFailed
 from lab.image import ImageError, ensure_image
-from lab.netns import CLIENT_KEY, MIRROR_PORT, cleanup_stale, plan_hosts, root_available
+from lab.netns import (
+    CLIENT_KEY,
+    MIRROR_PORT,
+    NetnsError,
+    ServersView,
+    cleanup_stale,
+    plan_hosts,
+    root_available,
+)
 from lab.state import SERVER_ROLE, is_server_platform
 from lab.twin import (
     DEFAULT_BASE,
     LAB_LINUX_CREDENTIALS,
+    ServersOverlay,
     TwinSpec,
     expand_to_sites,
     overlay_documents,
@@ -124,15 +133,10 @@ def _inventory_documents(root: Path) -> dict[str, Any]:
 
 
 def write_overlay(
-    root: Path,
-    spec: TwinSpec,
-    target: Path,
-    servers: dict[str, dict[str, Any]] | None = None,
-    extra_credentials: dict[str, dict[str, Any]] | None = None,
+    root: Path, spec: TwinSpec, target: Path, servers: ServersOverlay | None = None
 ) -> None:
-    documents = overlay_documents(
-        _inventory_documents(root), spec, servers or {}, extra_credentials
-    )
+    documents = overlay_documents(_inventory_documents(root), spec, servers)
+    (target / "communes").mkdir(parents=True, exist_ok=True)  # a twin of sites only has none
     for relative, document in documents.items():
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -162,9 +166,9 @@ def lab_up(
     _write_private(state_dir / "twin.json", spec_to_json(spec))
     secrets_file = state_dir / "secrets.yaml"
     _write_private(secrets_file, str(yaml_rs.dumps(secrets_file_values(spec))))
-    servers, credentials, note = _plan_servers(chosen, state_dir, base)
+    servers, note = _plan_servers(chosen, state_dir, base)
     overlay = state_dir / "inventory"
-    write_overlay(inv.root, spec, overlay, servers, credentials)
+    write_overlay(inv.root, spec, overlay, servers)
     known_hosts = overlay / KNOWN_HOSTS
     known_hosts.write_text(known_hosts_text(spec, state_dir / HOST_KEY), encoding="utf-8")
     log = (state_dir / "daemon.log").open("wb")
@@ -192,7 +196,7 @@ def lab_up(
         state_dir,
         overlay,
         secrets_file,
-        len(spec.devices) + len(servers),
+        len(spec.devices) + len(servers.fields),
         elapsed,
         note,
         known_hosts,
@@ -217,29 +221,34 @@ def netns_prefix(state_dir: Path) -> str:
 
 def _plan_servers(
     chosen: list[DeviceView], state_dir: Path, base: ipaddress.IPv4Address
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], str]:
-    """Linux servers as real sshd in network namespaces, when root; else a note why not."""
+) -> tuple[ServersOverlay, str]:
+    """Linux servers as Debian systems on the twin LAN, when root; else a note why not.
+
+    The overlay points each at its twin address, the lab's key, the twin's package mirror
+    (a flat repository), keeps chrony from setting the clock this machine shares with it
+    (``ntp_set_clock: false``), and adds the twin LAN to the management prefixes."""
     servers = [
         v
         for v in chosen
         if v.role.value == SERVER_ROLE and is_server_platform(v.platform) and not v.monitor_only
     ]
     if not servers:
-        return {}, {}, ""
+        return ServersOverlay(), ""
     available, reason = root_available()
     skipped = f"{len(servers)} máy chủ Linux bỏ qua (Linux servers skipped)"
     if not available:
-        return {}, {}, f"{skipped}: {reason}"
+        return ServersOverlay(), f"{skipped}: {reason}"
     try:
         image = ensure_image()
     except ImageError as exc:
-        return {}, {}, f"{skipped}: {exc}"
+        return ServersOverlay(), f"{skipped}: {exc}"
     ipv4_lan, ipv6_lan = server_networks(base)
     hosts = plan_hosts([v.name for v in servers], ipv4_lan=ipv4_lan, ipv6_lan=ipv6_lan)
     netns_dir = state_dir / NETNS_DIR
+    mirror = f"http://{ipv4_lan.network_address + 1}:{MIRROR_PORT}/"
     plan = {
         "prefix": netns_prefix(state_dir),
-        "apt_mirror": f"http://{ipv4_lan.network_address + 1}:{MIRROR_PORT}/",
+        "apt_mirror": mirror,
         "image": {"root": str(image.root), "mirror": str(image.mirror), "key": image.key},
         "hosts": [
             {"name": h.name, "ipv4": str(h.ipv4), "ipv6": str(h.ipv6) if h.ipv6 else None}
@@ -247,10 +256,19 @@ def _plan_servers(
         ],
     }
     (state_dir / SERVERS).write_text(json.dumps(plan), encoding="utf-8")
+    flat_mirror = {
+        "url": mirror,
+        "suite": "./",
+        "security_suite": None,
+        "components": [],
+        "trusted": True,
+    }
     fields = {
         h.name: {
             "mgmt": {"ipv4": str(h.ipv4.ip), **({"ipv6": str(h.ipv6.ip)} if h.ipv6 else {})},
             "ssh_credentials": LAB_LINUX_CREDENTIALS,
+            "apt_mirror": flat_mirror,
+            "data": {"ntp_set_clock": False},
         }
         for h in hosts
     }
@@ -261,7 +279,31 @@ def _plan_servers(
             "private_key_file": str(netns_dir / CLIENT_KEY),
         }
     }
-    return fields, credentials, ""
+    return ServersOverlay(fields, credentials, (str(ipv4_lan), str(ipv6_lan))), ""
+
+
+def servers_status(state_dir: Path) -> list[tuple[str, str, str, str, str]]:
+    """One row per booted server of the twin: name, addresses, what its systemd says, RSS."""
+    if not (state_dir / NETNS_DIR / "twin.json").exists():
+        return []
+    view = ServersView.read(state_dir / NETNS_DIR)
+    rows = []
+    for host in view.hosts:
+        try:
+            state = view.run(host.name, ["systemctl", "is-system-running"], timeout=10)
+            said = state.stdout.strip() or "?"
+        except NetnsError as exc:
+            said = str(exc)
+        rows.append(
+            (
+                host.name,
+                str(host.address),
+                str(host.address6 or "-"),
+                said,
+                f"{view.rss_bytes(host.name) / 2**20:.0f}",
+            )
+        )
+    return rows
 
 
 def request(state_dir: Path, payload: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:

@@ -587,6 +587,22 @@ class ServersView(_TwinFiles):
             raise NetnsError(f"host {name}: not a server of the twin in {self.state_dir}")
         return run_in(name, host.pid, argv, timeout=timeout, check=check)
 
+    def rss_bytes(self, name: str) -> int:
+        host = next(h for h in self.hosts if h.name == name)
+        return netns_rss(host.netns)
+
+
+def netns_rss(netns: str) -> int:
+    """Resident memory of every process in ``netns`` (a server's whole tree); pages shared
+    between servers (the image's) count in each."""
+    total = 0
+    for pid in _netns_pids(netns):
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+    return total
+
 
 def _hosts_file(hosts: Sequence[LinuxHost]) -> str:
     """``/etc/hosts`` of every server: the servers know one another by name."""
@@ -765,16 +781,9 @@ class NetnsTwin(_TwinFiles):
         return run_in(name, started.init, argv, timeout=timeout, check=check)
 
     def rss_bytes(self, name: str) -> int:
-        """Resident memory of every process of server ``name`` (proportional shares not
-        split: the image's pages shared between servers count once per server)."""
+        """Resident memory of every process of server ``name`` (see :func:`netns_rss`)."""
         started = next(s for s in self._started if s.host.name == name)
-        total = 0
-        for pid in _netns_pids(started.netns):
-            with contextlib.suppress(OSError, ValueError):
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-        return total
+        return netns_rss(started.netns)
 
     # ---- pyinfra
 

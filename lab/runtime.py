@@ -15,7 +15,7 @@ from lab.errors import BadFault, LabError, UnknownTwinDevice
 from lab.sip import SipResponder
 from lab.snmp import SnmpAgent, SnmpEndpoint, V3User
 from lab.state import DeviceState
-from lab.twin import FAULTS, TWIN_SIP_PORT, TwinDevice, TwinSpec
+from lab.twin import FAULTS, TWIN_SIP_PORT, VC_FAULTS, TwinDevice, TwinSpec, vc_fault
 
 
 class TwinRuntime:
@@ -66,11 +66,15 @@ class TwinRuntime:
         )
 
     async def start(self) -> None:
-        for twin in self.spec.devices:
-            self.devices[twin.name] = make_device(self.states[twin.name])
-        await self.snmp.start(
-            [self._snmp_endpoint(t, self.states[t.name]) for t in self.spec.devices]
-        )
+        endpoints = [self._snmp_endpoint(t, self.states[t.name]) for t in self.spec.devices]
+        for twin, endpoint in zip(self.spec.devices, endpoints, strict=True):
+            state = self.states[twin.name]
+            # Provisioned with the inventory's SNMP access; the simulator's configuration
+            # manages it from then on (a community added over SSH answers at once).
+            state.snmp_communities = frozenset(endpoint.communities)
+            state.snmp_users = endpoint.users
+            self.devices[twin.name] = make_device(state)
+        await self.snmp.start(endpoints)
         await self.ssh.start(
             [self._ssh_endpoint(t, self.devices[t.name]) for t in self.spec.devices],
             self.host_key_path,
@@ -103,6 +107,7 @@ class TwinRuntime:
             state.faults.down = False
             state.faults.slow_ms = 0
             state.faults.drop_session_after = None
+            vc_fault(state, "up", "")
         elif kind == "reboot":
             state.reboot()
         elif kind == "slow":
@@ -129,6 +134,8 @@ class TwinRuntime:
                     f"drop-session-after needs a number of configuration lines, got '{argument}'"
                 )
             state.faults.drop_session_after = int(argument)
+        elif kind in VC_FAULTS:
+            vc_fault(state, kind, argument)
         else:
             raise BadFault(f"unknown fault '{kind}' (known: {', '.join(FAULTS)})")
         return f"{name}: {kind} {argument}".strip()
@@ -148,6 +155,11 @@ class TwinRuntime:
                     "drop_snmp": state.faults.drop_snmp,
                     "garbage_snmp": state.faults.garbage_snmp,
                     "drop_session_after": state.faults.drop_session_after,
+                    "unregistered": state.faults.unregistered,
+                    "camera_off": state.faults.camera_off,
+                    "mic_muted": state.faults.mic_muted,
+                    "clock_skew_s": state.faults.clock_skew_s,
+                    "media_loss_pct": state.faults.media_loss_pct,
                     "uptime_s": round(state.uptime_seconds()),
                     "interfaces_down": [i.name for i in state.interfaces.values() if not i.oper_up],
                 }

@@ -2,7 +2,8 @@
 
 Enough of RFC 3261 for liveness probes ("SIP ping"): the response copies Via, From,
 Call-ID and CSeq, adds a To tag, and says what the endpoint allows. Other methods get
-``405 Method Not Allowed``; a ``down`` endpoint does not answer at all.
+``405 Method Not Allowed``; a ``down`` endpoint does not answer at all, and one with
+``media-loss PERCENT`` leaves that share of requests unanswered.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class _SipProtocol(asyncio.DatagramProtocol):
         self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
-        if self.state.faults.down or self.transport is None:
+        if self.state.faults.down or self.transport is None or self.state.faults.media_lost():
             return
         request = parse_request(data)
         if request is None:

@@ -10,8 +10,12 @@ import ipaddress
 import time
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from platforms import UnknownPlatform, get_platform
+
+if TYPE_CHECKING:
+    from lab.snmp.usm import V3User
 
 SERVER_ROLE = "server"
 
@@ -85,6 +89,20 @@ class Faults:
     # Configuration lines left before the SSH session is dropped (the line is applied, then
     # the connection is cut without an answer); fires once, then clears. None: off.
     drop_session_after: int | None = None
+    # VC endpoints: what the readiness check reads (`provnet vc check`).
+    unregistered: bool = False  # SIP registration fails (the registrar refuses it)
+    camera_off: bool = False  # the camera is disconnected
+    mic_muted: bool = False  # the microphones are muted (xCommand ... Unmute clears it)
+    clock_skew_s: float = 0.0  # the endpoint's clock is this far ahead (behind if < 0)
+    media_loss_pct: float = 0.0  # this share of SIP OPTIONS and of a call's media is lost
+    media_seen: int = 0  # packets counted for media_loss_pct (spreads the losses evenly)
+
+    def media_lost(self) -> bool:
+        """Whether the next packet is lost: exactly ``media_loss_pct`` % of them, evenly
+        spread (deterministic, so a test sees the same loss every run)."""
+        before = int(self.media_seen * self.media_loss_pct / 100)
+        self.media_seen += 1
+        return int(self.media_seen * self.media_loss_pct / 100) > before
 
     def config_line_applied(self) -> bool:
         """Count one configuration line; True when the session must be dropped now."""
@@ -109,6 +127,11 @@ class DeviceState:
     sys_location: str = ""
     sys_contact: str = ""
     serial: str = ""
+    # Who the SNMP agent answers, as the device's configuration says (the simulator keeps
+    # them in step with `snmp-server community` / `snmp-server user` ...); None: the agent
+    # endpoint's own communities and users, for a device whose configuration says nothing.
+    snmp_communities: frozenset[str] | None = None
+    snmp_users: tuple[V3User, ...] | None = None
     interfaces: dict[str, InterfaceState] = field(default_factory=dict)
     booted_at: float = field(default_factory=time.time)
     boots: int = 1  # snmpEngineBoots

@@ -21,7 +21,7 @@ from inventory.addressing import allocate
 from inventory.loader import Inventory
 from inventory.model import SnmpV2cCredential, SnmpV3Credential, SshCredential
 from inventory.resolve import DeviceView
-from lab.errors import BadTwinAddress
+from lab.errors import BadFault, BadTwinAddress
 from lab.state import DeviceState
 from platforms import get_platform
 
@@ -40,7 +40,44 @@ FAULTS = (
     "garbage-snmp",
     "restore-snmp",
     "drop-session-after",
+    "unregistered",
+    "camera-off",
+    "mic-muted",
+    "clock-skew",
+    "media-loss",
 )
+
+
+VC_FAULTS = ("unregistered", "camera-off", "mic-muted", "clock-skew", "media-loss")
+
+
+def _number(kind: str, argument: str, what: str, low: float, high: float) -> float:
+    try:
+        value = float(argument)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # also refuses nan
+        raise BadFault(f"{kind} needs {what} between {low:g} and {high:g}, got '{argument}'")
+    return value
+
+
+def vc_fault(state: DeviceState, kind: str, argument: str) -> None:
+    """Break what a VC endpoint's readiness check reads (``up`` mends all of it)."""
+    faults = state.faults
+    if kind == "up":
+        faults.unregistered = faults.camera_off = faults.mic_muted = False
+        faults.clock_skew_s = faults.media_loss_pct = 0.0
+    elif kind == "unregistered":
+        faults.unregistered = True
+    elif kind == "camera-off":
+        faults.camera_off = True
+    elif kind == "mic-muted":
+        faults.mic_muted = True
+    elif kind == "clock-skew":
+        faults.clock_skew_s = _number(kind, argument, "SECONDS", -86400, 86400)
+    elif kind == "media-loss":
+        faults.media_loss_pct = _number(kind, argument, "PERCENT", 0, 100)
+        faults.media_seen = 0
 
 
 @dataclass(frozen=True)
@@ -236,25 +273,32 @@ def plan_twin(
     )
 
 
+@dataclass(frozen=True)
+class ServersOverlay:
+    """What the overlay says of the twin's Debian servers: each server's fields (``mgmt``,
+    ``ssh_credentials``, ``apt_mirror``, ``data`` merged into its own), the lab's credentials
+    for them, and the twin LAN as a management prefix (the servers are managed from it)."""
+
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    credentials: dict[str, dict[str, Any]] = field(default_factory=dict)
+    management_prefixes: tuple[str, ...] = ()
+
+
 def overlay_documents(
-    inv_documents: dict[str, Any],
-    spec: TwinSpec,
-    servers: dict[str, dict[str, Any]],
-    extra_credentials: dict[str, dict[str, Any]] | None = None,
+    inv_documents: dict[str, Any], spec: TwinSpec, servers: ServersOverlay | None = None
 ) -> dict[str, Any]:
     """Rewrite parsed inventory files (relative path -> document) to point at the twin.
 
     Devices not simulated are removed, so the overlay can never reach a real device;
     sites and communes left empty are removed too. Secret references point at the lab
-    secrets file. ``servers`` maps a Linux server's name to the fields that point it at its
-    network namespace (``mgmt``, ``ssh_credentials``); ``extra_credentials`` are added to
-    province.yaml (the lab's own key for those servers).
+    secrets file. ``servers`` points each Linux server at its twin (see :class:`ServersOverlay`).
     """
+    servers = servers or ServersOverlay()
     twins = {d.name: d for d in spec.devices}
     out: dict[str, Any] = {}
     for path, document in inv_documents.items():
         if path == "province.yaml":
-            out[path] = _overlay_province(document, spec, extra_credentials or {})
+            out[path] = _overlay_province(document, spec, servers)
             continue
         sites = []
         for site in document.get("sites", []):
@@ -268,8 +312,10 @@ def overlay_documents(
                         "snmp_port": twin.snmp_port,
                     }
                     kept.append(device)
-                elif device["name"] in servers:
-                    kept.append({**device, **servers[device["name"]]})
+                elif device["name"] in servers.fields:
+                    fields = servers.fields[device["name"]]
+                    data = {**device.get("data", {}), **fields.get("data", {})}
+                    kept.append({**device, **fields, **({"data": data} if data else {})})
             if kept:
                 sites.append({**site, "devices": kept})
         if sites:
@@ -278,7 +324,7 @@ def overlay_documents(
 
 
 def _overlay_province(
-    document: dict[str, Any], spec: TwinSpec, extra_credentials: dict[str, dict[str, Any]]
+    document: dict[str, Any], spec: TwinSpec, servers: ServersOverlay
 ) -> dict[str, Any]:
     credentials = {}
     for name, credential in document.get("credentials", {}).items():
@@ -286,8 +332,13 @@ def _overlay_province(
         for secret_field in spec.lab_secrets.get(name, {}):
             rewritten[secret_field] = {"secret": f"{name}.{secret_field}"}
         credentials[name] = rewritten
-    credentials.update(extra_credentials)
-    return {**document, "credentials": credentials}
+    credentials.update(servers.credentials)
+    prefixes = [*document.get("management_prefixes", []), *servers.management_prefixes]
+    return {
+        **document,
+        "credentials": credentials,
+        **({"management_prefixes": prefixes} if prefixes else {}),
+    }
 
 
 def secrets_file_values(spec: TwinSpec) -> dict[str, str]:

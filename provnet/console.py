@@ -5,13 +5,22 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from provnet.errors import ProvnetError
 
@@ -52,6 +61,41 @@ LimitOption = Annotated[
         show_default=False,
     ),
 ]
+
+KnownHostsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--known-hosts",
+        help="Tệp known_hosts để kiểm tra khoá máy (host keys). Mặc định: known_hosts "
+        "trong thư mục inventory, rồi ~/.ssh/known_hosts.",
+        show_default=False,
+    ),
+]
+NoHostKeyCheckOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-host-key-check",
+        help="Không kiểm tra khoá máy (skip host-key checking): chỉ khi biết rõ lý do.",
+    ),
+]
+
+
+@contextmanager
+def progress_bar(total: int, title: str) -> Iterator[Progress]:
+    """A rich progress bar on stderr with one task of ``total`` steps (none when 0)."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=total == 0,
+    )
+    with progress:
+        progress.add_task(title, total=total)
+        yield progress
 
 
 def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:

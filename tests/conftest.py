@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import ipaddress
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +20,63 @@ from lab.netns import ServersView, root_available
 
 FIXTURES = Path(__file__).parent / "inventory" / "fixtures"
 EXAMPLE = example_inventory_path()
+
+
+MACHINE_FILES = (
+    "/etc/ssh/sshd_config",
+    "/etc/ssh/sshd_config.d",
+    "/etc/chrony",
+    "/etc/rsyslog.conf",
+    "/etc/rsyslog.d",
+    "/etc/nftables.conf",
+    "/etc/apt/sources.list",
+    "/etc/apt/sources.list.d",
+    "/etc/apt/apt.conf.d",
+    "/etc/security/faillock.conf",
+    "/etc/pam.d",
+    "/etc/profile.d",
+    "/etc/issue.net",
+    "/etc/systemd/journald.conf",
+    "/etc/hostname",
+    "/etc/hosts",
+)
+"""What the server deploys write on a server: on this machine, never (the twin's servers are
+their own Debian systems)."""
+
+
+def machine_state() -> dict[str, str]:
+    """A digest of each file and folder the deploys touch, the installed packages and the
+    nftables ruleset of the machine running the tests."""
+    state: dict[str, str] = {}
+    for name in MACHINE_FILES:
+        path = Path(name)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        digest = hashlib.sha256()
+        for file in files:
+            digest.update(str(file).encode())
+            with contextlib.suppress(OSError):
+                digest.update(file.read_bytes())
+        state[name] = digest.hexdigest()
+    for what, command in (
+        ("packages", ["dpkg-query", "-W", "-f", "${Package} ${Version}\n"]),
+        ("nftables", ["nft", "list", "ruleset"]),
+    ):
+        if shutil.which(command[0]):
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            state[what] = hashlib.sha256(done.stdout.encode()).hexdigest()
+    return state
+
+
+@pytest.fixture(scope="session", autouse=True)
+def machine_unchanged() -> Iterator[None]:
+    """The suite's deploys change twin servers only: this machine's sshd, firewall, packages
+    and the other files a deploy writes are the same after the suite (an error at the end of
+    the session names what changed)."""
+    before = machine_state()
+    yield
+    after = machine_state()
+    changed = sorted(name for name in before if after.get(name) != before[name])
+    assert not changed, f"the test suite changed this machine: {', '.join(changed)}"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from deploys.network.targets import BadKnownHosts, HostKeyFiles
+from platforms.known_hosts import BadKnownHosts, HostKeyFiles
 from provnet.errors import ProvnetError
 
 runner = CliRunner()

@@ -1,5 +1,6 @@
-"""The dependencies match the imports: what pyproject.toml declares (base and ``test``
-extra) and what those need is exactly what requirements.lock pins, nothing more."""
+"""The dependencies match the imports: what pyproject.toml declares (base and every extra:
+the development environment has them all) and what those need is exactly what
+requirements.lock pins, nothing more."""
 
 from __future__ import annotations
 
@@ -20,10 +21,8 @@ def canonical(name: str) -> str:
 
 def declared() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return [
-        Requirement(r)
-        for r in [*project["dependencies"], *project["optional-dependencies"]["test"]]
-    ]
+    extras = [r for group in project["optional-dependencies"].values() for r in group]
+    return [Requirement(r) for r in [*project["dependencies"], *extras]]
 
 
 def closure(requirements: list[Requirement]) -> set[str]:

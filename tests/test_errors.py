@@ -25,6 +25,7 @@ ROOTS = {
     "deploys": "deploys.errors.DeployError",
     "exporters": "exporters.errors.ExporterError",
     "lab": "lab.errors.LabError",
+    "checks": "checks.errors.CheckError",
 }
 BUILTIN_EXCEPTIONS = tuple(
     cls

@@ -1,4 +1,4 @@
-"""What the probe modules (``vc``, ``ipv6_service``) share: target parsing, time, errors.
+"""What the probe modules (``vc``, ``ipv6_service``) share: target parsing, errors.
 
 Decisions only, no I/O.
 """
@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import time
 from collections.abc import Mapping
 
 from exporters.errors import ExporterError
-
-# A probe stops this long before its deadline, so the server still has time to render.
-DEADLINE_MARGIN_S = 0.02
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}\.?$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.?)+$")
 
@@ -23,12 +19,6 @@ class ProbeParameterError(ExporterError, ValueError):
 
     A target that is well formed but does not answer is never this: it is a metric.
     """
-
-
-def remaining(deadline: float, now: float | None = None) -> float:
-    """Seconds left before ``deadline`` (a ``time.monotonic()`` value), less the margin."""
-    current = time.monotonic() if now is None else now
-    return max(0.0, deadline - current - DEADLINE_MARGIN_S)
 
 
 def parse_port(text: str, what: str) -> int:

@@ -53,8 +53,8 @@ from exporters.probes.common import (
     flag,
     parse_host_port,
     parse_port,
-    remaining,
 )
+from provnet.deadline import remaining
 
 Family = Literal["ipv4", "ipv6"]
 CHECKS = ("aaaa", "https_ipv6", "content_match", "dns_ipv6")

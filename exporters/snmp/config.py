@@ -13,11 +13,14 @@ Three spellings are read by one loader:
 Semantics and defaults follow snmp_exporter's ``config/config.go``: walk parameters
 ``max_repetitions: 25``, ``retries: 3``, ``timeout: 5s``; auth ``version: 2``,
 ``community: public``. Unknown keys are refused (as its ``UnmarshalStrict``), with
-``file:line``. Secrets are held as :class:`inventory.secrets.Secret` and never printed.
+``file:line``; a module that cannot be read is refused alone (:attr:`ExporterConfig.refused`)
+and the others serve, so one module of a newer generator does not take the exporter down.
+Secrets are held as :class:`inventory.secrets.Secret` and never printed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -91,6 +94,9 @@ class WalkParams:
     walk_repetitions: int | None = None
     """GETBULK max-repetitions of walks; None: ``max_repetitions``. Set to
     :data:`WALK_REPETITIONS` when the module leaves ``max_repetitions`` to its default."""
+    allow_nonincreasing_oids: bool = False
+    """Let a walk go on when the agent answers an OID not after the last one (gosnmp's
+    check, off for agents that need it); without it such a walk fails the module."""
 
     @property
     def bulk_repetitions(self) -> int:
@@ -119,6 +125,10 @@ class Lookup:
     labelname: str
     oid: str = ""
     type: str = ""
+    enum_values: Mapping[int, str] = field(default_factory=dict)
+    """For an ``EnumAsInfo`` lookup: the label is the name of the looked-up number."""
+    display_hint: str = ""
+    """RFC 2579 DISPLAY-HINT for an OctetString label value."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,21 @@ class Metric:
     enum_values: Mapping[int, str] = field(default_factory=dict)
     offset: float = 0.0
     scale: float = 0.0
+    datetime_pattern: str = ""
+    """strftime pattern of a ``ParseDateAndTime`` metric."""
+    display_hint: str = ""
+    """RFC 2579 DISPLAY-HINT for an OctetString value."""
+
+
+@dataclass(frozen=True)
+class DynamicFilter:
+    """snmp_exporter's dynamic filter: walk ``oid``; the instances (last arc) whose value
+    matches one of ``values`` (unanchored regexes) are the only ones read of ``targets``,
+    by GET instead of a walk."""
+
+    oid: str
+    targets: tuple[str, ...]
+    values: tuple[re.Pattern[str], ...]
 
 
 @dataclass(frozen=True)
@@ -148,6 +173,7 @@ class Module:
     get: tuple[str, ...] = ()
     metrics: tuple[Metric, ...] = ()
     params: WalkParams = WalkParams()
+    filters: tuple[DynamicFilter, ...] = ()
     auth: str | None = None
     """The pre-0.23 format's own auth, registered under the module's name."""
 
@@ -158,6 +184,9 @@ class ExporterConfig:
     modules: dict[str, Module] = field(default_factory=dict)
     source: Path | None = None
     format: str = "builtin"
+    refused: dict[str, str] = field(default_factory=dict)
+    """Modules that could not be read, by name: why (``file:line: ...``, never a secret).
+    The others serve; a request for a refused one is told why."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,7 +387,22 @@ class _Reader:
                 f"{what}: max_repetitions and retries must be >= 0, timeout > 0"
             )
         walk = WALK_REPETITIONS if data.get("max_repetitions") is None else None
-        return WalkParams(repetitions, retries, timeout, walk)
+        if self.boolean(data, "use_unconnected_udp_socket", what):
+            raise _where(self.file, data, "use_unconnected_udp_socket").error(
+                f"{what}: use_unconnected_udp_socket: true is not supported (provnet's SNMP"
+                " engine takes answers only from the address it asked); remove it, or scrape"
+                " this module with snmp_exporter"
+            )
+        allow = self.boolean(data, "allow_nonincreasing_oids", what)
+        return WalkParams(repetitions, retries, timeout, walk, allow)
+
+    def boolean(self, node: MarkedDict, key: str, what: str) -> bool:
+        value = node.get(key, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise _where(self.file, node, key).error(f"{what}.{key}: expected true or false")
+        return value
 
     def module(self, name: str, node: Any, at: _At, legacy: bool) -> tuple[Module, Auth | None]:
         what = f"module '{name}'"
@@ -401,8 +445,31 @@ class _Reader:
             metrics=metrics,
             params=self.walk_params(data, what),
             auth=name if legacy else None,
+            filters=self.filters(data, what),
         )
         return module, own_auth
+
+    def filters(self, data: MarkedDict, what: str) -> tuple[DynamicFilter, ...]:
+        node = data.get("filters") or []
+        if not isinstance(node, list):
+            raise _where(self.file, data, "filters").error(f"{what}.filters: expected a list")
+        found = []
+        for i, item in enumerate(node):
+            at = _item_at(self.file, node, i)
+            entry = self.mapping(item, f"{what}.filters", at)
+            self.strict(entry, frozenset({"oid", "targets", "values"}), f"{what}.filters")
+            oid = self.string(entry, "oid", what).lstrip(".")
+            if not re.fullmatch(r"\d+(\.\d+)*", oid):
+                raise at.error(f"{what}.filters: oid '{oid}' is not numeric")
+            raw = entry.get("values") or []
+            if not isinstance(raw, list):
+                raise at.error(f"{what}.filters: values is a list")
+            try:
+                values = tuple(re.compile(go_regex(str(v))) for v in raw)
+            except re.error as exc:
+                raise at.error(f"{what}.filters: bad regex: {exc}") from None
+            found.append(DynamicFilter(oid, self.string_list(entry, "targets", what), values))
+        return tuple(found)
 
     def metric(self, node: Any, at: _At, module: str) -> Metric:
         data = self.mapping(node, f"{module}: metric", at)
@@ -456,6 +523,8 @@ class _Reader:
             enum_values=self.enum_values(data, what),
             offset=self.number(data, "offset", what),
             scale=self.number(data, "scale", what),
+            datetime_pattern=self.string(data, "datetime_pattern", what),
+            display_hint=self.string(data, "display_hint", what),
         )
 
     def number(self, data: MarkedDict, key: str, what: str) -> float:
@@ -484,7 +553,11 @@ class _Reader:
 
     def lookup(self, node: Any, at: _At, what: str) -> Lookup:
         data = self.mapping(node, f"{what}: lookup", at)
-        self.strict(data, frozenset({"labels", "labelname", "oid", "type"}), what)
+        self.strict(
+            data,
+            frozenset({"labels", "labelname", "oid", "type", "enum_values", "display_hint"}),
+            what,
+        )
         labels = data.get("labels") or []
         if not isinstance(labels, list):
             raise _where(self.file, data, "labels").error(f"{what}: lookup labels is a list")
@@ -493,6 +566,8 @@ class _Reader:
             labelname=self.string(data, "labelname", what),
             oid=self.string(data, "oid", what).lstrip("."),
             type=self.string(data, "type", what),
+            enum_values=self.enum_values(data, what),
+            display_hint=self.string(data, "display_hint", what),
         )
 
     def regex_extracts(
@@ -592,11 +667,21 @@ def read_config(
             document.get("modules"), "modules", _where(file, document, "modules")
         )
         for name, node in modules.items():
-            module, _ = reader.module(str(name), node, _where(file, modules, name), legacy=False)
+            try:
+                module, _ = reader.module(
+                    str(name), node, _where(file, modules, name), legacy=False
+                )
+            except ConfigError as exc:
+                config.refused[str(name)] = str(exc)
+                continue
             config.modules[str(name)] = module
         return config
     for name, node in document.items():
-        module, own = reader.module(str(name), node, _where(file, document, name), legacy=True)
+        try:
+            module, own = reader.module(str(name), node, _where(file, document, name), legacy=True)
+        except ConfigError as exc:
+            config.refused[str(name)] = str(exc)
+            continue
         config.modules[str(name)] = module
         if own is not None:
             config.auths.setdefault(str(name), own)
@@ -621,10 +706,75 @@ def load_config(
 
 
 def merge(base: ExporterConfig, override: ExporterConfig) -> ExporterConfig:
-    """``override``'s modules and auths win over ``base``'s of the same name."""
+    """``override``'s modules and auths win over ``base``'s of the same name (a module it
+    refused too)."""
+    modules = {**base.modules, **override.modules}
+    refused = {**base.refused, **override.refused}
+    for name in override.modules:
+        refused.pop(name, None)
+    for name in override.refused:
+        modules.pop(name, None)
     return ExporterConfig(
         auths={**base.auths, **override.auths},
-        modules={**base.modules, **override.modules},
+        modules=modules,
         source=override.source,
         format=override.format,
+        refused=refused,
     )
+
+
+SHOWN_SECRET = "<secret>"
+
+
+def config_document(
+    config: ExporterConfig, auths: Mapping[str, Auth] | None = None
+) -> dict[str, Any]:
+    """The configuration in use as snmp_exporter's ``/config`` shows it: every auth (those
+    of ``auths`` too, e.g. inventory credentials) and module, fields left at their default
+    left out, every secret shown as ``<secret>``."""
+    return {
+        "auths": {name: _plain(auth) for name, auth in {**(auths or {}), **config.auths}.items()},
+        "modules": {name: _plain(module) for name, module in config.modules.items()},
+        **({"refused": dict(config.refused)} if config.refused else {}),
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return SHOWN_SECRET
+    if isinstance(value, re.Pattern):
+        return value.pattern
+    if isinstance(value, RegexExtract):  # as written: without the anchors added on reading
+        return {
+            "regex": value.regex.pattern.removeprefix("^(?:").removesuffix(")$"),
+            "value": value.value,
+        }
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for item in dataclasses.fields(value):
+            field_value = getattr(value, item.name)
+            if item.name == "name" and isinstance(value, Auth | Module):
+                continue  # the key it is shown under
+            if not isinstance(field_value, Secret) and field_value == _default(item):
+                continue
+            if item.name == "regex_extracts":
+                field_value = {suffix: list(extracts) for suffix, extracts in field_value}
+            out[item.name] = _plain(field_value)
+        if isinstance(value, Module):  # walk parameters sit in the module, as in the file
+            params = out.pop("params", {})
+            params.pop("walk_repetitions", None)
+            out.update(params)
+        return out
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _default(item: dataclasses.Field[Any]) -> Any:
+    if item.default is not dataclasses.MISSING:
+        return item.default
+    if item.default_factory is not dataclasses.MISSING:
+        return item.default_factory()
+    return dataclasses.MISSING

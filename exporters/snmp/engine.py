@@ -19,13 +19,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from gufo.snmp import (
     BaseAuthKey,
     BasePrivKey,
     KeyExpansion,
     SnmpAuthError,
+    SnmpDecodeError,
     SnmpError,
     SnmpVersion,
     User,
@@ -41,6 +42,20 @@ from platforms.snmp import AUTH_KEYS, PRIV_KEYS
 from provnet.errors import NOT_CONTAINED
 
 T = TypeVar("T")
+
+RECEIVE_BUFFER = 4080
+"""The longest datagram gufo-snmp (0.12, 0.13) decodes: it receives every reply into a fixed
+4,080-byte buffer (``src/buf/buffer.rs``, ``MAX_SIZE``); ``recv()`` cuts a longer datagram and
+the cut message fails to decode (``SnmpDecodeError: incomplete``)."""
+
+V3_MAX_SIZE = 2048
+"""The msgMaxSize gufo-snmp's SNMPv3 requests advertise (``src/snmp/msg/v3/msg.rs``): a v3
+agent keeps its replies within it, returning fewer varbinds of a GETBULK."""
+
+VARBIND_OVERHEAD = 19
+"""Bytes added to half a varbind's OID text and its string value's length to bound its BER
+size: a sequence, OID and value header of up to 4 bytes each, a number of up to 9 bytes, and
+rounding (an OID's BER content is never longer than half its dotted text plus one)."""
 
 REFRESH_AFTER = 100.0
 """Seconds after its last time synchronisation a v3 session is synchronised again (RFC 3414 allows
@@ -76,6 +91,15 @@ class DeadlineReached(ExporterError, TimeoutError):
     """The request's deadline came before the answer (the scrape timeout Prometheus sent)."""
 
 
+class NonIncreasingOid(ExporterError, ValueError):
+    """A walk's answer went back to an OID not after the last one (the agent would loop);
+    the module fails unless it sets ``allow_nonincreasing_oids``."""
+
+
+def oid_arcs(oid: str) -> tuple[int, ...]:
+    return tuple(int(arc) for arc in oid.split("."))
+
+
 class EnginePanic(ExporterError, RuntimeError):
     """The SNMP library panicked on a reply (a ``BaseException`` from its native code, on
     a garbage datagram): the module fails with kind ``panic``, the scrape goes on."""
@@ -91,8 +115,14 @@ class Target:
 
     @classmethod
     def parse(cls, text: str) -> Target:
-        """``HOST``, ``HOST:PORT``, ``[V6]:PORT``, ``V6`` or ``udp://...`` (as snmp_exporter)."""
+        """``HOST``, ``HOST:PORT``, ``[V6]:PORT``, ``V6`` or ``udp://...`` (as snmp_exporter);
+        ``tcp://`` is refused: the engine has no SNMP over TCP."""
         given = text
+        if text.startswith("tcp://"):
+            raise BadTarget(
+                f"target '{given}': tcp:// is not supported (provnet's SNMP engine speaks UDP);"
+                " write udp://HOST[:PORT] or HOST[:PORT]"
+            )
         text = text.removeprefix("udp://")
         if text.startswith("["):
             host, _, rest = text[1:].partition("]")
@@ -137,6 +167,67 @@ def make_user(auth: Auth) -> User:
     return User(auth.username, auth_key=auth_key, priv_key=priv_key, key_expansion=expansion)
 
 
+def context_problem(auth: Auth, snmp_context: str, snmp_engineid: str) -> str:
+    """Why a scrape cannot honour an SNMPv3 context (the auth's ``context_name``, or the
+    ``snmp_context``/``snmp_engineid`` request parameters), or '' when it can. gufo-snmp
+    (0.13) always sends an empty context name, and the discovered engine ID as the context
+    engine ID; scraping the default context instead would return another VRF's or VLAN's
+    data as if it were the one asked for. v1/v2c have no context (snmp_exporter ignores
+    these there too)."""
+    if auth.version != 3:
+        return ""
+    asked = [
+        what
+        for what, value in (
+            (f"auth '{auth.name}' context_name", auth.context_name),
+            ("snmp_context", snmp_context),
+            ("snmp_engineid", snmp_engineid),
+        )
+        if value
+    ]
+    if not asked:
+        return ""
+    return (
+        f"{' and '.join(asked)}: SNMPv3 contexts are not supported by provnet's SNMP engine"
+        " (it sends the default context only); scrape this target with snmp_exporter, or"
+        " without a context"
+    )
+
+
+@dataclass(frozen=True)
+class WalkShape:
+    """A complete walk: how many varbinds, and the largest mean size of a varbind in one of
+    its replies (an upper bound in bytes, from :func:`varbind_size`; raised past what a reply
+    too long to decode held)."""
+
+    count: int
+    varbind_bytes: int
+
+
+def varbind_size(oid: str, value: Value) -> int:
+    """An upper bound of the BER size of one varbind."""
+    if isinstance(value, bytes | str):
+        return len(oid) // 2 + len(value) + VARBIND_OVERHEAD
+    return len(oid) // 2 + VARBIND_OVERHEAD
+
+
+def varbind_budget(auth: Auth) -> int:
+    """Bytes of varbinds one reply may carry for gufo-snmp to decode it: its receive buffer
+    less the message's own headers (v1/v2c: about 30 bytes and the community), or, for v3,
+    the msgMaxSize the agent honours less the security headers."""
+    if auth.version == 3:
+        return V3_MAX_SIZE - 300
+    return RECEIVE_BUFFER - 64 - len(auth.community.reveal())
+
+
+def bounded_repetitions(wanted: int, varbind_bytes: int, budget: int) -> int:
+    """``wanted`` max-repetitions, fewer if that many varbinds of ``varbind_bytes`` would not
+    fit in ``budget`` bytes (at least 1)."""
+    if varbind_bytes <= 0:
+        return wanted
+    return max(1, min(wanted, budget // varbind_bytes))
+
+
 @dataclass
 class _Idle:
     session: SnmpSession
@@ -157,7 +248,7 @@ class SessionPool:
     _idle: OrderedDict[tuple[Target, str], list[_Idle]] = field(default_factory=OrderedDict)
     _engine_ids: OrderedDict[Target, bytes] = field(default_factory=OrderedDict)
     _users: dict[str, User] = field(default_factory=dict)
-    _walk_sizes: OrderedDict[tuple[Target, str], int] = field(default_factory=OrderedDict)
+    _walks: OrderedDict[tuple[Target, str], WalkShape] = field(default_factory=OrderedDict)
     _count: int = 0
 
     def user(self, auth: Auth) -> User:
@@ -184,16 +275,16 @@ class SessionPool:
             for idle in dropped:
                 unwatch(idle.session)
 
-    def walk_size(self, target: Target, subtree: str) -> int | None:
-        """Varbinds the last complete walk of ``subtree`` on ``target`` returned."""
-        return self._walk_sizes.get((target, subtree))
+    def walk_shape(self, target: Target, subtree: str) -> WalkShape | None:
+        """What the last complete walk of ``subtree`` on ``target`` returned."""
+        return self._walks.get((target, subtree))
 
-    def remember_walk(self, target: Target, subtree: str, size: int) -> None:
+    def remember_walk(self, target: Target, subtree: str, shape: WalkShape) -> None:
         key = (target, subtree)
-        self._walk_sizes[key] = size
-        self._walk_sizes.move_to_end(key)
-        while len(self._walk_sizes) > 8 * self.max_idle:
-            self._walk_sizes.popitem(last=False)
+        self._walks[key] = shape
+        self._walks.move_to_end(key)
+        while len(self._walks) > 8 * self.max_idle:
+            self._walks.popitem(last=False)
 
     def engine_id(self, target: Target) -> bytes | None:
         return self._engine_ids.get(target)
@@ -258,6 +349,8 @@ class Client:
         self._pooled: set[int] = set()
         self._turn: asyncio.Semaphore | None = None
         self.answered = False
+        self.budget = varbind_budget(auth)
+        """Bytes of varbinds one reply may carry (:func:`varbind_budget`)."""
         self.on_silence = on_silence
         """Called once, when a try timed out before the target had answered anything."""
 
@@ -431,33 +524,83 @@ class Client:
         result: dict[str, Value] = {}
         step = max(1, per_pdu)
         for start in range(0, len(oids), step):
-            chunk = list(oids[start : start + step])
-            answer = await self._exchange(
-                lambda s, chunk=chunk: s._sock.send_get_many(chunk),  # type: ignore[misc]
-                lambda s: s._sock.recv_get_many(),
-            )
-            self.counters.pdus += len(answer)
-            result.update(answer)
+            await self._get_chunk(list(oids[start : start + step]), result)
         return result
 
-    async def walk(self, oid: str, max_repetitions: int, into: dict[str, Value]) -> int:
-        """Every instance under ``oid`` (GETBULK, or GETNEXT for v1 or max_repetitions 0);
-        returns how many there were."""
-        bulk = self.auth.version != 1 and max_repetitions > 0
-        context = GetIter(oid, max_repetitions) if bulk else GetIter(oid)
+    async def _get_chunk(self, chunk: list[str], into: dict[str, Value]) -> None:
+        """One GET; a reply too long to decode is asked for again in two halves."""
+        try:
+            answer = await self._exchange(
+                lambda s: s._sock.send_get_many(chunk),
+                lambda s: s._sock.recv_get_many(),
+            )
+        except SnmpDecodeError:
+            if len(chunk) < 2:
+                raise
+            self.counters.retries += 1
+            half = len(chunk) // 2
+            await self._get_chunk(chunk[:half], into)
+            await self._get_chunk(chunk[half:], into)
+            return
+        self.counters.pdus += len(answer)
+        into.update(answer)
+
+    async def walk(
+        self,
+        oid: str,
+        max_repetitions: int,
+        into: dict[str, Value],
+        allow_nonincreasing: bool = False,
+    ) -> WalkShape:
+        """Every instance under ``oid`` (GETBULK, or GETNEXT for v1 or max_repetitions 0).
+
+        A GETBULK reply too long to decode starts the walk again with fewer repetitions (at
+        most half as many, and as many varbinds of the largest size seen as fit
+        :attr:`budget`), down to one: gufo cannot resume a walk with another max-repetitions.
+        The shape returned then keeps the next walks below the repetitions that failed.
+        An OID not after the one before it fails the walk (:class:`NonIncreasingOid`), as
+        gosnmp does, unless ``allow_nonincreasing``; checked from one answer to the next."""
+        check = not allow_nonincreasing
+        if self.auth.version == 1 or max_repetitions <= 0:
+            return await self._walk_next(oid, into, check)
+        repetitions = max_repetitions
+        varbind_bytes = 0
+        while True:
+            try:
+                return await self._walk_bulk(oid, repetitions, into, varbind_bytes, check)
+            except _TooLong as cut:
+                if repetitions <= 1:
+                    raise cut.cause from None
+                self.counters.retries += 1
+                varbind_bytes = max(cut.varbind_bytes, self.budget // repetitions + 1)
+                repetitions = bounded_repetitions(repetitions // 2, varbind_bytes, self.budget)
+
+    async def _walk_next(self, oid: str, into: dict[str, Value], check: bool) -> WalkShape:
+        context = GetIter(oid)
+        count = largest = 0
+        previous = ""
+        while True:
+            try:
+                key, value = await self._exchange(
+                    lambda s: s._sock.send_get_next(context),
+                    lambda s: s._sock.recv_get_next(context),
+                )
+            except StopAsyncIteration:
+                return WalkShape(count, largest)
+            if check and previous and oid_arcs(key) <= oid_arcs(previous):
+                raise NonIncreasingOid(f"{self.target}: {key} after {previous}")
+            previous = key
+            self.counters.pdus += 1
+            count += 1
+            into[key] = value
+            largest = max(largest, varbind_size(key, value))
+
+    async def _walk_bulk(
+        self, oid: str, repetitions: int, into: dict[str, Value], varbind_bytes: int, check: bool
+    ) -> WalkShape:
+        context = GetIter(oid, repetitions)
         count = 0
-        if not bulk:
-            while True:
-                try:
-                    key, value = await self._exchange(
-                        lambda s: s._sock.send_get_next(context),
-                        lambda s: s._sock.recv_get_next(context),
-                    )
-                except StopAsyncIteration:
-                    return count
-                self.counters.pdus += 1
-                count += 1
-                into[key] = value
+        previous = ""
         while True:
             try:
                 batch = await self._exchange(
@@ -465,15 +608,42 @@ class Client:
                     lambda s: s._sock.recv_get_bulk(context),
                 )
             except StopAsyncIteration:
-                return count
-            if not batch:
-                return count
-            for item in batch:
-                if item is None:
-                    return count
-                into[item[0]] = item[1]
-                self.counters.pdus += 1
-                count += 1
+                return WalkShape(count, varbind_bytes)
+            except SnmpDecodeError as exc:
+                raise _TooLong(exc, varbind_bytes) from None
+            ended = not batch or batch[-1] is None  # gufo ends a batch past the subtree so
+            if ended and batch:
+                batch.pop()
+            # varbind_size of the reply's mean varbind, inline: this loop runs for every
+            # varbind of every walk
+            keys = values = 0
+            items = cast("list[tuple[str, Value]]", batch)
+            for key, value in items:
+                into[key] = value
+                keys += len(key)
+                if value.__class__ is bytes or value.__class__ is str:
+                    values += len(value)
+            if items:
+                first = items[0][0]
+                if check and previous and oid_arcs(first) <= oid_arcs(previous):
+                    raise NonIncreasingOid(f"{self.target}: {first} after {previous}")
+                previous = items[-1][0]
+                size = (keys // 2 + values) // len(items) + VARBIND_OVERHEAD
+                if size > varbind_bytes:
+                    varbind_bytes = size
+                self.counters.pdus += len(batch)
+                count += len(batch)
+            if ended:
+                return WalkShape(count, varbind_bytes)
+
+
+class _TooLong(Exception):
+    """A GETBULK reply gufo could not decode, with the walk's varbind size so far."""
+
+    def __init__(self, cause: SnmpDecodeError, varbind_bytes: int) -> None:
+        super().__init__("a reply too long to decode")
+        self.cause = cause
+        self.varbind_bytes = varbind_bytes
 
 
 async def _roundtrip(
@@ -590,7 +760,7 @@ def error_kind(exc: BaseException) -> str:
         return "timeout"
     if isinstance(exc, SnmpAuthError):
         return "auth"
-    if isinstance(exc, SnmpError):
+    if isinstance(exc, SnmpError | NonIncreasingOid):
         return "snmp"
     if isinstance(exc, OSError):
         return "network"

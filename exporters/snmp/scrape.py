@@ -14,9 +14,17 @@ from typing import Any
 from exporters.module import MetricFamily, Sample
 from exporters.render import format_value, render
 from exporters.snmp.builtin import Builtin
-from exporters.snmp.config import Auth, Module
-from exporters.snmp.engine import Client, Counters, SessionPool, Target, error_kind
-from exporters.snmp.series import Value, collect
+from exporters.snmp.config import Auth, DynamicFilter, Module, WalkParams
+from exporters.snmp.engine import (
+    Client,
+    Counters,
+    SessionPool,
+    Target,
+    WalkShape,
+    bounded_repetitions,
+    error_kind,
+)
+from exporters.snmp.series import Pdus, Value, collect, value_as_string
 from provnet.errors import NOT_CONTAINED
 
 log = logging.getLogger("provnet.exporter")
@@ -31,6 +39,8 @@ class ModuleResult:
     error_kind: str = ""
     walk_seconds: float = 0.0
     pdus: int = 0
+    packets_sent: int = 0
+    packets_retried: int = 0
 
 
 @dataclass
@@ -60,13 +70,15 @@ async def fetch(client: Client, module: Module, builtin: Builtin | None) -> dict
     client.timeout = params.timeout
     client.retries = params.retries
     gets, walks = _requests(module, builtin)
+    if module.filters:
+        gets, walks = filtered_requests(
+            gets, walks, module.filters, await _walk_filters(client, module)
+        )
     per_pdu = 1 if client.auth.version == 1 else max(1, params.max_repetitions)
     pdus: dict[str, Value] = {}
-    jobs: list[Coroutine[Any, Any, object]]
-    if params.walk_repetitions is None:
-        jobs = [client.walk(subtree, params.max_repetitions, pdus) for subtree in walks]
-    else:
-        jobs = [_sized_walk(client, subtree, params.walk_repetitions, pdus) for subtree in walks]
+    jobs: list[Coroutine[Any, Any, object]] = [
+        _sized_walk(client, subtree, params, pdus) for subtree in walks
+    ]
     if gets:
         jobs.insert(0, _get_into(client, gets, per_pdu, pdus))
     if len(jobs) == 1:
@@ -95,15 +107,96 @@ def walk_repetitions(
     return -(-wanted // packets)
 
 
-async def _sized_walk(client: Client, subtree: str, default: int, into: dict[str, Value]) -> None:
+def repetitions_for(
+    params: WalkParams, shape: WalkShape | None, budget: int, cap: int = MAX_LEARNED_REPETITIONS
+) -> int:
+    """GETBULK max-repetitions of a walk whose last complete run had ``shape``: the module's
+    ``max_repetitions`` (or, when it leaves it to the default, :func:`walk_repetitions`),
+    never more than varbinds of the size seen fit in ``budget`` bytes of one reply. 0 (GETNEXT)
+    stays 0."""
+    if params.walk_repetitions is None:
+        wanted = params.max_repetitions
+        if wanted <= 0 or shape is None:
+            return wanted
+        return bounded_repetitions(wanted, shape.varbind_bytes, budget)
+    if shape is None:
+        return params.walk_repetitions
+    cap = bounded_repetitions(cap, shape.varbind_bytes, budget)
+    return walk_repetitions(params.walk_repetitions, shape.count, cap)
+
+
+async def _sized_walk(
+    client: Client, subtree: str, params: WalkParams, into: dict[str, Value]
+) -> None:
     """A walk sized by the subtree's last walk on this target (a table seldom changes
     size between scrapes; when it does, the walk just takes another packet or reads a
-    little further)."""
+    little further, and a reply too long to decode is asked for again in smaller ones)."""
     pool, target = client.pool, client.target
-    size = await client.walk(
-        subtree, walk_repetitions(default, pool.walk_size(target, subtree)), into
-    )
-    pool.remember_walk(target, subtree, size)
+    shape = pool.walk_shape(target, subtree)
+    repetitions = repetitions_for(params, shape, client.budget)
+    shape = await client.walk(subtree, repetitions, into, params.allow_nonincreasing_oids)
+    pool.remember_walk(target, subtree, shape)
+
+
+def allowed_indices(dynamic: DynamicFilter, pdus: Pdus) -> list[str]:
+    """The instances (last arc) of the filter's walk whose value, as text, matches one of
+    its regexes (snmp_exporter's filterAllowedIndices)."""
+    allowed = []
+    for oid, value in pdus.items():
+        text = value_as_string(value, "DisplayString")
+        if any(regex.search(text) for regex in dynamic.values):
+            allowed.append(oid.rpartition(".")[2])
+    return allowed
+
+
+def filtered_requests(
+    gets: list[str],
+    walks: list[str],
+    filters: Sequence[DynamicFilter],
+    walked: Mapping[str, Pdus | None],
+) -> tuple[list[str], list[str]]:
+    """GETs and walks once the dynamic filters are applied (snmp_exporter's ScrapeTarget):
+    a filtered target is not walked; it is read by GET at the allowed instances only, those
+    of every filter aiming at it (an AND). A filter whose walk failed (None) filters
+    nothing."""
+    allowed: dict[str, list[str]] = {}
+    for dynamic in filters:
+        pdus = walked.get(dynamic.oid)
+        if pdus is None:
+            continue
+        indices = allowed_indices(dynamic, pdus)
+        walks = [w for w in walks if w not in dynamic.targets]
+        keep = set(indices)
+        for target in dynamic.targets:
+            if target in allowed:
+                allowed[target] = [i for i in allowed[target] if i in keep]
+            else:
+                allowed[target] = indices
+    for target, indices in allowed.items():
+        gets = [g for g in gets if not g.startswith(target)]
+        gets += [f"{target}.{index}" for index in indices]
+    return gets, walks
+
+
+async def _walk_filters(client: Client, module: Module) -> dict[str, Pdus | None]:
+    """Each filter's OID walked (its varbinds are not series); None when the walk failed."""
+    walked: dict[str, Pdus | None] = {}
+    for dynamic in module.filters:
+        pdus: dict[str, Value] = {}
+        try:
+            await client.walk(dynamic.oid, module.params.bulk_repetitions, pdus)
+        except Exception as exc:  # snmp_exporter filters nothing then, and goes on
+            log.info(
+                "module %s on %s: filter walk of %s failed (%s), not filtering",
+                module.name,
+                client.target,
+                dynamic.oid,
+                error_kind(exc),
+            )
+            walked[dynamic.oid] = None
+            continue
+        walked[dynamic.oid] = pdus
+    return walked
 
 
 async def _get_into(client: Client, oids: list[str], per_pdu: int, into: dict[str, Value]) -> None:
@@ -128,7 +221,9 @@ async def scrape_module(
 ) -> ModuleResult:
     result = ModuleResult(module.name)
     started = time.perf_counter()
-    before = client.counters.pdus
+    counters = client.counters
+    before = counters.pdus
+    sent_before, retried_before = counters.packets_sent, counters.retries
     try:
         pdus = await fetch(client, module, builtin)
         result.walk_seconds = time.perf_counter() - started
@@ -145,7 +240,9 @@ async def scrape_module(
         # The message names the target and module only; never the auth's values.
         log.info("module %s on %s failed: %s", module.name, client.target, result.error_kind)
     result.seconds = time.perf_counter() - started
-    result.pdus = client.counters.pdus - before
+    result.pdus = counters.pdus - before
+    result.packets_sent = counters.packets_sent - sent_before
+    result.packets_retried = counters.retries - retried_before
     return result
 
 
@@ -203,10 +300,28 @@ def scrape_families(result: ScrapeResult) -> list[MetricFamily]:
     legacy_pdus = MetricFamily(
         "snmp_scrape_pdus_returned", "gauge", "PDUs returned from get, bulkget, and walk."
     )
+    legacy_sent = MetricFamily(
+        "snmp_scrape_packets_sent",
+        "gauge",
+        "Packets sent for get, bulkget, and walk; including retries.",
+    )
+    legacy_retried = MetricFamily(
+        "snmp_scrape_packets_retried", "gauge", "Packets retried for get, bulkget, and walk."
+    )
+    legacy_duration = MetricFamily(
+        "snmp_scrape_duration_seconds",
+        "gauge",
+        "Total SNMP time scrape took (walk and processing).",
+    )
     for module in result.modules:
         labels = (("module", module.name),)
         success.samples.append(Sample(success.name, labels, 1.0 if module.success else 0.0))
         duration.samples.append(Sample(duration.name, labels, module.seconds))
+        legacy_sent.samples.append(Sample(legacy_sent.name, labels, float(module.packets_sent)))
+        legacy_retried.samples.append(
+            Sample(legacy_retried.name, labels, float(module.packets_retried))
+        )
+        legacy_duration.samples.append(Sample(legacy_duration.name, labels, module.seconds))
         if module.success:
             legacy_walk.samples.append(Sample(legacy_walk.name, labels, module.walk_seconds))
             legacy_pdus.samples.append(Sample(legacy_pdus.name, labels, float(module.pdus)))
@@ -243,11 +358,9 @@ def scrape_families(result: ScrapeResult) -> list[MetricFamily]:
         ),
         legacy_walk,
         legacy_pdus,
-        scalar(
-            "snmp_scrape_duration_seconds",
-            "Total SNMP time scrape took (walk and processing).",
-            result.seconds,
-        ),
+        legacy_sent,
+        legacy_retried,
+        legacy_duration,
     ]
 
 
@@ -262,6 +375,8 @@ META_NAMES = frozenset(
         "provnet_snmp_packets_retried",
         "snmp_scrape_walk_duration_seconds",
         "snmp_scrape_pdus_returned",
+        "snmp_scrape_packets_sent",
+        "snmp_scrape_packets_retried",
         "snmp_scrape_duration_seconds",
     }
 )
@@ -286,7 +401,9 @@ def _meta_values(result: ScrapeResult) -> list[float]:
         float(counters.retries),
         *[m.walk_seconds for m in done],
         *[float(m.pdus) for m in done],
-        result.seconds,
+        *[float(m.packets_sent) for m in modules],
+        *[float(m.packets_retried) for m in modules],
+        *[m.seconds for m in modules],
     ]
 
 

@@ -1,11 +1,11 @@
 """PDUs to series, as snmp_exporter's ``collector.go`` does it, without any I/O.
 
 ``pdus`` maps a numeric OID (no leading dot) to the value gufo-snmp decoded: ``int`` for
-INTEGER/Counter/Gauge/TimeTicks, ``bytes`` for OCTET STRING, ``str`` for OBJECT IDENTIFIER
-and IpAddress, ``float`` for Opaque floats, ``None`` for NULL. For each PDU the shortest
-configured metric OID that prefixes it wins; the rest of the OID is the index, turned into
-labels by ``indexes`` and ``lookups``. Names, label names and label values are the ones
-snmp_exporter would give for the same module, so dashboards keep working.
+INTEGER/Counter/Gauge/TimeTicks, ``bytes`` for OCTET STRING and Opaque (its content, see
+:func:`opaque_float`), ``str`` for OBJECT IDENTIFIER and IpAddress, ``None`` for NULL. For
+each PDU the shortest configured metric OID that prefixes it wins; the rest of the OID is
+the index, turned into labels by ``indexes`` and ``lookups``. Names, label names and label
+values are the ones snmp_exporter would give for the same module, so dashboards keep working.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from exporters.module import MetricFamily, MetricType, Sample
 from exporters.snmp.config import Index, Metric, Module, RegexExtract
+from exporters.snmp.display_hint import apply_display_hint
 
 Value = None | str | bytes | int | float
 Pdus = Mapping[str, Value]
@@ -60,7 +62,32 @@ def pdu_number(value: Value) -> float:
             return float(int(value))
         except ValueError:
             return 0.0
+    if isinstance(value, bytes):
+        opaque = opaque_float(value)
+        return 0.0 if opaque is None else opaque[0]
     return 0.0
+
+
+def opaque_float(value: bytes) -> tuple[float, bool] | None:
+    """An Opaque-wrapped float or double (net-snmp's extension, as in UCD ``laLoadFloat``:
+    the Opaque's content is ``9F 78 04`` and a big-endian IEEE float, or ``9F 79 08`` and a
+    double), with True for a float; None for any other bytes. gufo-snmp gives the Opaque's
+    content as bytes; gosnmp decodes these two, and snmp_exporter reads them as numbers."""
+    if len(value) == 7 and value.startswith(b"\x9f\x78\x04"):
+        return struct.unpack(">f", value[3:])[0], True
+    if len(value) == 11 and value.startswith(b"\x9f\x79\x08"):
+        return struct.unpack(">d", value[3:])[0], False
+    return None
+
+
+def float32_text(value: float) -> str:
+    """Go's ``strconv.FormatFloat(float64(v), 'f', -1, 32)``: the fewest digits that read
+    back as the same float32."""
+    for digits in range(1, 10):
+        text = f"{value:.{digits}g}"
+        if struct.unpack(">f", struct.pack(">f", float(text)))[0] == value:
+            return go_float_text(float(text))
+    return go_float_text(value)
 
 
 def go_float_text(value: float) -> str:
@@ -133,11 +160,20 @@ def index_as_string(
     raise ValueError(f"unknown index type {kind}")
 
 
-def value_as_string(value: Value, kind: str) -> str:
-    """A PDU value as label text (gosnmp's decodeValue as snmp_exporter uses it)."""
+def value_as_string(value: Value, kind: str, display_hint: str = "") -> str:
+    """A PDU value as label text (snmp_exporter's pduValueAsString); ``display_hint``
+    formats an OctetString (or untyped) value (:func:`apply_display_hint`)."""
     if isinstance(value, bytes):
+        opaque = opaque_float(value) if len(value) in (7, 11) else None
+        if opaque is not None:
+            number, single = opaque
+            return float32_text(number) if single else go_float_text(number)
         if kind == "DisplayString":  # the fast path of the index form below
             return value.decode("utf-8", "replace")
+        if display_hint and kind in ("", "OctetString"):
+            hinted = apply_display_hint(display_hint, value)
+            if hinted is not None:
+                return hinted
         if kind not in _VALUE_INDEX_TYPES:
             kind = "OctetString"  # also "" and "Bits"; Go would panic on an unknown one
         if kind == "OctetString":
@@ -174,22 +210,59 @@ _VALUE_INDEX_TYPES = frozenset(
 
 
 def date_and_time(value: Value) -> float | None:
-    """An RFC 2579 DateAndTime (8 or 11 octets) as a Unix timestamp; None when malformed."""
+    """An RFC 2579 DateAndTime (8 or 11 octets) as a Unix timestamp, as snmp_exporter's
+    ``parseDateAndTime``: Go's ``time.Date`` normalises fields out of range (net-snmp's
+    ``hrFSLastFullBackupDate`` is all zeros: year 0, month 0, day 0), so only a wrong length
+    or time zone gives None."""
     if not isinstance(value, bytes) or len(value) not in (8, 11):
         return None
+    offset = 0
+    if len(value) == 11:
+        sign, hours, minutes = chr(value[8]), value[9], value[10]
+        if sign not in "+-" or hours > 24 or minutes > 60:  # Go's time.Parse("-0700") refuses
+            return None
+        offset = (hours * 3600 + minutes * 60) * (1 if sign == "+" else -1)
     year = int.from_bytes(value[0:2], "big")
+    month0 = value[2] - 1
+    year += month0 // 12
+    days = _days_from_civil(year, month0 % 12 + 1) + value[3] - 1
+    return float(days * 86400 + value[4] * 3600 + value[5] * 60 + value[6] - offset)
+
+
+def _days_from_civil(year: int, month: int) -> int:
+    """Days from 1970-01-01 to the first of ``month`` of ``year`` (proleptic Gregorian, any
+    year, 0 and negative ones too: Python's datetime stops at year 1)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+
+
+_TIMESTAMP_TYPES = frozenset({"DateAndTime", "ParseDateAndTime", "NTPTimeStamp"})
+NTP_EPOCH_OFFSET = 2_208_988_800
+"""Seconds from 1900-01-01 (NTP's epoch) to 1970-01-01."""
+
+
+def ntp_timestamp(value: Value) -> float | None:
+    """An NTP timestamp (32-bit seconds since 1900, then a fraction) in Unix seconds."""
+    if not isinstance(value, bytes) or len(value) < 8:
+        return None
+    return float(int.from_bytes(value[:4], "big") - NTP_EPOCH_OFFSET)
+
+
+def parse_date_and_time(value: Value, pattern: str) -> float | None:
+    """A date in text read with a strftime ``datetime_pattern`` (snmp_exporter's
+    ``ParseDateAndTime``, timefmt-go); UTC unless the pattern reads a zone."""
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
     try:
-        stamp = dt.datetime(year, value[2], value[3], value[4], value[5], value[6])
+        stamp = dt.datetime.strptime(text, pattern)
     except ValueError:
         return None
-    seconds = calendar.timegm(stamp.timetuple())
-    if len(value) == 11:
-        sign = chr(value[8])
-        if sign not in "+-":
-            return None
-        offset = value[9] * 3600 + value[10] * 60
-        seconds -= offset if sign == "+" else -offset
-    return float(seconds)
+    if stamp.tzinfo is not None:
+        return float(int(stamp.timestamp()))
+    return float(calendar.timegm(stamp.timetuple()))
 
 
 def go_template(template: str) -> str:
@@ -353,7 +426,11 @@ def index_labels(index_oids: list[int], metric: Metric, pdus: Pdus) -> dict[str,
                 kind = mapping.get(int(pdu_number(previous)), kind)
             if kind in COMBINED_TYPES:
                 kind = "OctetString"
-        labels[lookup.labelname] = value_as_string(found, kind)
+        if kind == "EnumAsInfo" and lookup.enum_values:
+            number = int(pdu_number(found))
+            labels[lookup.labelname] = lookup.enum_values.get(number, str(number))
+        else:
+            labels[lookup.labelname] = value_as_string(found, kind, lookup.display_hint)
         label_oids[lookup.labelname] = [int(pdu_number(found))]
     return labels
 
@@ -402,8 +479,13 @@ def pdu_samples(
             family = families.family(name, metric_type, metric.help)
             family.samples.append(Sample(name, sorted_labels, number))
         return
-    if kind == "DateAndTime":
-        stamp = date_and_time(value)
+    if kind in _TIMESTAMP_TYPES:
+        if kind == "DateAndTime":
+            stamp = date_and_time(value)
+        elif kind == "ParseDateAndTime":
+            stamp = parse_date_and_time(value, metric.datetime_pattern)
+        else:
+            stamp = ntp_timestamp(value)
         if stamp is not None:
             families.add(name, "gauge", metric.help, labels.items(), stamp)
         return
@@ -436,7 +518,7 @@ def pdu_samples(
         return
     # Some form of string: the value is a label named like the metric, the sample is 1.
     string_kind = _string_kind(metric, index_oids, pdus)
-    text = value_as_string(value, string_kind)
+    text = value_as_string(value, string_kind, metric.display_hint)
     if metric.regex_extracts:
         _regex_samples(families, metric, text, labels)
         return

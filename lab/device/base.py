@@ -268,10 +268,54 @@ def resolve_static(connected: list[Route], nexthop: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True, order=True)
+class ArpEntry:
+    """One line of the ARP table: an own address, or a neighbour the box has learnt."""
+
+    ip: ipaddress.IPv4Address
+    mac: str  # 12 hex digits, no separators
+    interface: str
+    learnt: bool
+
+
+def arp_entries(
+    state: DeviceState, static: Sequence[Route], virtual: tuple[str, ...]
+) -> list[ArpEntry]:
+    """Own addresses of the up interfaces (not ``virtual`` ones: loopbacks, tunnels), then
+    the next hops of the static routes in use, each with a stable made-up MAC."""
+    rows: list[ArpEntry] = []
+    for iface in sorted(state.interfaces.values(), key=lambda i: i.if_index):
+        if iface.oper_up and not iface.name.startswith(virtual):
+            mac = re.sub("[^0-9a-f]", "", iface.mac.lower())
+            rows += [ArpEntry(a.ip, mac, iface.name, False) for a in iface.ipv4]
+    for route in static:
+        if not route.nexthop or route.interface not in state.interfaces:
+            continue
+        hop = ipaddress.IPv4Address(route.nexthop)
+        if all(hop != r.ip for r in rows):
+            digest = fake_hash("arp", f"{state.name}/{hop}").encode().hex()
+            rows.append(ArpEntry(hop, "02" + digest[2:12], route.interface, True))
+    return sorted(rows)
+
+
 @dataclass
 class FileEntry:
+    """A file on the device's own file system (IOS flash:, VRP flash:/).
+
+    ``content`` is text; bytes that are not UTF-8 survive the round trip as surrogates, so a
+    file copied in over SCP comes back byte for byte (its size and MD5 are the sender's).
+    """
+
     content: str
     mtime: float = field(default_factory=time.time)
+
+    @classmethod
+    def of_bytes(cls, data: bytes) -> FileEntry:
+        return cls(data.decode("utf-8", "surrogateescape"))
+
+    @property
+    def data(self) -> bytes:
+        return self.content.encode("utf-8", "surrogateescape")
 
 
 class SimDevice(ABC):
@@ -311,6 +355,32 @@ class SimDevice(ABC):
 
     def hostname(self) -> str:
         return self.state.hostname
+
+    # -- the file system, as SCP sees it ---------------------------------------
+    def scp_enabled(self) -> bool:
+        """Whether the device's SCP server is on (IOS: `ip scp server enable`)."""
+        return False
+
+    def file_key(self, path: str) -> str | None:
+        """The key of ``path`` in ``files`` (None: not on a file system of this box)."""
+        return path or None
+
+    def is_directory(self, path: str) -> bool:
+        """Whether ``path`` names a directory (a file system root or a folder in it)."""
+        return False
+
+    def store_file(self, path: str, data: bytes) -> bool:
+        """Write a file as SCP does; False if ``path`` is not writable here."""
+        key = self.file_key(path)
+        if key is None or self.is_directory(path):
+            return False
+        self.files[key] = FileEntry.of_bytes(data)
+        return True
+
+    def load_file(self, path: str) -> bytes | None:
+        key = self.file_key(path)
+        entry = self.files.get(key) if key is not None else None
+        return entry.data if entry is not None else None
 
     def check_reboot(self) -> bool:
         """If the state was rebooted (a fault, `reload`), restart from the saved config."""

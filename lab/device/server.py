@@ -5,8 +5,9 @@ here, before any SSH byte is sent, so a device with ``faults.down`` accepts TCP 
 stays silent (the client sees a real timeout). Otherwise asyncssh runs the SSH layer:
 password login, a PTY shell that echoes what is typed the way a device does (so
 Netmiko's prompt detection and echo stripping work with its default settings), ``exec``
-requests, the pager (``--More--``) and ``faults.slow_ms`` (each answer delayed with
-``asyncio.sleep``, which holds up no other device).
+requests, SCP to and from the device's files (``lab.device.scp``), the pager
+(``--More--``) and ``faults.slow_ms`` (each answer delayed with ``asyncio.sleep``, which
+holds up no other device).
 
 Passwords are compared in constant time and never logged.
 """
@@ -30,6 +31,7 @@ import asyncssh
 
 from lab.device import ssh_server_version
 from lab.device.base import CliSession, DeviceSimError, Reply, SimDevice
+from lab.device.scp import DeviceFiles
 
 log = logging.getLogger(__name__)
 
@@ -416,6 +418,9 @@ class SshTwinServer:
         async def handle(process: asyncssh.SSHServerProcess[str]) -> None:
             await self._session(endpoint, process)
 
+        def files(chan: asyncssh.SSHServerChannel[bytes]) -> DeviceFiles:
+            return DeviceFiles(chan, endpoint.device)
+
         kwargs: dict[str, object] = {}
         version = ssh_server_version(endpoint.device.platform)
         if version:
@@ -424,6 +429,8 @@ class SshTwinServer:
             server_host_keys=[key],
             server_factory=lambda: _Auth(endpoint),
             process_factory=handle,
+            sftp_factory=files,
+            allow_scp=True,
             line_editor=False,
             allow_pty=True,
             encoding="utf-8",

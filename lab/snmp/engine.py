@@ -128,6 +128,12 @@ class SnmpEngine:
         self.mib = MibView(state, self.engine_id, self.usm_stats)
         self._communities = frozenset(c.encode() for c in communities)
         self._users = {u.name.encode(): localize_user(u, self.engine_id) for u in users}
+        # Keys of the users the configuration holds, localised once each; the endpoint's
+        # own users are already done (a whole twin starting must not localise them again
+        # on its first requests: 1 MB of hashing per key, on the agent's event loop).
+        self._localized: dict[V3User, LocalizedUser] = {
+            u: self._users[u.name.encode()] for u in users
+        }
         self._salt = int.from_bytes(os.urandom(8), "big")
 
     # -- entry point ---------------------------------------------------------------------------
@@ -154,7 +160,7 @@ class SnmpEngine:
 
     def _v2c(self, data: bytes, pos: int, end: int, now: float) -> bytes | None:
         cs, ce = expect(data, pos, OCTET_STRING, end)
-        if data[cs:ce] not in self._communities:
+        if not self._v2c_allowed(data[cs:ce]):
             self.stats.bad_community += 1
             return None
         request = parse_request_pdu(data, ce, end)
@@ -164,6 +170,28 @@ class SnmpEngine:
         self.stats.responses += 1
         body = _V2C_VERSION + data[pos:ce] + pdu
         return b"\x30" + encode_length(len(body)) + body
+
+    def _v2c_allowed(self, community: bytes) -> bool:
+        """The device's configured communities, else the endpoint's."""
+        configured = self.state.snmp_communities
+        if configured is not None:
+            return community.decode("utf-8", "surrogateescape") in configured
+        return community in self._communities
+
+    def _user(self, name: bytes) -> LocalizedUser | None:
+        """The user ``name`` as the device's configuration has it now (keys localised once
+        per user definition: re-keying a user over SSH takes effect on the next request)."""
+        configured = self.state.snmp_users
+        if configured is None:
+            return self._users.get(name)
+        for user in configured:
+            if user.name.encode() == name:
+                if user not in self._localized:
+                    if len(self._localized) > 64:  # bounded across many re-keyings
+                        self._localized.clear()
+                    self._localized[user] = localize_user(user, self.engine_id)
+                return self._localized[user]
+        return None
 
     # -- PDU processing (shared by v2c and v3) -------------------------------------------------
 
@@ -207,7 +235,7 @@ class SnmpEngine:
         if message.engine_id != self.engine_id:
             usm.unknown_engine_ids += 1
             return self._report(data, message, USM_UNKNOWN_ENGINE_IDS, usm.unknown_engine_ids, now)
-        user = self._users.get(message.user_name)
+        user = self._user(message.user_name)
         if user is None:
             usm.unknown_user_names += 1
             return self._report(data, message, USM_UNKNOWN_USER_NAMES, usm.unknown_user_names, now)

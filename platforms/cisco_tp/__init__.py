@@ -18,6 +18,7 @@ from platforms.config import Syntax
 from platforms.connection import SESSION_IMPORT
 from platforms.network import ConfigSession, ConnectParams, Intent
 from platforms.parsers import InterfaceStatus, SipRegistration
+from platforms.vc import CallStatus, EndpointStatus
 
 PLATFORM = PlatformInfo(
     name="cisco_tp",
@@ -74,6 +75,26 @@ class TpPlatform:
 
     def sip_registration(self, output: str) -> SipRegistration:
         return status.sip_registration(output)
+
+    # -- readiness for a session (platforms.vc.VcPlatform) --------------------------------
+    readiness_commands: tuple[str, ...] = status.READINESS_COMMANDS
+    call_commands: tuple[str, ...] = status.CALL_COMMANDS
+    unmute_command: str = status.UNMUTE_COMMAND
+
+    def endpoint_status(self, outputs: Mapping[str, str]) -> EndpointStatus:
+        return status.endpoint_status(outputs)
+
+    def dial_command(self, number: str) -> str:
+        return status.dial_command(number)
+
+    def dialled_call(self, output: str) -> str:
+        return status.dialled_call(output)
+
+    def calls(self, outputs: Mapping[str, str]) -> list[CallStatus]:
+        return status.calls(outputs)
+
+    def hangup_command(self, call_id: str) -> str:
+        return status.hangup_command(call_id)
 
 
 NETWORK = TpPlatform()

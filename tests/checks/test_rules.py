@@ -5,6 +5,7 @@ rules files validate, and a broken one is refused naming its file and line."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,11 @@ from platforms import get_platform, network_platform
 from platforms.config import parse
 
 DATA = Path(__file__).resolve().parent / "data"
-CASES = sorted(p.parent for p in DATA.glob("*/*/case.yaml"))
+# data/<CONTROL-ID>/<case>/ (other checks keep their cases beside: data/vc/, data/sessions/)
+CONTROL_DIR = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+CASES = sorted(
+    p.parent for p in DATA.glob("*/*/case.yaml") if CONTROL_DIR.match(p.parent.parent.name)
+)
 RULES = load_rules()
 DEFAULT_PROFILE = "level3"
 DEFAULT_FACTS: dict[str, Any] = {"ntp_servers": ["10.38.224.1"], "syslog_servers": ["10.38.226.10"]}

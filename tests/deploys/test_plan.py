@@ -19,9 +19,9 @@ from deploys.network.plan import (
     predict,
     write_plan,
 )
-from deploys.network.targets import HostKeyFiles, KnownHostsMissing, resolve_known_hosts
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
+from platforms.known_hosts import HostKeyFiles, KnownHostsMissing, resolve_known_hosts
 from platforms.network import Block, Intent
 from tests.deploys.conftest import CANARY, FakeBackend, FakeChange, FakeDevice, FakePlatform
 

@@ -73,6 +73,8 @@ class Snmpd:
     host: str = "127.0.0.1"
     community: str = "public"
     users: tuple[V3User, ...] = ()
+    extra: tuple[str, ...] = ()
+    """More snmpd.conf lines (e.g. ``extend`` for a table of the test's own)."""
     port: int = 0
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -101,6 +103,7 @@ class Snmpd:
                 f'{user.priv_protocol} "{user.priv_password}"'
             )
             lines.append(f"rouser {user.name} priv")
+        lines.extend(self.extra)
         config = self.directory / "snmpd.conf"
         config.write_text("\n".join(lines) + "\n")
         env = {**os.environ, "SNMP_PERSISTENT_DIR": str(self.directory / "persist"), "MIBS": ""}

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cli import app
 from tests.exporters.snmpd import Snmpd, V3User, silent_target, snmpd_binary
 
 pytestmark = pytest.mark.skipif(snmpd_binary() is None, reason="net-snmp snmpd not installed")
@@ -39,6 +41,9 @@ auths:
   v2:
     version: 2
     community: {env: CANARY_COMMUNITY}
+  unknown_community:
+    version: 2
+    community: not-a-community-of-this-agent
   v3:
     version: 3
     username: canary-user
@@ -47,6 +52,10 @@ auths:
     password: {env: CANARY_AUTH}
     priv_protocol: AES256
     priv_password: {env: CANARY_PRIV}
+  v3_vlan:  # a context provnet's engine cannot send: its scrapes are refused, never served
+    version: 3          # from the default context
+    username: canary-user
+    context_name: vlan10
   wrong_v3:
     version: 3
     username: canary-user
@@ -88,6 +97,9 @@ modules:
   system_group_25:
     walk: [1.3.6.1.2.1.1]
     max_repetitions: 25
+  from_a_newer_generator:  # refused alone; the other modules serve
+    walk: [1.3.6.1.2.1.1]
+    an_option_of_tomorrow: true
   everything:
     walk: [1.3.6.1]
     max_repetitions: 0
@@ -116,9 +128,11 @@ class Exporter:
             assert answer.status == 200
             return str(answer.read().decode())
 
-    def status(self, path: str) -> tuple[int, str]:
+    def status(
+        self, path: str, timeout: float = 10.0, scrape_timeout: float | None = None
+    ) -> tuple[int, str]:
         try:
-            return 200, self.get(path)
+            return 200, self.get(path, timeout, scrape_timeout)
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()
 
@@ -252,6 +266,10 @@ def test_walks_of_a_module_without_max_repetitions_take_fewer_packets(
             value(body, f'snmp_scrape_pdus_returned{{module="{module}"}}'),
             value(body, "provnet_snmp_packets_sent"),
         )
+        # snmp_exporter's own meta series, per module
+        assert value(body, f'snmp_scrape_packets_sent{{module="{module}"}}') == answers[module][1]
+        assert value(body, f'snmp_scrape_packets_retried{{module="{module}"}}') == 0
+        assert value(body, f'snmp_scrape_duration_seconds{{module="{module}"}}') > 0
     (varbinds_50, packets_50), (varbinds_25, packets_25) = answers.values()
     assert varbinds_50 == varbinds_25 > 25
     assert packets_50 < packets_25
@@ -280,9 +298,35 @@ def test_a_file_module_replaces_a_builtin_and_keeps_its_derived_series(
     assert value(body, "provnet_ipv6_enabled") in (0, 1)
 
 
-def test_wrong_v3_keys_fail_the_module_not_the_scrape(exporter: Exporter, snmpd: Snmpd) -> None:
-    body = exporter.get(f"/snmp?target={snmpd.target}&module=name&auth=wrong_v3")
+@pytest.mark.parametrize(
+    "query",
+    [
+        "target={silent}&module=name,system&auth=v2",  # a target that does not answer
+        "target={snmpd}&module=name&auth=wrong_v3",  # wrong v3 keys
+        "target={snmpd}&module=name&auth=unknown_community",  # an unknown community
+    ],
+    ids=["silent", "wrong-v3-keys", "unknown-community"],
+)
+def test_a_scrape_where_no_module_got_data_is_a_500_as_with_snmp_exporter(
+    exporter: Exporter, snmpd: Snmpd, silent: str, query: str
+) -> None:
+    """Prometheus's ``up`` reads 0 and the ``up == 0`` alerts users have keep working."""
+    code, text = exporter.status("/snmp?" + query.format(silent=silent, snmpd=snmpd.target))
+    assert code == 500
+    assert "module name on " in text and "failed: " in text
+    assert_no_canary(text, "500 answer")
+
+
+def test_always_200_keeps_a_failed_scrape_a_200_with_its_meta_series(
+    tmp_path: Path, snmpd: Snmpd, silent: str
+) -> None:
+    lenient = start_exporter(tmp_path, "--always-200")
+    try:
+        body = lenient.get(f"/snmp?target={silent}&module=name&auth=v2")
+    finally:
+        stop_exporter(lenient)
     assert value(body, 'provnet_snmp_module_success{module="name"}') == 0
+    assert value(body, "provnet_snmp_up") == 0
 
 
 def test_dead_target_does_not_fail_others(exporter: Exporter, snmpd: Snmpd, silent: str) -> None:
@@ -290,11 +334,11 @@ def test_dead_target_does_not_fail_others(exporter: Exporter, snmpd: Snmpd, sile
         f"/snmp?target={snmpd.target}&module=name&auth=v2"
     ] * 3
     with ThreadPoolExecutor(len(paths)) as pool:
-        dead, *alive = list(pool.map(exporter.get, paths))
-    assert value(dead, 'provnet_snmp_module_success{module="name"}') == 0
-    assert value(dead, 'provnet_snmp_module_success{module="system"}') == 0
-    assert value(dead, "provnet_snmp_up") == 0
-    for body in alive:
+        (code, dead), *answers = list(pool.map(exporter.status, paths))
+    assert code == 500
+    assert "module name on" in dead and "module system on" in dead
+    for code, body in answers:
+        assert code == 200
         assert value(body, 'provnet_snmp_module_success{module="name"}') == 1
         assert value(body, "provnet_snmp_up") == 1
 
@@ -343,8 +387,76 @@ def test_bad_requests_are_400_and_name_no_secret(exporter: Exporter, snmpd: Snmp
         assert words in text, (query, text)
 
 
+def test_a_module_that_cannot_be_read_is_refused_and_reported(exporter: Exporter) -> None:
+    code, text = exporter.status("/snmp?target=127.0.0.1&module=from_a_newer_generator&auth=v2")
+    assert code == 400
+    assert "refused" in text and "an_option_of_tomorrow" in text and "exporter.yml:" in text
+    metrics = exporter.get("/metrics")
+    assert (
+        value(metrics, 'provnet_snmp_config_module_refused{module="from_a_newer_generator"}') == 1
+    )
+    assert "an_option_of_tomorrow" in exporter.get("/")
+    assert "from_a_newer_generator" in exporter.log.read_text()
+
+
+def test_an_snmpv3_context_is_refused_never_dropped(exporter: Exporter, snmpd: Snmpd) -> None:
+    """provnet's engine sends the default context only: a scrape asking for another one gets
+    a 400 naming what it asked for, not the default context's data."""
+    base = f"/snmp?target={snmpd.target}&module=name"
+    for query, words in (
+        ("&auth=v3_vlan", "auth 'v3_vlan' context_name"),
+        ("&auth=v3&snmp_context=vrf-blue", "snmp_context"),
+        ("&auth=v3&snmp_engineid=800000020109840301", "snmp_engineid"),
+        ("&auth=v3&snmp_context=a&snmp_context=b", "only be specified once"),
+    ):
+        code, text = exporter.status(base + query)
+        assert code == 400, (query, text)
+        assert words in text, (query, text)
+    # v2c has no contexts: the parameter changes nothing there, as with snmp_exporter
+    body = exporter.get(base + "&auth=v2&snmp_context=vrf-blue")
+    assert value(body, 'provnet_snmp_module_success{module="name"}') == 1
+
+
+def test_config_shows_what_is_in_use_with_secrets_masked(exporter: Exporter) -> None:
+    shown = exporter.get("/config")
+    assert "<secret>" in shown
+    for name in ("v2", "v3", "wrong_v3", "system_group", "from_a_newer_generator"):
+        assert f"{name}:" in shown
+    assert "not-the-password" not in shown and "not-a-community-of-this-agent" not in shown
+    assert_no_canary(shown, "/config")
+
+
+def test_tcp_targets_are_refused_with_their_reason(exporter: Exporter, snmpd: Snmpd) -> None:
+    code, text = exporter.status(f"/snmp?target=tcp://{snmpd.target}&module=name&auth=v2")
+    assert code == 400 and "tcp:// is not supported" in text
+    body = exporter.get(f"/snmp?target=udp://{snmpd.target}&module=name&auth=v2")
+    assert value(body, 'provnet_snmp_module_success{module="name"}') == 1
+
+
+def test_several_config_files_are_merged_and_snmp_exporters_flags_work(
+    tmp_path: Path, snmpd: Snmpd
+) -> None:
+    """snmp_exporter reads several files (e.g. auths apart from modules): a module of the
+    second file serves with an auth of the first, and ``--config.file`` is ``--config``."""
+    second = tmp_path / "more.yml"
+    second.write_text(
+        "modules:\n  uptime_only:\n    get: [1.3.6.1.2.1.1.3.0]\n    metrics:\n"
+        "    - {name: sysUpTime, oid: 1.3.6.1.2.1.1.3, type: gauge}\n"
+    )
+    merged = start_exporter(tmp_path, "--config.file", str(second))
+    try:
+        for module in ("uptime_only", "name"):  # the second file's and the first's
+            body = merged.get(f"/snmp?target={snmpd.target}&module={module}&auth=v2")
+            assert value(body, f'provnet_snmp_module_success{{module="{module}"}}') == 1
+    finally:
+        stop_exporter(merged)
+    result = CliRunner().invoke(app, ["exporter", "serve", "--web.listen-address", "nowhere"])
+    assert result.exit_code == 2
+    assert "'nowhere'" in result.output
+
+
 def test_concurrency_cap(tmp_path: Path, snmpd: Snmpd, silent: str) -> None:
-    capped = start_exporter(tmp_path, "--concurrency", "1")
+    capped = start_exporter(tmp_path, "--concurrency", "1", "--always-200")
     try:
         with ThreadPoolExecutor(2) as pool:
             slow = pool.submit(capped.get, f"/snmp?target={silent}&module=slow_dead&auth=v2")
@@ -368,7 +480,7 @@ def test_silent_targets_never_keep_answering_ones_waiting(
 ) -> None:
     """Once a target went silent, its scrapes take slots of their own: a dead device holds
     its slot until the deadline, and enough dead devices would otherwise starve live ones."""
-    capped = start_exporter(tmp_path, "--concurrency", "1")
+    capped = start_exporter(tmp_path, "--concurrency", "1", "--always-200")
     try:
         first = capped.get(f"/snmp?target={silent}&module=name&auth=v2")
         assert value(first, "provnet_snmp_up") == 0
@@ -395,7 +507,7 @@ def test_a_target_silent_at_its_first_try_gives_its_slot_back(
     """A target never seen before (every target, when the exporter has just started) that
     does not answer its first try stops holding a slot of the answering targets' cap while
     its retries wait: a few hundred dead routers would otherwise keep live ones waiting."""
-    capped = start_exporter(tmp_path, "--concurrency", "1")
+    capped = start_exporter(tmp_path, "--concurrency", "1", "--always-200")
     try:
         with ThreadPoolExecutor(2) as pool:
             slow = pool.submit(
@@ -466,7 +578,7 @@ def test_canary_secrets_never_come_out(exporter: Exporter, snmpd: Snmpd, silent:
         "landing page": exporter.get("/"),
         "metrics": exporter.get("/metrics"),
         "scrape": exporter.get(f"/snmp?target={snmpd.target}&module=system,if_mib&auth=v3"),
-        "dead scrape": exporter.get(f"/snmp?target={silent}&module=name&auth=v3"),
+        "dead scrape": exporter.status(f"/snmp?target={silent}&module=name&auth=v3")[1],
         "bad auth": exporter.status(f"/snmp?target={snmpd.target}&auth=nope")[1],
     }
     assert "v3" in outputs["landing page"] and "system" in outputs["landing page"]
@@ -509,16 +621,16 @@ def test_log_level_keeps_failed_modules_out_of_a_warning_log(
 ) -> None:
     """Every failed module is logged at info (the default); at --log-level warning a
     province's dead routers do not write a line each per scrape."""
-    exporter.get(f"/snmp?target={silent}&module=name&auth=v2")
+    assert exporter.status(f"/snmp?target={silent}&module=name&auth=v2")[0] == 500
     assert f"module name on {silent} failed: timeout" in exporter.log.read_text()
-    quiet = start_exporter(tmp_path, "--log-level", "WARNING")
+    quiet = start_exporter(tmp_path, "--log-level", "WARNING", "--always-200")
     try:
         assert (
             value(quiet.get(f"/snmp?target={silent}&module=name&auth=v2"), "provnet_snmp_up") == 0
         )
     finally:
         stop_exporter(quiet)
-    assert "failed" not in quiet.log.read_text()
+    assert f"module name on {silent} failed" not in quiet.log.read_text()
 
 
 def post(exporter: Exporter, path: str) -> tuple[int, str]:
@@ -560,7 +672,7 @@ def test_the_configuration_reloads_and_a_bad_one_leaves_the_running_one(
         config.write_text(CONFIG.replace("community: {env: CANARY_COMMUNITY}", "community: other"))
         assert post(reloading, "/-/reload") == (200, "OK\n")
         assert reloading.status(renamed)[0] == 400
-        assert value(reloading.get(name), 'provnet_snmp_module_success{module="name"}') == 0
+        assert reloading.status(name)[0] == 500  # the old community is not used any more
         assert value(reloading.get("/metrics"), "provnet_snmp_config_last_reload_successful") == 1
     finally:
         stop_exporter(reloading)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gzip
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -222,3 +223,24 @@ def test_parse_head_lowercases_header_names_and_decodes_the_path() -> None:
     assert parsed.request.get("q") == "/"
     assert parsed.request.headers["x-prometheus-scrape-timeout-seconds"] == "10"
     assert parsed.keep_alive
+
+
+@pytest.mark.parametrize(
+    ("accept", "compressed"),
+    [
+        ("gzip", True),  # what Prometheus sends
+        ("deflate, gzip;q=1.0, *;q=0.5", True),
+        ("identity", False),
+        ("gzip;q=0", False),
+        (None, False),
+    ],
+)
+@run
+async def test_gzip_when_the_client_asks_for_it(accept: str | None, compressed: bool) -> None:
+    line = f"Accept-Encoding: {accept}\r\n" if accept is not None else ""
+    raw = f"GET /echo?x=1 HTTP/1.1\r\n{line}\r\n".encode()
+    async with serving(Recorder()) as (_, port):
+        ((head, body),) = await exchange(port, raw)
+    assert (header(head, "Content-Encoding") == "gzip") is compressed
+    text = gzip.decompress(body) if compressed else body
+    assert text.startswith(b"/echo ")

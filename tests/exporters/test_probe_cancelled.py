@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import uvloop
 
-from exporters.probes.vc import VcTarget, probe_endpoint
+from platforms.sip import VcTarget, probe_endpoint
 
 HOST = "127.62.0.1"  # this module's loopback address
 

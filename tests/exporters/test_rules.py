@@ -18,8 +18,9 @@ RULE_TESTS = RULES / "tests"
 RUNBOOKS = ROOT / "docs" / "runbooks"
 RUNBOOK_BASE = "https://provnet.invalid/"
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
-# Labels commune- and province-level aggregations may keep: all bounded by the inventory.
-AGGREGATION_LABELS = {"province", "commune", "commune_code"}
+# Labels commune- and province-level aggregations may keep: all bounded by the inventory
+# (and session, bounded by the session file of `provnet vc watch`).
+AGGREGATION_LABELS = {"province", "commune", "commune_code", "session"}
 VIETNAMESE = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]")
 
 needs_promtool = pytest.mark.skipif(
@@ -123,7 +124,8 @@ def test_recording_rule_names_follow_level_metric_operations() -> None:
     for rule in rules():
         if "record" in rule:
             assert re.fullmatch(
-                r"(device|commune|province|global):provnet_[a-z0-9_]+:[a-z0-9_]+", rule["record"]
+                r"(device|commune|province|session|global):provnet_[a-z0-9_]+:[a-z0-9_]+",
+                rule["record"],
             ), rule["record"]
 
 

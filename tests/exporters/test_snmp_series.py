@@ -20,6 +20,7 @@ from exporters.module import MetricFamily
 from exporters.registry import load_builtins
 from exporters.render import render
 from exporters.snmp.config import Module, load_config, read_config
+from exporters.snmp.display_hint import apply_display_hint
 from exporters.snmp.series import Value, collect, value_as_string
 
 DATA = Path(__file__).parent / "data"
@@ -99,3 +100,21 @@ def test_counter_header_and_help_are_snmp_exporters() -> None:
 )
 def test_value_as_label_text(value: Value, kind: str, text: str) -> None:
     assert value_as_string(value, kind) == text
+
+
+@pytest.mark.parametrize(
+    ("hint", "data", "text"),
+    [  # snmp_exporter's own examples (collector/display_hint.go), and the edges it handles
+        ("1d.1d.1d.1d", bytes([192, 168, 1, 1]), "192.168.1.1"),
+        ("1x:", bytes([0, 26, 43, 60, 77, 94]), "00:1A:2B:3C:4D:5E"),
+        ("255a", b"Hello", "Hello"),
+        ("2d-1d-1d,1d:1d:1d.1d", bytes([7, 234, 12, 4, 22, 30, 5, 0]), "2026-12-4,22:30:5.0"),
+        ("*1x:/", bytes([2, 1, 2, 3, 4]), "01:02/04"),  # repeat count and terminator
+        ("1o", bytes([8, 9]), "1011"),
+        ("0a", b"x", None),  # consumes nothing: refused, not a loop
+        ("9d", bytes(9), None),  # more than 8 octets as a number
+        ("x", b"a", None),
+    ],
+)
+def test_display_hint(hint: str, data: bytes, text: str | None) -> None:
+    assert apply_display_hint(hint, data) == text

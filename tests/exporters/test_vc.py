@@ -21,24 +21,22 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from exporters.module import MetricFamily, ProbeModule
 from exporters.probes.common import ProbeParameterError
-from exporters.probes.vc import (
-    MODULE,
-    OptionsRequest,
-    SipOutcome,
-    VcTarget,
-    build_options,
-    matching_branch,
-    metric_families,
-    next_send,
-    parse_params,
-    parse_response,
-    send_offsets,
-)
+from exporters.probes.vc import MODULE, metric_families, parse_params
 from inventory.resolve import iter_devices
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up, request
 from lab.sip import parse_request
 from lab.twin import TWIN_SIP_PORT
+from platforms.sip import (
+    OptionsRequest,
+    SipOutcome,
+    VcTarget,
+    build_options,
+    matching_branch,
+    next_send,
+    parse_response,
+    send_offsets,
+)
 from tests.conftest import EXAMPLE
 from tests.exporters.probe_servers import (
     ScriptedSipEndpoint,

@@ -722,7 +722,9 @@ def test_interactive_terminal_echo_pager_help_and_completion(twin: Twin) -> None
         channel.send("q")
         until("R1#")
         channel.send("show ip ?")
-        assert until("R1#show ip ") == "show ip ?\r\n  interface\r\n  route\r\n\r\nR1#show ip "
+        assert until("R1#show ip ") == (
+            "show ip ?\r\n  arp\r\n  interface\r\n  route\r\n\r\nR1#show ip "
+        )
         channel.send("\x15sh\tclocx\x08k\r")
         echoed = until(" UTC ")
         assert "show clocx\b \bk\r\n*" in echoed  # Ctrl-U, Tab and backspace, echoed

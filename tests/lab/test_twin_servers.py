@@ -8,8 +8,12 @@ import json
 import subprocess
 
 import pytest
+from typer.testing import CliRunner
 
+from cli import app
 from tests.conftest import TwinServers
+
+runner = CliRunner(env={"COLUMNS": "200"})
 
 SERVERS = {"th-dc-srv1", "th-dc-srv2", "th-dc-srv3", "th-soc-log1"}
 
@@ -54,3 +58,18 @@ def test_the_servers_reach_the_mirror_the_twin_plans(twin_servers: TwinServers) 
             host.name, ["python3", "-c", fetch, plan["apt_mirror"] + "Packages"]
         )
         assert done.stdout.strip() == "200", done.stderr
+
+
+@pytest.mark.root
+def test_lab_status_lists_the_servers_and_what_their_systemd_says(
+    twin_servers: TwinServers,
+) -> None:
+    for host in twin_servers.servers.hosts:
+        twin_servers.servers.run(host.name, ["systemctl", "is-system-running", "--wait"])
+    out = runner.invoke(app, ["lab", "status", "--state-dir", str(twin_servers.up.state_dir)])
+    assert out.exit_code == 0, out.output
+    rows = [line for line in out.output.splitlines() if "th-dc-srv" in line or "th-soc" in line]
+    server_rows = [row for row in rows if "running" in row]
+    assert len(server_rows) == len(SERVERS)
+    for host in twin_servers.servers.hosts:
+        assert any(host.name in row and str(host.address) in row for row in server_rows)

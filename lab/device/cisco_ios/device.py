@@ -5,6 +5,7 @@ sessions opened on it, and ``DeviceState`` following its configuration.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from lab.device.base import (
     FileEntry,
@@ -15,12 +16,27 @@ from lab.device.base import (
     interface_settings_from,
 )
 from lab.device.cisco_ios.grammar import CATALOG, CHILD_RANK, TOP_RANK
-from lab.device.cisco_ios.model import pick_model, render_initial
+from lab.device.cisco_ios.model import V3_GROUP, pick_model, render_initial, sys_descr
 from lab.device.cisco_ios.session import IosSession
 from lab.device.config import IOS_DIALECT
 from lab.device.editing import ConfigEditor
 from lab.device.grammar import Spec
+from lab.snmp.usm import V3User
 from lab.state import DeviceState
+
+
+@dataclass(frozen=True)
+class PendingRevert:
+    """A change made under a revert timer (`configure replace ... timer N`, `configure
+    terminal revert timer N`): the configuration to go back to unless confirmed."""
+
+    snapshot: str
+    minutes: int
+    user: str
+    started: float
+
+    def due(self, now: float) -> bool:
+        return now - self.started >= self.minutes * 60
 
 
 class IosDevice(TreeDevice):
@@ -39,11 +55,17 @@ class IosDevice(TreeDevice):
         enable_secret: str | None = None,
     ) -> None:
         text = config_text or render_initial(state, self.xe, enable_secret is not None)
+        # user -> (group, keys); not in the running configuration, as on IOS
+        self.snmp_users: dict[str, tuple[str, V3User | None]] = {
+            u.name: (V3_GROUP, u) for u in state.snmp_users or ()
+        }
         super().__init__(state, text, enable_secret=enable_secret)
         self.model = pick_model(state, self.xe)
+        if not state.sys_descr.startswith(("Cisco IOS Software", "Cisco IOS XE Software")):
+            state.sys_descr = sys_descr(self.model)
         self.archive_next = 1
         self.archives: list[str] = []
-        self.snmp_users: dict[str, str] = {}  # user -> group; not in the running config
+        self.pending: PendingRevert | None = None
         self.flash_name = "bootflash:" if self.xe else "flash:"
         self.editor = ConfigEditor(
             lambda: self.config,
@@ -81,6 +103,31 @@ class IosDevice(TreeDevice):
             config.find(f"ip vrf {name}") is not None
         )
 
+    def sync_state(self) -> None:
+        """Interfaces and hostname (``TreeDevice``), then what the SNMP agent answers:
+        `snmp-server community`, `location`, `contact`, and the v3 users whose group
+        is configured."""
+        super().sync_state()
+        state = self.state
+        communities: set[str] = set()
+        groups: set[str] = set()
+        location = contact = ""
+        for node in self.config.sections("snmp-server"):
+            w = node.words
+            if w[1:2] == ["community"] and len(w) > 2:
+                communities.add(w[2])
+            elif w[1:2] == ["group"] and len(w) > 2:
+                groups.add(w[2])
+            elif w[1:2] == ["location"]:
+                location = node.text.split(None, 2)[2] if len(w) > 2 else ""
+            elif w[1:2] == ["contact"]:
+                contact = node.text.split(None, 2)[2] if len(w) > 2 else ""
+        state.snmp_communities = frozenset(communities)
+        state.snmp_users = tuple(
+            user for group, user in self.snmp_users.values() if user is not None and group in groups
+        )
+        state.sys_location, state.sys_contact = location, contact
+
     def configured_hostname(self) -> str | None:
         for node in self.config.sections("hostname"):
             if len(node.words) > 1:
@@ -103,6 +150,7 @@ class IosDevice(TreeDevice):
 
     # -- files and archives ---------------------------------------------------
     def normalize_file(self, name: str) -> str:
+        """``flash:/x``, ``flash:x`` and ``x`` -> ``flash:x`` (``bootflash:`` on IOS-XE)."""
         name = name.replace(":/", ":")
         if ":" not in name:
             name = self.flash_name + name
@@ -110,9 +158,38 @@ class IosDevice(TreeDevice):
             name = self.flash_name + name.split(":", 1)[1]
         return name
 
+    def file_key(self, path: str) -> str | None:
+        key = self.normalize_file(path)
+        return key if key.startswith(self.flash_name) else None
+
+    def is_directory(self, path: str) -> bool:
+        key = self.file_key(path)
+        if key is None:
+            return False
+        folder = key[len(self.flash_name) :].strip("/")
+        return not folder or any(k.startswith(f"{self.flash_name}{folder}/") for k in self.files)
+
+    def display_path(self, key: str) -> str:
+        """``flash:x`` as IOS prints it: ``flash:/x``."""
+        fs, _, rest = key.partition(":")
+        return f"{fs}:/{rest}"
+
+    def scp_enabled(self) -> bool:
+        return self.config.find("ip scp server enable") is not None
+
+    def prompts_quiet(self) -> bool:
+        """`file prompt quiet`: copy and delete ask nothing."""
+        return self.config.find("file prompt quiet") is not None
+
     def read_file(self, name: str) -> str | None:
-        if name.lower() in ("nvram:startup-config", "startup-config"):
+        """A file's text; ``running-config``, ``startup-config`` and ``null:`` included."""
+        key = self.normalize_file(name).lower()
+        if key in ("nvram:startup-config", "flash:startup-config", "bootflash:startup-config"):
             return self.startup
+        if key in ("system:running-config", "flash:running-config", "bootflash:running-config"):
+            return self.running_config()
+        if key == "null:":
+            return ""
         entry = self.files.get(self.normalize_file(name))
         return entry.content if entry else None
 
@@ -151,6 +228,26 @@ class IosDevice(TreeDevice):
             old = self.archives.pop(0)
             self.files.pop(old, None)
         return name
+
+    def start_revert_timer(self, minutes: int, user: str, snapshot: str | None = None) -> None:
+        self.pending = PendingRevert(
+            snapshot if snapshot is not None else self.running_config(),
+            minutes,
+            user,
+            time.time(),
+        )
+
+    def revert(self) -> None:
+        """Back to the configuration saved when the revert timer started."""
+        if self.pending is not None:
+            self.replace_config(self.pending.snapshot)
+            self.pending = None
+
+    def check_revert_timer(self) -> None:
+        """The timer ran out without `configure confirm`: IOS rolls back by itself (checked
+        when the box is next used, which a client cannot tell apart)."""
+        if self.pending is not None and self.pending.due(time.time()):
+            self.revert()
 
     def write_memory(self) -> None:
         self.save()

@@ -12,6 +12,7 @@ from lab.device.base import ConfigHandler, Frame, Reply, fake_hash, hash_secret
 from lab.device.cisco_ios.grammar import CATALOG, child_mode
 from lab.device.config import ConfigNode, starts_with
 from lab.device.grammar import Match, ParseError, Spec
+from lab.snmp.usm import UsmError, V3User
 
 if TYPE_CHECKING:
     from lab.device.cisco_ios.device import IosDevice
@@ -221,10 +222,51 @@ def vrf_forwarding(
     return Reply("".join(n + "\n" for n in notes), session.prompt)
 
 
+# IOS's words for the protocols, in the inventory's (and lab.snmp.usm's) names
+_IOS_AUTH = {"md5": "MD5", "sha": "SHA", "sha-2 256": "SHA256", "sha-2 384": "SHA384"}
+_IOS_AUTH["sha-2 512"] = "SHA512"
+_IOS_PRIV = {"des": "DES", "aes 128": "AES", "aes 192": "AES192", "aes 256": "AES256"}
+
+
+def _protocol(words: list[str], table: dict[str, str]) -> tuple[str | None, int]:
+    """The protocol the words start with (one word or two) and how many words it took."""
+    for used in (2, 1):
+        found = table.get(" ".join(words[:used]).lower())
+        if found is not None and len(words) >= used:
+            return found, used
+    return None, 0
+
+
+def parse_v3_user(name: str, words: list[str]) -> V3User | str | None:
+    """``GROUP v3 auth sha PASS [priv aes 128 PASS] [access ACL]`` -> the user (None for a
+    v1/v2c user), or the error IOS prints."""
+    if words[1] != "v3":
+        return None
+    rest = words[2:]
+    if rest[:1] == ["encrypted"]:
+        return "% Localized keys are not kept by the twin; give the passwords\n"
+    auth, used = _protocol(rest[1:], _IOS_AUTH) if rest[:1] == ["auth"] else (None, 0)
+    if auth is None or len(rest) <= 1 + used:
+        return "% Incomplete command.\n\n"
+    auth_password, tail = rest[1 + used], rest[2 + used :]
+    priv: str | None = None
+    priv_password: str | None = None
+    if tail[:1] == ["priv"]:
+        priv, used = _protocol(tail[1:], _IOS_PRIV)
+        if priv is None or len(tail) <= 1 + used:
+            return "% Incomplete command.\n\n"
+        priv_password = tail[1 + used]
+    try:
+        return V3User(name, auth, auth_password, priv, priv_password)
+    except UsmError:
+        return "% Password must be at least 8 characters\n"
+
+
 def snmp_user(
     session: IosSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
 ) -> Reply:
-    """SNMPv3 users live outside the running configuration, as on IOS: never shown."""
+    """SNMPv3 users live outside the running configuration, as on IOS: never shown; the
+    agent answers them from the next request on."""
     users = session.device.snmp_users
     if negate:
         users.pop(m.args[0], None)
@@ -232,7 +274,10 @@ def snmp_user(
     options = m.args[1].split()
     if len(options) < 2 or options[1] not in ("v1", "v2c", "v3"):
         return Reply("% Incomplete command.\n\n", session.prompt)
-    users[m.args[0]] = options[0]
+    user = parse_v3_user(m.args[0], options)
+    if isinstance(user, str):
+        return Reply(user, session.prompt)
+    users[m.args[0]] = (options[0], user)
     return Reply("", session.prompt)
 
 

@@ -91,6 +91,15 @@ def pick_model(state: DeviceState, xe: bool) -> Model:
     )
 
 
+def sys_descr(model: Model) -> str:
+    """sysDescr as IOS and IOS-XE answer it: the software line of `show version`, support,
+    copyright and build lines."""
+    return (
+        f"{model.family}\nTechnical Support: http://www.cisco.com/techsupport\n"
+        f"Copyright (c) 1986-2021 by Cisco Systems, Inc.\nCompiled {model.compiled}"
+    )
+
+
 def serial_of(state: DeviceState, xe: bool) -> str:
     if state.serial:
         return state.serial
@@ -155,6 +164,7 @@ def render_initial(state: DeviceState, xe: bool, enable_secret: bool) -> str:
         "ip ssh version 2",
         "!",
         "!",
+        *_snmp_lines(state),
         "!",
         "control-plane",
         "!",
@@ -166,6 +176,23 @@ def render_initial(state: DeviceState, xe: bool, enable_secret: bool) -> str:
         lines += ["line aux 0"]
     lines += ["line vty 0 4", " login local", " transport input ssh", "!"]
     return "\n".join(lines) + "\nend\n"
+
+
+V3_GROUP = "PROVNET-RO"
+
+
+def _snmp_lines(state: DeviceState) -> list[str]:
+    """What the box was provisioned with for SNMP: the inventory's community (read-only)
+    or the group of its SNMPv3 user (the user itself is never shown, as on IOS)."""
+    lines = [f"snmp-server community {c} RO" for c in sorted(state.snmp_communities or ())]
+    for user in state.snmp_users or ():
+        level = "priv" if user.priv_protocol else "auth"
+        lines.append(f"snmp-server group {V3_GROUP} v3 {level}")
+    if lines and state.sys_location:
+        lines.append(f"snmp-server location {state.sys_location}")
+    if lines and state.sys_contact:
+        lines.append(f"snmp-server contact {state.sys_contact}")
+    return lines
 
 
 def _render_interface(iface: InterfaceState, xe: bool, switch: bool) -> list[str]:

@@ -9,12 +9,14 @@ configuration lines through the editor or a handler of ``handlers.py``, and
 
 from __future__ import annotations
 
+import copy
 import hmac
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lab.device.base import CliSession, FileEntry, Frame, Reply, apply_filter
-from lab.device.cisco_ios import show
+from lab.device.cisco_ios import archive, show, show_ip, show_system
 from lab.device.cisco_ios.grammar import (
     CONFIG_GRAMMARS,
     PRIV_GRAMMAR,
@@ -23,7 +25,7 @@ from lab.device.cisco_ios.grammar import (
     child_mode,
 )
 from lab.device.cisco_ios.handlers import HANDLERS
-from lab.device.config import ConfigNode
+from lab.device.config import IOS_DIALECT, ConfigNode, ConfigTree
 from lab.device.grammar import Grammar, Match, ParseError, Spec
 
 if TYPE_CHECKING:
@@ -36,6 +38,17 @@ REPLACE_WARNING = (
     "contents of the specified configuration file, which is\n"
     "assumed to be a complete configuration, not a partial\n"
     "configuration. Enter Y if you are sure you want to proceed. ? [no]: "
+)
+REPLACE_OPTIONS = (
+    "force",
+    "list",
+    "ignorecase",
+    "nolock",
+    "revert",
+    "trigger",
+    "error",
+    "timer",
+    "time",
 )
 
 
@@ -82,6 +95,7 @@ class IosSession(CliSession):
 
     # -- dispatch -----------------------------------------------------------------
     def execute(self, line: str) -> Reply:
+        self.device.check_revert_timer()
         if not line.strip():
             return Reply("", self.prompt)
         if self.frames:
@@ -201,6 +215,39 @@ class IosSession(CliSession):
     def x_show_ip_route(self, m: Match) -> str:
         return show.show_ip_route(self.device)
 
+    def x_show_ip_route_entry(self, m: Match) -> str:
+        args = list(m.args)
+        if "vrf" in m.words:
+            name = args.pop(0)
+            if not self.device.vrf_exists(name):
+                return f"% IP routing table {name} does not exist\n"
+            return show_ip.NOT_IN_TABLE  # the twin routes in the global table only
+        return show_ip.show_ip_route_entry(self.device, args[0], args[1] if len(args) > 1 else None)
+
+    def x_show_ip_interface(self, m: Match) -> str:
+        return show_ip.show_ip_interface(self.device, m.args[0] if m.args else None)
+
+    def x_show_ipv6_interface(self, m: Match) -> str:
+        return show_ip.show_ipv6_interface(self.device, m.args[0] if m.args else None)
+
+    def x_show_arp(self, m: Match) -> str:
+        return show_ip.show_arp(self.device)
+
+    def x_show_vrf(self, m: Match) -> str:
+        return show_ip.show_vrf(self.device)
+
+    def x_show_processes_cpu(self, m: Match) -> str:
+        return show_system.show_processes_cpu(self.device)
+
+    def x_show_memory_statistics(self, m: Match) -> str:
+        return show_system.show_memory_statistics(self.device)
+
+    def x_show_snmp_chassis(self, m: Match) -> str:
+        return show_system.show_snmp_chassis(self.device)
+
+    def x_show_lldp_neighbors(self, m: Match) -> str:
+        return show_system.show_lldp_neighbors(self.device, "detail" in m.words)
+
     def x_show_ipv6_route(self, m: Match) -> str:
         return show.show_ipv6_route(self.device)
 
@@ -222,8 +269,170 @@ class IosSession(CliSession):
     def x_show_archive(self, m: Match) -> str:
         return show.show_archive(self.device)
 
+    def x_show_archive_diff(self, m: Match) -> str:
+        paths = m.args or ["nvram:startup-config"]
+        if len(paths) == 1:
+            paths.append("system:running-config")
+        trees = []
+        for path in paths:
+            text = self.device.read_file(path)
+            if text is None:
+                return f"%Error opening {path} (No such file or directory)\n"
+            trees.append(ConfigTree.parse(text, IOS_DIALECT).top)
+        ignorecase = "ignorecase" in m.words
+        return archive.differences(trees[0], trees[1], IOS_DIALECT, ignorecase=ignorecase)
+
+    def x_show_archive_incr(self, m: Match) -> str:
+        path = m.args[0]
+        text = self.device.read_file(path)
+        if text is None:
+            return f"%Error opening {path} (No such file or directory)\n"
+        wanted = ConfigTree.parse(text, IOS_DIALECT).top
+        running = self.device.config.top
+        return archive.incremental_diffs(
+            running, wanted, IOS_DIALECT, ignorecase="ignorecase" in m.words
+        )
+
+    def x_show_archive_timer(self, m: Match) -> str:
+        pending = self.device.pending
+        if pending is None:
+            return "%No Rollback Confirmed Change pending or scheduled\n"
+        started = time.strftime("%H:%M:%S UTC %a %b %d %Y", time.gmtime(pending.started))
+        return (
+            f"Time configured(or Reset): {started}\nTimer type: Revert Timer\n"
+            f"Timer value: {pending.minutes} min\nUser: {pending.user}\n"
+        )
+
+    def x_configure_revert_timer(self, m: Match) -> Reply:
+        if self.device.archive_path() is None:
+            return Reply("%Please turn config archive on\n", self.prompt)
+        self.device.start_revert_timer(int(m.args[0]), self.username)
+        return self.x_configure(m)
+
+    def x_configure_confirm(self, m: Match) -> str:
+        if self.device.pending is None:
+            return "%No Rollback Confirmed Change pending\n"
+        self.device.pending = None
+        return ""
+
+    def x_configure_revert_now(self, m: Match) -> str:
+        if self.device.pending is None:
+            return "%No Rollback Confirmed Change pending\n"
+        self.device.revert()
+        return "Rollback Done\n"
+
     def x_dir(self, m: Match) -> str:
-        return show.dir_listing(self.device)
+        return show.dir_listing(self.device, m.args[0] if m.args else None)
+
+    def x_more(self, m: Match) -> str:
+        path = m.args[0]
+        if self.device.is_directory(path):
+            return f"%Error opening {path} (Is a directory)\n"
+        text = self.device.read_file(path)
+        if text is None:
+            return f"%Error opening {path} (No such file or directory)\n"
+        return text
+
+    def x_verify_md5(self, m: Match) -> str:
+        return show.md5_text(self.device, m.args[0])
+
+    def x_delete(self, m: Match) -> Reply | str:
+        device = self.device
+        path = m.args[0]
+        key = device.file_key(path)
+        if key is None or key not in device.files:
+            shown = device.display_path(key) if key else path
+            return f"%Error deleting {shown} (No such file or directory)\n"
+        shown = device.display_path(key)
+
+        def remove(text: str = "") -> Reply:
+            if text.strip().lower() not in ("", "y", "yes"):
+                return Reply("", self.prompt)
+            device.files.pop(key, None)
+            return Reply("", self.prompt)
+
+        if device.prompts_quiet() or "/force" in m.words:
+            return remove()
+
+        def confirm(text: str) -> Reply:
+            return self.ask("", f"Delete {shown}? [confirm]", remove)
+
+        return self.ask("", f"Delete filename [{shown.split(':/', 1)[1]}]? ", confirm)
+
+    def x_copy(self, m: Match) -> Reply:
+        device = self.device
+        source, target = m.args if len(m.args) == 2 else ["running-config", m.args[0]]
+        src, dst = _copy_end(source), _copy_end(target)
+        if src == "running-config" and dst == "startup-config":
+            return self.x_copy_run_start(m)
+        text = device.read_file(src)
+        if text is None:
+            return Reply(f"%Error opening {source} (No such file or directory)\n", self.prompt)
+        if dst not in ("running-config", "startup-config") and device.file_key(dst) is None:
+            return Reply(f"%Error opening {target} (No such device)\n", self.prompt)
+        default = dst if ":" not in dst else dst.split(":", 1)[1].lstrip("/")
+
+        def answer(typed: str) -> Reply:
+            name = typed.strip() or default
+            if dst in ("running-config", "startup-config"):
+                name = dst
+            elif typed.strip():
+                name = dst.split(":", 1)[0] + ":" + name
+            else:
+                name = dst
+            return self._copy(text, name)
+
+        if device.prompts_quiet():
+            return answer("")
+        return self.ask("", f"Destination filename [{default}]? ", answer)
+
+    def _copy(self, text: str, target: str) -> Reply:
+        size = len(text.encode())
+        done = f"{size} bytes copied in 0.052 secs ({size * 19} bytes/sec)\n"
+        if target == "running-config":
+            refused = self.merge(text)
+            return Reply(refused + done, self.prompt)
+        if target == "startup-config":
+            self.device.startup = text
+            return Reply(done, self.prompt)
+        key = self.device.file_key(target)
+        if key is None or self.device.is_directory(key):
+            return Reply(f"%Error opening {target} (Is a directory)\n", self.prompt)
+        self.device.files[key] = FileEntry(text)
+        return Reply(done, self.prompt)
+
+    def refused_by_replace(self, text: str) -> str:
+        """What IOS refuses of the lines a `configure replace` with ``text`` would add,
+        tried on a copy of this box (the lines both configurations hold are not re-run)."""
+        wanted = ConfigTree.parse(text, IOS_DIALECT).top
+        added = archive.incremental_diffs(
+            self.device.config.top, wanted, IOS_DIALECT, ignorecase=False
+        )
+        trial = type(self.device)(copy.deepcopy(self.device.state), self.device.running_config())
+        session = trial.open_session(privileged=True)
+        return session.merge("\n".join(added.splitlines()[1:]))
+
+    def merge(self, text: str) -> str:
+        """Apply ``text`` as configuration mode would, line by line (`copy FILE
+        running-config`); returns what IOS prints for the lines it refused."""
+        scratch = self.device.open_session(privileged=True)
+        scratch.username = self.username
+        scratch.frames = [Frame("config", [])]
+        refused: list[str] = []
+        for raw in text.replace("\r\n", "\n").split("\n"):
+            line = raw.rstrip()
+            if not scratch.waiting and (not line.strip() or line.lstrip().startswith("!")):
+                continue
+            if not scratch.waiting and line.strip().lower() == "end":
+                break
+            if not scratch.frames:
+                scratch.frames = [Frame("config", [])]
+            pad = len(scratch.prompt)
+            output = scratch.handle(line).output
+            if "% " in output:
+                caret = output.startswith(" " * pad)
+                refused += [line, output[pad:] if caret else output]
+        return "".join(part if part.endswith("\n") else part + "\n" for part in refused)
 
     def x_configure(self, m: Match) -> Reply:
         self.frames = [Frame("config", [])]
@@ -240,16 +449,41 @@ class IosSession(CliSession):
 
     def x_configure_replace(self, m: Match) -> Reply:
         name = m.args[0]
+        options = m.args[1].lower().split() if len(m.args) > 1 else []
+        unknown = [w for w in options if w not in REPLACE_OPTIONS and not w.isdigit()]
+        if unknown:
+            pos = m.positions[len(m.positions) - len(options) + options.index(unknown[0])]
+            return Reply(self.error(ParseError("invalid", pos), ""), self.prompt)
         text = self.device.read_file(name)
         if text is None:
             return Reply(f"%Error opening {name} (No such file or directory)\n", self.prompt)
+        if {"revert", "time"} & set(options) and self.device.archive_path() is None:
+            return Reply("%Please turn config archive on\n", self.prompt)
 
         def do_replace() -> Reply:
+            refused = self.refused_by_replace(text)
+            if refused and "revert" in options:
+                return Reply(
+                    f"{refused}Rollback aborted after 1 passes\n"
+                    "The original configuration has been successfully restored.\n",
+                    self.prompt,
+                )
+            if refused:  # the twin never leaves a half-replaced configuration behind
+                return Reply(
+                    f"{refused}Total number of passes: 1\n"
+                    f"%Rollback failed: {name} holds commands this device refuses; "
+                    "the running configuration is unchanged\n",
+                    self.prompt,
+                )
+            before = self.device.running_config()
             self.device.replace_config(text)
             self.device.changed_since_save = True
+            minutes = _timer_minutes(options)
+            if minutes is not None:
+                self.device.start_revert_timer(minutes, self.username, before)
             return Reply("Total number of passes: 1\nRollback Done\n\n", self.prompt)
 
-        if "force" in m.words[3:]:
+        if "force" in options:
             return do_replace()
 
         def answer(reply: str) -> Reply:
@@ -282,32 +516,11 @@ class IosSession(CliSession):
             if target in ("startup-config", "nvram:startup-config"):
                 self.device.write_memory()
                 return Reply("Building configuration...\n[OK]\n", self.prompt)
-            return self._copy_to(target)
+            return self._copy(self.device.running_config(), target)
 
+        if self.device.prompts_quiet():
+            return answer("")
         return self.ask("", "Destination filename [startup-config]? ", answer)
-
-    def x_copy_run_file(self, m: Match) -> Reply:
-        target = m.args[0]
-        if target.lower() in ("nvram:startup-config", "startup-config"):
-            return self.x_copy_run_start(m)
-        if ":" not in target:
-            return Reply(self.error(ParseError("invalid", m.positions[-1]), ""), self.prompt)
-        default = target.split(":", 1)[1].lstrip("/")
-
-        def answer(text: str) -> Reply:
-            return self._copy_to(
-                self.device.normalize_file(
-                    target.split(":", 1)[0] + ":" + (text.strip() or default)
-                )
-            )
-
-        return self.ask("", f"Destination filename [{default}]? ", answer)
-
-    def _copy_to(self, name: str) -> Reply:
-        content = self.device.running_config()
-        self.device.files[self.device.normalize_file(name)] = FileEntry(content)
-        size = len(content.encode())
-        return Reply(f"{size} bytes copied in 0.052 secs ({size * 19} bytes/sec)\n", self.prompt)
 
     def x_archive_config(self, m: Match) -> str:
         if self.device.make_archive() is None:
@@ -411,6 +624,31 @@ class IosSession(CliSession):
         return Reply("", self.prompt)
 
     # -- special configuration commands ------------------------------------------
+
+
+def _timer_minutes(options: list[str]) -> int | None:
+    """`... revert timer N` / `... time N`: the minutes of the revert timer, if any."""
+    for word in ("timer", "time"):
+        if word in options:
+            i = options.index(word)
+            if i + 1 < len(options) and options[i + 1].isdigit():
+                return int(options[i + 1])
+    return None
+
+
+def _copy_end(word: str) -> str:
+    """What one side of `copy` names: ``running-config`` (``system:running-config``,
+    ``run``), ``startup-config`` (``nvram:startup-config``, ``start``), or a path."""
+    low = word.lower().replace(":/", ":")
+    if low in ("system:running-config", "system:running"):
+        return "running-config"
+    if low in ("nvram:startup-config", "nvram:startup"):
+        return "startup-config"
+    if ":" not in low:
+        for full in ("running-config", "startup-config"):
+            if len(low) >= 3 and full.startswith(low):
+                return full
+    return word
 
 
 def _parse_modifier(tail: str) -> tuple[str, str] | None:

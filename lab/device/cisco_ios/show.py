@@ -5,6 +5,7 @@ Nothing here reads a session or does I/O.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import time
 from typing import TYPE_CHECKING
@@ -394,17 +395,81 @@ def show_archive(dev: IosDevice) -> str:
     return "\n".join(out) + "\n"
 
 
-def dir_listing(dev: IosDevice) -> str:
+FLASH_BYTES = 256487424
+IMAGE_BYTES = 104857600
+
+
+def _flash_entries(dev: IosDevice) -> list[tuple[int, str, FileEntry | None]]:
+    """Every file of flash with its index (as ``dir`` numbers them), the image first."""
     fs = dev.flash_name
-    out = [f"Directory of {fs}/", ""]
-    files = sorted((n, e) for n, e in dev.files.items() if n.startswith(fs))
-    files.insert(0, (fs + dev.model.image.split(":", 1)[1], FileEntry("", dev.state.booted_at)))
-    for i, (name, entry) in enumerate(files, 1):
-        size = len(entry.content.encode()) if entry.content else 104857600
-        stamp = time.strftime("%b %d %Y %H:%M:%S +00:00", time.gmtime(entry.mtime))
-        out.append(f"{i:>6}  -rw- {size:>12}  {stamp}  {name.split(':', 1)[1]}")
-    out += ["", "256487424 bytes total (150528000 bytes free)"]
+    image = fs + dev.model.image.split(":", 1)[1]
+    names = sorted(n for n in dev.files if n.startswith(fs))
+    out: list[tuple[int, str, FileEntry | None]] = [(1, image, None)]
+    out += [(i, name, dev.files[name]) for i, name in enumerate(names, 2)]
+    return out
+
+
+def flash_free(dev: IosDevice) -> int:
+    used = sum(len(e.data) for n, e in dev.files.items() if n.startswith(dev.flash_name))
+    return FLASH_BYTES - IMAGE_BYTES - 1048576 - used
+
+
+def _dir_line(index: int, name: str, entry: FileEntry | None, stamp_of: float) -> str:
+    size = len(entry.data) if entry is not None else IMAGE_BYTES
+    mtime = entry.mtime if entry is not None else stamp_of
+    stamp = time.strftime("%b %d %Y %H:%M:%S +00:00", time.gmtime(mtime))
+    return f"{index:>6}  -rw- {size:>12}  {stamp}  {name}"
+
+
+def dir_listing(dev: IosDevice, path: str | None = None) -> str:
+    """`dir`, `dir flash:`, `dir flash:/folder/` or `dir flash:/file` (one line)."""
+    fs = dev.flash_name
+    key = dev.file_key(path) if path is not None else fs
+    if key is None:
+        return f"%Error opening {path} (No such device)\n"
+    rest = key[len(fs) :]
+    entries = _flash_entries(dev)
+    booted = dev.state.booted_at
+    lines: list[str] = []
+    if dev.is_directory(key):
+        folder = rest.strip("/")
+        prefix = fs + folder + "/" if folder else fs
+        shown: set[str] = set()
+        for index, name, entry in entries:
+            if not name.startswith(prefix):
+                continue
+            inner = name[len(prefix) :]
+            if "/" in inner:
+                sub = inner.split("/", 1)[0]
+                if sub not in shown:
+                    shown.add(sub)
+                    stamp = time.strftime("%b %d %Y %H:%M:%S +00:00", time.gmtime(booted))
+                    lines.append(f"{index:>6}  drwx {4096:>12}  {stamp}  {sub}")
+                continue
+            lines.append(_dir_line(index, inner, entry, booted))
+        title = f"{fs}/{folder}/" if folder else f"{fs}/"
+    else:
+        found = [(i, n, e) for i, n, e in entries if n == key]
+        if not found:
+            return f"%Error opening {fs}/{rest} (No such file or directory)\n"
+        index, name, entry = found[0]
+        lines.append(_dir_line(index, name[len(fs) :].rsplit("/", 1)[-1], entry, booted))
+        title = f"{fs}/{rest}"
+    out = [f"Directory of {title}", "", *lines, ""]
+    out.append(f"{FLASH_BYTES} bytes total ({flash_free(dev)} bytes free)")
     return "\n".join(out) + "\n"
+
+
+def md5_text(dev: IosDevice, path: str) -> str:
+    """`verify /md5 FILE`: the progress dots, then the digest."""
+    key = dev.file_key(path)
+    data = dev.load_file(key) if key is not None and not dev.is_directory(key) else None
+    if key is None or data is None:
+        return f"%Error opening {path} (No such file or directory)\n"
+    shown = dev.display_path(key)
+    dots = "." * max(1, len(data) // 4096)
+    digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    return f"{dots}MD5 of {shown} Done!\nverify /md5 ({shown}) = {digest}\n"
 
 
 def _classful(addr: ipaddress.IPv4Address) -> ipaddress.IPv4Network:

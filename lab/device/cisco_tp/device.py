@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import time
+from dataclasses import dataclass
 
 from lab.device.base import SimDevice
 from lab.device.cisco_tp.model import RELEASE
 from lab.device.cisco_tp.schema import BY_PATH, SCHEMA, SECRET_PATHS, quote, validate
 from lab.device.cisco_tp.session import TpSession
 from lab.state import DeviceState, InterfaceState
+
+
+@dataclass(frozen=True)
+class TwinCall:
+    """A call the endpoint placed: media flows from ``started`` until it is hung up."""
+
+    number: str
+    started: float
 
 
 class TpDevice(SimDevice):
@@ -32,7 +42,8 @@ class TpDevice(SimDevice):
         if not state.interfaces:
             state.add_interface("eth0")
         self.values: dict[str, str] = {s.path.lower(): s.default for s in SCHEMA}
-        self.calls: list[str] = []
+        self.calls: dict[int, TwinCall] = {}
+        self.last_call_id = 0
         iface = self.network_interface()
         self.values["systemunit name"] = state.hostname
         if iface.ipv4:
@@ -118,7 +129,14 @@ class TpDevice(SimDevice):
         if changed:
             state.touch()
 
+    def dial(self, number: str) -> int:
+        self.last_call_id += 1
+        self.calls[self.last_call_id] = TwinCall(number, time.time())
+        return self.last_call_id
+
     def registration(self) -> tuple[str, str]:
+        if self.state.faults.unregistered:
+            return "Failed", "401 Unauthorized"
         if not self.values["sip uri"]:
             return "Inactive", ""
         if not self.values["sip proxy 1 address"]:

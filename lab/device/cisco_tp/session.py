@@ -128,7 +128,7 @@ class TpSession(CliSession):
                 r"^\*s " + r"(?: \d+)? ".join(re.escape(w) for w in path.split()) + r"\b", re.I
             )
             lines = [ln for ln in lines if pattern.match(ln)]
-            if not lines:
+            if not lines and path.split()[0].lower() not in show.MAY_BE_EMPTY:
                 return self.fail(
                     "Status", "No match on Path argument", "Status/" + path.replace(" ", "/")
                 )
@@ -143,18 +143,22 @@ class TpSession(CliSession):
                 return self.fail(
                     "DialResult", "Missing or invalid parameter(s): Number", "Command/Dial"
                 )
-            dev.calls.append(m.group(1).strip())
-            n = len(dev.calls)
+            n = dev.dial(m.group(1).strip())
             return self.ok(
                 ["*r DialResult (status=OK): ", f"    CallId: {n}", f"    ConferenceId: {n}"]
             )
         if low.startswith("call disconnect"):
-            if not dev.calls:
+            wanted = re.search(r"callid:\s*(\d+)", low)
+            call_id = int(wanted.group(1)) if wanted else max(dev.calls, default=0)
+            if call_id not in dev.calls:
                 return self.fail(
                     "CallDisconnectResult", "No active call", "Command/Call/Disconnect"
                 )
-            dev.calls.pop()
+            del dev.calls[call_id]
             return self.ok(["*r CallDisconnectResult (status=OK): "])
+        if low.startswith("audio microphones unmute") or low.startswith("audio microphones mute"):
+            dev.state.faults.mic_muted = low.startswith("audio microphones mute")
+            return self.ok(["*r MicrophonesMuteResult (status=OK): "])
         if low.startswith("systemunit boot"):
             dev.reload()
             return Reply("*r SystemUnitBootResult (status=OK): \n** end\n\nOK\n", "", close=True)

@@ -4,6 +4,8 @@ network interface, its calls) to the lines it prints.
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from lab.device.base import eui64_link_local
@@ -11,6 +13,9 @@ from lab.device.cisco_tp.model import SOFTWARE
 
 if TYPE_CHECKING:
     from lab.device.cisco_tp.device import TpDevice
+
+# Status nodes an endpoint answers with nothing (no message, no call) rather than an error.
+MAY_BE_EMPTY = frozenset({"diagnostics", "call", "mediachannels"})
 
 
 def status_lines(device: TpDevice) -> list[str]:
@@ -44,10 +49,49 @@ def status_lines(device: TpDevice) -> list[str]:
         f'*s SystemUnit Software Version: "{SOFTWARE}"',
         f"*s SystemUnit Uptime: {int(state.uptime_seconds())}",
     ]
-    for i, number in enumerate(device.calls, 1):
+    lines += peripheral_lines(device)
+    for call_id, call in device.calls.items():
         lines += [
-            f"*s Call {i} CallType: Video",
-            f'*s Call {i} RemoteNumber: "{number}"',
-            f"*s Call {i} Status: Connected",
+            f"*s Call {call_id} CallType: Video",
+            f'*s Call {call_id} RemoteNumber: "{call.number}"',
+            f"*s Call {call_id} Status: Connected",
         ]
-    return [ln for ln in lines if ln]
+    lines += media_lines(device, time.time())
+    return sorted(ln for ln in lines if ln)
+
+
+def peripheral_lines(device: TpDevice) -> list[str]:
+    """Camera, microphone, display, mute and clock, as the faults leave them."""
+    faults = device.state.faults
+    clock = datetime.fromtimestamp(time.time() + faults.clock_skew_s, UTC)
+    return [
+        "*s Audio Input Connectors Microphone 1 ConnectionStatus: Connected",
+        f"*s Audio Microphones Mute: {'On' if faults.mic_muted else 'Off'}",
+        f"*s Cameras Camera 1 Connected: {'False' if faults.camera_off else 'True'}",
+        '*s Cameras Camera 1 Model: "Cisco Room Kit camera"',
+        f'*s Time SystemTime: "{clock.strftime("%Y-%m-%dT%H:%M:%SZ")}"',
+        "*s Video Output Connector 1 Connected: True",
+    ]
+
+
+# (channel, direction, kind, packets per second) of every call.
+MEDIA = ((1, "Incoming", "Audio", 50), (2, "Outgoing", "Audio", 50), (3, "Incoming", "Video", 30))
+
+
+def media_lines(device: TpDevice, now: float) -> list[str]:
+    """Each call's media channels since it started; ``media-loss`` loses that share."""
+    loss = device.state.faults.media_loss_pct / 100
+    jitter = 2 + device.state.faults.slow_ms // 20
+    lines: list[str] = []
+    for call_id, call in device.calls.items():
+        for channel, direction, kind, rate in MEDIA:
+            packets = int((now - call.started) * rate)
+            head = f"*s MediaChannels Call {call_id} Channel {channel}"
+            lines += [
+                f"{head} Direction: {direction}",
+                f"{head} Type: {kind}",
+                f"{head} Netstat Packets: {packets}",
+                f"{head} Netstat Loss: {int(packets * loss)}",
+                f"{head} Netstat Jitter: {jitter}",
+            ]
+    return lines

@@ -15,9 +15,19 @@ from lab.device.base import (
 from lab.device.config import VRP_DIALECT, starts_with
 from lab.device.editing import ConfigEditor
 from lab.device.huawei_vrp.grammar import CATALOG, CHILD_RANK, TOP_RANK
-from lab.device.huawei_vrp.model import flash_path, render_initial
+from lab.device.huawei_vrp.model import (
+    VRP_AUTH,
+    VRP_PRIV,
+    cipher_of,
+    flash_path,
+    render_initial,
+)
 from lab.device.huawei_vrp.session import VrpSession
+from lab.device.huawei_vrp.show import VERSION_HEAD
+from lab.snmp.usm import UsmError, V3User
 from lab.state import DeviceState
+
+USM_KEY_WORDS = ("authentication-mode", "privacy-mode")
 
 
 class VrpDevice(TreeDevice):
@@ -35,7 +45,21 @@ class VrpDevice(TreeDevice):
         enable_secret: str | None = None,
     ) -> None:
         text = config_text or render_initial(state)
+        # (user, authentication-mode|privacy-mode) -> (protocol word, key): VRP shows only
+        # a cipher of the key; the agent needs the key itself
+        self.usm_keys: dict[tuple[str, str], tuple[str, str]] = {}
+        self.community_ciphers: dict[str, str] = {}  # cipher shown -> community
+        for user in state.snmp_users or ():
+            auth = next(k for k, v in VRP_AUTH.items() if v == user.auth_protocol)
+            self.usm_keys[(user.name, "authentication-mode")] = (auth, user.auth_password)
+            if user.priv_protocol and user.priv_password:
+                priv = next(k for k, v in VRP_PRIV.items() if v == user.priv_protocol)
+                self.usm_keys[(user.name, "privacy-mode")] = (priv, user.priv_password)
+        for community in state.snmp_communities or ():
+            self.community_ciphers[cipher_of("community", community)] = community
         super().__init__(state, text, enable_secret=enable_secret)
+        if not state.sys_descr.startswith("Huawei Versatile Routing Platform"):
+            state.sys_descr = VERSION_HEAD + "\nHuawei AR2220E Router"  # sysDescr of an AR
         self.startup_file = "vrpcfg.zip"
         self.next_startup = "vrpcfg.zip"
         self.editor = ConfigEditor(
@@ -55,6 +79,55 @@ class VrpDevice(TreeDevice):
 
     def vpn_exists(self, name: str) -> bool:
         return self.config.find(f"ip vpn-instance {name}") is not None
+
+    def sync_state(self) -> None:
+        """Interfaces and sysname (``TreeDevice``), then what the SNMP agent answers, from
+        the `snmp-agent` lines: communities (when sys-info version allows v2c), sys-info
+        contact and location, and the v3 users of a configured group with their keys."""
+        super().sync_state()
+        lines = [n.words for n in self.config.sections("snmp-agent")]
+        state = self.state
+        enabled = ["snmp-agent"] in lines
+        versions = {v for w in lines if w[1:3] == ["sys-info", "version"] for v in w[3:]}
+        v2c = enabled and bool({"v2c", "all"} & versions)  # VRP's default: v3 only
+        communities: set[str] = set()
+        groups: set[str] = set()
+        members: dict[str, str] = {}
+        contact = location = ""
+        for w in lines:
+            if w[1:2] == ["community"] and len(w) > 3:
+                name = self.community_ciphers.get(w[4], "") if w[3] == "cipher" else w[3]
+                if name:
+                    communities.add(name)
+            elif w[1:3] == ["group", "v3"] and len(w) > 3:
+                groups.add(w[3])
+            elif w[1:3] == ["usm-user", "v3"] and len(w) > 4 and w[4] not in USM_KEY_WORDS:
+                members[w[3]] = w[5] if w[4] == "group" and len(w) > 5 else w[4]
+            elif w[1:3] == ["sys-info", "contact"]:
+                contact = " ".join(w[3:])
+            elif w[1:3] == ["sys-info", "location"]:
+                location = " ".join(w[3:])
+        users: list[V3User] = []
+        for name, group in members.items():
+            auth = self.usm_keys.get((name, "authentication-mode"))
+            priv = self.usm_keys.get((name, "privacy-mode"))
+            if not enabled or group not in groups or auth is None:
+                continue
+            try:
+                users.append(
+                    V3User(
+                        name,
+                        VRP_AUTH[auth[0]],
+                        auth[1],
+                        VRP_PRIV.get(priv[0]) if priv else None,
+                        priv[1] if priv else None,
+                    )
+                )
+            except (KeyError, UsmError):
+                continue
+        state.snmp_communities = frozenset(communities) if v2c else frozenset()
+        state.snmp_users = tuple(users)
+        state.sys_contact, state.sys_location = contact, location
 
     def configured_hostname(self) -> str | None:
         for node in self.config.sections("sysname"):

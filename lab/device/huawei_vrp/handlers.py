@@ -129,13 +129,17 @@ def vpn_af(
 def usm_key(
     session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
 ) -> Reply:
-    """A USM key is stored as a cipher, as VRP stores it; the typed key is never shown."""
+    """A USM key is stored as a cipher, as VRP stores it; the typed key is never shown (the
+    device keeps it apart, for its agent)."""
     head = ["snmp-agent", "usm-user", "v3", m.args[0], words[4], m.args[1]]
+    keys = session.device.usm_keys
     if negate:
         session.device.editor.set_leaf(head[:5], m.spec, True, parent, "system")
+        keys.pop((m.args[0], words[4]), None)
         return Reply("", session.prompt)
     key = m.args[2].split()[-1]
     if not (key.startswith("%^%#") and key.endswith("%^%#")):
+        keys[(m.args[0], words[4])] = (m.args[1].lower(), key)
         key = f"%^%#{hash_secret(key, m.args[0])[:40]}%^%#"
     stored = [*head, "cipher", key]
     session.device.editor.set_leaf(

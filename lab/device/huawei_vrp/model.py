@@ -15,6 +15,45 @@ def flash_path(name: str) -> str:
     return "flash:/" + name
 
 
+V3_GROUP = "PROVNET-RO"
+VRP_AUTH = {"md5": "MD5", "sha": "SHA", "sha2-224": "SHA224", "sha2-256": "SHA256"}
+VRP_AUTH |= {"sha2-384": "SHA384", "sha2-512": "SHA512"}
+VRP_PRIV = {"des56": "DES", "aes128": "AES", "aes192": "AES192", "aes256": "AES256"}
+
+
+def cipher_of(kind: str, seed: str) -> str:
+    """How VRP shows a key or community it stores: ``%^%#...%^%#`` (never the text)."""
+    return f"%^%#{fake_hash(kind, seed)[:40]}%^%#"
+
+
+def snmp_lines(state: DeviceState) -> list[str]:
+    """The agent as provisioned from the inventory: community (as a cipher) or SNMPv3
+    group and user, sys-info; what VRP shows of them."""
+    lines = [" snmp-agent"]
+    communities = sorted(state.snmp_communities or ())
+    lines += [f" snmp-agent community read cipher {cipher_of('community', c)}" for c in communities]
+    lines.append(f" snmp-agent sys-info contact {state.sys_contact}" if state.sys_contact else "")
+    if state.sys_location:
+        lines.append(f" snmp-agent sys-info location {state.sys_location}")
+    lines.append(" snmp-agent sys-info version " + ("v2c v3" if communities else "v3"))
+    names = {v: k for k, v in VRP_AUTH.items()}
+    privs = {v: k for k, v in VRP_PRIV.items()}
+    for user in state.snmp_users or ():
+        level = "privacy" if user.priv_protocol else "authentication"
+        lines += [
+            f" snmp-agent group v3 {V3_GROUP} {level}",
+            f" snmp-agent usm-user v3 {user.name} group {V3_GROUP}",
+            f" snmp-agent usm-user v3 {user.name} authentication-mode "
+            f"{names[user.auth_protocol]} cipher {cipher_of('usm', user.auth_password)}",
+        ]
+        if user.priv_protocol and user.priv_password:
+            lines.append(
+                f" snmp-agent usm-user v3 {user.name} privacy-mode "
+                f"{privs[user.priv_protocol]} cipher {cipher_of('usm', user.priv_password)}"
+            )
+    return [ln for ln in lines if ln]
+
+
 def render_initial(state: DeviceState) -> str:
     """A current-configuration for ``state`` as a freshly provisioned AR router prints it."""
     lines = [f"[{VERSION}]", "#", f" sysname {state.hostname}", "#"]
@@ -53,7 +92,7 @@ def render_initial(state: DeviceState) -> str:
         lines += [f" ipv6 address {str(a).upper()}" for a in iface.ipv6]
         lines.append("#")
     lines += [
-        " snmp-agent",
+        *snmp_lines(state),
         "#",
         " stelnet server enable",
         "#",

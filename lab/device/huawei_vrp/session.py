@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from lab.device.base import CliSession, Frame, Reply, apply_filter
 from lab.device.config import ConfigNode
 from lab.device.grammar import Grammar, Match, ParseError
-from lab.device.huawei_vrp import show
+from lab.device.huawei_vrp import show, show_more
 from lab.device.huawei_vrp.grammar import EXEC_ACTIONS, USER_GRAMMAR, VIEW_GRAMMARS
 from lab.device.huawei_vrp.handlers import HANDLERS
 from lab.device.huawei_vrp.model import flash_path
@@ -180,6 +180,10 @@ class VrpSession(CliSession):
         return Reply("", self.prompt)
 
     # -- user view / any view ----------------------------------------------------------
+    def x_d_more(self, m: Match) -> str:
+        """A display of ``show_more``, found by the words after `display`."""
+        return show_more.DISPLAYS[" ".join(m.spec.words[1:])](self.device)
+
     def x_system_view(self, m: Match) -> Reply:
         self.frames = [Frame("system", [], "")]
         return Reply(SYSTEM_VIEW_BANNER + "\n", self.prompt)

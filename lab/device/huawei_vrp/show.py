@@ -35,6 +35,13 @@ def dir_listing(device: VrpDevice) -> str:
     return "\n".join(out) + "\n"
 
 
+VERSION_HEAD = (
+    "Huawei Versatile Routing Platform Software\n"
+    f"VRP (R) software, Version 5.160 (AR2200 {VERSION})\n"
+    "Copyright (C) 2011-2018 HUAWEI TECH CO., LTD"
+)
+
+
 def display_version(device: VrpDevice) -> str:
     state = device.state
     seconds = int(state.uptime_seconds())
@@ -48,11 +55,7 @@ def display_version(device: VrpDevice) -> str:
     uptime = ", ".join(
         [unit(weeks, "week"), unit(days, "day"), unit(hours, "hour"), unit(minutes, "minute")]
     )
-    head = (
-        "Huawei Versatile Routing Platform Software\n"
-        f"VRP (R) software, Version 5.160 (AR2200 {VERSION})\n"
-        "Copyright (C) 2011-2018 HUAWEI TECH CO., LTD"
-    )
+    head = VERSION_HEAD
     if state.sys_descr.startswith("Huawei Versatile Routing Platform"):
         head = "\n".join(ln.strip() for ln in state.sys_descr.splitlines()[:3])
     return (

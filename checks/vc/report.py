@@ -1,0 +1,170 @@
+"""A readiness report as a table (rich), JSON, HTML (Jinja2, autoescaped) or Prometheus
+text for node_exporter's textfile collector. Words come from the findings (vi or en)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
+from rich.table import Table
+
+from checks.vc.model import EndpointResult, Lang, Report, Verdict
+
+Format = Literal["table", "json", "html"]
+COLOURS = {Verdict.READY: "green", Verdict.DEGRADED: "yellow", Verdict.NOT_READY: "red"}
+HEADERS: dict[Lang, tuple[str, ...]] = {
+    "vi": ("Xã", "Điểm cầu", "Kết quả", "Lý do", "Việc cần làm"),
+    "en": ("Commune", "Endpoint", "Verdict", "Reason", "What to do"),
+}
+
+
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def summary_line(report: Report, lang: Lang) -> str:
+    total = len(report.communes)
+    if lang == "vi":
+        return (
+            f"{report.title}: {report.ready}/{total} xã sẵn sàng — "
+            f"{report.verdict.label('vi')} ({report.verdict.label('en')})"
+        )
+    return f"{report.title}: {report.ready}/{total} communes ready — {report.verdict.label('en')}"
+
+
+def table(report: Report, lang: Lang) -> Table:
+    grid = Table(title=summary_line(report, lang), show_lines=False)
+    for header in HEADERS[lang]:
+        grid.add_column(header)
+    for commune in report.communes:
+        for endpoint in commune.endpoints:
+            colour = COLOURS[endpoint.verdict]
+            grid.add_row(
+                f"{commune.name} ({commune.code})",
+                endpoint.observation.device,
+                f"[{colour}]{endpoint.verdict.label(lang)}[/{colour}]",
+                "\n".join(f.text(lang) for f in endpoint.findings) or "-",
+                "\n".join(f.action(lang) for f in endpoint.findings) or "-",
+            )
+    return grid
+
+
+def _endpoint(result: EndpointResult) -> dict[str, Any]:
+    obs = result.observation
+    sip = obs.sip
+    return {
+        "device": obs.device,
+        "platform": obs.platform,
+        "host": obs.host,
+        "verdict": result.verdict.value,
+        "findings": [
+            {
+                "code": f.code,
+                "check": f.check,
+                "severity": f.severity.value,
+                "text": {"vi": f.text("vi"), "en": f.text("en")},
+                "action": {"vi": f.action("vi"), "en": f.action("en")},
+                "values": f.values,
+            }
+            for f in result.findings
+        ],
+        "measurements": {
+            "sip_sent": sip.sent,
+            "sip_answered": len(sip.rtts),
+            "sip_loss_ratio": round(sip.loss_pct / 100, 4),
+            "one_way_delay_seconds": round(sip.one_way_ms / 1000, 6),
+            "jitter_seconds": round(sip.jitter_ms / 1000, 6),
+            "clock_offset_seconds": None
+            if obs.clock_offset_s is None
+            else round(obs.clock_offset_s, 3),
+        },
+    }
+
+
+def as_data(report: Report) -> dict[str, Any]:
+    return {
+        "title": report.title,
+        "checked_at": _iso(report.checked_at),
+        "session_start": _iso(report.session_start),
+        "verdict": report.verdict.value,
+        "communes_ready": report.ready,
+        "communes_total": len(report.communes),
+        "communes": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "verdict": c.verdict.value,
+                "endpoints": [_endpoint(e) for e in c.endpoints],
+            }
+            for c in report.communes
+        ],
+    }
+
+
+def as_json(report: Report) -> str:
+    return json.dumps(as_data(report), ensure_ascii=False, indent=1) + "\n"
+
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("checks.vc", "."),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def as_html(report: Report, lang: Lang) -> str:
+    return _ENV.get_template("report.html.j2").render(
+        report=report,
+        lang=lang,
+        other="en" if lang == "vi" else "vi",
+        headers=HEADERS[lang],
+        summary=summary_line(report, lang),
+        checked_at=_iso(report.checked_at),
+        session_start=_iso(report.session_start),
+        colours={v: COLOURS[v] for v in Verdict},
+    )
+
+
+def write_textfile(reports: list[Report], path: Path) -> None:
+    """Prometheus text for node_exporter's textfile collector (written atomically)."""
+    registry = CollectorRegistry()
+    ready = Gauge(
+        "provnet_vc_ready",
+        "1 khi điểm cầu của xã sẵn sàng hoặc hạn chế, 0 khi chưa sẵn sàng "
+        "(1: the commune's VC endpoint will join; 0: not ready).",
+        ["session", "commune_code", "commune", "device"],
+        registry=registry,
+    )
+    degraded = Gauge(
+        "provnet_vc_degraded",
+        "1 khi điểm cầu hạn chế (1 when the endpoint joins but is degraded).",
+        ["session", "commune_code", "commune", "device"],
+        registry=registry,
+    )
+    checked = Gauge(
+        "provnet_vc_check_timestamp_seconds",
+        "Thời điểm kiểm tra (when the readiness check ran, Unix time).",
+        ["session"],
+        registry=registry,
+    )
+    start = Gauge(
+        "provnet_vc_session_start_timestamp_seconds",
+        "Thời điểm bắt đầu phiên họp (when the session starts, Unix time).",
+        ["session"],
+        registry=registry,
+    )
+    for report in reports:
+        checked.labels(report.title).set(report.checked_at)
+        if report.session_start is not None:
+            start.labels(report.title).set(report.session_start)
+        for commune in report.communes:
+            for endpoint in commune.endpoints:
+                labels = (report.title, commune.code, commune.name, endpoint.observation.device)
+                ready.labels(*labels).set(0 if endpoint.verdict is Verdict.NOT_READY else 1)
+                degraded.labels(*labels).set(endpoint.verdict is Verdict.DEGRADED)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_to_textfile(str(path), registry)
