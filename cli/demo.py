@@ -25,7 +25,7 @@ from deploys.network.journal import Outcome, read_journal
 from exporters.prometheus_config import ConfigOptions, generate
 from inventory.resolve import DeviceView, iter_devices
 from inventory.validate import load_valid
-from lab.control import UpResult, lab_down, lab_up, request
+from lab.control import UpResult, lab_down, lab_up, request, servers_status
 from lab.monitoring import (
     fast_rules,
     query,
@@ -39,7 +39,7 @@ from provnet.console import InventoryOption, exits_cleanly, out
 DEMO_BASE = "127.3.0.0"
 SCRAPE_SECONDS = 3
 WAIT_SECONDS = 90.0
-STEPS = 7
+STEPS = 8
 
 
 def _step(number: int, text: str) -> None:
@@ -178,6 +178,23 @@ def _run(inventory: Path | None, state_dir: Path, workdir: Path) -> None:
             out.print(_coverage_line(base))
             _faults(result, base)
             _ipv6_migration(result, base, workdir)
+    _server_deploy(result)
+
+
+DEMO_SERVER = "th-dc-srv1"
+
+
+def _server_deploy(result: UpResult) -> None:
+    _step(7, f"triển khai máy chủ (server deploy) baseline với pyinfra lên {DEMO_SERVER}")
+    if not servers_status(result.state_dir):
+        out.print(f"[yellow]bỏ qua (skipped): {result.note or 'no Debian servers'}[/yellow]")
+        return
+    limit = ["--limit", f"device={DEMO_SERVER}"]
+    for args in (["--dry", "-y"], ["-y"], ["-y"]):  # would change (summary); apply; again
+        code = _provnet(["servers", "deploy", "baseline", *limit, *args], result)
+        if code != 0:
+            out.print(f"[red]provnet servers deploy: exit {code}[/red]")
+            return
 
 
 def _routers(result: UpResult) -> list[DeviceView]:

@@ -256,7 +256,7 @@ def _plan_servers(
         ],
     }
     (state_dir / SERVERS).write_text(json.dumps(plan), encoding="utf-8")
-    flat_mirror = {
+    flat_mirror: dict[str, Any] = {
         "url": mirror,
         "suite": "./",
         "security_suite": None,

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from lab.netns import root_available
+
 PROVNET = Path(sys.executable).parent / "provnet"
 
 pytestmark = pytest.mark.slow
@@ -61,3 +63,13 @@ def test_demo_shows_ipv6_ready_rising(demo_output: str) -> None:
     assert counts[-1] == 145
     assert counts == sorted(counts)
     assert len(set(counts)) >= 3  # rising in steps (waves), not in one jump
+
+
+def test_demo_deploys_a_server_then_finds_nothing_to_change(demo_output: str) -> None:
+    available, reason = root_available()
+    if not available:
+        pytest.skip(f"the twin's Debian servers need root: {reason}")
+    section = demo_output.split("7/8")[1].split("8/8")[0]
+    assert "would-change" in section, section[-2000:]
+    assert "Traceback" not in section
+    assert section.rstrip().count("unchanged: 1") >= 1, section[-2000:]
