@@ -57,6 +57,9 @@ class Node:
 
     text: str
     children: list[Node] = field(default_factory=list)
+    # 1-based line of the parsed text where this line was printed (0: not from a text);
+    # evidence for an auditor, never compared.
+    line: int = field(default=0, compare=False)
 
     def child(self, text: str) -> Node | None:
         wanted = normalize(text)
@@ -77,10 +80,12 @@ def parse(text: str, syntax: Syntax, *, directives: bool = False) -> list[Node]:
     ``directives`` keeps ``@owns`` lines (template fragments) and skips comment lines.
     """
     lines = [ln.rstrip() for ln in lines_of(text)]
+    first = 0  # lines dropped from the top, so that every node keeps its line number
     while lines and (
         not lines[0].strip() or any(re.match(h, lines[0].strip()) for h in syntax.headers)
     ):
         lines.pop(0)
+        first += 1
     while lines and not lines[-1].strip():
         lines.pop()
     if lines and lines[-1].strip() == syntax.terminator:
@@ -92,6 +97,7 @@ def parse(text: str, syntax: Syntax, *, directives: bool = False) -> list[Node]:
     while i < len(lines):
         raw = lines[i]
         i += 1
+        start = i
         text_ = raw.strip()
         if not text_:
             continue
@@ -102,18 +108,19 @@ def parse(text: str, syntax: Syntax, *, directives: bool = False) -> list[Node]:
             continue
         if syntax.banners and depth == 0 and text_.startswith("banner "):
             node, i = _banner(text_, lines, i)
+            node.line = first + start
             root.children.append(node)
             stack = [(-1, root)]
             last_top_leaf = True
             continue
         if syntax.vrp_indent and depth == 1 and last_top_leaf:
-            root.children.append(Node(text_))
+            root.children.append(Node(text_, line=first + start))
             stack = [(-1, root)]
             continue
         while stack[-1][0] >= depth:
             stack.pop()
         parent = stack[-1][1]
-        node = Node(text_)
+        node = Node(text_, line=first + start)
         parent.children.append(node)
         stack.append((depth, node))
         if parent is root:

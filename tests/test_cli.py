@@ -21,7 +21,17 @@ def test_the_room_is_the_first_argument_when_known() -> None:
 def test_help_lists_every_room() -> None:
     result = CliRunner().invoke(build_app(), ["--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    assert rooms() == ["ansible", "demo", "exporter", "inventory", "lab", "net", "servers", "vc"]
+    assert rooms() == [
+        "ansible",
+        "audit",
+        "demo",
+        "exporter",
+        "inventory",
+        "lab",
+        "net",
+        "servers",
+        "vc",
+    ]
     for name in rooms():
         assert f" {name} " in result.output
 

@@ -255,6 +255,7 @@ def test_promtool_accepts_generated_config(
         [PROMTOOL, "check", "config", str(config)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # every shipped rule file (coverage, alerts, compliance audit...) is loaded
     assert f"{len(list(RULES_DIR.glob('*.yml')))} rule files found" in result.stdout
 
 

@@ -1,0 +1,239 @@
+"""Benchmark of `provnet audit --source backups`: 10,000 device configurations audited offline.
+
+    python -m bench audit [-- --devices 10000 --violations 0.1 --workers 2]
+    python bench/bench_audit.py --devices 2000
+
+Provinces are scaffolded from the official list (every other one with Huawei VRP routers and
+switches instead of Cisco IOS) until they hold ``--devices`` network devices the controls
+apply to; each gets a compliant configuration (this module's own generator, from the
+inventory's NTP and syslog servers and the platform's WAN interface), a seeded share of them
+one violation each (known control), and the whole lot is committed into one backup
+repository per province, as `provnet net backup` lays it out. Timed: the audit itself, from
+the repositories (git read, parse, every control, waivers, scores) to the JSON document,
+per province as `provnet audit` runs it; inventory loading is timed apart. Every finding is
+checked to be exactly the seeded ones. Target: under 5 s on 2 cores for 10,000.
+
+No peer is run: no other compliance tool (Batfish, InSpec, hier_config's compliance) is
+installed on this machine; the figure is provnet's alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script: python bench/bench_audit.py
+    sys.path.insert(0, str(REPO))
+
+from checks.engine import Plan, applies, device_facts, run_audit  # noqa: E402
+from checks.model import Control  # noqa: E402
+from checks.report import document  # noqa: E402
+from checks.ruleset import load_rules  # noqa: E402
+from checks.sources.backups import BackupRepository  # noqa: E402
+from inventory.loader import Inventory, load_inventory  # noqa: E402
+from inventory.official import provinces  # noqa: E402
+from inventory.resolve import DeviceView, iter_devices  # noqa: E402
+from inventory.scaffold import ScaffoldOptions, scaffold  # noqa: E402
+from platforms import network_platforms  # noqa: E402
+
+TARGET_SECONDS = 5.0
+TARGET_CORES = 2
+GIT = ("git", "-c", "user.name=bench", "-c", "user.email=bench@localhost")
+VRP = ScaffoldOptions(router_platform="huawei_vrp", switch_platform="huawei_vrp")
+
+# syntax -> (control, old line, new line): one seeded violation each
+VIOLATIONS: dict[str, list[tuple[str, str, str]]] = {
+    "ios": [
+        ("NET-MGMT-01", " transport input ssh\n!\nend", " transport input telnet ssh\n!\nend"),
+        ("NET-SNMP-01", "snmp-server view", "snmp-server community ******** RO\nsnmp-server view"),
+        ("NET-LOGIN-01", "attempts 5 within", "attempts 20 within"),
+        ("NET-SECRET-01", "secret 9 ********\n!", "password 7 ********\n!"),
+    ],
+    "vrp": [
+        (
+            "NET-MGMT-01",
+            " stelnet server enable\n",
+            " telnet server enable\n stelnet server enable\n",
+        ),
+        ("NET-TIMEOUT-01", " idle-timeout 10 0\n acl 2001", " idle-timeout 60 0\n acl 2001"),
+        ("NET-LOG-01", " info-center loghost", " info-center logbuffer"),
+        (
+            "NET-AAA-01",
+            "vty 16 20\n authentication-mode aaa",
+            "vty 16 20\n authentication-mode password",
+        ),
+    ],
+}
+
+
+def ios_config(name: str, wan: str, ntp: Sequence[str], syslog: Sequence[str]) -> str:
+    vty = (
+        " access-class PROVNET-MGMT in vrf-also\n ipv6 access-class PROVNET-MGMT6 in\n"
+        " exec-timeout 10 0\n login local\n transport input ssh\n"
+    )
+    return (
+        "Building configuration...\n\n!\nversion 15.7\n!\n"
+        f"hostname {name}\n!\nenable secret 9 ********\n"
+        "username netops privilege 15 secret 9 ********\n!\nipv6 unicast-routing\n!\n"
+        f"interface {wan}\n description TSLCD cap II\n ip address 10.0.0.2 255.255.255.252\n"
+        " ipv6 address 2001:DB8:2600:2::2/64\n!\n"
+        "ip ssh version 2\nlogin block-for 300 attempts 5 within 120\n!\n"
+        + "".join(f"ntp server {s}\n" for s in ntp)
+        + "".join(f"logging host {s}\n" for s in syslog)
+        + "!\nsnmp-server view PROVNET-RO iso included\n"
+        "snmp-server group PROVNET-RO v3 priv read PROVNET-RO\n!\n"
+        "banner login ^CCANH BAO: He thong cua co quan nha nuoc^C\n!\n"
+        f"line con 0\nline vty 0 4\n{vty}line vty 5 15\n{vty}!\nend\n"
+    )
+
+
+def vrp_config(name: str, wan: str, ntp: Sequence[str], syslog: Sequence[str]) -> str:
+    vty = (
+        " authentication-mode aaa\n protocol inbound ssh\n idle-timeout 10 0\n"
+        " acl 2001 inbound\n acl ipv6 2001 inbound\n"
+    )
+    return (
+        f'#\n sysname {name}\n#\n header login information "CANH BAO"\n#\n'
+        + "".join(f" info-center loghost {s}\n" for s in syslog)
+        + "#\n"
+        + "".join(f" ntp-service unicast-server {s}\n" for s in ntp)
+        + "#\n snmp-agent\n snmp-agent sys-info version v3\n"
+        " snmp-agent mib-view included PROVNET-RO iso\n"
+        " snmp-agent group v3 PROVNET-RO privacy read-view PROVNET-RO\n#\n"
+        " stelnet server enable\n#\naaa\n"
+        " local-user netops password irreversible-cipher ********\n"
+        " local-user netops state block fail-times 5 interval 5\n#\n"
+        f"interface {wan}\n ipv6 enable\n ip address 10.0.0.2 255.255.255.252\n"
+        " ipv6 address 2001:DB8:2600:2::2/64\n#\n"
+        f"user-interface vty 0 4\n{vty}#\nuser-interface vty 16 20\n{vty}#\nreturn\n"
+    )
+
+
+GENERATORS = {"ios": ios_config, "vrp": vrp_config}
+
+
+@dataclass
+class Province:
+    root: Path
+    repo: Path
+    devices: int
+    expected: set[tuple[str, str]]
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run([*GIT, "-C", str(repo), *args], check=True, capture_output=True)
+
+
+def audited(inv: Inventory, controls: Sequence[Control]) -> list[DeviceView]:
+    return [d for d in iter_devices(inv) if any(applies(c, d) for c in controls)]
+
+
+def build(index: int, code: str, work: Path, share: float, seed: int) -> Province:
+    """Scaffold one province, write its backup repository; the expected failures."""
+    rules = load_rules()
+    root = work / f"p{index}-{code}"
+    vrp = (index + index // len(provinces())) % 2
+    scaffold(provinces()[code], root, VRP if vrp else ScaffoldOptions())
+    inv = load_inventory(root).inventory
+    repo = work / f"backups-{index}-{code}"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    rng = random.Random(seed + index)
+    expected: set[tuple[str, str]] = set()
+    devices = audited(inv, rules.controls)
+    for device in devices:
+        syntax = network_platforms()[device.platform].syntax.name
+        facts = device_facts(inv, device)
+        text = GENERATORS[syntax](
+            device.name, facts.interfaces["wan"], facts.ntp_servers, facts.syslog_servers
+        )
+        if rng.random() < share:
+            control, old, new = rng.choice(VIOLATIONS[syntax])
+            assert old in text, (syntax, control)
+            text = text.replace(old, new, 1)
+            expected.add((control, device.name))
+        path = repo / (device.commune_code or "province") / device.site.id / f"{device.name}.cfg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "backup")
+    return Province(root, repo, len(devices), expected)
+
+
+def audit_one(root: Path, repo: Path) -> tuple[float, float, set[tuple[str, str]], int]:
+    """(inventory load CPU s, audit CPU s, failed (control, device), results) of one
+    province: CPU time, so that the figure does not depend on what else the machine runs."""
+    started = time.process_time()
+    rules = load_rules()
+    inv = load_inventory(root).inventory
+    devices = list(iter_devices(inv))
+    loaded = time.process_time()
+    result = run_audit(Plan(rules, "current", None), inv, devices, BackupRepository(repo))
+    document(result, rules)
+    done = time.process_time()
+    failed = {(r.control, r.device) for r in result.results if r.status != "passed"}
+    return loaded - started, done - loaded, failed, len(result.results)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=10_000)
+    parser.add_argument("--violations", type=float, default=0.1)
+    parser.add_argument("--workers", type=int, default=TARGET_CORES)
+    parser.add_argument("--seed", type=int, default=14)
+    args = parser.parse_args(argv)
+    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+    with tempfile.TemporaryDirectory(prefix="bench-audit-", dir=base) as tmp:
+        work = Path(tmp)
+        started = time.perf_counter()
+        built: list[Province] = []
+        # 34 provinces hold about 6,800 network devices: past them, the same provinces again
+        # with the other vendor (each province is its own inventory and repository)
+        for index, code in enumerate(itertools.cycle(sorted(provinces()))):
+            if sum(p.devices for p in built) >= args.devices:
+                break
+            built.append(build(index, code, work, args.violations, args.seed))
+        total = sum(p.devices for p in built)
+        print(
+            f"prepared {len(built)} provinces, {total} configurations "
+            f"({sum(len(p.expected) for p in built)} seeded violations) "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        wall = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=max(1, args.workers)) as pool:
+            runs = list(pool.map(audit_one, [p.root for p in built], [p.repo for p in built]))
+        elapsed = time.perf_counter() - wall
+    load = sum(r[0] for r in runs)
+    audit_cpu = sum(r[1] for r in runs)
+    results = sum(r[3] for r in runs)
+    exact = all(r[2] == p.expected for r, p in zip(runs, built, strict=True))
+    per_config = audit_cpu / total * 1e6 if total else 0.0
+    print(f"{'':28}{'provnet':>14}")
+    print(f"{'configurations':28}{total:>14}")
+    print(f"{'results (control x device)':28}{results:>14}")
+    target = f"target < {TARGET_SECONDS} s on {TARGET_CORES} cores"
+    print(f"{'audit, wall (s)':28}{elapsed:>14.2f}   {target}")
+    print(f"{'CPU: inventory load (s)':28}{load:>14.2f}   (summed over workers)")
+    print(f"{'CPU: audit proper (s)':28}{audit_cpu:>14.2f}   ({per_config:.0f} us a configuration)")
+    ideal = (load + audit_cpu) / max(1, min(args.workers, os.cpu_count() or 1))
+    print(f"{'CPU / workers (s)':28}{ideal:>14.2f}   (the wall time on an otherwise idle machine)")
+    print(f"{'load average (1 min)':28}{os.getloadavg()[0]:>14.1f}")
+    print(f"{'findings exact':28}{'yes' if exact else 'NO':>14}")
+    print(f"{'workers':28}{args.workers:>14}   cores: {os.cpu_count()}")
+    print("peer: none installed (Batfish, InSpec, hier_config compliance): provnet's figure only")
+    return 0 if exact else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

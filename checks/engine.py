@@ -1,0 +1,347 @@
+"""The audit engine: devices x controls -> results with evidence, waivers, scores (generic).
+
+Which controls apply to a device is decided from the inventory (role, who manages it, site
+kind, security level); the parameters come from a profile (``--profile``, or the profile
+of the site's security level in the chosen regime); the configuration from a source
+(:mod:`checks.sources`). A device the source cannot read gets an ``error`` result for
+every control that needed its configuration, never a pass. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal, Protocol
+
+from checks.config import DeviceFacts, Evidence, ScopeCache, evaluate
+from checks.model import Control, Waiver
+from checks.ruleset import ResolvedProfile, RuleSet
+from inventory.loader import Inventory
+from inventory.resolve import DeviceView
+from platforms import get_platform, network_platforms
+from platforms.config import Node, Syntax, parse
+
+Status = Literal["passed", "failed", "error", "skipped"]
+# InSpec's exit codes: all passed, a control failed, none failed but some skipped or errored.
+EXIT_PASSED, EXIT_FAILED, EXIT_SKIPPED = 0, 100, 101
+
+
+@dataclass(frozen=True)
+class ConfigText:
+    file: str  # where the auditor finds it (path in the backup repository)
+    text: str
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    reason: str
+
+
+class ConfigSource(Protocol):
+    """Where configurations come from (a backup repository at one commit, the devices)."""
+
+    def describe(self) -> dict[str, str]:
+        """What the report names as its source: ``{"kind": "backups", "commit": ...}``."""
+        ...
+
+    def configs(self, devices: Sequence[DeviceView]) -> Mapping[str, ConfigText | Unreadable]:
+        """Device name -> its configuration, or why it could not be read."""
+        ...
+
+
+@dataclass
+class WaiverUse:
+    waiver: Waiver
+    index: int  # position in the waiver file (for the report)
+    matched: int = 0
+
+
+@dataclass
+class Result:
+    control: str
+    device: str
+    site: str
+    commune_code: str  # "" for province-level sites
+    commune_name: str
+    profile: str
+    status: Status
+    evidence: list[Evidence] = field(default_factory=list)
+    message: str = ""  # why an error or a skip
+    file: str = ""
+    waived: bool = False
+    waiver: Waiver | None = None
+    waiver_expired: bool = False
+
+    @property
+    def outcome(self) -> str:
+        """The status after waivers: a failure under a valid waiver is ``waived``."""
+        return "waived" if self.waived else self.status
+
+    @property
+    def findings(self) -> list[Evidence]:
+        return [e for e in self.evidence if e.failing]
+
+
+@dataclass
+class Audit:
+    results: list[Result]
+    source: dict[str, str]
+    profiles: dict[str, ResolvedProfile]  # used, by name
+    regime: str
+    excluded: list[tuple[str, str]]  # (device, why): not audited at all
+    waivers: list[WaiverUse] = field(default_factory=list)
+    today: date = field(default_factory=date.today)
+
+    @property
+    def exit_code(self) -> int:
+        outcomes = {r.outcome for r in self.results}
+        if "failed" in outcomes:
+            return EXIT_FAILED
+        if outcomes & {"error", "skipped"}:
+            return EXIT_SKIPPED
+        return EXIT_PASSED
+
+    @property
+    def unmatched_waivers(self) -> list[WaiverUse]:
+        return [w for w in self.waivers if w.matched == 0]
+
+
+# -- what applies -------------------------------------------------------------------------
+def applies(control: Control, device: DeviceView) -> bool:
+    scope = control.applies_to
+    return (
+        (scope.roles is None or device.role in scope.roles)
+        and device.managed_by in scope.managed_by
+        and (scope.site_kinds is None or device.site.kind in scope.site_kinds)
+        and (scope.levels is None or device.site.security_level in scope.levels)
+    )
+
+
+def interfaces_of(defaults: Mapping[str, str], data: Mapping[str, Any]) -> dict[str, str]:
+    """Interface purpose -> name: the platform's defaults, ``data.wan_interface`` (with
+    ``data.wan_vlan``, a sub-interface) and ``data.lan_interface`` over them."""
+    interfaces = dict(defaults)
+    wan = data.get("wan_interface") or interfaces.get("wan")
+    vlan = data.get("wan_vlan")
+    if wan is not None:
+        interfaces["wan"] = f"{wan}.{vlan}" if vlan else str(wan)
+    if data.get("lan_interface"):
+        interfaces["lan"] = str(data["lan_interface"])
+    return interfaces
+
+
+def device_facts(inventory: Inventory, device: DeviceView) -> DeviceFacts:
+    """The inventory values configuration checks compare against."""
+    defaults = get_platform(device.platform).default_interfaces
+    settings = inventory.settings
+    return DeviceFacts(
+        tuple(settings.ntp_servers),
+        tuple(settings.syslog_servers),
+        interfaces_of(defaults, device.data),
+    )
+
+
+def syntax_of(device: DeviceView) -> Syntax | None:
+    platform = network_platforms().get(device.platform)
+    return platform.syntax if platform is not None else None
+
+
+# -- one control on one configuration (pure) -----------------------------------------------
+def judge(
+    control: Control,
+    syntax: Syntax,
+    tree: Sequence[Node],
+    params: Mapping[str, int | str],
+    facts: DeviceFacts,
+    cache: ScopeCache | None = None,
+) -> tuple[Status, list[Evidence], str]:
+    checks = control.config.get(syntax.name)
+    if checks is None:
+        return "skipped", [], f"no rule for configuration syntax '{syntax.name}'"
+    evidence = evaluate(checks, tree, params, facts, cache)
+    return ("failed" if any(e.failing for e in evidence) else "passed"), evidence, ""
+
+
+def missing_parameters(control: Control, profile: ResolvedProfile) -> list[str]:
+    return [p for p in control.parameters if p not in profile.parameters]
+
+
+def parameter_values(profile: ResolvedProfile) -> dict[str, int | str]:
+    return {name: p.value for name, p in profile.parameters.items()}
+
+
+# -- the run ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Plan:
+    """What an audit runs: the selected devices under their profiles."""
+
+    rules: RuleSet
+    regime: str
+    profile: str | None  # None: each site's security level in ``regime``
+
+
+def choose_profile(plan: Plan, device: DeviceView) -> ResolvedProfile | None:
+    if plan.profile is not None:
+        return plan.rules.resolve(plan.profile)
+    return plan.rules.for_level(plan.regime, device.site.security_level)
+
+
+def _result(device: DeviceView, control: Control, profile: str, status: Status) -> Result:
+    return Result(
+        control=control.id,
+        device=device.name,
+        site=device.site.id,
+        commune_code=device.commune_code,
+        commune_name=device.commune_name,
+        profile=profile,
+        status=status,
+    )
+
+
+def audit_device(
+    plan: Plan,
+    inventory: Inventory,
+    device: DeviceView,
+    config: ConfigText | Unreadable | None,
+    profiles: dict[str, ResolvedProfile],
+) -> list[Result]:
+    controls = [c for c in plan.rules.controls if applies(c, device)]
+    if not controls:
+        return []
+    profile = choose_profile(plan, device)
+    name = profile.name if profile else ""
+    if profile is None:
+        reason = f"no profile for security level {device.site.security_level} in {plan.regime}"
+        return [_error(device, c, name, reason) for c in controls]
+    profiles[profile.name] = profile
+    syntax = syntax_of(device)
+    tree = None
+    if syntax is not None and isinstance(config, ConfigText):
+        tree = parse(config.text, syntax)
+    facts = device_facts(inventory, device)
+    params = parameter_values(profile)
+    cache: ScopeCache = {}
+    out: list[Result] = []
+    for control in controls:
+        result = _result(device, control, name, "skipped")
+        missing = missing_parameters(control, profile)
+        if missing:
+            result.message = f"profile {name} does not set {', '.join(missing)}"
+        elif syntax is None:
+            result.message = f"provnet cannot read {device.platform} configurations"
+        elif not isinstance(config, ConfigText):
+            result.status = "error"
+            result.message = config.reason if config else "no configuration from the source"
+        else:
+            assert tree is not None
+            result.file = config.file
+            result.status, result.evidence, result.message = judge(
+                control, syntax, tree, params, facts, cache
+            )
+        out.append(result)
+    return out
+
+
+def _error(device: DeviceView, control: Control, profile: str, reason: str) -> Result:
+    result = _result(device, control, profile, "error")
+    result.message = reason
+    return result
+
+
+def run_audit(
+    plan: Plan,
+    inventory: Inventory,
+    devices: Sequence[DeviceView],
+    source: ConfigSource,
+    *,
+    waivers: Sequence[Waiver] = (),
+    today: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Audit:
+    """Every applicable control on every device of ``devices``, waivers applied."""
+    excluded = [(d.name, "telco") for d in devices if d.monitor_only]
+    wanted = [d for d in devices if any(applies(c, d) for c in plan.rules.controls)]
+    configs = source.configs(wanted)
+    profiles: dict[str, ResolvedProfile] = {}
+    results: list[Result] = []
+    for device in wanted:
+        results += audit_device(plan, inventory, device, configs.get(device.name), profiles)
+        if progress:
+            progress(1)
+    audit = Audit(results, source.describe(), profiles, plan.regime, excluded)
+    audit.today = today or date.today()
+    audit.waivers = apply_waivers(audit.results, waivers, audit.today)
+    return audit
+
+
+# -- waivers --------------------------------------------------------------------------------
+def apply_waivers(
+    results: Iterable[Result], waivers: Sequence[Waiver], today: date
+) -> list[WaiverUse]:
+    """Mark failures a waiver covers (first matching waiver wins); count every waiver's
+    matches so that one matching nothing can be listed. A waiver expires at 00:00 on its
+    ``expiration_date``: from that day the failure counts again, and says so."""
+    uses = [WaiverUse(w, i) for i, w in enumerate(waivers)]
+    for result in results:
+        for use in uses:
+            waiver = use.waiver
+            if waiver.control != result.control or not fnmatch.fnmatchcase(
+                result.device, waiver.devices
+            ):
+                continue
+            use.matched += 1
+            if result.status == "failed" and result.waiver is None:
+                result.waiver = waiver
+                expired = waiver.expiration_date is not None and today >= waiver.expiration_date
+                result.waiver_expired = expired
+                result.waived = not expired
+    return uses
+
+
+# -- scores ---------------------------------------------------------------------------------
+@dataclass
+class Score:
+    passed: int = 0
+    failed: int = 0  # before waivers: every failure
+    waived: int = 0
+    error: int = 0
+    skipped: int = 0
+
+    def add(self, result: Result) -> None:
+        if result.status == "passed":
+            self.passed += 1
+        elif result.status == "failed":
+            self.failed += 1
+            self.waived += result.waived
+        elif result.status == "error":
+            self.error += 1
+        else:
+            self.skipped += 1
+
+    @property
+    def before(self) -> float | None:
+        """passed / (passed + failed + error); not applicable and skipped left out."""
+        total = self.passed + self.failed + self.error
+        return self.passed / total if total else None
+
+    @property
+    def after(self) -> float | None:
+        """The same with waived failures counted apart (out of the ratio)."""
+        total = self.passed + self.failed - self.waived + self.error
+        return self.passed / total if total else None
+
+
+def scores(results: Iterable[Result]) -> dict[str, dict[str, Score]]:
+    """Scores by ``province`` (key ``""``), ``commune`` (code; province-level sites under
+    ``""``) and ``site``."""
+    out: dict[str, dict[str, Score]] = {"province": {}, "commune": {}, "site": {}}
+    for result in results:
+        for level, key in (
+            ("province", ""),
+            ("commune", result.commune_code),
+            ("site", result.site),
+        ):
+            out[level].setdefault(key, Score()).add(result)
+    return out

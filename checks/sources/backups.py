@@ -1,0 +1,104 @@
+"""Configurations from the git repository ``provnet net backup`` keeps (offline: no device
+is contacted). The audit reads one commit (``HEAD`` unless told) and names it in its
+report. A device's file is found by its name (``**/<device>.cfg``) whatever folder the
+backup put it in. A repository or commit that cannot be read makes every configuration
+unreadable (an ``error`` result for each control that needed it, never a pass)."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+
+from checks.engine import ConfigText, Unreadable
+from inventory.resolve import DeviceView
+
+GIT_TIMEOUT = 300.0
+
+
+class BackupRepository:
+    def __init__(self, repo: Path, commit: str = "HEAD") -> None:
+        self.repo = repo
+        self.wanted = commit
+        self.commit = ""
+        self.error = ""
+        try:
+            self.commit = self._git("rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}")
+        except OSError as exc:
+            self.error = f"{repo}: {exc}"
+        if not self.commit and not self.error:
+            self.error = (
+                f"{repo}: no commit '{commit}' (is it the repository of `provnet net backup`?)"
+            )
+
+    def _git(self, *args: str, data: bytes | None = None) -> str:
+        return self._git_bytes(*args, data=data).decode("utf-8", "replace").strip()
+
+    def _git_bytes(self, *args: str, data: bytes | None = None) -> bytes:
+        if not self.repo.is_dir():
+            raise FileNotFoundError(f"no such directory {self.repo}")
+        done = subprocess.run(
+            ["git", "-C", str(self.repo), *args],
+            input=data,
+            capture_output=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
+        )
+        if done.returncode != 0 and args[0] != "rev-parse":
+            message = done.stderr.decode("utf-8", "replace").strip()[:300]
+            raise OSError(f"git {args[0]} failed: {message}")
+        return done.stdout if done.returncode == 0 else b""
+
+    def describe(self) -> dict[str, str]:
+        described = {"kind": "backups", "repository": str(self.repo), "commit": self.commit}
+        if self.error:
+            described["error"] = self.error
+        return described
+
+    def files(self) -> dict[str, str]:
+        """Device name -> path in the repository, of every ``*.cfg`` at the commit."""
+        listing = self._git_bytes("ls-tree", "-r", "-z", "--name-only", self.commit)
+        found: dict[str, str] = {}
+        for raw in listing.split(b"\0"):
+            path = PurePosixPath(raw.decode("utf-8", "replace"))
+            if path.suffix == ".cfg":
+                found.setdefault(path.stem, str(path))
+        return found
+
+    def configs(self, devices: Sequence[DeviceView]) -> Mapping[str, ConfigText | Unreadable]:
+        if self.error:
+            return {d.name: Unreadable(self.error) for d in devices}
+        try:
+            files = self.files()
+            wanted = {d.name: files[d.name] for d in devices if d.name in files}
+            texts = self._blobs(list(wanted.values()))
+        except OSError as exc:
+            return {d.name: Unreadable(f"{self.repo}: {exc}") for d in devices}
+        out: dict[str, ConfigText | Unreadable] = {}
+        for device in devices:
+            path = wanted.get(device.name)
+            if path is None:
+                out[device.name] = Unreadable(
+                    f"no backup of {device.name} at commit {self.commit[:12]} in {self.repo}"
+                )
+            else:
+                out[device.name] = ConfigText(path, texts[path])
+        return out
+
+    def _blobs(self, paths: list[str]) -> dict[str, str]:
+        """The contents of ``paths`` at the commit, read in one `git cat-file --batch`."""
+        if not paths:
+            return {}
+        request = "".join(f"{self.commit}:{p}\n" for p in paths).encode("utf-8")
+        raw = self._git_bytes("cat-file", "--batch", data=request)
+        out: dict[str, str] = {}
+        offset = 0
+        for path in paths:
+            end = raw.index(b"\n", offset)
+            header = raw[offset:end].split()
+            if len(header) != 3:
+                raise OSError(f"git cat-file: unexpected answer for {path}")
+            size = int(header[2])
+            out[path] = raw[end + 1 : end + 1 + size].decode("utf-8", "replace")
+            offset = end + 1 + size + 1
+        return out
