@@ -134,12 +134,6 @@ def test_a_violation_seeded_on_a_twin_router_is_exactly_one_new_finding(
     assert "s3cr3t-seeded" not in json.dumps(seeded)  # the backup masked it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the twin's IOS model (lab/device/cisco_ios/model.py, _snmp_lines) prints the "
-    "provisioned SNMPv3 user's group as `snmp-server group PROVNET-RO v3 priv`, a line "
-    "hardening owns and removes but the model prints again: apply rolls back at verify",
-)
 def test_the_named_remediation_fixes_and_a_seeded_violation_is_exactly_one_finding(
     lab: UpResult, tmp_path: Path
 ) -> None:
