@@ -18,6 +18,7 @@ from deploys.errors import NetworkChangeError
 from deploys.network.masking import Redactor
 from deploys.network.targets import Backend, read_running
 from inventory.resolve import DeviceView
+from platforms import network_platforms
 from provnet.errors import NOT_CONTAINED
 
 GIT_IDENTITY = ("-c", "user.name=provnet backup", "-c", "user.email=provnet-backup@localhost")
@@ -107,6 +108,10 @@ def run_backup(
         path = str(backup_path(device))
         if device.monitor_only:
             report.results.append(BackupResult(device.name, path, False, skipped="telco"))
+        elif device.platform not in network_platforms():
+            # A Linux server's state is its deploys' (provnet servers), not a running config.
+            skipped = f"{device.platform}: not a network device"
+            report.results.append(BackupResult(device.name, path, False, skipped=skipped))
         else:
             readable.append(device)
 

@@ -64,3 +64,21 @@ def test_secrets_are_masked_and_a_failing_device_does_not_stop_the_others(
     text = (tmp_path / "repo" / backup_path(routers[1])).read_text(encoding="utf-8")
     assert "snmp-server community ******** RO" in text
     assert CANARY not in text and "<secret:snmp-v3-ro.auth_password>" in text
+
+
+def test_a_linux_server_is_skipped_not_failed(
+    views: list[DeviceView], fakes: dict[str, FakeDevice], redactor: Redactor, tmp_path: Path
+) -> None:
+    """A whole site's backup (its servers included) backs up the network devices and says
+    the servers are not network devices; it used to fail on their platform."""
+    site = [v for v in views if v.site.id == "th-dc"]
+    servers = [v.name for v in site if v.role.value == "server"]
+    assert servers
+    report = run_backup(FakeBackend(fakes), site, tmp_path / "backups", redactor)
+    assert not report.failed
+    skipped = {r.device: r.skipped for r in report.results if r.skipped}
+    assert {name: skipped.get(name) for name in servers} == dict.fromkeys(
+        servers, "linux: not a network device"
+    )
+    assert all(fakes[name].connects == 0 for name in servers if name in fakes)
+    assert report.commit is not None
