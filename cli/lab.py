@@ -10,6 +10,8 @@ import typer
 from rich.table import Table
 
 from lab.control import default_state_dir, lab_down, lab_up, request, servers_status
+from lab.image import find_image
+from lab.netns import root_available
 from lab.twin import DEFAULT_BASE, FAULTS
 from provnet.console import InventoryOption, LimitOption, exits_cleanly, out
 
@@ -54,6 +56,11 @@ def up(
     ] = str(DEFAULT_BASE),
 ) -> None:
     """Khởi động twin (start the twin) và ghi inventory overlay trỏ vào nó."""
+    if root_available()[0] and find_image() is None:
+        out.print(
+            "Tạo image Debian cho máy chủ của twin, một lần, khoảng 2 phút (building the twin "
+            "servers' Debian image once, about 2 minutes; ./dev setup does it beforehand)"
+        )
     result = lab_up(inventory, limit or [], state_dir, _loopback(base))
     out.print(
         f"Twin đã chạy (up): {result.devices} thiết bị trong {result.seconds:.1f} s — "
