@@ -368,9 +368,10 @@ LAB_LINUX_CREDENTIALS = "lab-linux-root"
 def server_networks(
     base: ipaddress.IPv4Address,
 ) -> tuple[ipaddress.IPv4Network, ipaddress.IPv6Network]:
-    """The twin servers' LAN (253 servers at most), apart for every base 127.A.B.0."""
+    """The twin servers' LAN (253 servers at most): 10.A.B.0/24 for the base 127.A.B.0, so
+    twins on different bases (parallel test workers, the demo) never share one."""
     a, b = (int(base) >> 16) & 0xFF, (int(base) >> 8) & 0xFF
     return (
-        ipaddress.IPv4Network(f"10.{200 + a % 50}.{b}.0/24"),
+        ipaddress.IPv4Network(f"10.{a}.{b}.0/24"),
         ipaddress.IPv6Network(f"fd00:70:{a:x}:{b:x}00::/64"),
     )

@@ -15,7 +15,9 @@ from lab.netns import root_available
 
 PROVNET = Path(sys.executable).parent / "provnet"
 
-pytestmark = pytest.mark.slow
+# One worker runs them all: the module fixture runs the demo once per worker, and two demos
+# on the same twin base would collide.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 
 @pytest.fixture(scope="module")
