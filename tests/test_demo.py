@@ -3,6 +3,7 @@ the exporter and a real Prometheus, faults, and the IPv6 migration in waves."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import subprocess
@@ -15,23 +16,32 @@ from lab.netns import root_available
 
 PROVNET = Path(sys.executable).parent / "provnet"
 
-# One worker runs them all: the module fixture runs the demo once per worker, and two demos
-# on the same twin base would collide.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo_output() -> str:
-    done = subprocess.run(
-        [str(PROVNET), "demo"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "COLUMNS": "200"},
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done.stdout
+def demo_output(tmp_path_factory: pytest.TempPathFactory, testrun_uid: str) -> str:
+    """The demo's output, the demo run once per test run: xdist may give this module's tests
+    to both workers, and two demos at once would share the twin's base. The first worker runs
+    it under a file lock in the run's shared directory; the other reads what it printed."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's directory, above each worker's
+    output = shared / f"demo-{testrun_uid}.out"
+    with (shared / f"demo-{testrun_uid}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not output.exists():
+            done = subprocess.run(
+                [str(PROVNET), "demo"],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env={**os.environ, "COLUMNS": "200"},
+                check=False,
+            )
+            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+            output.write_text(done.stdout, encoding="utf-8")
+    return output.read_text(encoding="utf-8")
 
 
 def _coverage_lines(output: str) -> list[tuple[int, int, int, int]]:
