@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,6 @@ from rich.table import Table
 
 from lab.control import default_state_dir, lab_down, lab_up, request, servers_status
 from lab.image import find_image
-from lab.netns import root_available
 from lab.twin import DEFAULT_BASE, FAULTS
 from provnet.console import InventoryOption, LimitOption, exits_cleanly, out
 
@@ -56,7 +56,7 @@ def up(
     ] = str(DEFAULT_BASE),
 ) -> None:
     """Khởi động twin (start the twin) và ghi inventory overlay trỏ vào nó."""
-    if root_available()[0] and find_image() is None:
+    if os.geteuid() == 0 and find_image() is None:  # lab up checks the rest itself
         out.print(
             "Tạo image Debian cho máy chủ của twin, một lần, khoảng 2 phút (building the twin "
             "servers' Debian image once, about 2 minutes; ./dev setup does it beforehand)"

@@ -22,6 +22,7 @@ import re
 import shutil
 import sys
 import tempfile
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -285,7 +286,7 @@ def _scrub(artifacts: Path, redactor: Redactor, environment: Mapping[str, str]) 
         if not path.is_file():
             continue
         try:
-            text = path.read_text(encoding="utf-8")
+            original = text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
         if path.name == "command":
@@ -296,7 +297,7 @@ def _scrub(artifacts: Path, redactor: Redactor, environment: Mapping[str, str]) 
         cleaned = redactor.redact(text)
         for value in environment.values():
             cleaned = cleaned.replace(value, "********")
-        if cleaned != path.read_text(encoding="utf-8"):
+        if cleaned != original:
             path.write_text(cleaned, encoding="utf-8")
 
 
@@ -339,6 +340,7 @@ def run_playbook(
 
     private = Path(tempfile.mkdtemp(prefix="provnet-ansible-"))
     artifact_dir = artifacts or default_artifacts()
+    ident = uuid.uuid4().hex  # this run's directory of artifact_dir: the one to scrub
     cmdline = " ".join(flag for flag, on in (("--check", check), ("--diff", diff)) if on)
     if journal is not None:
         journal.write("ansible-run", playbook=str(playbook), limit=limit, check=check, forks=forks)
@@ -363,6 +365,7 @@ def run_playbook(
             event_handler=handle,
             suppress_env_files=True,
             artifact_dir=str(artifact_dir),
+            ident=ident,
             rotate_artifacts=keep_artifacts,
             quiet=True,
         )
@@ -379,7 +382,7 @@ def run_playbook(
                 secrets.clean(stdout.strip())[-1500:] or f"ansible-playbook exit {result.rc}"
             )
     finally:
-        _scrub(artifact_dir, secrets, environment)
+        _scrub(artifact_dir / ident, secrets, environment)
         shutil.rmtree(private, ignore_errors=True)
     if journal is not None:
         journal.write(
