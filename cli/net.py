@@ -7,6 +7,7 @@ Exit codes: 0 everything done; 1 some devices failed (rolled back, stale, unreac
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,6 +78,15 @@ EXIT_FAILED = 1
 class Cancelled(NetworkChangeError):
     """The engineer answered no: nothing applied."""
 
+
+SummaryOption = Annotated[
+    bool,
+    typer.Option(
+        "--summary",
+        help="Chỉ in tổng kết theo kết quả, cùng các thiết bị cần xem (summary: counts by "
+        "result, plus the devices needing attention).",
+    ),
+]
 
 ConcurrencyOption = Annotated[
     int, typer.Option("--concurrency", "-c", min=1, max=500, help="Số thiết bị song song.")
@@ -162,6 +172,7 @@ def plan(
             help="Vẫn ghi plan khi có thiết bị lỗi (write the plan even with devices in error).",
         ),
     ] = False,
+    summary: SummaryOption = False,
 ) -> None:
     """Lập kế hoạch thay đổi (plan a change): lệnh từng thiết bị, diff, hash cấu hình.
 
@@ -190,7 +201,7 @@ def plan(
     written = not errors or keep_errors
     if written:
         write_plan(result, path, plan_key(create=True))
-    _print_plan(result, path if written else None, diff)
+    _print_plan(result, path if written else None, diff, summary)
     if errors:
         if not written:
             err.print(
@@ -209,29 +220,56 @@ _STATUS_STYLE = {
 }
 
 
-def _print_plan(result: Plan, path: Path | None, diff: bool) -> None:
+def _print_plan(result: Plan, path: Path | None, diff: bool, summary: bool) -> None:
     if diff:
         for entry in result.to_change():
             out.rule(escape(entry.device))
             out.print(Syntax(entry.diff, "diff", theme="ansi_dark", background_color="default"))
-    table = Table(title=f"Plan {result.change}: {len(result.devices)} thiết bị (devices)")
-    for column in ("Thiết bị", "Platform", "Kết quả (status)", "Lệnh (commands)", "Lý do (reason)"):
-        table.add_column(column)
-    for entry in result.devices:
-        style = _STATUS_STYLE[entry.status]
-        table.add_row(
-            entry.device,
-            entry.platform,
-            f"[{style}]{entry.status.value}[/{style}]",
-            str(len(entry.commands)),
-            escape(entry.reason),
-        )
-    out.print(table)
+    title = f"Plan {result.change}: {len(result.devices)} thiết bị (devices)"
+    shown = result.devices
+    if summary:
+        columns = ("Kết quả (status)", "Platform", "Lý do (reason)")
+        out.print(_count_table(title, columns, plan_groups(result.devices)))
+        shown = [d for d in result.devices if d.status is Status.ERROR]
+    if shown:
+        table = Table(title=None if summary else title)
+        for column in (
+            "Thiết bị",
+            "Platform",
+            "Kết quả (status)",
+            "Lệnh (commands)",
+            "Lý do (reason)",
+        ):
+            table.add_column(column)
+        for entry in shown:
+            style = _STATUS_STYLE[entry.status]
+            table.add_row(
+                entry.device,
+                entry.platform,
+                f"[{style}]{entry.status.value}[/{style}]",
+                str(len(entry.commands)),
+                escape(entry.reason),
+            )
+        out.print(table)
     counts = ", ".join(f"{k}: {v}" for k, v in result.counts().items() if v)
     if path is None:
         out.print(f"Plan không được ghi (plan not written) — {counts}")
     else:
         out.print(f"Đã ghi plan (plan written): {path} — {counts}")
+
+
+def plan_groups(devices: Sequence[DevicePlan]) -> Counter[tuple[str, ...]]:
+    """Devices counted by (status, platform, reason): a whole province's plan in a few rows."""
+    return Counter((d.status.value, d.platform, escape(d.reason)) for d in devices)
+
+
+def _count_table(title: str, columns: tuple[str, ...], groups: Counter[tuple[str, ...]]) -> Table:
+    table = Table(title=title)
+    for column in (*columns, "Số thiết bị (devices)"):
+        table.add_column(column)
+    for key, count in sorted(groups.items()):
+        table.add_row(*key, str(count))
+    return table
 
 
 # --- apply ----------------------------------------------------------------------------------
@@ -296,6 +334,7 @@ def apply(
     inventory: InventoryOption = None,
     known_hosts: KnownHostsOption = None,
     no_host_key_check: NoHostKeyCheckOption = False,
+    summary: SummaryOption = False,
 ) -> None:
     """Áp dụng đúng plan (apply exactly the plan) theo đợt; lỗi thì tự rollback."""
     options = RolloutOptions(parse_waves(waves), parse_max_failures(max_failures), concurrency)
@@ -328,7 +367,7 @@ def apply(
         _job(loaded, name, views[name], inv, backend, targets.restore.get(name)) for name in names
     ]
     report = _run(jobs, options, backend, change, redactor, journal_path, path, targets.resuming)
-    _print_apply(report, journal_path)
+    _print_apply(report, journal_path, summary)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
 
@@ -401,20 +440,33 @@ _OUTCOME_STYLE = {
 }
 
 
-def _print_apply(report: RolloutReport, journal_path: Path) -> None:
-    table = Table(title="Kết quả áp dụng (apply results)")
-    for column in ("Thiết bị", "Đợt (wave)", "Kết quả (outcome)", "Giây (s)", "Lỗi (error)"):
-        table.add_column(column)
-    for result in report.results:
-        style = _OUTCOME_STYLE[result.outcome]
-        table.add_row(
-            result.device,
-            str(result.wave or "-"),
-            f"[{style}]{result.outcome.value}[/{style}]",
-            f"{result.seconds:.1f}",
-            escape(result.error),
-        )
-    out.print(table)
+def apply_groups(results: Sequence[DeviceResult]) -> Counter[tuple[str, ...]]:
+    """Devices counted by (wave, outcome)."""
+    return Counter((str(r.wave or "-"), r.outcome.value) for r in results)
+
+
+def _print_apply(report: RolloutReport, journal_path: Path, summary: bool) -> None:
+    title = "Kết quả áp dụng (apply results)"
+    shown = report.results
+    if summary:
+        groups = apply_groups(report.results)
+        out.print(_count_table(title, ("Đợt (wave)", "Kết quả (outcome)"), groups))
+        quiet = {Outcome.APPLIED, Outcome.NOT_STARTED}
+        shown = [r for r in report.results if r.outcome not in quiet]
+    if shown:
+        table = Table(title=None if summary else title)
+        for column in ("Thiết bị", "Đợt (wave)", "Kết quả (outcome)", "Giây (s)", "Lỗi (error)"):
+            table.add_column(column)
+        for result in shown:
+            style = _OUTCOME_STYLE[result.outcome]
+            table.add_row(
+                result.device,
+                str(result.wave or "-"),
+                f"[{style}]{result.outcome.value}[/{style}]",
+                f"{result.seconds:.1f}",
+                escape(result.error),
+            )
+        out.print(table)
     if report.halted_after_wave is not None:
         err.print(
             f"[red]Dừng sau đợt (halted after wave) {report.halted_after_wave}: "

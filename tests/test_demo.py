@@ -64,8 +64,15 @@ def test_demo_measures_every_commune_then_faults_then_ipv6(demo_output: str) -> 
     # every province-managed commune router got IPv6; the 21 telco CPEs were refused
     assert end[0] == 166
     assert end[1] == 166 - 21
-    assert demo_output.count("refused") >= 21
+    refused = re.findall(r"│ refused\s+│ \S+\s+│ [^│]*telco-managed[^│]*│ (\d+)", demo_output)
+    assert sum(int(n) for n in refused) == 21, demo_output[-3000:]
     assert "nothing left behind" in demo_output
+
+
+def test_demo_summarises_the_change_rather_than_a_row_per_router(demo_output: str) -> None:
+    section = demo_output.split("5/8")[1].split("7/8")[0]
+    assert section.count("\n") < 80, section
+    assert "r-" not in section.split("IPv6-ready communes over time")[0]
 
 
 def test_demo_shows_ipv6_ready_rising(demo_output: str) -> None:
