@@ -190,7 +190,7 @@ def _server_deploy(result: UpResult, workdir: Path) -> None:
         out.print(f"[yellow]bỏ qua (skipped): {result.note or 'no Debian servers'}[/yellow]")
         return
     limit = ["--limit", f"device={DEMO_SERVER}"]
-    runs = (["--dry", "-y"], ["-y"], ["-y"])  # would change (summary); apply; again
+    runs = (["-y"], ["-y"])  # what would change, then applied; again: nothing to change
     for number, args in enumerate(runs):
         journal = ["--journal", str(workdir / f"servers-baseline-{number}.jsonl")]
         code = _provnet(["servers", "deploy", "baseline", *limit, *args, *journal], result)
