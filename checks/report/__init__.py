@@ -10,7 +10,7 @@ from checks.engine import Audit, Result, Score, scores
 from checks.model import Control, Parameter
 from checks.ruleset import RuleSet, dump_basis
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_ID = "https://provnet.invalid/schemas/audit-report-1.json"
 
 
