@@ -45,7 +45,9 @@ def _result(result: Result, control: Control) -> dict[str, Any]:
             }
         ),
         "remediation_command": (
-            remediation_command(control, result.device) if result.status == "failed" else None
+            remediation_command(control, result.device)
+            if result.status == "failed" and control.kind == "config"
+            else None
         ),
     }
 

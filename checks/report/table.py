@@ -21,12 +21,25 @@ def evidence_line(e: dict[str, Any], file: str, lang: str) -> str:
     return f"{place}: {word(e['kind'], lang)}: {e['text']}{where}{detail}"
 
 
+def source_text(source: dict[str, str]) -> str:
+    """``backups /srv/backups commit 1a2b3c4d5e6f · servers ssh · Prometheus http://...``"""
+    if source["kind"] == "backups":
+        text = (
+            f"backups {source.get('repository', '')} commit {source.get('commit', '')[:12] or '—'}"
+        )
+    else:
+        text = f"{source['kind']} (credentials {source.get('credentials', 'inventory')})"
+    if source.get("servers"):
+        text += f" · servers {source['servers']}"
+    if source.get("prometheus"):
+        text += f" · Prometheus {source['prometheus']}"
+    return text
+
+
 def render(doc: dict[str, Any], console: Console, lang: str) -> None:
-    source = doc["source"]
     console.print(
-        f"[bold]{word('title', lang)}[/bold] — {word('source', lang)}: {source['kind']} "
-        f"{escape(source.get('repository', ''))} {word('commit', lang)} "
-        f"{source.get('commit', '')[:12] or '—'}"
+        f"[bold]{word('title', lang)}[/bold] — {word('source', lang)}: "
+        f"{escape(source_text(doc['source']))}"
     )
     communes = Table(title=word("summary_communes", lang))
     for key in ("commune", "passed", "failed", "waived", "error", "score_before", "score_after"):
