@@ -441,7 +441,7 @@ def run_audit(
     if servers is None:
         excluded += [(d.name, "server: --source live") for d in hosts]
         hosts = []
-    else:
+    elif hosts:
         commands = sorted({k.command for c in plan.rules.controls for k in c.server})
         read.update(servers.outputs(hosts, commands))
         described = {**described, "servers": "ssh"}
