@@ -180,6 +180,14 @@ def command(
         Path | None,
         typer.Option(help="Báo cáo JSON lần trước (previous JSON report).", show_default=False),
     ] = None,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary",
+            help="Bảng: chỉ tổng hợp theo xã và theo kiểm soát, không liệt kê từng phát hiện "
+            "(table: summaries only).",
+        ),
+    ] = False,
     metrics_out: Annotated[
         Path | None,
         typer.Option(
@@ -227,10 +235,10 @@ def command(
     if out_file is not None:
         out_file.write_text(text, encoding="utf-8")
         if fmt is not Format.TABLE:
-            table_report.render(doc, out, lang.value)
+            table_report.render(doc, out, lang.value, summary=summary)
         out.print(f"→ {out_file}")
     elif fmt is Format.TABLE:
-        table_report.render(doc, out, lang.value)
+        table_report.render(doc, out, lang.value, summary=summary)
     else:
         out.file.write(text)
     raise typer.Exit(audit.exit_code)

@@ -36,7 +36,28 @@ def source_text(source: dict[str, str]) -> str:
     return text
 
 
-def render(doc: dict[str, Any], console: Console, lang: str) -> None:
+def _per_control(doc: dict[str, Any], console: Console, lang: str) -> None:
+    """One row per control: its outcomes and the provnet change that fixes it."""
+    table = Table(title=word("summary_controls", lang))
+    for key in ("control", "passed", "failed", "waived", "error", "remediation"):
+        table.add_column(word(key, lang), justify="right" if key in STYLE else "left")
+    counts: dict[str, dict[str, int]] = {}
+    for r in doc["results"]:
+        counts.setdefault(r["control"], {}).setdefault(r["outcome"], 0)
+        counts[r["control"]][r["outcome"]] += 1
+    for control, seen in counts.items():
+        change = doc["controls"][control]["remediation"]["change"]
+        fix = f"provnet net plan {change}" if change and seen.get("failed") else ""
+        title = doc["controls"][control]["title"][lang]
+        table.add_row(
+            escape(f"{control} {title}"),
+            *(str(seen.get(k, 0)) for k in ("passed", "failed", "waived", "error")),
+            escape(fix),
+        )
+    console.print(table)
+
+
+def render(doc: dict[str, Any], console: Console, lang: str, *, summary: bool = False) -> None:
     console.print(
         f"[bold]{word('title', lang)}[/bold] — {word('source', lang)}: "
         f"{escape(source_text(doc['source']))}"
@@ -58,8 +79,11 @@ def render(doc: dict[str, Any], console: Console, lang: str) -> None:
             percent(s["score_after_waivers"]),
         )
     console.print(communes)
-    console.rule(word("findings", lang))
-    for r in doc["results"]:
+    if summary:
+        _per_control(doc, console, lang)
+    else:
+        console.rule(word("findings", lang))
+    for r in doc["results"] if not summary else ():
         if r["outcome"] == "passed":
             continue
         control = doc["controls"][r["control"]]
