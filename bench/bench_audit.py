@@ -20,6 +20,7 @@ installed on this machine; the figure is provnet's alone.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import itertools
 import os
 import random
@@ -36,16 +37,16 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: python bench/bench_audit.py
     sys.path.insert(0, str(REPO))
 
-from checks.engine import Plan, applies, device_facts, run_audit  # noqa: E402
-from checks.model import Control  # noqa: E402
+from checks.engine import Plan, device_controls, device_facts, is_server, run_audit  # noqa: E402
 from checks.report import document  # noqa: E402
-from checks.ruleset import load_rules  # noqa: E402
+from checks.ruleset import RuleSet, load_rules  # noqa: E402
 from checks.sources.backups import BackupRepository  # noqa: E402
 from inventory.loader import Inventory, load_inventory  # noqa: E402
 from inventory.official import provinces  # noqa: E402
 from inventory.resolve import DeviceView, iter_devices  # noqa: E402
 from inventory.scaffold import ScaffoldOptions, scaffold  # noqa: E402
 from platforms import network_platforms  # noqa: E402
+from platforms.config import Network  # noqa: E402
 
 TARGET_SECONDS = 5.0
 TARGET_CORES = 2
@@ -59,6 +60,7 @@ VIOLATIONS: dict[str, list[tuple[str, str, str]]] = {
         ("NET-SNMP-01", "snmp-server view", "snmp-server community ******** RO\nsnmp-server view"),
         ("NET-LOGIN-01", "attempts 5 within", "attempts 20 within"),
         ("NET-SECRET-01", "secret 9 ********\n!", "password 7 ********\n!"),
+        ("NET-ACL-01", " deny any log\n", " permit any\n deny any log\n"),
     ],
     "vrp": [
         (
@@ -123,6 +125,42 @@ def vrp_config(name: str, wan: str, ntp: Sequence[str], syslog: Sequence[str]) -
 GENERATORS = {"ios": ios_config, "vrp": vrp_config}
 
 
+def _wildcard(prefix: Network) -> str:
+    return str(ipaddress.IPv4Address(int(prefix.hostmask)))
+
+
+def ios_acls(prefixes: Sequence[Network]) -> str:
+    """The vty ACLs from the management prefixes, as hardening writes them."""
+    v4 = [p for p in prefixes if p.version == 4]
+    v6 = [p for p in prefixes if p.version == 6]
+    return (
+        "ip access-list standard PROVNET-MGMT\n"
+        + "".join(f" permit {p.network_address} {_wildcard(p)}\n" for p in v4)
+        + " deny any log\nipv6 access-list PROVNET-MGMT6\n"
+        + "".join(f" permit ipv6 {p} any\n" for p in v6)
+        + " deny ipv6 any any log\n"
+    )
+
+
+def vrp_acls(prefixes: Sequence[Network]) -> str:
+    v4 = [p for p in prefixes if p.version == 4]
+    v6 = [p for p in prefixes if p.version == 6]
+    return (
+        "acl number 2001\n"
+        + "".join(
+            f" rule {5 * i} permit source {p.network_address} {_wildcard(p)}\n"
+            for i, p in enumerate(v4, 1)
+        )
+        + " rule 1000 deny\n#\nacl ipv6 number 2001\n"
+        + "".join(f" rule {5 * i} permit source {p}\n" for i, p in enumerate(v6, 1))
+        + " rule 1000 deny\n#\n"
+    )
+
+
+ACLS = {"ios": ios_acls, "vrp": vrp_acls}
+VTY = {"ios": "line con 0\n", "vrp": "user-interface vty 0 4\n"}  # the ACLs go before
+
+
 @dataclass
 class Province:
     root: Path
@@ -135,8 +173,9 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run([*GIT, "-C", str(repo), *args], check=True, capture_output=True)
 
 
-def audited(inv: Inventory, controls: Sequence[Control]) -> list[DeviceView]:
-    return [d for d in iter_devices(inv) if any(applies(c, d) for c in controls)]
+def audited(inv: Inventory, rules: RuleSet) -> list[DeviceView]:
+    """The network devices the configuration controls judge (servers need --source live)."""
+    return [d for d in iter_devices(inv) if device_controls(rules, d) and not is_server(d)]
 
 
 def build(index: int, code: str, work: Path, share: float, seed: int) -> Province:
@@ -151,13 +190,15 @@ def build(index: int, code: str, work: Path, share: float, seed: int) -> Provinc
     _git(repo, "init", "-q")
     rng = random.Random(seed + index)
     expected: set[tuple[str, str]] = set()
-    devices = audited(inv, rules.controls)
+    devices = audited(inv, rules)
     for device in devices:
         syntax = network_platforms()[device.platform].syntax.name
         facts = device_facts(inv, device)
         text = GENERATORS[syntax](
             device.name, facts.interfaces["wan"], facts.ntp_servers, facts.syslog_servers
         )
+        before = VTY[syntax]
+        text = text.replace(before, ACLS[syntax](facts.management_prefixes) + before, 1)
         if rng.random() < share:
             control, old, new = rng.choice(VIOLATIONS[syntax])
             assert old in text, (syntax, control)

@@ -10,6 +10,7 @@ line number.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from functools import lru_cache
 from typing import Literal
 
 from checks.model import ConfigCheck, LineMatch
-from platforms.config import Node, normalize
+from platforms.config import AclReader, Network, Node, normalize
 
 EvidenceKind = Literal["matched", "missing", "forbidden", "out_of_bounds", "no_section"]
 FAILING: frozenset[str] = frozenset({"missing", "forbidden", "out_of_bounds", "no_section"})
@@ -56,6 +57,7 @@ class DeviceFacts:
     ntp_servers: tuple[str, ...] = ()
     syslog_servers: tuple[str, ...] = ()
     interfaces: Mapping[str, str] = field(default_factory=dict)  # purpose -> interface name
+    management_prefixes: tuple[Network, ...] = ()
 
     def values(self, name: str) -> tuple[str, ...]:
         found: tuple[str, ...] = getattr(self, name)
@@ -173,8 +175,53 @@ def _out_of_bounds(
     return None
 
 
+def output_tree(text: str) -> list[Node]:
+    """A command's output as top-level lines (numbered from 1, blank lines skipped), so
+    that a server's state is checked as a configuration's global lines are."""
+    return [Node(t.strip(), line=i) for i, t in enumerate(text.splitlines(), 1) if t.strip()]
+
+
+def _inside(source: Network | None, prefixes: Sequence[Network]) -> bool:
+    if source is None:
+        return False
+    if isinstance(source, ipaddress.IPv4Network):
+        return any(isinstance(p, ipaddress.IPv4Network) and source.subnet_of(p) for p in prefixes)
+    return any(isinstance(p, ipaddress.IPv6Network) and source.subnet_of(p) for p in prefixes)
+
+
+def acl_evidence(
+    tree: Sequence[Node],
+    binding: Evidence,
+    name: str,
+    version: int,
+    facts: DeviceFacts,
+    acls: AclReader | None,
+) -> Iterator[Evidence]:
+    """Every permit of ACL ``name`` (bound by the line of ``binding``) whose source is
+    outside the management prefixes, any source included; ``missing`` (at the binding
+    line) when the configuration has no such ACL."""
+    header, entries = acls(tree, name, version) if acls is not None else (None, [])
+    if header is None:
+        why = "no such ACL" if acls is not None else "provnet cannot read this OS's ACLs"
+        yield Evidence("missing", f"ACL {name}", binding.line, binding.section, why)
+        return
+    prefixes = [p for p in facts.management_prefixes if p.version == version]
+    where = header.text if header.children else ""
+    allowed = ", ".join(map(str, prefixes)) or "none"
+    for entry in entries:
+        if not _inside(entry.source, prefixes):
+            outside = "any" if entry.source is None else str(entry.source)
+            detail = f"source {outside} outside management_prefixes ({allowed})"
+            yield Evidence("forbidden", entry.node.text, entry.node.line, where, detail)
+
+
 def _require(
-    scope: Scope, line: LineMatch, params: Mapping[str, int | str], facts: DeviceFacts
+    scope: Scope,
+    line: LineMatch,
+    params: Mapping[str, int | str],
+    facts: DeviceFacts,
+    tree: Sequence[Node] = (),
+    acls: AclReader | None = None,
 ) -> Iterator[Evidence]:
     for pattern, expect in _expanded(line, facts):
         outside: Evidence | None = None
@@ -189,6 +236,8 @@ def _require(
             why = _out_of_bounds(m, line, params) if line.at_most or line.at_least else None
             if why is None:
                 matched = Evidence("matched", node.text, node.line, scope.where)
+                if line.acl is not None:
+                    yield from acl_evidence(tree, matched, m["acl"], line.acl, facts, acls)
                 break
             outside = outside or Evidence("out_of_bounds", node.text, node.line, scope.where, why)
         if matched is not None:
@@ -215,6 +264,7 @@ def evaluate(
     params: Mapping[str, int | str],
     facts: DeviceFacts,
     cache: ScopeCache | None = None,
+    acls: AclReader | None = None,
 ) -> list[Evidence]:
     """Every piece of evidence ``checks`` find in the configuration ``tree``; ``cache``
     (one per device) keeps the scopes that several controls look into (the vty lines)."""
@@ -252,7 +302,7 @@ def evaluate(
             continue
         for scope in where:
             for line in check.require:
-                found += _require(scope, line, params, facts)
+                found += _require(scope, line, params, facts, tree, acls)
             for line in check.forbid:
                 found += _forbid(scope, line)
     return found

@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, Protocol
 
-from checks.config import DeviceFacts, Evidence, ScopeCache, evaluate
-from checks.model import Control, Waiver
+from checks.config import DeviceFacts, Evidence, ScopeCache, evaluate, output_tree
+from checks.errors import SourceError
+from checks.model import ConfigCheck, Control, QueryBound, Waiver
 from checks.ruleset import ResolvedProfile, RuleSet
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from platforms import get_platform, network_platforms
-from platforms.config import Node, Syntax, parse
+from platforms.config import Network, Node, Syntax, parse
 
 Status = Literal["passed", "failed", "error", "skipped"]
+# The province's shared infrastructure is level 3 (Decree 85/2016 art. 9.3): its coverage
+# controls are judged under that level's profile unless --profile names another.
+PROVINCE_LEVEL = 3
 # InSpec's exit codes: all passed, a control failed, none failed but some skipped or errored.
 EXIT_PASSED, EXIT_FAILED, EXIT_SKIPPED = 0, 100, 101
 
@@ -49,6 +53,33 @@ class ConfigSource(Protocol):
     def configs(self, devices: Sequence[DeviceView]) -> Mapping[str, ConfigText | Unreadable]:
         """Device name -> its configuration, or why it could not be read."""
         ...
+
+
+@dataclass(frozen=True)
+class ServerOutputs:
+    file: str  # where the outputs were read (``ssh://host:port``)
+    outputs: Mapping[str, str]  # command -> its output
+    errors: Mapping[str, str] = field(default_factory=dict)  # command -> why it failed
+
+
+class FactSource(Protocol):
+    """Servers' state: read-only commands' outputs over SSH (pyinfra's facts)."""
+
+    def outputs(
+        self, servers: Sequence[DeviceView], commands: Sequence[str]
+    ) -> Mapping[str, ServerOutputs | Unreadable]:
+        """Server name -> the commands' outputs, or why the server could not be read."""
+        ...
+
+
+class MetricSource(Protocol):
+    """Prometheus's HTTP API; every method raises ``SourceError`` when it cannot answer."""
+
+    url: str
+
+    def query(self, expr: str) -> list[tuple[dict[str, str], float]]: ...
+
+    def retention_days(self) -> float: ...
 
 
 @dataclass
@@ -140,12 +171,22 @@ def device_facts(inventory: Inventory, device: DeviceView) -> DeviceFacts:
         tuple(settings.ntp_servers),
         tuple(settings.syslog_servers),
         interfaces_of(defaults, device.data),
+        management_prefixes(inventory),
     )
+
+
+def management_prefixes(inventory: Inventory) -> tuple[Network, ...]:
+    return tuple(inventory.settings.management_prefixes)
 
 
 def syntax_of(device: DeviceView) -> Syntax | None:
     platform = network_platforms().get(device.platform)
     return platform.syntax if platform is not None else None
+
+
+def is_server(device: DeviceView) -> bool:
+    """A host whose state is read as pyinfra reads it (not a network device's config)."""
+    return device.platform is not None and get_platform(device.platform).pyinfra_target
 
 
 # -- one control on one configuration (pure) -----------------------------------------------
@@ -160,7 +201,88 @@ def judge(
     checks = control.config.get(syntax.name)
     if checks is None:
         return "skipped", [], f"no rule for configuration syntax '{syntax.name}'"
-    evidence = evaluate(checks, tree, params, facts, cache)
+    evidence = evaluate(checks, tree, params, facts, cache, syntax.acl)
+    return ("failed" if any(e.failing for e in evidence) else "passed"), evidence, ""
+
+
+def judge_server(
+    control: Control,
+    read: ServerOutputs,
+    params: Mapping[str, int | str],
+    facts: DeviceFacts,
+) -> tuple[Status, list[Evidence], str]:
+    """A server control on the outputs of its commands (the lines numbered as printed)."""
+    evidence: list[Evidence] = []
+    for check in control.server:
+        if check.command in read.errors:
+            return "error", evidence, f"$ {check.command}: {read.errors[check.command]}"
+        tree = output_tree(read.outputs.get(check.command, ""))
+        found = evaluate(
+            [ConfigCheck(require=check.require, forbid=check.forbid)], tree, params, facts
+        )
+        evidence += [replace(e, section=f"$ {check.command}") for e in found]
+    return ("failed" if any(e.failing for e in evidence) else "passed"), evidence, ""
+
+
+def _bound(
+    bound: float | str | QueryBound | None,
+    params: Mapping[str, int | str],
+    metrics: MetricSource,
+) -> tuple[float, str] | None:
+    if bound is None:
+        return None
+    if isinstance(bound, QueryBound):
+        samples = metrics.query(bound.query)
+        if not samples:
+            raise SourceError(f"{metrics.url}: no sample for {bound.query}")
+        return samples[0][1], bound.query
+    if isinstance(bound, str):
+        return float(params[bound]), f"{bound} {params[bound]}"
+    return float(bound), f"{bound:g}"
+
+
+def _sample_evidence(
+    name: str,
+    value: float,
+    least: tuple[float, str] | None,
+    most: tuple[float, str] | None,
+    where: str,
+) -> Evidence:
+    text = f"{name} = {value:g}"
+    if least is not None and value < least[0]:
+        return Evidence("out_of_bounds", text, 0, where, f"{value:g} < {least[1]}")
+    if most is not None and value > most[0]:
+        return Evidence("out_of_bounds", text, 0, where, f"{value:g} > {most[1]}")
+    return Evidence("matched", text, 0, where)
+
+
+def judge_prometheus(
+    control: Control, metrics: MetricSource, params: Mapping[str, int | str]
+) -> tuple[Status, list[Evidence], str]:
+    """A coverage control on Prometheus's answers; no sample or no answer is an error."""
+    evidence: list[Evidence] = []
+    try:
+        for check in control.prometheus:
+            least = _bound(check.at_least, params, metrics)
+            most = _bound(check.at_most, params, metrics)
+            if check.status == "retention_days":
+                days = metrics.retention_days()
+                where = f"{metrics.url}/api/v1/status/runtimeinfo"
+                evidence.append(
+                    _sample_evidence("storageRetention (days)", days, least, most, where)
+                )
+                continue
+            assert check.query is not None
+            samples = metrics.query(check.query)
+            if not samples:
+                return "error", evidence, f"{metrics.url}: no sample for {check.query}"
+            for labels, value in samples:
+                name = labels.get(check.label, "") if check.label else ""
+                evidence.append(
+                    _sample_evidence(name or check.query, value, least, most, check.query)
+                )
+    except SourceError as exc:
+        return "error", evidence, str(exc)
     return ("failed" if any(e.failing for e in evidence) else "passed"), evidence, ""
 
 
@@ -200,14 +322,20 @@ def _result(device: DeviceView, control: Control, profile: str, status: Status) 
     )
 
 
+def device_controls(rules: RuleSet, device: DeviceView) -> list[Control]:
+    """The controls that judge ``device``: its configuration's, or a server's state."""
+    kind = "server" if is_server(device) else "config"
+    return [c for c in rules.controls if c.kind == kind and applies(c, device)]
+
+
 def audit_device(
     plan: Plan,
     inventory: Inventory,
     device: DeviceView,
-    config: ConfigText | Unreadable | None,
+    config: ConfigText | ServerOutputs | Unreadable | None,
     profiles: dict[str, ResolvedProfile],
 ) -> list[Result]:
-    controls = [c for c in plan.rules.controls if applies(c, device)]
+    controls = device_controls(plan.rules, device)
     if not controls:
         return []
     profile = choose_profile(plan, device)
@@ -229,11 +357,18 @@ def audit_device(
         missing = missing_parameters(control, profile)
         if missing:
             result.message = f"profile {name} does not set {', '.join(missing)}"
-        elif syntax is None:
+        elif isinstance(config, ServerOutputs):
+            result.file = config.file
+            result.status, result.evidence, result.message = judge_server(
+                control, config, params, facts
+            )
+        elif syntax is None and not is_server(device):
             result.message = f"provnet cannot read {device.platform} configurations"
-        elif not isinstance(config, ConfigText):
-            result.status = "error"
-            result.message = config.reason if config else "no configuration from the source"
+        elif not isinstance(config, ConfigText) or syntax is None:
+            result.status = "error"  # a server with nothing read also lands here
+            result.message = (
+                config.reason if isinstance(config, Unreadable) else "nothing from the source"
+            )
         else:
             assert tree is not None
             result.file = config.file
@@ -250,27 +385,76 @@ def _error(device: DeviceView, control: Control, profile: str, reason: str) -> R
     return result
 
 
+def audit_coverage(
+    plan: Plan, inventory: Inventory, metrics: MetricSource, profiles: dict[str, ResolvedProfile]
+) -> list[Result]:
+    """The province's coverage controls, one result each, from Prometheus."""
+    controls = [c for c in plan.rules.controls if c.kind == "prometheus"]
+    if not controls:
+        return []
+    profile = (
+        plan.rules.resolve(plan.profile)
+        if plan.profile is not None
+        else plan.rules.for_level(plan.regime, PROVINCE_LEVEL)
+    )
+    name = profile.name if profile else ""
+    subject = inventory.settings.province.codename
+    out: list[Result] = []
+    for control in controls:
+        result = Result(control.id, subject, "", "", "", name, "skipped", file=metrics.url)
+        if profile is None:
+            result.status = "error"
+            result.message = f"no profile for level {PROVINCE_LEVEL} in {plan.regime}"
+        elif missing := missing_parameters(control, profile):
+            result.message = f"profile {name} does not set {', '.join(missing)}"
+        else:
+            profiles[profile.name] = profile
+            result.status, result.evidence, result.message = judge_prometheus(
+                control, metrics, parameter_values(profile)
+            )
+        out.append(result)
+    return out
+
+
 def run_audit(
     plan: Plan,
     inventory: Inventory,
     devices: Sequence[DeviceView],
     source: ConfigSource,
     *,
+    servers: FactSource | None = None,
+    metrics: MetricSource | None = None,
     waivers: Sequence[Waiver] = (),
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Audit:
-    """Every applicable control on every device of ``devices``, waivers applied."""
+    """Every applicable control on every device of ``devices``, waivers applied.
+
+    Servers are audited only with a ``servers`` source (else listed as excluded), the
+    province's coverage only with a ``metrics`` source (Prometheus)."""
     excluded = [(d.name, "telco") for d in devices if d.monitor_only]
-    wanted = [d for d in devices if any(applies(c, d) for c in plan.rules.controls)]
-    configs = source.configs(wanted)
+    wanted = [d for d in devices if device_controls(plan.rules, d)]
+    networked = [d for d in wanted if not is_server(d)]
+    hosts = [d for d in wanted if is_server(d)]
+    read: dict[str, ConfigText | ServerOutputs | Unreadable] = dict(source.configs(networked))
+    described = source.describe()
+    if servers is None:
+        excluded += [(d.name, "server: --source live") for d in hosts]
+        hosts = []
+    elif hosts:
+        commands = sorted({k.command for c in plan.rules.controls for k in c.server})
+        read.update(servers.outputs(hosts, commands))
+        described = {**described, "servers": "ssh"}
     profiles: dict[str, ResolvedProfile] = {}
     results: list[Result] = []
-    for device in wanted:
-        results += audit_device(plan, inventory, device, configs.get(device.name), profiles)
+    for device in [*networked, *hosts]:
+        results += audit_device(plan, inventory, device, read.get(device.name), profiles)
         if progress:
             progress(1)
-    audit = Audit(results, source.describe(), profiles, plan.regime, excluded)
+    if metrics is not None:
+        results += audit_coverage(plan, inventory, metrics, profiles)
+        described = {**described, "prometheus": metrics.url}
+    audit = Audit(results, described, profiles, plan.regime, excluded)
     audit.today = today or date.today()
     audit.waivers = apply_waivers(audit.results, waivers, audit.today)
     return audit

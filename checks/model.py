@@ -102,10 +102,13 @@ class LineMatch(Strict):
     each: InventoryList | None = None
     at_most: dict[str, Bound] = Field(default_factory=dict)
     at_least: dict[str, Bound] = Field(default_factory=dict)
+    # the line binds an access list (the pattern's group ``acl``) of this IP version, which
+    # must permit sources inside the inventory's management_prefixes only
+    acl: Literal[4, 6] | None = None
 
     @model_validator(mode="after")
     def _groups_exist(self) -> LineMatch:
-        for group in [*self.at_most, *self.at_least]:
+        for group in [*self.at_most, *self.at_least, *(["acl"] if self.acl else [])]:
             if group not in self.pattern.groupindex:
                 raise ValueError(f"bound on group '{group}' that the pattern does not name")
         if self.each is not None and "{value}" not in self.pattern.pattern:
@@ -113,20 +116,9 @@ class LineMatch(Strict):
         return self
 
 
-class ConfigCheck(Strict):
-    """Required and forbidden lines in one scope of a configuration.
+class LineChecks(Strict):
+    """Required and forbidden lines (a plain string is a line's pattern)."""
 
-    Scope: ``section`` is the path of section lines (regexes, outermost first) whose
-    children are checked, every section matching it (``[]``: the global lines);
-    ``anywhere`` checks every line at every depth; ``interface`` the section of the
-    device's interface of that purpose (``data.wan_interface`` and ``data.wan_vlan`` of the
-    inventory, else the platform's default interface). A required line must be in every
-    section of the scope; a forbidden line in none.
-    """
-
-    section: list[re.Pattern[str]] = Field(default_factory=list)
-    anywhere: bool = False
-    interface: Literal["wan", "lan", "loopback"] | None = None
     require: list[LineMatch] = Field(default_factory=list)
     forbid: list[LineMatch] = Field(default_factory=list)
 
@@ -144,11 +136,70 @@ class ConfigCheck(Strict):
         return value
 
     @model_validator(mode="after")
-    def _something_to_check(self) -> ConfigCheck:
+    def _something_to_check(self) -> LineChecks:
         if not self.require and not self.forbid:
             raise ValueError("a check needs 'require' or 'forbid' lines")
+        return self
+
+
+class ConfigCheck(LineChecks):
+    """Required and forbidden lines in one scope of a configuration.
+
+    Scope: ``section`` is the path of section lines (regexes, outermost first) whose
+    children are checked, every section matching it (``[]``: the global lines);
+    ``anywhere`` checks every line at every depth; ``interface`` the section of the
+    device's interface of that purpose (``data.wan_interface`` and ``data.wan_vlan`` of the
+    inventory, else the platform's default interface). A required line must be in every
+    section of the scope; a forbidden line in none. ``acl_sources`` (on a required line
+    whose pattern names a group ``acl``) follows the ACL the line binds and checks that it
+    permits sources inside the inventory's ``management_prefixes`` only.
+    """
+
+    section: list[re.Pattern[str]] = Field(default_factory=list)
+    anywhere: bool = False
+    interface: Literal["wan", "lan", "loopback"] | None = None
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> ConfigCheck:
         if sum((self.anywhere, bool(self.section), self.interface is not None)) > 1:
             raise ValueError("'anywhere', 'section' and 'interface' exclude each other")
+        return self
+
+
+class ServerCheck(LineChecks):
+    """Lines of a read-only command's output on a server (``sshd -T``, ``nft list
+    ruleset``), read over SSH as pyinfra's ``Command`` fact; every output line is checked
+    as a configuration's global lines are."""
+
+    command: str = Field(min_length=1)
+
+
+class QueryBound(Strict):
+    """A bound read from Prometheus itself (the province's targets are recording rules)."""
+
+    query: str = Field(min_length=1)
+
+
+PrometheusBound = float | ParameterName | QueryBound
+
+
+class PrometheusCheck(Strict):
+    """A value from Prometheus's HTTP API and its bounds: ``query`` (an instant query;
+    every sample is checked, named by its ``label``; no sample is an error, never a pass)
+    or ``status: retention_days`` (the TSDB retention, ``/api/v1/status/runtimeinfo``)."""
+
+    query: str | None = None
+    status: Literal["retention_days"] | None = None
+    label: str | None = None
+    at_least: PrometheusBound | None = None
+    at_most: PrometheusBound | None = None
+
+    @model_validator(mode="after")
+    def _one_value(self) -> PrometheusCheck:
+        if (self.query is None) == (self.status is None):
+            raise ValueError("a Prometheus check needs exactly one of 'query' and 'status'")
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("a Prometheus check needs 'at_least' or 'at_most'")
         return self
 
 
@@ -175,21 +226,37 @@ class Control(Strict):
     legal_basis: list[Basis] = Field(min_length=1)
     parameters: list[ParameterName] = Field(default_factory=list)
     remediation: Remediation
-    # configuration syntax name ("ios", "vrp") -> its checks
+    # what to match, one kind per control: configuration syntax name ("ios", "vrp") -> its
+    # checks; a server's command output; values from Prometheus
     config: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], list[ConfigCheck]] = Field(
-        min_length=1
+        default_factory=dict
     )
+    server: list[ServerCheck] = Field(default_factory=list)
+    prometheus: list[PrometheusCheck] = Field(default_factory=list)
+
+    @property
+    def kind(self) -> Literal["config", "server", "prometheus"]:
+        return "server" if self.server else "prometheus" if self.prometheus else "config"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Control:
+        if sum(map(bool, (self.config, self.server, self.prometheus))) != 1:
+            raise ValueError("a control matches exactly one of 'config', 'server', 'prometheus'")
+        return self
 
     @model_validator(mode="after")
     def _bounds_are_declared(self) -> Control:
-        for checks in self.config.values():
-            for check in checks:
-                for line in [*check.require, *check.forbid]:
-                    for bound in [*line.at_most.values(), *line.at_least.values()]:
-                        if isinstance(bound, str) and bound not in self.parameters:
-                            raise ValueError(
-                                f"bound '{bound}' is not among the control's parameters"
-                            )
+        lines = [*self.server, *(c for checks in self.config.values() for c in checks)]
+        bounds: list[object] = [
+            bound
+            for check in lines
+            for line in [*check.require, *check.forbid]
+            for bound in [*line.at_most.values(), *line.at_least.values()]
+        ]
+        bounds += [b for p in self.prometheus for b in (p.at_least, p.at_most)]
+        for bound in bounds:
+            if isinstance(bound, str) and bound not in self.parameters:
+                raise ValueError(f"bound '{bound}' is not among the control's parameters")
         return self
 
 

@@ -17,15 +17,29 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from checks.engine import Plan, run_audit
+from checks.engine import ConfigSource, FactSource, Plan, run_audit
 from checks.errors import SourceError
 from checks.report import document, html, junit, metrics, sarif
 from checks.report import table as table_report
 from checks.ruleset import load_rules
 from checks.sources.backups import BackupRepository
+from checks.sources.prometheus import PrometheusApi
 from checks.waivers import load_waivers
 from cli.inventory import load_selected
-from provnet.console import InventoryOption, LimitOption, err, exits_cleanly, out
+from inventory.loader import Inventory
+from inventory.masking import Redactor, secret_values
+from inventory.model import SshCredential
+from inventory.secrets import SecretStore
+from platforms.known_hosts import resolve_known_hosts
+from provnet.console import (
+    InventoryOption,
+    KnownHostsOption,
+    LimitOption,
+    NoHostKeyCheckOption,
+    err,
+    exits_cleanly,
+    out,
+)
 
 
 class Format(StrEnum):
@@ -43,6 +57,39 @@ class Lang(StrEnum):
 
 class Source(StrEnum):
     BACKUPS = "backups"
+    LIVE = "live"
+
+
+def _readers(
+    inv: Inventory,
+    source: Source,
+    repo: Path,
+    commit: str,
+    credentials: str | None,
+    known_hosts: Path | None,
+    no_host_key_check: bool,
+    concurrency: int,
+) -> tuple[ConfigSource, FactSource | None]:
+    """Where configurations come from, and the servers' source (live only)."""
+    if source is Source.BACKUPS:
+        return BackupRepository(repo, commit), None
+    if credentials is not None and not isinstance(
+        inv.settings.credentials.get(credentials), SshCredential
+    ):
+        known = ", ".join(sorted(inv.settings.credentials))
+        raise SourceError(
+            f"--credentials {credentials}: no SSH credential set of that name ({known})"
+        )
+    # pyinfra (gevent) and Netmiko are loaded only for a live audit
+    from checks.sources.live import LiveDevices
+    from checks.sources.servers import ServerFacts
+
+    store = SecretStore.from_environment(inv.root)
+    store.check()  # a broken secrets file is named once, before any device is touched
+    hosts = resolve_known_hosts(known_hosts, inv.root, no_host_key_check)
+    redactor = Redactor(secret_values(inv, store))
+    live = LiveDevices(inv, store, redactor, hosts, credentials, concurrency=concurrency)
+    return live, ServerFacts(inv, store, redactor, hosts)
 
 
 def _baseline(path: Path | None) -> dict[str, Any] | None:
@@ -87,8 +134,33 @@ def command(
         str, typer.Option(help="Chế độ pháp lý (regime): current, law2025.")
     ] = "current",
     source: Annotated[
-        Source, typer.Option(help="Nguồn cấu hình (source): backups (kho git của net backup).")
+        Source,
+        typer.Option(
+            help="Nguồn (source): backups (kho git của net backup, không chạm thiết bị) hoặc "
+            "live (cấu hình đang chạy qua SSH, và máy chủ qua SSH)."
+        ),
     ] = Source.BACKUPS,
+    credentials: Annotated[
+        str | None,
+        typer.Option(
+            help="live: bộ thông tin đăng nhập chỉ đọc trong inventory (read-only credential "
+            "set); mặc định bộ của từng thiết bị.",
+            show_default=False,
+        ),
+    ] = None,
+    known_hosts: KnownHostsOption = None,
+    no_host_key_check: NoHostKeyCheckOption = False,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=200, help="live: số thiết bị đọc cùng lúc.")
+    ] = 20,
+    prometheus: Annotated[
+        str | None,
+        typer.Option(
+            help="URL của Prometheus cho các kiểm soát độ phủ và lưu trữ giám sát "
+            "(coverage controls), ví dụ http://127.0.0.1:9090.",
+            show_default=False,
+        ),
+    ] = None,
     repo: Annotated[
         Path, typer.Option("--repo", help="Kho git sao lưu (backup repository).")
     ] = Path("backups"),
@@ -108,6 +180,14 @@ def command(
         Path | None,
         typer.Option(help="Báo cáo JSON lần trước (previous JSON report).", show_default=False),
     ] = None,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary",
+            help="Bảng: chỉ tổng hợp theo xã và theo kiểm soát, không liệt kê từng phát hiện "
+            "(table: summaries only).",
+        ),
+    ] = False,
     metrics_out: Annotated[
         Path | None,
         typer.Option(
@@ -125,7 +205,10 @@ def command(
     waiver_list = load_waivers(waivers, rules) if waivers else []
     previous = _baseline(baseline)
     inv, devices = load_selected(inventory, limit)
-    reader = BackupRepository(repo, commit)
+    reader, servers = _readers(
+        inv, source, repo, commit, credentials, known_hosts, no_host_key_check, concurrency
+    )
+    metrics_api = PrometheusApi(prometheus) if prometheus else None
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -140,6 +223,8 @@ def command(
             inv,
             devices,
             reader,
+            servers=servers,
+            metrics=metrics_api,
             waivers=waiver_list,
             progress=lambda n: progress.advance(task, n),
         )
@@ -150,10 +235,10 @@ def command(
     if out_file is not None:
         out_file.write_text(text, encoding="utf-8")
         if fmt is not Format.TABLE:
-            table_report.render(doc, out, lang.value)
+            table_report.render(doc, out, lang.value, summary=summary)
         out.print(f"→ {out_file}")
     elif fmt is Format.TABLE:
-        table_report.render(doc, out, lang.value)
+        table_report.render(doc, out, lang.value, summary=summary)
     else:
         out.file.write(text)
     raise typer.Exit(audit.exit_code)

@@ -40,6 +40,7 @@ from inventory.model import SecretRef, SshCredential, natural_key
 from inventory.resolve import DEFAULT_SNMP_PORT, DeviceView
 from inventory.secrets import SecretStore
 from platforms import PlatformInfo, registry
+from platforms.network import ConnectParams
 
 
 def _platform(name: str) -> PlatformInfo | None:
@@ -295,6 +296,24 @@ def pyinfra_hosts(
     ]
 
 
+def host_data(host: PyinfraHost, password: str | None, known_hosts: str | None) -> dict[str, Any]:
+    """pyinfra host data: the export's, the password (in memory only), host-key checking,
+    and sudo for a user that is not root."""
+    data = dict(host.data)
+    if password is not None:
+        data["ssh_password"] = password
+    if known_hosts is not None:
+        data["ssh_known_hosts_file"] = known_hosts
+        data["ssh_strict_host_key_checking"] = "yes"
+    else:
+        data["ssh_strict_host_key_checking"] = "no"
+    if data.get("ssh_user") not in (None, "root"):
+        data["_sudo"] = True
+        if password is not None:
+            data["_sudo_password"] = password
+    return data
+
+
 def _pyinfra_data(host: PyinfraHost) -> list[tuple[str, str]]:
     """``(key, Python expression)`` pairs of one host's data."""
     data = [(key, repr(value)) for key, value in host.data.items()]
@@ -417,3 +436,23 @@ def netmiko_connect_params(inv: Inventory, view: DeviceView, store: SecretStore)
     if credential.private_key_file:
         params |= {"use_keys": True, "key_file": credential.private_key_file}
     return params
+
+
+def connect_params(
+    inv: Inventory,
+    device: DeviceView,
+    store: SecretStore,
+    known_hosts: str | None,
+    timeout: float = 20.0,
+) -> ConnectParams:
+    """Where and as whom to log in to ``device``, secrets resolved now (in memory only)."""
+    params = netmiko_connect_params(inv, device, store)
+    return ConnectParams(
+        host=str(params["host"]),
+        port=int(params["port"]),
+        username=str(params["username"]),
+        password=str(params.get("password", "")),
+        secret=str(params.get("secret", "")),
+        known_hosts=known_hosts,
+        timeout=timeout,
+    )

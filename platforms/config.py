@@ -27,6 +27,43 @@ ONCE = "@once "
 Negator = Callable[[str], str]
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class AclEntry:
+    """A ``permit`` line of an access list and the source it permits (None: any source, or
+    one no prefix can describe, such as a non-contiguous wildcard)."""
+
+    node: Node
+    source: Network | None
+
+
+# (configuration tree, ACL name or number, IP version 4 or 6) -> the ACL's header line (None
+# when the configuration has no such ACL) and its permit entries
+AclReader = Callable[[Sequence["Node"], str, int], tuple["Node | None", list[AclEntry]]]
+
+
+def wildcard_network(address: str, wildcard: str = "0.0.0.0") -> ipaddress.IPv4Network | None:
+    """``10.38.128.0 0.0.63.255`` -> ``10.38.128.0/18``; None for a non-contiguous wildcard
+    (or text that is not an address)."""
+    try:
+        mask = int(ipaddress.IPv4Address(wildcard)) ^ 0xFFFFFFFF
+        length = bin(mask).count("1")
+        network = ipaddress.IPv4Network(f"{address}/{length}", strict=False)
+    except ValueError:
+        return None
+    return network if int(network.netmask) == mask else None
+
+
+def ipv6_network(text: str, length: str | None = None) -> ipaddress.IPv6Network | None:
+    """``2001:db8::/40`` (or VRP's ``2001:db8:: 40``) -> the network; None when not one."""
+    try:
+        return ipaddress.IPv6Network(f"{text}/{length}" if length else text, strict=False)
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Syntax:
     """How one OS lays out its configuration and words its commands.
@@ -49,6 +86,9 @@ class Syntax:
     # lines of that context that match ``cleared`` (binding an interface to a VRF drops its
     # addresses), so those count as absent and intended ones are sent again after it.
     resets: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = field(default=(), repr=False)
+    # the sources an access list permits (an audit checks them against the management
+    # prefixes); None: provnet cannot read this OS's access lists
+    acl: AclReader | None = field(default=None, repr=False)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from checks.engine import Audit, Result, Score, scores
 from checks.model import Control, Parameter
 from checks.ruleset import RuleSet, dump_basis
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_ID = "https://provnet.invalid/schemas/audit-report-1.json"
 
 
@@ -45,7 +45,9 @@ def _result(result: Result, control: Control) -> dict[str, Any]:
             }
         ),
         "remediation_command": (
-            remediation_command(control, result.device) if result.status == "failed" else None
+            remediation_command(control, result.device)
+            if result.status == "failed" and control.kind == "config"
+            else None
         ),
     }
 

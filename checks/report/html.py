@@ -11,6 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from checks.report.table import source_text
 from checks.report.words import basis_text, percent, word
 
 TEMPLATE = "audit.html.j2"
@@ -39,6 +40,7 @@ def render(doc: dict[str, Any], lang: str) -> str:
         lang=lang,
         w=lambda key: word(key, lang),
         pct=percent,
+        source_text=source_text,
         basis=lambda b: basis_text(b, lang),
         communes={r["commune_code"]: r["commune_name"] for r in doc["results"]},
         per_control=per_control,

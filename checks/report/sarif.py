@@ -37,7 +37,10 @@ def _locations(r: dict[str, Any]) -> list[dict[str, Any]]:
     if not r["file"]:
         return []
     failing = [e for e in r["evidence"] if e["kind"] != "matched"]
-    location: dict[str, Any] = {"artifactLocation": {"uri": r["file"], "uriBaseId": "BACKUPS"}}
+    artifact = (
+        {"uri": r["file"]} if "://" in r["file"] else {"uri": r["file"], "uriBaseId": "BACKUPS"}
+    )
+    location: dict[str, Any] = {"artifactLocation": artifact}
     line = next((e["line"] for e in failing if e["line"] > 0), 0)
     if line:
         location["region"] = {"startLine": line}

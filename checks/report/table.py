@@ -21,12 +21,46 @@ def evidence_line(e: dict[str, Any], file: str, lang: str) -> str:
     return f"{place}: {word(e['kind'], lang)}: {e['text']}{where}{detail}"
 
 
-def render(doc: dict[str, Any], console: Console, lang: str) -> None:
-    source = doc["source"]
+def source_text(source: dict[str, str]) -> str:
+    """``backups /srv/backups commit 1a2b3c4d5e6f · servers ssh · Prometheus http://...``"""
+    if source["kind"] == "backups":
+        text = (
+            f"backups {source.get('repository', '')} commit {source.get('commit', '')[:12] or '—'}"
+        )
+    else:
+        text = f"{source['kind']} (credentials {source.get('credentials', 'inventory')})"
+    if source.get("servers"):
+        text += f" · servers {source['servers']}"
+    if source.get("prometheus"):
+        text += f" · Prometheus {source['prometheus']}"
+    return text
+
+
+def _per_control(doc: dict[str, Any], console: Console, lang: str) -> None:
+    """One row per control: its outcomes and the provnet change that fixes it."""
+    table = Table(title=word("summary_controls", lang))
+    for key in ("control", "passed", "failed", "waived", "error", "remediation"):
+        table.add_column(word(key, lang), justify="right" if key in STYLE else "left")
+    counts: dict[str, dict[str, int]] = {}
+    for r in doc["results"]:
+        counts.setdefault(r["control"], {}).setdefault(r["outcome"], 0)
+        counts[r["control"]][r["outcome"]] += 1
+    for control, seen in counts.items():
+        change = doc["controls"][control]["remediation"]["change"]
+        fix = f"provnet net plan {change}" if change and seen.get("failed") else ""
+        title = doc["controls"][control]["title"][lang]
+        table.add_row(
+            escape(f"{control} {title}"),
+            *(str(seen.get(k, 0)) for k in ("passed", "failed", "waived", "error")),
+            escape(fix),
+        )
+    console.print(table)
+
+
+def render(doc: dict[str, Any], console: Console, lang: str, *, summary: bool = False) -> None:
     console.print(
-        f"[bold]{word('title', lang)}[/bold] — {word('source', lang)}: {source['kind']} "
-        f"{escape(source.get('repository', ''))} {word('commit', lang)} "
-        f"{source.get('commit', '')[:12] or '—'}"
+        f"[bold]{word('title', lang)}[/bold] — {word('source', lang)}: "
+        f"{escape(source_text(doc['source']))}"
     )
     communes = Table(title=word("summary_communes", lang))
     for key in ("commune", "passed", "failed", "waived", "error", "score_before", "score_after"):
@@ -45,8 +79,11 @@ def render(doc: dict[str, Any], console: Console, lang: str) -> None:
             percent(s["score_after_waivers"]),
         )
     console.print(communes)
-    console.rule(word("findings", lang))
-    for r in doc["results"]:
+    if summary:
+        _per_control(doc, console, lang)
+    else:
+        console.rule(word("findings", lang))
+    for r in doc["results"] if not summary else ():
         if r["outcome"] == "passed":
             continue
         control = doc["controls"][r["control"]]

@@ -37,8 +37,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "waiver_expired": ("Miễn trừ đã hết hạn", "Waiver expired"),
     "unmatched_waivers": ("Miễn trừ không khớp kết quả nào", "Waivers that matched nothing"),
     "excluded": (
-        "Không kiểm tra cấu hình (nhà mạng quản lý)",
-        "Configuration not audited (telco-managed)",
+        "Không kiểm tra (thiết bị nhà mạng quản lý; máy chủ khi không dùng --source live)",
+        "Not audited (telco-managed devices; servers without --source live)",
     ),
     "summary_communes": ("Tổng hợp theo xã/phường", "Summary per commune"),
     "summary_controls": ("Tổng hợp theo kiểm soát", "Summary per control"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from checks.vc.judge import judge
 from checks.vc.model import EndpointResult, Observation, SipStats, Thresholds, TrialCall
-from inventory.export import netmiko_connect_params
+from inventory.export import connect_params
 from inventory.loader import Inventory
 from inventory.model import Role
 from inventory.resolve import DeviceView
@@ -100,19 +100,9 @@ class Collector:
     host_keys: HostKeyFiles | None
 
     def params(self, view: DeviceView) -> ConnectParams:
-        raw = netmiko_connect_params(self.inventory, view, self.store)
-        known = (
-            None if self.host_keys is None else self.host_keys.for_host(view.host, view.ssh_port)
-        )
-        return ConnectParams(
-            host=str(raw["host"]),
-            port=int(raw["port"]),
-            username=str(raw["username"]),
-            password=str(raw.get("password", "")),
-            secret=str(raw.get("secret", "")),
-            known_hosts=known,
-            timeout=self.options.ssh_timeout,
-        )
+        keys = self.host_keys
+        known = None if keys is None else keys.for_host(view.host, view.ssh_port)
+        return connect_params(self.inventory, view, self.store, known, self.options.ssh_timeout)
 
     def collect(self, view: DeviceView, vc: VcPlatform, obs: Observation) -> Observation:
         secrets: list[str] = []

@@ -23,8 +23,8 @@ from gufo.snmp.sync.client import SnmpSession
 
 from deploys.network.base import CheckContext, CheckResult
 from deploys.network.context import lan, wan
-from deploys.network.targets import connect_params
 from inventory.errors import SecretUnavailable
+from inventory.export import connect_params
 from inventory.model import Role, SnmpV2cCredential, SnmpV3Credential
 from inventory.secrets import SecretStore
 from platforms import network_platform

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from inventory.export import netmiko_connect_params
+from inventory.export import connect_params
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from inventory.secrets import SecretStore
 from platforms import network_platform
 from platforms.known_hosts import HostKeyFiles
-from platforms.network import ConfigSession, ConnectParams, NetworkPlatform
+from platforms.network import ConfigSession, NetworkPlatform
 
 
 class Backend(Protocol):
@@ -29,26 +29,6 @@ class Backend(Protocol):
         ...
 
     def connect(self, device: DeviceView) -> ConfigSession: ...
-
-
-def connect_params(
-    inv: Inventory,
-    device: DeviceView,
-    store: SecretStore,
-    known_hosts: str | None,
-    timeout: float = 20.0,
-) -> ConnectParams:
-    """Where and as whom to log in to ``device``, secrets resolved now (in memory only)."""
-    params = netmiko_connect_params(inv, device, store)
-    return ConnectParams(
-        host=str(params["host"]),
-        port=int(params["port"]),
-        username=str(params["username"]),
-        password=str(params.get("password", "")),
-        secret=str(params.get("secret", "")),
-        known_hosts=known_hosts,
-        timeout=timeout,
-    )
 
 
 def read_running(backend: Backend, device: DeviceView) -> str:

@@ -43,7 +43,7 @@ from pyinfra.facts.systemd import SystemdStatus
 from deploys.network.masking import Redactor
 from deploys.servers.base import ServerDeploy
 from inventory.errors import SecretUnavailable
-from inventory.export import PyinfraHost
+from inventory.export import PyinfraHost, host_data
 from inventory.secrets import SecretStore
 from provnet.errors import NOT_CONTAINED
 
@@ -93,24 +93,6 @@ class RunReport:
 
 
 # --- inventory -------------------------------------------------------------------------------
-
-
-def host_data(host: PyinfraHost, password: str | None, known_hosts: str | None) -> dict[str, Any]:
-    """pyinfra host data: the export's, the password (in memory only), host-key checking,
-    and sudo for a user that is not root."""
-    data = dict(host.data)
-    if password is not None:
-        data["ssh_password"] = password
-    if known_hosts is not None:
-        data["ssh_known_hosts_file"] = known_hosts
-        data["ssh_strict_host_key_checking"] = "yes"
-    else:
-        data["ssh_strict_host_key_checking"] = "no"
-    if data.get("ssh_user") not in (None, "root"):
-        data["_sudo"] = True
-        if password is not None:
-            data["_sudo_password"] = password
-    return data
 
 
 def build_inventory(

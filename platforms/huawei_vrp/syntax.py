@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from platforms.config import Syntax, negate
+from platforms.config import (
+    AclEntry,
+    Network,
+    Node,
+    Syntax,
+    ipv6_network,
+    negate,
+    wildcard_network,
+)
 
 # -- negation and single-valued settings ---------------------------------------------------
 _VRP_NEGATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -67,6 +76,39 @@ _VRP_KEYS = (
     r"^router-id ",
 )
 
+# -- access lists (what an audit reads of them) --------------------------------------------
+_ACL4 = re.compile(r"^acl (?:number |name )?(\S+)(?: |$)")
+_ACL6 = re.compile(r"^acl ipv6 (?:number |name )?(\S+)(?: |$)")
+
+
+def _vrp_source(words: list[str], version: int) -> Network | None:
+    """The source of a ``rule`` (None: no ``source`` word, or ``source any``)."""
+    if "source" not in words:
+        return None
+    rest = words[words.index("source") + 1 :]
+    if not rest or rest[0] == "any":
+        return None
+    if version == 6:
+        return ipv6_network(rest[0], rest[1] if len(rest) > 1 and rest[1].isdigit() else None)
+    wildcard = rest[1] if len(rest) > 1 else "0"
+    return wildcard_network(rest[0], "0.0.0.0" if wildcard == "0" else wildcard)
+
+
+def vrp_acl(tree: Sequence[Node], name: str, version: int) -> tuple[Node | None, list[AclEntry]]:
+    """The permit rules of the VRP access list ``name`` (``acl number 2001``)."""
+    header = _ACL6 if version == 6 else _ACL4
+    for node in tree:
+        m = header.match(node.text)
+        if m and m[1] == name and (version == 6 or not node.text.startswith("acl ipv6 ")):
+            entries = [
+                AclEntry(c, _vrp_source(c.text.split(), version))
+                for c in node.children
+                if c.text.startswith("rule ") and "permit" in c.text.split()
+            ]
+            return node, entries
+    return None, []
+
+
 VRP = Syntax(
     name="vrp",
     separator="#",
@@ -77,4 +119,5 @@ VRP = Syntax(
     vrp_indent=True,
     keys=tuple(re.compile(k) for k in _VRP_KEYS),
     resets=((re.compile(r"^ip binding vpn-instance "), re.compile(r"^ip(v6)? address ")),),
+    acl=vrp_acl,
 )

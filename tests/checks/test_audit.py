@@ -203,3 +203,19 @@ def test_an_older_commit_and_the_baseline(backups: tuple[Path, Commit], tmp_path
     assert doc["baseline"]["fixed"] == [{"control": "NET-MGMT-01", "device": SW}]
     assert doc["baseline"]["still_failing"] == []
     assert doc["baseline"]["commit"] == first
+
+
+def test_summary_lists_controls_and_their_fix_not_every_finding(
+    backups: tuple[Path, Commit],
+) -> None:
+    repo, commit = backups
+    commit({SW: TELNET, XE: TELNET})
+    result = audit(repo, "--summary")
+    assert result.exit_code == 100
+    [row] = [line for line in result.stdout.splitlines() if "NET-MGMT-01" in line]
+    cells = [c.strip() for c in row.split("│") if c.strip()]
+    # passed, failed, waived, error, and the change that fixes it
+    assert cells[-5:] == ["3", "2", "0", "0", "provnet net plan hardening"]
+    assert "transport input telnet ssh" not in result.stdout  # no evidence lines
+    full = audit(repo)
+    assert "transport input telnet ssh" in full.stdout

@@ -25,8 +25,9 @@ from cli import app
 from deploys.network.targets import InventoryBackend
 from inventory.resolve import iter_devices
 from inventory.secrets import SecretStore
+from inventory.source import load_yaml
 from inventory.validate import load_valid
-from lab.control import UpResult, lab_down, lab_up
+from lab.control import UpResult, lab_down, lab_up, request
 from tests.conftest import EXAMPLE
 
 LIMITS = ["commune=14758", "commune=14845"]
@@ -169,3 +170,52 @@ def test_the_named_remediation_fixes_and_a_seeded_violation_is_exactly_one_findi
     assert result["remediation_command"] == f"provnet net plan hardening --limit {XE}"
     assert seeded["source"]["commit"] != clean["source"]["commit"]
     assert "s3cr3t-seeded" not in json.dumps(seeded)
+
+
+def test_a_live_audit_finds_what_the_backup_holds_and_a_down_device_is_an_error(
+    lab: UpResult, tmp_path: Path
+) -> None:
+    """``--source live`` reads the routers' running configurations over SSH (the platform
+    sessions the network changes use, with the named credential set) and judges them as
+    their backups are judged; a device that does not answer is an error for each of its
+    controls, never a pass, and the others are read all the same."""
+    _, backed_up = _backup_and_audit(lab, tmp_path, "backed-up")
+    switch = "th-14758-sw1"
+    assert request(lab.state_dir, {"op": "fault", "device": switch, "kind": "down"})["ok"]
+    out = tmp_path / "live.json"
+    try:
+        result = _cli(
+            lab,
+            *("audit", "--source", "live", "--credentials", "ssh-netops"),
+            *("--limit", XE, "--limit", VRP, "--limit", switch),
+            *("--format", "json", "--out", str(out)),
+        )
+    finally:
+        assert request(lab.state_dir, {"op": "fault", "device": switch, "kind": "up"})["ok"]
+    assert result.exit_code == 100, result.output
+    live: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    assert live["source"] == {"kind": "live", "credentials": "ssh-netops"}
+    routers = [r for r in live["results"] if r["device"] in (XE, VRP)]
+    assert {(r["control"], r["device"], r["status"]) for r in routers} == {
+        (r["control"], r["device"], r["status"]) for r in backed_up["results"]
+    }
+    assert _evidence({"results": routers}) == _evidence(backed_up)
+    assert {r["file"] for r in routers} == {
+        f"ssh://{d.host}:{d.ssh_port}/running-config"
+        for d in iter_devices(load_valid(lab.overlay))
+        if d.name in (XE, VRP)
+    }
+    down = [r for r in live["results"] if r["device"] == switch]
+    assert down and {r["status"] for r in down} == {"error"}
+    assert all(switch in r["message"] and not r["evidence"] for r in down)
+    secrets = load_yaml(lab.secrets_file.read_text(encoding="utf-8"))
+    report = out.read_text(encoding="utf-8")
+    assert secrets and not [v for v in secrets.values() if str(v) in report]
+
+
+def test_a_credential_set_the_inventory_lacks_is_refused_before_any_device(
+    lab: UpResult,
+) -> None:
+    result = _cli(lab, "audit", "--source", "live", "--credentials", "nosuch", "--limit", XE)
+    assert result.exit_code == 2
+    assert "--credentials nosuch" in result.output and "Traceback" not in result.output

@@ -1,10 +1,16 @@
-"""Rules as data: every control's cases (``data/<control>/<case>/``: a configuration in,
-findings out) decided by the engine on the platform's own configuration tree; every
-control has a passing and a failing case on every configuration syntax it covers; the
-rules files validate, and a broken one is refused naming its file and line."""
+"""Rules as data: every control's cases (``data/<control>/<case>/``: a configuration, a
+server's command outputs or Prometheus's answers in, findings out) decided by the engine
+(configurations on the platform's own tree); every control has a passing and a failing
+case on every configuration syntax it covers (servers and Prometheus count as one each);
+the rules files validate, and a broken one is refused naming its file and line.
+
+Prometheus's answers come from the case file here (:class:`CaseMetrics`, data, not a
+server): the engine's decision is what is tested; a real Prometheus answers the same
+queries in test_audit_sources.py."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any
@@ -12,8 +18,16 @@ from typing import Any
 import pytest
 
 from checks.config import DeviceFacts
-from checks.engine import interfaces_of, judge, parameter_values
-from checks.errors import RuleFileError
+from checks.engine import (
+    ServerOutputs,
+    interfaces_of,
+    judge,
+    judge_prometheus,
+    judge_server,
+    parameter_values,
+)
+from checks.errors import RuleFileError, SourceError
+from checks.model import Control
 from checks.ruleset import RULES_DIR, load_rules
 from inventory.source import load_yaml
 from platforms import get_platform, network_platform
@@ -27,7 +41,11 @@ CASES = sorted(
 )
 RULES = load_rules()
 DEFAULT_PROFILE = "level3"
-DEFAULT_FACTS: dict[str, Any] = {"ntp_servers": ["10.38.224.1"], "syslog_servers": ["10.38.226.10"]}
+DEFAULT_FACTS: dict[str, Any] = {
+    "ntp_servers": ["10.38.224.1"],
+    "syslog_servers": ["10.38.226.10"],
+    "management_prefixes": ["10.38.128.0/18", "2001:db8:2600::/40"],
+}
 
 
 def _case(path: Path) -> dict[str, Any]:
@@ -35,23 +53,62 @@ def _case(path: Path) -> dict[str, Any]:
     return data
 
 
+class CaseMetrics:
+    """Prometheus's answers as a case file gives them (``samples``: query -> samples)."""
+
+    url = "http://prometheus.case"
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.samples: dict[str, list[dict[str, Any]]] = spec.get("samples", {})
+        self.days: float | None = spec.get("retention_days")
+
+    def query(self, expr: str) -> list[tuple[dict[str, str], float]]:
+        return [(s["labels"], float(s["value"])) for s in self.samples.get(expr, [])]
+
+    def retention_days(self) -> float:
+        if self.days is None:
+            raise SourceError(f"{self.url}: no retention")
+        return self.days
+
+
+def _facts(spec: dict[str, Any]) -> DeviceFacts:
+    facts_spec = {**DEFAULT_FACTS, **spec.get("facts", {})}
+    platform = spec.get("platform", "linux")
+    return DeviceFacts(
+        tuple(facts_spec["ntp_servers"]),
+        tuple(facts_spec["syslog_servers"]),
+        interfaces_of(get_platform(platform).default_interfaces, spec.get("data", {})),
+        tuple(ipaddress.ip_network(p) for p in facts_spec["management_prefixes"]),
+    )
+
+
+def _judge(control: Control, case: Path, spec: dict[str, Any]) -> tuple[str, list[Any], str]:
+    params = parameter_values(RULES.resolve(spec.get("profile", DEFAULT_PROFILE)))
+    if control.kind == "prometheus":
+        return judge_prometheus(control, CaseMetrics(spec), params)
+    if control.kind == "server":
+        read = ServerOutputs("ssh://case", spec.get("outputs", {}), spec.get("errors", {}))
+        return judge_server(control, read, params, _facts(spec))
+    syntax = network_platform(spec["platform"]).syntax
+    tree = parse((case / "running.cfg").read_text(encoding="utf-8"), syntax)
+    return judge(control, syntax, tree, params, _facts(spec))
+
+
+def _kind(control: Control, spec: dict[str, Any]) -> str:
+    """What a case covers: a configuration syntax, ``server`` or ``prometheus``."""
+    if control.kind != "config":
+        return control.kind
+    return network_platform(spec["platform"]).syntax.name
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_case(case: Path) -> None:
     spec = _case(case)
     control = RULES.control(case.parent.name)
-    syntax = network_platform(spec["platform"]).syntax
-    facts_spec = {**DEFAULT_FACTS, **spec.get("facts", {})}
-    facts = DeviceFacts(
-        tuple(facts_spec["ntp_servers"]),
-        tuple(facts_spec["syslog_servers"]),
-        interfaces_of(get_platform(spec["platform"]).default_interfaces, spec.get("data", {})),
-    )
-    params = parameter_values(RULES.resolve(spec.get("profile", DEFAULT_PROFILE)))
-    tree = parse((case / "running.cfg").read_text(encoding="utf-8"), syntax)
-    status, evidence, message = judge(control, syntax, tree, params, facts)
+    status, evidence, message = _judge(control, case, spec)
     expect = spec["expect"]
     found = sorted((e.kind, e.line, e.text) for e in evidence if e.failing)
-    wanted = sorted((f["kind"], f["line"], f["text"]) for f in expect["findings"])
+    wanted = sorted((f["kind"], f.get("line", 0), f["text"]) for f in expect["findings"])
     assert (status, found) == (expect["status"], wanted), message
     if "matched" in expect:
         assert sorted(e.line for e in evidence if e.kind == "matched") == expect["matched"]
@@ -61,13 +118,13 @@ def test_every_control_passes_and_fails_on_every_syntax_it_covers() -> None:
     covered: dict[tuple[str, str], set[str]] = {}
     for case in CASES:
         spec = _case(case)
-        syntax = network_platform(spec["platform"]).syntax.name
-        covered.setdefault((case.parent.name, syntax), set()).add(spec["expect"]["status"])
+        control = RULES.control(case.parent.name)
+        covered.setdefault((control.id, _kind(control, spec)), set()).add(spec["expect"]["status"])
     missing = [
-        (control.id, syntax)
+        (control.id, kind)
         for control in RULES.controls
-        for syntax in control.config
-        if covered.get((control.id, syntax), set()) != {"passed", "failed"}
+        for kind in (control.config if control.kind == "config" else [control.kind])
+        if not {"passed", "failed"} <= covered.get((control.id, kind), set())
     ]
     assert not missing, f"controls without a passing and a failing case: {missing}"
     assert {c.parent.name for c in CASES} <= {c.id for c in RULES.controls}
