@@ -151,6 +151,8 @@ def build_inventory(
                 except SecretUnavailable as exc:
                     raise AnsibleError(f"host {host}: {exc}") from None
             hostvars[var] = f"{{{{ lookup('env', '{variable}') }}}}"
+            if var == "ansible_become_password":  # as the export does for an env reference
+                hostvars |= {"ansible_become": True, "ansible_become_method": "enable"}
     return inventory, environment
 
 

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from deploys.ansible.runner import EXIT_UNREACHABLE
+from deploys.ansible.runner import EXIT_FAILED
 from deploys.network.journal import read_journal
 from lab.control import UpResult, lab_down, lab_up
 from tests.conftest import EXAMPLE
@@ -79,8 +79,10 @@ def test_a_router_whose_host_key_is_unknown_is_not_configured(
     lab: UpResult, tmp_path: Path
 ) -> None:
     code, output, end = _ansible(lab, tmp_path, _home(tmp_path, None), f"device={ROUTERS[0]}")
-    assert code == EXIT_UNREACHABLE, output
-    assert end["hosts"][ROUTERS[0]]["unreachable"] == 1
+    # network_cli reports a refused connection as the first task's failure, not unreachable
+    assert code == EXIT_FAILED, output
+    assert "authenticity of host" in output
+    assert end["hosts"][ROUTERS[0]]["failures"] == 1
     assert _plan_statuses(lab, tmp_path / "plan.json")[ROUTERS[0]] == "change"
 
 
