@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOK = ROOT / "deploys" / "ansible" / "baseline.yml"
 SECURITY_LEVEL = 3
+PROFILE_ENV = "PROVNET_BENCH_PROFILE"
+"""A file to write cProfile's statistics of the provnet side to (``python -m pstats FILE``)."""
 
 
 def server_data(mirror_url: str, lan4: str, lan6: str) -> dict[str, Any]:
@@ -161,7 +164,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     hosts = json.loads(args.hosts.read_text(encoding="utf-8"))
     data = server_data(hosts["mirror_url"], hosts["lan4"], hosts["lan6"])
-    if args.side.startswith("provnet"):
+    profile = os.environ.get(PROFILE_ENV)
+    if args.side.startswith("provnet") and profile:
+        import cProfile
+
+        with cProfile.Profile() as profiler:
+            outcome = run_provnet(hosts, data, dry=args.side == "provnet-dry")
+        profiler.dump_stats(profile)
+    elif args.side.startswith("provnet"):
         outcome = run_provnet(hosts, data, dry=args.side == "provnet-dry")
     else:
         outcome = run_ansible(hosts, data, args.forks, args.artifacts)
