@@ -5,9 +5,9 @@ first if missing, which is not timed).
 
 Printed: wall time and this process's CPU time of each run (connect, facts, operations; the
 first run installs chrony, rsyslog, nftables and unattended-upgrades from the twin's mirror),
-and how many servers changed. No peer yet: the same deploy with Ansible comes with the
-Ansible issue. The process is patched with gevent first, as pyinfra's CLI and ``provnet
-servers`` are.
+and how many servers changed. The same deploy with the Ansible role, side by side:
+``python -m bench baseline_ansible``. The process is patched with gevent first, as pyinfra's
+CLI and ``provnet servers`` are.
 """
 
 from __future__ import annotations

@@ -211,13 +211,17 @@ def _ansible_credentials(inv: Inventory, view: DeviceView) -> dict[str, Any]:
 
 
 def ansible_hostvars(inv: Inventory, view: DeviceView) -> dict[str, Any]:
-    """Connection variables (secrets only as env lookups) plus the ``provnet_*`` facts."""
+    """Connection variables (secrets only as env lookups) plus the ``provnet_*`` facts; a
+    server (a platform pyinfra deploys to) also gets what the server deploys read
+    (:func:`server_vars`), so the Ansible baseline role reads the same data as pyinfra's."""
+    info = _platform(view.platform)
     return {
         "ansible_host": view.host,
         "ansible_port": view.ssh_port,
         **_ansible_connection(view.platform),
         **_ansible_credentials(inv, view),
         **provnet_vars(view),
+        **(server_vars(inv, view) if info is not None and info.pyinfra_target else {}),
     }
 
 

@@ -29,8 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from deploys.errors import DeployError
+from deploys.network.changes.ipv6_migration import CHANGE as IPV6_MIGRATION
+from deploys.network.context import ChangeDataError
 from deploys.network.journal import Journal
 from deploys.network.masking import Redactor
+from deploys.servers.levels import thresholds
 from inventory.errors import SecretUnavailable
 from inventory.export import ansible as ansible_inventory
 from inventory.loader import Inventory
@@ -131,9 +134,11 @@ def build_inventory(
     already are lookups of the caller's environment.
     """
     inventory = ansible_inventory(inv, views)
+    by_name = {view.name: view for view in views}
     environment: dict[str, str] = {}
     names: dict[str, str] = {}
     for host, hostvars in inventory["all"]["hosts"].items():
+        hostvars |= shipped_playbook_vars(inv, by_name[host], hostvars)
         for ref_var, var in _SECRET_REFS.items():
             described = hostvars.pop(ref_var, None)
             if described is None:
@@ -146,7 +151,37 @@ def build_inventory(
                 except SecretUnavailable as exc:
                     raise AnsibleError(f"host {host}: {exc}") from None
             hostvars[var] = f"{{{{ lookup('env', '{variable}') }}}}"
+            if var == "ansible_become_password":  # as the export does for an env reference
+                hostvars |= {"ansible_become": True, "ansible_become_method": "enable"}
     return inventory, environment
+
+
+def shipped_playbook_vars(
+    inv: Inventory, view: DeviceView, hostvars: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What the shipped playbooks read beside the export's variables, computed where
+    provnet's own deploys compute it (one source of truth):
+
+    - a server (it has ``provnet_security_level``): ``provnet_level_thresholds``, the
+      thresholds of its level from ``deploys/servers/levels.yaml``, each with its basis;
+    - a device the ``ipv6_migration`` change applies to: ``provnet_ipv6_migration``, the
+      change's addresses and ACL (``router``, ``wan``, ``lan``, ``acl``) from the address
+      plan, as its templates get them (left out when the inventory lacks the data: the
+      playbook then fails that host, naming the variable).
+    """
+    found: dict[str, Any] = {}
+    level = hostvars.get("provnet_security_level")
+    if level is not None:
+        found["provnet_level_thresholds"] = thresholds(int(level)).model_dump(mode="json")
+    if IPV6_MIGRATION.skip_reason(view) is None:
+        try:
+            context = IPV6_MIGRATION.context(inv, view)
+        except ChangeDataError:
+            return found
+        found["provnet_ipv6_migration"] = {
+            key: context[key] for key in ("router", "wan", "lan", "acl") if key in context
+        }
+    return found
 
 
 def collections_used(playbook_text: str) -> set[str]:

@@ -105,6 +105,7 @@ def test_secrets_file_credentials_become_environment_lookups(tmp_path: Path) -> 
         assert hostvars["ansible_password"] == f"{{{{ lookup('env', '{password}') }}}}"
         assert (environment[password], environment[enable]) == (CANARY, f"{CANARY}-enable")
         assert "provnet_secret_ref" not in hostvars
+        assert (hostvars["ansible_become"], hostvars["ansible_become_method"]) == (True, "enable")
     assert len(environment) == 2  # one variable per secret, however many hosts use it
 
 

@@ -26,6 +26,7 @@ import pytest
 
 from deploys.servers.baseline import PACKAGES
 from tests.conftest import TwinServers
+from tests.deploys.servers.effects import assert_baseline_effects, inside
 
 PROVNET = str(Path(sys.executable).with_name("provnet"))
 
@@ -152,9 +153,7 @@ def test_apply_changes_every_server(dry_then_apply: dict[str, Any]) -> None:
 
 
 def _inside(twin: TwinServers, name: str, command: str) -> str:
-    done = twin.servers.run(name, ["sh", "-c", command], timeout=60)
-    assert done.returncode == 0, f"{name}: {command}: {done.stderr}"
-    return done.stdout
+    return inside(twin.servers, name, command)
 
 
 def test_effects_seen_from_inside_each_server(
@@ -162,29 +161,7 @@ def test_effects_seen_from_inside_each_server(
 ) -> None:
     assert dry_then_apply["applied"][0] == 0
     for name in dry_then_apply["names"]:
-        sshd = _inside(twin_servers, name, "sshd -T")
-        for setting in (
-            "passwordauthentication no",
-            "permitrootlogin without-password",
-            "allowusers root",
-            "maxauthtries 3",
-            "logingracetime 30",
-            "kexalgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256",
-        ):
-            assert setting in sshd, f"{name}: {setting}"
-        ruleset = _inside(twin_servers, name, "nft list ruleset")
-        assert "policy drop" in ruleset
-        assert "tcp dport 22 ip saddr @management_v4 accept" in ruleset
-        sources = _inside(twin_servers, name, "chronyc -n sources")
-        assert "10.38.224.1" in sources  # the province's NTP servers, nothing else
-        assert "pool.ntp.org" not in _inside(twin_servers, name, "cat /etc/chrony/chrony.conf")
-        active = _inside(twin_servers, name, "systemctl is-active ssh chrony rsyslog nftables")
-        assert active.split() == ["active"] * 4
-        assert "pam_faillock.so" in _inside(twin_servers, name, "cat /etc/pam.d/common-auth")
-        tmout = _inside(twin_servers, name, "bash -lc 'echo $TMOUT'")
-        assert tmout.strip() == "300"  # level 3 (levels.yaml)
-        journald = _inside(twin_servers, name, "systemd-analyze cat-config systemd/journald.conf")
-        assert "MaxRetentionSec=90day" in journald
+        assert_baseline_effects(twin_servers.servers, name)
 
 
 def test_second_run_changes_nothing(
