@@ -4,11 +4,13 @@ Validates the inventory, brings up its twin, starts provnet's exporter and a rea
 Prometheus (configured by ``exporter prometheus-config``, with the shipped rules), prints
 coverage per commune from Prometheus queries, injects faults and shows the alerts, plans
 and applies the IPv6 migration to the communes' routers in waves and shows IPv6-ready
-communes rising, then tears everything down.
+communes rising, deploys a server, checks the VC endpoints of a session's communes (one
+endpoint broken), then tears everything down.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 import subprocess
@@ -16,14 +18,22 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rich.table import Table
 
+from checks.vc.judge import by_commune
+from checks.vc.model import Report, Verdict
+from checks.vc.report import summary_line
+from checks.vc.run import CheckOptions, Collector, check_endpoints, vc_endpoints
+from checks.vc.session import load_sessions
 from cli.inventory import stats, validate
 from deploys.network.journal import Outcome, read_journal
 from exporters.prometheus_config import ConfigOptions, generate
 from inventory.resolve import DeviceView, iter_devices
+from inventory.secrets import SecretStore
+from inventory.select import select_devices
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up, request, servers_status
 from lab.monitoring import (
@@ -34,12 +44,14 @@ from lab.monitoring import (
     value,
     vector,
 )
+from platforms import network_platform
+from platforms.known_hosts import HostKeyFiles, resolve_known_hosts
 from provnet.console import InventoryOption, exits_cleanly, out
 
 DEMO_BASE = "127.3.0.0"
 SCRAPE_SECONDS = 3
 WAIT_SECONDS = 90.0
-STEPS = 8
+STEPS = 9
 
 
 def _step(number: int, text: str) -> None:
@@ -179,6 +191,7 @@ def _run(inventory: Path | None, state_dir: Path, workdir: Path) -> None:
             _faults(result, base)
             _ipv6_migration(result, base, workdir)
     _server_deploy(result, workdir)
+    _vc_session(result, workdir)
 
 
 DEMO_SERVER = "th-dc-srv1"
@@ -317,3 +330,65 @@ def _value_at(base: str, expr: str, at: float) -> float:
     answer = query(base, expr, at=at)
     result = answer.get("data", {}).get("result", [])
     return float(result[0]["value"][1]) if result else 0.0
+
+
+VC_COMMUNES = 6  # communes of the demo's video-conference session
+
+
+def _vc_session(result: UpResult, workdir: Path) -> None:
+    """A session in 30 minutes for a few communes: their endpoints registered (what ``net
+    apply`` of the vc_endpoint change leaves: SIP URI and registrar), one camera broken,
+    the check of ``provnet vc check --session`` run here, and its summary (not a row per
+    endpoint)."""
+    _step(8, "họp trực tuyến: điểm cầu các xã sẵn sàng chưa (VC session readiness)")
+    began = time.monotonic()
+    inv = load_valid(result.overlay)
+    views = list(iter_devices(inv))
+    endpoints = [v for v in vc_endpoints(views) if v.commune is not None][:VC_COMMUNES]
+    known = resolve_known_hosts(None, inv.root, False)
+    options = CheckOptions(known_hosts=known)
+    store = SecretStore({}, result.secrets_file)
+    keys = None if known is None else HostKeyFiles(Path(known))
+    collector = Collector(inv, store, options, keys)
+
+    def register(view: DeviceView) -> None:
+        registrar = view.data.get("sip_registrar")
+        domain = view.data.get("sip_domain") or registrar
+        session = network_platform(view.platform).connect(collector.params(view))
+        try:
+            session.push(
+                [
+                    f'xConfiguration SIP URI: "{view.name}@{domain}"',
+                    f'xConfiguration SIP Proxy 1 Address: "{registrar}"',
+                ]
+            )
+        finally:
+            session.close()
+
+    with ThreadPoolExecutor(len(endpoints)) as pool:
+        list(pool.map(register, endpoints))
+    out.print(f"  {len(endpoints)} điểm cầu đã đăng ký SIP (endpoints registered)")
+    broken = endpoints[0]
+    done = request(result.state_dir, {"op": "fault", "device": broken.name, "kind": "camera-off"})
+    out.print(f"  {done['done']}")
+    start = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() + 1800))
+    sessions_file = workdir / "sessions.yaml"
+    codes = ", ".join(f'"{v.commune_code}"' for v in endpoints)
+    sessions_file.write_text(
+        "sessions:\n  - title: Hội nghị trực tuyến UBND tỉnh\n"
+        f"    start: '{start}'\n    communes: [{codes}]\n",
+        encoding="utf-8",
+    )
+    out.print(f"[bold]$ provnet vc check --session {sessions_file}[/bold]")
+    session = load_sessions(sessions_file, views)[0]
+    chosen = vc_endpoints(select_devices(views, list(session.limits)))
+    results = asyncio.run(check_endpoints(inv, chosen, store, options))
+    report = Report(session.title, time.time(), by_commune(results), session.start)
+    out.print(summary_line(report, "vi"))
+    for commune in report.communes:
+        if commune.verdict is Verdict.READY:
+            continue
+        reasons = sorted({f.text("vi") for e in commune.endpoints for f in e.findings})
+        label = commune.verdict.label("vi")
+        out.print(f"  [red]{commune.name}[/red] ({label}): {'; '.join(reasons)}")
+    out.print(f"  ({time.monotonic() - began:.1f} s)")

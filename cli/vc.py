@@ -137,7 +137,9 @@ def emit(report: Report, fmt: Format, lang: Lang, out_file: Path | None) -> None
     else:
         text = as_json(report) if fmt == "json" else as_html(report, lang)
     if out_file is None:
-        out.out(text, end="", highlight=False)
+        # Plain text, not through rich: rich wraps and scans every line of a document
+        # (seconds for 167 endpoints' JSON).
+        typer.echo(text, nl=False)
     else:
         out_file.write_text(text, encoding="utf-8")
         err.print(f"{summary_line(report, lang)} — {out_file}")

@@ -15,6 +15,10 @@ Keys:
 ``role``       ``wan_router``, ``access_switch``, ``vc_endpoint``, ``server``, ...
 ``platform``   Netmiko device_type (``cisco_ios``, ``huawei_vrp``, ``linux``, ...)
 ``group``      an inventory group the device belongs to (``vc-endpoints``)
+``legacy``     the commune's identifiers before the 1 July 2025 merger, as the
+               inventory keeps them under ``legacy:``: the district's name
+               (``Huyện Hoằng Hóa`` or ``Hoằng Hóa``) or 3-digit code, a former
+               commune's name (``Xã Hoằng Đạo`` or ``Hoằng Đạo``) or 5-digit code
 ``managed_by`` ``province`` or ``telco``
 ``kind``       site kind (``commune_office``, ``data_centre``, ``ioc``, ...)
 ``level``      ``province`` (sites outside any commune: data centre, IOC, SOC,
@@ -60,6 +64,26 @@ def _commune_names(view: DeviceView) -> tuple[str, ...]:
     return tuple(name for name in (commune.code, commune.name, short) if name)
 
 
+# How the names of the district era begin (a unit's type); a name is matched with or without.
+LEGACY_TYPES = ("thành phố", "thị xã", "thị trấn", "huyện", "quận", "phường", "xã")
+
+
+def _untyped(name: str) -> str:
+    for kind in LEGACY_TYPES:
+        if name[: len(kind) + 1].casefold() == f"{kind} ":
+            return name[len(kind) + 1 :]
+    return ""
+
+
+def _legacy_names(view: DeviceView) -> tuple[str, ...]:
+    legacy = view.commune.legacy if view.commune is not None else None
+    if legacy is None:
+        return ()
+    names = [n for n in (legacy.district, *legacy.commune_names) if n]
+    codes = [c for c in (legacy.district_code, *legacy.commune_codes) if c]
+    return tuple(v for v in (*names, *map(_untyped, names), *codes) if v)
+
+
 def _level(view: DeviceView) -> tuple[str, ...]:
     return (PROVINCE_LEVEL,) if view.commune is None else (COMMUNE_LEVEL,)
 
@@ -72,6 +96,7 @@ KEYS: dict[str, Callable[[DeviceView], tuple[str, ...]]] = {
     "role": lambda v: (v.role.value,),
     "platform": lambda v: (v.platform,),
     "group": lambda v: v.groups,
+    "legacy": _legacy_names,
     "managed_by": lambda v: (v.managed_by.value,),
     "kind": lambda v: (v.site.kind.value,),
     "level": _level,

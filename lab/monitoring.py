@@ -24,6 +24,8 @@ from typing import Any
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
+# Debian's node_exporter, for its textfile collector (what `provnet vc watch` writes).
+NODE_EXPORTER = shutil.which("prometheus-node-exporter") or "/usr/bin/prometheus-node-exporter"
 READY_TIMEOUT = 60.0
 
 
@@ -136,6 +138,27 @@ def running_exporter(
         process = subprocess.Popen([*command, *extra], env=env, stdout=log, stderr=log)
         try:
             _wait_http(f"http://{listen}/-/healthy", process, "provnet exporter")
+            yield listen
+        finally:
+            stop(process)
+
+
+@contextmanager
+def running_node_exporter(textfile_dir: Path, log_path: Path) -> Iterator[str]:
+    """Debian's node_exporter on 127.0.0.1 with only its textfile collector reading
+    ``textfile_dir``; yield its ``HOST:PORT`` once it answers; stop it by PID."""
+    listen = f"127.0.0.1:{free_port()}"
+    command = [
+        NODE_EXPORTER,
+        f"--web.listen-address={listen}",
+        "--collector.disable-defaults",
+        "--collector.textfile",
+        f"--collector.textfile.directory={textfile_dir}",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=log)
+        try:
+            _wait_http(f"http://{listen}/metrics", process, "node_exporter")
             yield listen
         finally:
             stop(process)

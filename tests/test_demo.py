@@ -92,3 +92,14 @@ def test_demo_deploys_a_server_then_finds_nothing_to_change(demo_output: str) ->
     assert "would-change" in section, section[-2000:]
     assert "Traceback" not in section
     assert section.rstrip().count("unchanged: 1") >= 1, section[-2000:]
+
+
+def test_demo_checks_a_vc_session_and_names_the_not_ready_commune(demo_output: str) -> None:
+    section = demo_output.split("(VC session readiness)", 1)[1].split("provnet demo — 9/9", 1)[0]
+    ready = re.search(r"Hội nghị trực tuyến UBND tỉnh: (\d+)/6 xã sẵn sàng", section)
+    assert ready is not None, section[-2000:]
+    assert int(ready[1]) <= 5  # the broken camera's commune (others only if the machine stalls)
+    broken = [ln for ln in section.splitlines() if "Phường Hàm Rồng" in ln]
+    assert len(broken) == 1 and "chưa sẵn sàng" in broken[0], section
+    assert "Camera không kết nối" in broken[0]
+    assert "th-14797-vc1" not in section  # a summary, not a row per endpoint

@@ -109,23 +109,33 @@ class _Auth(asyncssh.SSHServer):
 
 
 class _Input:
-    """Characters typed by the client, one at a time, echo flushed before waiting."""
+    """Characters typed by the client, one at a time; what the device says (echo and
+    answers) is held until it waits for the client or for time, then sent as one write:
+    asyncssh sends a packet per write, and a packet costs the client (paramiko, in
+    Python) as much as the twin."""
 
     def __init__(self, process: asyncssh.SSHServerProcess[str]) -> None:
         self.process = process
         self.buffer = ""
         self.pos = 0
         self.echo = ""
+        self.pending: list[str] = []
 
     def write(self, text: str) -> None:
-        self.flush()
+        self.take_echo()
         if text:
-            self.process.stdout.write(text)
+            self.pending.append(text)
+
+    def take_echo(self) -> None:
+        if self.echo:
+            self.pending.append(self.echo)
+            self.echo = ""
 
     def flush(self) -> None:
-        if self.echo:
-            self.process.stdout.write(self.echo)
-            self.echo = ""
+        self.take_echo()
+        if self.pending:
+            self.process.stdout.write("".join(self.pending))
+            self.pending.clear()
 
     async def getch(self) -> str | None:
         if self.pos >= len(self.buffer):
@@ -183,6 +193,7 @@ class _Shell:
         """Wait out ``slow_ms``; False while the device is down (say nothing)."""
         faults = self.device.state.faults
         if faults.slow_ms > 0:
+            self.input.flush()
             await asyncio.sleep(faults.slow_ms / 1000)
         return not faults.down
 

@@ -28,7 +28,18 @@ _TP_LINE = re.compile(r"^\*c xConfiguration (?P<path>[^:]+): ?(?P<value>.*)$")
 
 
 class FastCiscoTpSSH(NoticesClose, CiscoTpTcCeSSH):
-    """Netmiko's ``cisco_tp`` driver without its 2 s silence waits on login and logout."""
+    """Netmiko's ``cisco_tp`` driver without its silence waits on login and logout (2 s),
+    nor the 0.1 s Netmiko sleeps after its first RETURN: ``session_preparation`` reads
+    until the endpoint answers."""
+
+    def _try_session_preparation(self, force_data: bool = True) -> None:
+        try:
+            if force_data:
+                self.write_channel(self.RETURN)
+            self.session_preparation()
+        except Exception:
+            self.disconnect()
+            raise
 
     def session_preparation(self) -> None:
         self.read_until_pattern(pattern=TP_END, re_flags=re.M, read_timeout=20)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,36 @@ def test_parse() -> None:
 
 def test_input_may_be_an_iterator(devices: list[DeviceView]) -> None:
     assert len(select_devices(iter(devices), ["role=server"])) == 4
+
+
+@pytest.mark.parametrize(
+    ("pattern", "commune"),
+    [
+        ("legacy=Thành phố Thanh Hóa", HAM_RONG),  # the district's full name
+        ("legacy=thanh hoa", HAM_RONG),  # ...without its type and diacritics
+        ("legacy=380", HAM_RONG),  # the district's code
+        ("legacy=14755", HAM_RONG),  # a former commune's code
+        ("legacy=huyen muong lat", "14845"),
+        ("legacy=Tam Chung", "14845"),  # a former commune's name without its type
+        ("legacy=Thị trấn Mường Lát", "14845"),
+        ("legacy=38[04]", f"{HAM_RONG} 14845"),
+    ],
+)
+def test_legacy_district_era_names(
+    make_inventory: Callable[[str], Path], pattern: str, commune: str
+) -> None:
+    views = list(iter_devices(load_valid(make_inventory("legacy_names"))))
+    selected = select_devices(views, [pattern])
+    assert sorted({v.commune_code for v in selected}) == commune.split()
+    assert selected == [v for v in views if v.commune_code in commune.split()]
+
+
+def test_a_legacy_name_is_not_the_current_name(make_inventory: Callable[[str], Path]) -> None:
+    views = list(iter_devices(load_valid(make_inventory("legacy_names"))))
+    # Tam Chung is only a former commune of Mường Lát: commune= does not know it.
+    with pytest.raises(UnknownSelection, match="commune=Tam Chung"):
+        select_devices(views, ["commune=Tam Chung"])
+    # Sites without legacy identifiers (the data centre...) are what "!legacy=*" leaves.
+    kept = select_devices(views, ["!legacy=*"])
+    assert kept
+    assert kept == [v for v in views if v.commune is None]
