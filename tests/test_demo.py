@@ -70,7 +70,7 @@ def test_demo_measures_every_commune_then_faults_then_ipv6(demo_output: str) -> 
 
 
 def test_demo_summarises_the_change_rather_than_a_row_per_router(demo_output: str) -> None:
-    section = demo_output.split("5/8")[1].split("7/8")[0]
+    section = demo_output.split("provnet demo — 5/")[1].split("provnet demo — 7/")[0]
     assert section.count("\n") < 80, section
     assert "r-" not in section.split("IPv6-ready communes over time")[0]
 
@@ -88,7 +88,7 @@ def test_demo_deploys_a_server_then_finds_nothing_to_change(demo_output: str) ->
     available, reason = root_available()
     if not available:
         pytest.skip(f"the twin's Debian servers need root: {reason}")
-    section = demo_output.split("7/8")[1].split("8/8")[0]
+    section = demo_output.split("provnet demo — 7/")[1].split("provnet demo — 8/")[0]
     assert "would-change" in section, section[-2000:]
     assert "Traceback" not in section
     assert section.rstrip().count("unchanged: 1") >= 1, section[-2000:]
