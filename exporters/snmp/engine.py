@@ -207,8 +207,8 @@ class V3Context:
     def asked(cls, auth: Auth, snmp_context: str, snmp_engineid: str) -> V3Context:
         """The context of a request; :class:`BadContext` for an engine ID that is not hex
         (snmp_exporter logs that at debug level and returns nothing)."""
-        if auth.version != 3:
-            return cls()
+        if auth.version != 3 or not (snmp_context or snmp_engineid or auth.context_name):
+            return NO_CONTEXT
         try:
             engine_id = bytes.fromhex(snmp_engineid)
         except ValueError:
@@ -219,6 +219,9 @@ class V3Context:
 
     def __bool__(self) -> bool:
         return bool(self.name or self.engine_id)
+
+
+NO_CONTEXT = V3Context()
 
 
 class BadContext(ExporterError, ValueError):

@@ -16,6 +16,7 @@ from exporters.render import format_value, render
 from exporters.snmp.builtin import Builtin
 from exporters.snmp.config import Auth, DynamicFilter, Module, WalkParams
 from exporters.snmp.engine import (
+    NO_CONTEXT,
     Client,
     Counters,
     SessionPool,
@@ -31,8 +32,6 @@ from exporters.snmp.series import Pdus, Value, collect, value_as_string
 from provnet.errors import NOT_CONTAINED
 
 log = logging.getLogger("provnet.exporter")
-
-NO_CONTEXT = V3Context()
 
 
 @dataclass
