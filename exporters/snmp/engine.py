@@ -100,31 +100,30 @@ def oid_arcs(oid: str) -> tuple[int, ...]:
     return tuple(int(arc) for arc in oid.split("."))
 
 
+_ARCS: dict[str, tuple[int, ...]] = {}
+"""Arcs by OID text: a target's walks return the same OIDs every scrape, and most targets
+the same ones (ifIndex 1..N), so splitting is paid once per OID, not per varbind."""
+MAX_ARCS = 200_000
+
+
+def cached_arcs(oid: str) -> tuple[int, ...]:
+    arcs = _ARCS.get(oid)
+    if arcs is None:
+        if len(_ARCS) >= MAX_ARCS:
+            _ARCS.clear()
+        arcs = _ARCS[oid] = tuple(map(int, oid.split(".")))
+    return arcs
+
+
 def not_after(request: str, keys: Sequence[str], target: object) -> None:
     """Raise :class:`NonIncreasingOid` if one of ``keys`` (an answer's OIDs) is not after
     ``request``, the OID the request asked after. gosnmp (``walk.go``) compares every varbind
     of a GETBULK answer with the request's OID, not with the varbind before it (net-snmp's
-    snmpbulkwalk does that): the rule an existing snmp_exporter set-up was tuned to.
-
-    Most keys share the request's OID but for its last arc (the same column of a table):
-    those are compared on that arc as text (gufo writes arcs without leading zeros, so a
-    longer arc is larger), the others arc by arc.
-    """
-    head, _, tail = request.rpartition(".")
-    head += "."
-    start, size = len(head), len(tail)
-    request_arcs: tuple[int, ...] | None = None
+    snmpbulkwalk does that): the rule an existing snmp_exporter set-up was tuned to."""
+    floor = cached_arcs(request)
+    known = _ARCS.get
     for key in keys:
-        if key.startswith(head):
-            rest = key[start:]
-            dot = rest.find(".")
-            arc = rest if dot < 0 else rest[:dot]
-            if len(arc) > size or (len(arc) == size and (arc > tail or (arc == tail and dot >= 0))):
-                continue
-            raise NonIncreasingOid(f"{target}: {key} after {request}")
-        if request_arcs is None:
-            request_arcs = oid_arcs(request)
-        if oid_arcs(key) <= request_arcs:
+        if (known(key) or cached_arcs(key)) <= floor:
             raise NonIncreasingOid(f"{target}: {key} after {request}")
 
 
