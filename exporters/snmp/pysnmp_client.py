@@ -19,6 +19,7 @@ from typing import Any
 
 from gufo.snmp import SnmpAuthError, SnmpError
 from pysnmp.carrier.asyncio.dgram import udp, udp6
+from pysnmp.carrier.asyncio.stream.base import _TcpConnectionProtocol
 from pysnmp.carrier.asyncio.stream.tcp import TcpAsyncioTransport
 from pysnmp.entity import config as pysnmp_config
 from pysnmp.hlapi.v3arch.asyncio import (
@@ -74,6 +75,53 @@ REPLY_BUDGET = 60_000
 answer within the message size it advertises (65,507 bytes)."""
 
 
+class _TcpTransport(TcpAsyncioTransport):  # type: ignore[misc]
+    """pysnmp's TCP transport, connecting once per address at a time, and keeping a failed
+    connection's error for the scrape (pysnmp leaves it to asyncio's "exception never
+    retrieved" log, once per try, and keeps the queued request forever). Reads pysnmp's
+    internals (``_connections``, ``_pending_writes``: pysnmp 7.1)."""
+
+    _pending_writes: list[tuple[bytes, tuple[Any, ...]]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failures: dict[tuple[Any, ...], OSError] = {}
+        self._connecting: set[tuple[Any, ...]] = set()
+
+    def send_message(self, message: bytes, address: Any) -> None:
+        peer = self.normalize_address(address)
+        key = tuple(peer)
+        if key in self._connections:
+            self._connections[key].send(message)
+            return
+        self._pending_writes.append((message, key))
+        if key in self._connecting:
+            return
+        self._connecting.add(key)
+        self.failures.pop(key, None)
+        connecting = asyncio.ensure_future(
+            self.loop.create_connection(
+                lambda: _TcpConnectionProtocol(self, peer),
+                host=peer[0],
+                port=peer[1],
+                family=self.SOCK_FAMILY,
+            )
+        )
+
+        def done(task: asyncio.Future[Any]) -> None:
+            self._connecting.discard(key)
+            failed = None if task.cancelled() else task.exception()
+            if failed is not None:
+                self.failures[key] = failed if isinstance(failed, OSError) else OSError(str(failed))
+                self._pending_writes = [w for w in self._pending_writes if w[1] != key]
+
+        connecting.add_done_callback(done)
+
+
+class _Tcp6Transport(_TcpTransport):
+    SOCK_FAMILY = socket.AF_INET6
+
+
 class TcpTransportTarget(UdpTransportTarget):  # type: ignore[misc]
     """SNMP over TCP to an IPv4 address. pysnmp (7.1) has a TCP transport but no target for
     it; its table of target addresses encodes an address as a UDP one only for domains under
@@ -81,11 +129,7 @@ class TcpTransportTarget(UdpTransportTarget):  # type: ignore[misc]
     for the transport, never sent)."""
 
     TRANSPORT_DOMAIN = (*udp.DOMAIN_NAME, 6)
-    PROTO_TRANSPORT = TcpAsyncioTransport
-
-
-class _Tcp6Transport(TcpAsyncioTransport):  # type: ignore[misc]
-    SOCK_FAMILY = socket.AF_INET6
+    PROTO_TRANSPORT = _TcpTransport
 
 
 class Tcp6TransportTarget(Udp6TransportTarget):  # type: ignore[misc]
@@ -93,6 +137,14 @@ class Tcp6TransportTarget(Udp6TransportTarget):  # type: ignore[misc]
 
     TRANSPORT_DOMAIN = (*udp6.DOMAIN_NAME, 6)
     PROTO_TRANSPORT = _Tcp6Transport
+
+
+def connect_failure(engine: SnmpEngine, transport: AbstractTransportTarget) -> OSError | None:
+    """Why the TCP connection of ``transport``'s last request failed, if it did."""
+    carrier = engine.transport_dispatcher.get_transport(transport.TRANSPORT_DOMAIN)
+    if not isinstance(carrier, _TcpTransport):
+        return None
+    return carrier.failures.get(tuple(transport.transport_address))
 
 
 _ENGINES: dict[int, tuple[asyncio.AbstractEventLoop, SnmpEngine]] = {}
@@ -229,6 +281,9 @@ class PysnmpClient:
             except TimeoutError:
                 raise DeadlineReached(f"{self.target}: deadline reached") from None
             if isinstance(indication, errind.RequestTimedOut):
+                refused = connect_failure(_engine(), transport)
+                if refused is not None:  # TCP: nothing listens, or the path is down
+                    raise OSError(f"{self.target}: cannot connect: {refused.strerror}")
                 if not self.answered and self.on_silence is not None:
                     on_silence, self.on_silence = self.on_silence, None
                     on_silence()

@@ -544,6 +544,9 @@ def test_tcp_targets_are_scraped_over_tcp(exporter: Exporter, snmpd: Snmpd) -> N
     # nothing listens on this TCP port: the scrape fails as a dead UDP target's does
     code, _ = exporter.status(f"/snmp?target=tcp://{SILENT_HOST}:9&module=name&auth=v2")
     assert code == 500
+    errors = 'provnet_snmp_errors_total{kind="network"}'
+    assert value(exporter.get("/metrics"), errors) >= 1
+    assert "never retrieved" not in exporter.log.read_text()  # no asyncio noise per try
 
 
 def test_several_config_files_are_merged_and_snmp_exporters_flags_work(
