@@ -7,6 +7,9 @@ user (SHA / AES, authPriv), sends the same bounded load of GETs (sysUpTime.0 and
 in one PDU) with each engine, ``--concurrency`` in flight, one session per target as a
 scrape would use it, and prints GETs/s and the CPU seconds this process used per 1,000
 GETs, side by side. Each run stops at ``--requests`` answers or ``--max-seconds``.
+The last rows are provnet's own pysnmp path (:mod:`exporters.snmp.pysnmp_client`), which
+the scrapes gufo-snmp cannot make take: an SNMPv3 context (here the agent's own engine ID as
+``snmp_engineid``, so the agent does the same work) and ``tcp://``.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from exporters.snmp.config import Auth
-from exporters.snmp.engine import Client, Counters, SessionPool, Target
+from exporters.snmp.engine import Client, Counters, SessionPool, Target, V3Context
 from inventory.secrets import Secret
 from tests.exporters.snmpd import Snmpd, V3User
 
 COMMUNITY = "bench-engine"
 USER = V3User("bench", "SHA", "bench-auth-pass", "AES", "bench-priv-pass")
 OIDS = ("1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.1.5.0")
+SNMP_ENGINE_ID = "1.3.6.1.6.3.10.2.1.1.0"
 
 
 @dataclass
@@ -86,6 +90,35 @@ def gufo_one(target: Target, auth: Auth, pool: SessionPool) -> Callable[[], Awai
     return one
 
 
+def context_one(
+    target: Target, auth: Auth, context: V3Context, pool: SessionPool
+) -> Callable[[], Awaitable[bool]]:
+    """provnet's pysnmp path (:mod:`exporters.snmp.pysnmp_client`), as a scrape in an SNMPv3
+    context or over TCP uses it."""
+    from exporters.snmp.pysnmp_client import PysnmpClient
+
+    async def one() -> bool:
+        client = PysnmpClient(target, auth, pool, Counters(), context, timeout=2.0, retries=0)
+        try:
+            values = await client.get(OIDS, per_pdu=len(OIDS))
+            return len(values) == len(OIDS)
+        except Exception:
+            return False
+        finally:
+            client.close()
+
+    return one
+
+
+async def engine_id(target: Target, auth: Auth) -> bytes:
+    """The agent's snmpEngineID.0: as snmp_engineid, it makes a scrape take the pysnmp path
+    while the agent does the same work as for the default context."""
+    client = Client(target, auth, SessionPool(), Counters(), timeout=2.0, retries=1)
+    value = (await client.get([SNMP_ENGINE_ID], 1)).get(SNMP_ENGINE_ID)
+    assert isinstance(value, bytes), "snmpd gave no snmpEngineID.0"
+    return value
+
+
 def pysnmp_one(host: str, port: int, v3: bool) -> Callable[[], Awaitable[bool]]:
     from pysnmp.hlapi.v3arch import asyncio as snmp
 
@@ -129,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=20.0)
     args = parser.parse_args(argv)
     v2c = Auth("bench-v2c", version=2, community=Secret(COMMUNITY))
+    none = V3Context()
+    pool = SessionPool
     v3 = Auth(
         "bench-v3",
         version=3,
@@ -141,9 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     with (
         tempfile.TemporaryDirectory(prefix="bench-engine-") as directory,
-        Snmpd(Path(directory), community=COMMUNITY, users=(USER,)) as snmpd,
+        Snmpd(Path(directory), community=COMMUNITY, users=(USER,), tcp=True) as snmpd,
     ):
         target = Target(snmpd.host, snmpd.port)
+        over_tcp = Target(snmpd.host, snmpd.port, "tcp")
+        agent = V3Context("", asyncio.run(engine_id(target, v2c)))
         print(
             f"snmpd (net-snmp) on {snmpd.target}; {args.requests} GETs per run, "
             f"{args.concurrency} in flight, at most {args.max_seconds:.0f} s each"
@@ -154,10 +191,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             run("gufo-snmp v3 authPriv (cached)", gufo_one(target, v3, SessionPool()), args),
             run("gufo-snmp v3 authPriv (no cache)", gufo_one(target, v3, SessionPool(0)), args),
             run("pysnmp    v3 authPriv", pysnmp_one(snmpd.host, snmpd.port, True), args),
+            run("provnet pysnmp path v3 (context)", context_one(target, v3, agent, pool()), args),
+            run("provnet pysnmp path v2c tcp://", context_one(over_tcp, v2c, none, pool()), args),
+            run("provnet pysnmp path v3 tcp://", context_one(over_tcp, v3, none, pool()), args),
         ]
     for row in rows:
         print(row.line())
     gufo, pysnmp = rows[0].rate, rows[1].rate
+    cpu = [r.cpu / r.answered * 1e6 if r.answered else float("nan") for r in rows]
+    print(
+        f"a scrape in an SNMPv3 context (provnet's pysnmp path) costs {cpu[5]:.0f} us of CPU"
+        f" per GET against {cpu[2]:.0f} us on gufo-snmp ({cpu[5] / cpu[2]:.1f}x); over TCP,"
+        f" v2c {cpu[6]:.0f} us against {cpu[0]:.0f} us on UDP"
+    )
     if pysnmp:
         print(
             f"gufo-snmp / pysnmp, v2c: {gufo / pysnmp:.1f}x; "

@@ -4,6 +4,7 @@ lag, configuration reloads; prometheus_client, multi-process aware with ``--work
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from exporters.render import Dedup
 from exporters.snmp.scrape import ScrapeResult
@@ -17,6 +18,7 @@ class SelfMetrics:
 
         self.multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry()
+        self._scrape_children: dict[tuple[str, bool], Any] = {}
         registry = None if multiprocess_dir else self.registry
         buckets = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
         self.scrapes = Counter(
@@ -117,18 +119,33 @@ class SelfMetrics:
             self.refused.labels(name).set(1)
 
     def observe(self, result: ScrapeResult, dedup: Dedup) -> None:
+        """Count one scrape. Called for every scrape: labelled children are looked up once
+        and nothing is added for a zero (each add takes a lock, with --workers an mmap write)."""
+        children = self._scrape_children
         for module in result.modules:
-            self.scrapes.labels(module.name, "success" if module.success else "failure").inc()
+            key = (module.name, module.success)
+            child = children.get(key)
+            if child is None:
+                if len(children) >= 4096:
+                    children.clear()
+                child = children[key] = self.scrapes.labels(
+                    module.name, "success" if module.success else "failure"
+                )
+            child.inc()
             if module.success:
                 self.walk.observe(module.walk_seconds)
             else:
                 self.errors.labels(module.error_kind or "unknown").inc()
         counters = result.counters
         self.duration.observe(result.seconds)
-        self.sent.inc(counters.packets_sent)
-        self.received.inc(counters.packets_received)
-        self.retries.inc(counters.retries)
-        self.discoveries.inc(counters.discoveries)
+        for counter, value in (
+            (self.sent, counters.packets_sent),
+            (self.received, counters.packets_received),
+            (self.retries, counters.retries),
+            (self.discoveries, counters.discoveries),
+        ):
+            if value:
+                counter.inc(value)
         if dedup.duplicates or dedup.type_clashes:
             self.duplicates.inc(dedup.duplicates + dedup.type_clashes)
 

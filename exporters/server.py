@@ -32,7 +32,7 @@ from exporters.registry import Registry
 from exporters.render import CONTENT_TYPE, Dedup, render
 from exporters.snmp.builtin import Builtin
 from exporters.snmp.config import Auth, Module
-from exporters.snmp.engine import SessionPool, Target, context_problem
+from exporters.snmp.engine import SessionPool, Target, V3Context
 from exporters.snmp.scrape import (
     META_NAMES,
     ScrapeResult,
@@ -188,16 +188,14 @@ class Server:
             if len(auths) > 1:
                 raise BadRequest("'auth' parameter must only be specified once")
             auth = self.registry.auth_for(auths[0] if auths else None, [m for m, _ in modules])
-            context = [once(request, name) for name in ("snmp_context", "snmp_engineid")]
-            problem = context_problem(auth, *context)
-            if problem:
-                raise BadRequest(problem)
+            asked = [once(request, name) for name in ("snmp_context", "snmp_engineid")]
+            context = V3Context.asked(auth, *asked)
         except (BadRequest, ValueError) as exc:
             return Response(f"{exc}\n".encode(), 400)
         params = extra_params(request)
         self.metrics.inflight.inc()
         try:
-            result = await self._scrape(target, auth, modules, params, deadline)
+            result = await self._scrape(target, auth, modules, params, deadline, context)
         finally:
             self.metrics.inflight.dec()
         if not self.always_200 and not any(m.success for m in result.modules):
@@ -219,6 +217,7 @@ class Server:
         modules: Sequence[tuple[Module, Builtin | None]],
         params: Mapping[str, str],
         deadline: float,
+        context: V3Context,
     ) -> ScrapeResult:
         gate = self._gate(target)
         started = time.perf_counter()
@@ -253,7 +252,15 @@ class Server:
 
         try:
             result = await scrape(
-                target, auth, modules, params, self.pool, deadline, self.parallel, give_back
+                target,
+                auth,
+                modules,
+                params,
+                self.pool,
+                deadline,
+                self.parallel,
+                give_back,
+                context,
             )
         finally:
             if held:

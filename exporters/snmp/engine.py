@@ -19,7 +19,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from gufo.snmp import (
     BaseAuthKey,
@@ -100,6 +100,33 @@ def oid_arcs(oid: str) -> tuple[int, ...]:
     return tuple(int(arc) for arc in oid.split("."))
 
 
+_ARCS: dict[str, tuple[int, ...]] = {}
+"""Arcs by OID text: a target's walks return the same OIDs every scrape, and most targets
+the same ones (ifIndex 1..N), so splitting is paid once per OID, not per varbind."""
+MAX_ARCS = 200_000
+
+
+def cached_arcs(oid: str) -> tuple[int, ...]:
+    arcs = _ARCS.get(oid)
+    if arcs is None:
+        if len(_ARCS) >= MAX_ARCS:
+            _ARCS.clear()
+        arcs = _ARCS[oid] = tuple(map(int, oid.split(".")))
+    return arcs
+
+
+def not_after(request: str, keys: Sequence[str], target: object) -> None:
+    """Raise :class:`NonIncreasingOid` if one of ``keys`` (an answer's OIDs) is not after
+    ``request``, the OID the request asked after. gosnmp (``walk.go``) compares every varbind
+    of a GETBULK answer with the request's OID, not with the varbind before it (net-snmp's
+    snmpbulkwalk does that): the rule an existing snmp_exporter set-up was tuned to."""
+    floor = cached_arcs(request)
+    known = _ARCS.get
+    for key in keys:
+        if (known(key) or cached_arcs(key)) <= floor:
+            raise NonIncreasingOid(f"{target}: {key} after {request}")
+
+
 class EnginePanic(ExporterError, RuntimeError):
     """The SNMP library panicked on a reply (a ``BaseException`` from its native code, on
     a garbage datagram): the module fails with kind ``panic``, the scrape goes on."""
@@ -112,18 +139,16 @@ class EnginePanic(ExporterError, RuntimeError):
 class Target:
     host: str
     port: int = 161
+    transport: str = "udp"
+    """``udp``, or ``tcp`` (RFC 3430; only :mod:`exporters.snmp.pysnmp_client` speaks it)."""
 
     @classmethod
     def parse(cls, text: str) -> Target:
-        """``HOST``, ``HOST:PORT``, ``[V6]:PORT``, ``V6`` or ``udp://...`` (as snmp_exporter);
-        ``tcp://`` is refused: the engine has no SNMP over TCP."""
+        """``HOST``, ``HOST:PORT``, ``[V6]:PORT``, ``V6``, each with an optional ``udp://`` or
+        ``tcp://`` (as snmp_exporter)."""
         given = text
-        if text.startswith("tcp://"):
-            raise BadTarget(
-                f"target '{given}': tcp:// is not supported (provnet's SNMP engine speaks UDP);"
-                " write udp://HOST[:PORT] or HOST[:PORT]"
-            )
-        text = text.removeprefix("udp://")
+        transport = "tcp" if text.startswith("tcp://") else "udp"
+        text = text.removeprefix("udp://").removeprefix("tcp://")
         if text.startswith("["):
             host, _, rest = text[1:].partition("]")
             port = rest.removeprefix(":")
@@ -133,11 +158,12 @@ class Target:
             host, port = text, ""
         if not host:
             raise BadTarget(f"target '{given}': no host")
-        return cls(host, _port(port, given) if port else 161)
+        return cls(host, _port(port, given) if port else 161, transport)
 
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        scheme = "tcp://" if self.transport == "tcp" else ""
+        return f"{scheme}{host}:{self.port}"
 
 
 class BadTarget(ExporterError, ValueError):
@@ -167,31 +193,44 @@ def make_user(auth: Auth) -> User:
     return User(auth.username, auth_key=auth_key, priv_key=priv_key, key_expansion=expansion)
 
 
-def context_problem(auth: Auth, snmp_context: str, snmp_engineid: str) -> str:
-    """Why a scrape cannot honour an SNMPv3 context (the auth's ``context_name``, or the
-    ``snmp_context``/``snmp_engineid`` request parameters), or '' when it can. gufo-snmp
-    (0.13) always sends an empty context name, and the discovered engine ID as the context
-    engine ID; scraping the default context instead would return another VRF's or VLAN's
-    data as if it were the one asked for. v1/v2c have no context (snmp_exporter ignores
-    these there too)."""
-    if auth.version != 3:
-        return ""
-    asked = [
-        what
-        for what, value in (
-            (f"auth '{auth.name}' context_name", auth.context_name),
-            ("snmp_context", snmp_context),
-            ("snmp_engineid", snmp_engineid),
-        )
-        if value
-    ]
-    if not asked:
-        return ""
-    return (
-        f"{' and '.join(asked)}: SNMPv3 contexts are not supported by provnet's SNMP engine"
-        " (it sends the default context only); scrape this target with snmp_exporter, or"
-        " without a context"
-    )
+@dataclass(frozen=True)
+class V3Context:
+    """The SNMPv3 context a scrape asks for: its name (the auth's ``context_name``, or the
+    ``snmp_context`` parameter, which wins, as in snmp_exporter) and its engine ID (the
+    ``snmp_engineid`` parameter, hex; empty: the agent's own). v1/v2c have none."""
+
+    name: str = ""
+    engine_id: bytes = b""
+
+    @classmethod
+    def asked(cls, auth: Auth, snmp_context: str, snmp_engineid: str) -> V3Context:
+        """The context of a request; :class:`BadContext` for an engine ID that is not hex
+        (snmp_exporter logs that at debug level and returns nothing)."""
+        if auth.version != 3 or not (snmp_context or snmp_engineid or auth.context_name):
+            return NO_CONTEXT
+        try:
+            engine_id = bytes.fromhex(snmp_engineid)
+        except ValueError:
+            raise BadContext(
+                f"snmp_engineid '{snmp_engineid}' is not a hexadecimal engine ID"
+            ) from None
+        return cls(snmp_context or auth.context_name, engine_id)
+
+    def __bool__(self) -> bool:
+        return bool(self.name or self.engine_id)
+
+
+NO_CONTEXT = V3Context()
+
+
+class BadContext(ExporterError, ValueError):
+    """An ``snmp_engineid`` parameter that is not hex."""
+
+
+def needs_pysnmp(target: Target, context: V3Context) -> bool:
+    """Whether a scrape needs what gufo-snmp (0.13) cannot send: a context (it always sends
+    the empty context name and the discovered engine ID) or SNMP over TCP."""
+    return target.transport != "udp" or bool(context)
 
 
 @dataclass(frozen=True)
@@ -311,6 +350,34 @@ class SessionPool:
 
     def __len__(self) -> int:
         return self._count
+
+
+class SnmpClient(Protocol):
+    """What a scrape asks of its conversation with a target: :class:`Client` (gufo-snmp), or
+    :class:`exporters.snmp.pysnmp_client.PysnmpClient` for what gufo cannot send."""
+
+    target: Target
+    auth: Auth
+    pool: SessionPool
+    counters: Counters
+    timeout: float
+    retries: int
+    budget: int
+    answered: bool
+
+    async def get(self, oids: Sequence[str], per_pdu: int) -> dict[str, Value]: ...
+
+    async def walk(
+        self,
+        oid: str,
+        max_repetitions: int,
+        into: dict[str, Value],
+        allow_nonincreasing: bool = False,
+    ) -> WalkShape: ...
+
+    def spoil(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class Client:
@@ -614,19 +681,18 @@ class Client:
             ended = not batch or batch[-1] is None  # gufo ends a batch past the subtree so
             if ended and batch:
                 batch.pop()
+            items = cast("list[tuple[str, Value]]", batch)
+            if check and previous:  # the first answer is inside the subtree, so after it
+                not_after(previous, [key for key, _ in items], self.target)
             # varbind_size of the reply's mean varbind, inline: this loop runs for every
             # varbind of every walk
             keys = values = 0
-            items = cast("list[tuple[str, Value]]", batch)
             for key, value in items:
                 into[key] = value
                 keys += len(key)
                 if value.__class__ is bytes or value.__class__ is str:
                     values += len(value)
             if items:
-                first = items[0][0]
-                if check and previous and oid_arcs(first) <= oid_arcs(previous):
-                    raise NonIncreasingOid(f"{self.target}: {first} after {previous}")
                 previous = items[-1][0]
                 size = (keys // 2 + values) // len(items) + VARBIND_OVERHEAD
                 if size > varbind_bytes:

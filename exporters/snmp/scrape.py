@@ -16,13 +16,17 @@ from exporters.render import format_value, render
 from exporters.snmp.builtin import Builtin
 from exporters.snmp.config import Auth, DynamicFilter, Module, WalkParams
 from exporters.snmp.engine import (
+    NO_CONTEXT,
     Client,
     Counters,
     SessionPool,
+    SnmpClient,
     Target,
+    V3Context,
     WalkShape,
     bounded_repetitions,
     error_kind,
+    needs_pysnmp,
 )
 from exporters.snmp.series import Pdus, Value, collect, value_as_string
 from provnet.errors import NOT_CONTAINED
@@ -62,7 +66,7 @@ def _requests(module: Module, builtin: Builtin | None) -> tuple[list[str], list[
     return gets, walks
 
 
-async def fetch(client: Client, module: Module, builtin: Builtin | None) -> dict[str, Value]:
+async def fetch(client: SnmpClient, module: Module, builtin: Builtin | None) -> dict[str, Value]:
     """Every PDU the module asks for (snmp_exporter's ScrapeTarget): GETs in PDUs of
     ``max_repetitions`` varbinds (1 for v1), each subtree by GETBULK; the GETs and the
     walks run side by side, up to the client's ``parallel`` requests at once."""
@@ -126,7 +130,7 @@ def repetitions_for(
 
 
 async def _sized_walk(
-    client: Client, subtree: str, params: WalkParams, into: dict[str, Value]
+    client: SnmpClient, subtree: str, params: WalkParams, into: dict[str, Value]
 ) -> None:
     """A walk sized by the subtree's last walk on this target (a table seldom changes
     size between scrapes; when it does, the walk just takes another packet or reads a
@@ -178,7 +182,7 @@ def filtered_requests(
     return gets, walks
 
 
-async def _walk_filters(client: Client, module: Module) -> dict[str, Pdus | None]:
+async def _walk_filters(client: SnmpClient, module: Module) -> dict[str, Pdus | None]:
     """Each filter's OID walked (its varbinds are not series); None when the walk failed."""
     walked: dict[str, Pdus | None] = {}
     for dynamic in module.filters:
@@ -199,7 +203,9 @@ async def _walk_filters(client: Client, module: Module) -> dict[str, Pdus | None
     return walked
 
 
-async def _get_into(client: Client, oids: list[str], per_pdu: int, into: dict[str, Value]) -> None:
+async def _get_into(
+    client: SnmpClient, oids: list[str], per_pdu: int, into: dict[str, Value]
+) -> None:
     into.update(await client.get(oids, per_pdu))
 
 
@@ -214,7 +220,7 @@ async def _all(jobs: Sequence[Coroutine[Any, Any, object]]) -> None:
 
 
 async def scrape_module(
-    client: Client,
+    client: SnmpClient,
     module: Module,
     builtin: Builtin | None,
     params: Mapping[str, str],
@@ -255,16 +261,32 @@ async def scrape(
     deadline: float,
     parallel: int = 4,
     on_silence: Callable[[], None] | None = None,
+    context: V3Context = NO_CONTEXT,
 ) -> ScrapeResult:
     """Scrape ``modules`` one after the other, until ``deadline`` (``time.monotonic()``);
     a module cut by the deadline fails, earlier ones stand. Once a module found the target
     silent, the next ones are not tried (a dead target costs one module's timeout).
-    ``on_silence`` is called once if a try times out before the target answered anything."""
+    ``on_silence`` is called once if a try times out before the target answered anything.
+    A scrape in an SNMPv3 ``context`` or over TCP goes through pysnmp (:func:`needs_pysnmp`)."""
     started = time.perf_counter()
     counters = Counters()
-    client = Client(
-        target, auth, pool, counters, parallel=parallel, deadline=deadline, on_silence=on_silence
-    )
+    client: SnmpClient
+    if needs_pysnmp(target, context):
+        from exporters.snmp.pysnmp_client import PysnmpClient  # pysnmp loads in ~0.5 s
+
+        client = PysnmpClient(
+            target, auth, pool, counters, context, deadline=deadline, on_silence=on_silence
+        )
+    else:
+        client = Client(
+            target,
+            auth,
+            pool,
+            counters,
+            parallel=parallel,
+            deadline=deadline,
+            on_silence=on_silence,
+        )
     results: list[ModuleResult] = []
     try:
         for module, builtin in modules:

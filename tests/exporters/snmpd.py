@@ -75,6 +75,8 @@ class Snmpd:
     users: tuple[V3User, ...] = ()
     extra: tuple[str, ...] = ()
     """More snmpd.conf lines (e.g. ``extend`` for a table of the test's own)."""
+    tcp: bool = False
+    """Listen on TCP too, on the same port number (SNMP over TCP, RFC 3430)."""
     port: int = 0
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -93,7 +95,8 @@ class Snmpd:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_udp_port(self.host)
         lines = [
-            f"agentAddress udp:{self.host}:{self.port}",
+            f"agentAddress udp:{self.host}:{self.port}"
+            + (f",tcp:{self.host}:{self.port}" if self.tcp else ""),
             f"rocommunity {self.community} 127.0.0.0/8",
             "dontLogTCPWrappersConnects yes",
         ]

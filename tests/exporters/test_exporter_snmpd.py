@@ -4,6 +4,7 @@ concurrency cap, de-duplication, and canary secrets that must never come out."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import select
@@ -12,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +32,9 @@ pytestmark = pytest.mark.skipif(snmpd_binary() is None, reason="net-snmp snmpd n
 
 HOST = "127.61.0.1"  # this module's loopback addresses: 127.61.0.0/24
 SILENT_HOST = "127.61.0.9"
+VLAN_HOST = "127.61.0.2"  # the agent snmpd serves as its context vlan10
+VLAN_NAME = "vlan10-router"
+VLAN_COMMUNITY = "vlan10-inner"
 CANARY_COMMUNITY = "canary-community-Jx83q"
 CANARY_AUTH = "canary-auth-Pw71zk"
 CANARY_PRIV = "canary-priv-Lm52vb"
@@ -52,10 +57,21 @@ auths:
     password: {env: CANARY_AUTH}
     priv_protocol: AES256
     priv_password: {env: CANARY_PRIV}
-  v3_vlan:  # a context provnet's engine cannot send: its scrapes are refused, never served
-    version: 3          # from the default context
+  v3_vlan:  # the agent's context vlan10 (another agent behind snmpd's proxy)
+    version: 3
     username: canary-user
+    security_level: authPriv
+    auth_protocol: SHA256
+    password: {env: CANARY_AUTH}
+    priv_protocol: AES256
+    priv_password: {env: CANARY_PRIV}
     context_name: vlan10
+  v3_plain:  # authNoPriv: its scoped PDUs (context engine ID, context name) travel in clear
+    version: 3
+    username: plain-user
+    security_level: authNoPriv
+    auth_protocol: SHA
+    password: plain-user-password
   wrong_v3:
     version: 3
     username: canary-user
@@ -71,6 +87,12 @@ modules:
     - {name: sysName, oid: 1.3.6.1.2.1.1.5, type: DisplayString, help: The node's name}
     timeout: 300ms
     retries: 0
+  name_patient:  # pysnmp's first request (context, tcp://) discovers the engine: no 300 ms
+    get: [1.3.6.1.2.1.1.5.0]
+    metrics:
+    - {name: sysName, oid: 1.3.6.1.2.1.1.5, type: DisplayString, help: The node's name}
+    timeout: 5s
+    retries: 1
   name_again:
     get: [1.3.6.1.2.1.1.5.0]
     metrics:
@@ -202,9 +224,30 @@ def stop_exporter(exporter: Exporter) -> None:
 
 @pytest.fixture(scope="module")
 def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snmpd]:
-    with Snmpd(
-        tmp_path_factory.mktemp("snmpd"), host=HOST, community=CANARY_COMMUNITY, users=(USER,)
-    ) as daemon:
+    """snmpd on UDP and TCP, serving a second agent's system group as its SNMPv3 context
+    vlan10 (net-snmp's ``proxy -Cn``: a real agent that answers differently in a context)."""
+    with (
+        Snmpd(
+            tmp_path_factory.mktemp("vlan10"),
+            host=VLAN_HOST,
+            community=VLAN_COMMUNITY,
+            extra=(f"sysName {VLAN_NAME}",),
+        ) as inner,
+        Snmpd(
+            tmp_path_factory.mktemp("snmpd"),
+            host=HOST,
+            community=CANARY_COMMUNITY,
+            users=(USER,),
+            tcp=True,
+            extra=(
+                "view all included .1",
+                'createUser plain-user SHA "plain-user-password"',
+                "rouser plain-user auth",
+                f"rouser {USER.name} priv -V all vlan10",
+                f"proxy -Cn vlan10 -v 2c -c {VLAN_COMMUNITY} {inner.target} .1.3.6.1.2.1.1",
+            ),
+        ) as daemon,
+    ):
         yield daemon
 
 
@@ -399,22 +442,87 @@ def test_a_module_that_cannot_be_read_is_refused_and_reported(exporter: Exporter
     assert "from_a_newer_generator" in exporter.log.read_text()
 
 
-def test_an_snmpv3_context_is_refused_never_dropped(exporter: Exporter, snmpd: Snmpd) -> None:
-    """provnet's engine sends the default context only: a scrape asking for another one gets
-    a 400 naming what it asked for, not the default context's data."""
-    base = f"/snmp?target={snmpd.target}&module=name"
+def test_an_snmpv3_context_is_scraped_in_that_context(exporter: Exporter, snmpd: Snmpd) -> None:
+    """The auth's context_name, or the snmp_context parameter (which wins), as snmp_exporter:
+    the agent's answer in that context, never the default context's under its name."""
+    base = f"/snmp?target={snmpd.target}&module=name_patient"
+    default = f'sysName{{sysName="{socket.gethostname()}"}}'
+    in_vlan = f'sysName{{sysName="{VLAN_NAME}"}}'
+    for query in (
+        "&auth=v3_vlan",
+        "&auth=v3&snmp_context=vlan10",
+        "&auth=v3_vlan&snmp_context=vlan10",
+    ):
+        body = exporter.get(base + query)
+        assert value(body, in_vlan) == 1, query
+        assert default not in body, query
+    assert value(exporter.get(base + "&auth=v3"), default) == 1
+    # a context the agent does not have: a failed scrape, not the default context's data
+    code, text = exporter.status(base + "&auth=v3&snmp_context=vlan99", timeout=30)
+    assert code == 500 and default not in text and in_vlan not in text
+    # v2c has no contexts: the parameter changes nothing there, as with snmp_exporter
+    body = exporter.get(base + "&auth=v2&snmp_context=vlan10")
+    assert value(body, default) == 1
+
+
+@contextlib.contextmanager
+def udp_relay(host: str, to: tuple[str, int]) -> Iterator[tuple[str, list[bytes]]]:
+    """``HOST:PORT`` of a relay to ``to`` that records the requests it passes (a thread of
+    the test's own, bounded by the test; loopback only)."""
+    seen: list[bytes] = []
+    stop = threading.Event()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as front:
+        front.bind((host, 0))
+        front.settimeout(0.1)
+
+        def run() -> None:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as back:
+                back.settimeout(2)
+                while not stop.is_set():
+                    try:
+                        data, client = front.recvfrom(65536)
+                    except TimeoutError:
+                        continue
+                    seen.append(data)
+                    back.sendto(data, to)
+                    try:
+                        front.sendto(back.recv(65536), client)
+                    except TimeoutError:
+                        continue
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        try:
+            yield f"{host}:{front.getsockname()[1]}", seen
+        finally:
+            stop.set()
+            thread.join(5)
+
+
+def test_snmp_engineid_is_sent_as_the_context_engine_id(exporter: Exporter, snmpd: Snmpd) -> None:
+    """``snmp_engineid`` (hex) goes out as the scoped PDU's contextEngineID, as gosnmp's
+    ContextEngineID (net-snmp serves any, so the request itself is looked at)."""
+    engine_id = bytes.fromhex("80001f8880aabbccddeeff")
+    wanted = bytes([0x04, len(engine_id)]) + engine_id  # an OCTET STRING of it
+    with udp_relay("127.61.0.3", (snmpd.host, snmpd.port)) as (relay, seen):
+        path = f"/snmp?target={relay}&module=name_patient&auth=v3_plain"
+        assert value(exporter.get(path), 'provnet_snmp_module_success{module="name_patient"}') == 1
+        assert not any(wanted in datagram for datagram in seen)
+        body = exporter.get(path + f"&snmp_engineid={engine_id.hex()}")
+        assert value(body, 'provnet_snmp_module_success{module="name_patient"}') == 1
+        assert any(wanted in datagram for datagram in seen)
+
+
+def test_bad_context_parameters_are_400(exporter: Exporter, snmpd: Snmpd) -> None:
+    base = f"/snmp?target={snmpd.target}&module=name_patient"
     for query, words in (
-        ("&auth=v3_vlan", "auth 'v3_vlan' context_name"),
-        ("&auth=v3&snmp_context=vrf-blue", "snmp_context"),
-        ("&auth=v3&snmp_engineid=800000020109840301", "snmp_engineid"),
-        ("&auth=v3&snmp_context=a&snmp_context=b", "only be specified once"),
+        ("&auth=v3&snmp_engineid=80000002zz", "snmp_engineid '80000002zz' is not a hexadecimal"),
+        ("&auth=v3&snmp_context=a&snmp_context=b", "'snmp_context' parameter must only"),
+        ("&auth=v3&snmp_engineid=80&snmp_engineid=81", "'snmp_engineid' parameter must only"),
     ):
         code, text = exporter.status(base + query)
         assert code == 400, (query, text)
         assert words in text, (query, text)
-    # v2c has no contexts: the parameter changes nothing there, as with snmp_exporter
-    body = exporter.get(base + "&auth=v2&snmp_context=vrf-blue")
-    assert value(body, 'provnet_snmp_module_success{module="name"}') == 1
 
 
 def test_config_shows_what_is_in_use_with_secrets_masked(exporter: Exporter) -> None:
@@ -426,11 +534,27 @@ def test_config_shows_what_is_in_use_with_secrets_masked(exporter: Exporter) -> 
     assert_no_canary(shown, "/config")
 
 
-def test_tcp_targets_are_refused_with_their_reason(exporter: Exporter, snmpd: Snmpd) -> None:
-    code, text = exporter.status(f"/snmp?target=tcp://{snmpd.target}&module=name&auth=v2")
-    assert code == 400 and "tcp:// is not supported" in text
+def test_tcp_targets_are_scraped_over_tcp(exporter: Exporter, snmpd: Snmpd) -> None:
+    """``tcp://`` (RFC 3430), as snmp_exporter: v2c, v3, and v3 in a context."""
+    default = f'sysName{{sysName="{socket.gethostname()}"}}'
+    for auth, series in (
+        ("v2", default),
+        ("v3", default),
+        ("v3_vlan", f'sysName{{sysName="{VLAN_NAME}"}}'),
+    ):
+        body = exporter.get(
+            f"/snmp?target=tcp://{snmpd.target}&module=name_patient,system&auth={auth}"
+        )
+        assert value(body, series) == 1, auth
+        assert value(body, 'provnet_snmp_module_success{module="system"}') == 1, auth
     body = exporter.get(f"/snmp?target=udp://{snmpd.target}&module=name&auth=v2")
     assert value(body, 'provnet_snmp_module_success{module="name"}') == 1
+    # nothing listens on this TCP port: the scrape fails as a dead UDP target's does
+    code, _ = exporter.status(f"/snmp?target=tcp://{SILENT_HOST}:9&module=name&auth=v2")
+    assert code == 500
+    errors = 'provnet_snmp_errors_total{kind="network"}'
+    assert value(exporter.get("/metrics"), errors) >= 1
+    assert "never retrieved" not in exporter.log.read_text()  # no asyncio noise per try
 
 
 def test_several_config_files_are_merged_and_snmp_exporters_flags_work(

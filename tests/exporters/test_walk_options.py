@@ -33,6 +33,22 @@ case "$2" in
 esac
 printf '%s\\ninteger\\n7\\n' "$next"
 """
+BACK_IN_BATCH = "1.3.6.1.4.1.9998"
+# An agent whose second GETBULK answer (after .1.3, at 2 repetitions) is .1.4 then .1.1: the
+# answer's first varbind is after the request's OID, its second is not (gosnmp's check
+# compares every varbind of an answer with the request's OID)
+SCRIPT_IN_BATCH = f"""#!/bin/sh
+[ "$1" = "-n" ] || exit 0
+case "$2" in
+  .{BACK_IN_BATCH}) next=.{BACK_IN_BATCH}.1.2 ;;
+  .{BACK_IN_BATCH}.1.2) next=.{BACK_IN_BATCH}.1.3 ;;
+  .{BACK_IN_BATCH}.1.3) next=.{BACK_IN_BATCH}.1.4 ;;
+  .{BACK_IN_BATCH}.1.4) next=.{BACK_IN_BATCH}.1.1 ;;
+  .{BACK_IN_BATCH}.1.1) next=.{BACK_IN_BATCH}.2.1 ;;
+  *) exit 0 ;;
+esac
+printf '%s\\ninteger\\n7\\n' "$next"
+"""
 
 
 @pytest.fixture(scope="module")
@@ -40,16 +56,18 @@ def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snmpd]:
     directory = tmp_path_factory.mktemp("snmpd")
     script = directory / "backwards.sh"
     script.write_text(SCRIPT)
-    script.chmod(0o755)
-    with Snmpd(
-        directory, host=HOST, community=COMMUNITY, extra=(f"pass .{BASE} {script}",)
-    ) as daemon:
+    in_batch = directory / "back-in-batch.sh"
+    in_batch.write_text(SCRIPT_IN_BATCH)
+    for path in (script, in_batch):
+        path.chmod(0o755)
+    passes = (f"pass .{BASE} {script}", f"pass .{BACK_IN_BATCH} {in_batch}")
+    with Snmpd(directory, host=HOST, community=COMMUNITY, extra=passes) as daemon:
         yield daemon
 
 
-def scrape_module(snmpd: Snmpd, params: WalkParams) -> ModuleResult:
-    metric = Metric("thing", BASE, "gauge", indexes=(Index("a", "gauge"), Index("b", "gauge")))
-    module = Module("backwards", walk=(BASE,), metrics=(metric,), params=params)
+def scrape_module(snmpd: Snmpd, params: WalkParams, base: str = BASE) -> ModuleResult:
+    metric = Metric("thing", base, "gauge", indexes=(Index("a", "gauge"), Index("b", "gauge")))
+    module = Module("backwards", walk=(base,), metrics=(metric,), params=params)
     auth = Auth("v2", community=Secret(COMMUNITY))
 
     async def main() -> ModuleResult:
@@ -81,6 +99,21 @@ def test_allow_nonincreasing_oids_reads_the_walk_through(snmpd: Snmpd, repetitio
         "1.2",
         "2.1",
     ]
+
+
+@pytest.mark.parametrize("lenient", [False, True], ids=["checked", "allowed"])
+def test_every_varbind_of_a_getbulk_answer_is_checked(snmpd: Snmpd, lenient: bool) -> None:
+    """Not only an answer's first varbind: .1.1 after a request for what follows .1.3 fails
+    the walk (as in snmp_exporter), unless the module allows non-increasing OIDs."""
+    params = WalkParams(max_repetitions=2, timeout=2, retries=0, allow_nonincreasing_oids=lenient)
+    result = scrape_module(snmpd, params, BACK_IN_BATCH)
+    if not lenient:
+        assert (result.success, result.error_kind) == (False, "snmp")
+        return
+    assert result.success, result.error_kind
+    (family,) = result.families
+    indexes = sorted(dict(s.labels)["a"] + "." + dict(s.labels)["b"] for s in family.samples)
+    assert indexes == ["1.1", "1.2", "1.3", "1.4", "2.1"]
 
 
 def test_the_options_are_read_from_the_file() -> None:
