@@ -62,7 +62,7 @@ def _portal_files(name: str, data: dict[str, Any], case: dict[str, Any]) -> dict
 
 @dataclass(frozen=True)
 class Deploy:
-    function: Callable[[], None]
+    function: Any  # a pyinfra @deploy function
     files: Callable[[str, dict[str, Any], dict[str, Any]], dict[str, FileSpec]]
 
 
