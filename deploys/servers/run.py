@@ -350,7 +350,8 @@ class Runner:
             if meta.did_error():
                 names = ", ".join(sorted(self.state.get_op_meta(op_hash).names))
                 detail = meta.stderr.strip().splitlines()[-1:] if meta.stderr else []
-                errors.append(f"{names}: {detail[0] if detail else 'failed'}")
+                why = detail[0] if detail else "failed, no output (connection lost?)"
+                errors.append(f"{names}: {why}")
             elif meta.did_change():
                 changed += 1
         report.changes = changed
