@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import TwinServers
-from tests.deploys.servers.twin_deploys import ensure_baseline, files, inside, run
+from tests.deploys.servers.twin_deploys import CANARY, ensure_baseline, files, inside, run
 
 pytestmark = pytest.mark.root
 
@@ -131,6 +131,12 @@ def test_a_server_down_mid_deploy_fails_alone(dualstack: dict[str, Any]) -> None
     assert {n: e["result"] for n, e in outcomes.items() if n != VICTIM} == dict.fromkeys(
         set(dualstack["names"]) - {VICTIM}, "changed"
     )
+
+
+def test_the_secret_appears_in_no_output_or_journal(dualstack: dict[str, Any]) -> None:
+    outputs = dualstack["dry"][1] + dualstack["applied"][1]
+    assert CANARY not in outputs
+    assert CANARY not in json.dumps(dualstack["journal"])
 
 
 def test_an_ipv4_ssh_session_survives_the_apply(dualstack: dict[str, Any]) -> None:
