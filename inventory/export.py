@@ -37,7 +37,7 @@ from typing import Any
 from inventory.errors import SecretUnavailable
 from inventory.loader import Inventory
 from inventory.model import SecretRef, SshCredential, natural_key
-from inventory.resolve import DEFAULT_SNMP_PORT, DeviceView
+from inventory.resolve import DEFAULT_SNMP_PORT, DeviceView, iter_devices
 from inventory.secrets import SecretStore
 from platforms import PlatformInfo, registry
 from platforms.network import ConnectParams
@@ -260,7 +260,28 @@ def server_vars(inv: Inventory, view: DeviceView) -> dict[str, Any]:
         "provnet_mgmt_ipv4": str(view.mgmt_ipv4) if view.mgmt_ipv4 else None,
         "provnet_mgmt_ipv6": str(view.mgmt_ipv6) if view.mgmt_ipv6 else None,
         "provnet_data": dict(view.data),
-    }
+    } | dns_vars(inv, view)
+
+
+DNS_DATA_KEYS = ("dns_zone", "portal_name")
+"""What a name server's zone is made of, besides names and addresses (see ``dns_ipv6``)."""
+
+
+def dns_vars(inv: Inventory, view: DeviceView) -> dict[str, Any]:
+    """For a name server (``data.dns_zone``): every device of the inventory with a management
+    address, which its zone is generated from (``provnet_dns_hosts``); nothing for others."""
+    if not view.data.get("dns_zone"):
+        return {}
+    hosts = [
+        {
+            "name": other.name,
+            "ipv4": str(other.mgmt_ipv4) if other.mgmt_ipv4 else None,
+            "ipv6": str(other.mgmt_ipv6) if other.mgmt_ipv6 else None,
+            "data": {k: other.data[k] for k in DNS_DATA_KEYS if other.data.get(k)},
+        }
+        for other in iter_devices(inv)
+    ]
+    return {"provnet_dns_hosts": hosts}
 
 
 @dataclass(frozen=True)

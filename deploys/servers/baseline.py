@@ -445,7 +445,8 @@ def lockout_problem(ssh_connection: str, b: Baseline) -> str | None:
 # --- the deploy (I/O through pyinfra) --------------------------------------------------------
 
 
-def _put(spec: FileSpec) -> OperationMeta:
+def put_file(spec: FileSpec) -> OperationMeta:
+    """``spec`` written as root (the file's diff shows in a dry run)."""
     return files.put(
         name=f"file {spec.path}",
         src=StringIO(spec.content),
@@ -480,8 +481,8 @@ def baseline() -> None:
         raise BaselineRefused(problem)
     planned = plan_files(b)
     if "apt-sources" in planned:
-        _put(planned["apt-sources"])
-        _put(planned["apt-sources-list"])
+        put_file(planned["apt-sources"])
+        put_file(planned["apt-sources-list"])
         files.file(
             name="no Debian default sources",
             path="/etc/apt/sources.list.d/debian.sources",
@@ -490,7 +491,7 @@ def baseline() -> None:
     apt.packages(name="packages", packages=list(PACKAGES), update=True, cache_time=3600)
     for directory in ("/etc/nftables.d", "/etc/systemd/journald.conf.d"):
         files.directory(name=f"dir {directory}", path=directory, present=True)
-    put = {role: _put(spec) for role, spec in planned.items() if not role.startswith("apt-")}
+    put = {role: put_file(spec) for role, spec in planned.items() if not role.startswith("apt-")}
     _service("ssh", put["sshd"], put["issue.net"], check="sshd -t")
     _service("chrony", put["chrony"], put["chrony-defaults"])
     _service("rsyslog", put["rsyslog"], check="rsyslogd -N1")

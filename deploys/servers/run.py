@@ -323,17 +323,28 @@ class Runner:
     def _settle(self, host: Host, report: HostReport) -> None:
         changed = 0
         errors: list[str] = []
+        unfinished: list[str] = []
         for op_hash, op_data in self.state.ops[host].items():
             meta = op_data.operation_meta
             if not meta.is_complete():
+                unfinished.append(", ".join(sorted(self.state.get_op_meta(op_hash).names)))
                 continue
             if meta.did_error():
                 names = ", ".join(sorted(self.state.get_op_meta(op_hash).names))
                 detail = meta.stderr.strip().splitlines()[-1:] if meta.stderr else []
-                errors.append(f"{names}: {detail[0] if detail else 'failed'}")
+                why = detail[0] if detail else "failed, no output (connection lost?)"
+                errors.append(f"{names}: {why}")
             elif meta.did_change():
                 changed += 1
         report.changes = changed
+        if unfinished and not errors:
+            # The host's run stopped without an operation error: pyinfra lets an exception
+            # the connection raises (EOFError from a server gone mid-upload) end the host's
+            # greenlet, leaving its operations neither done nor failed.
+            errors.append(
+                f"stopped at {unfinished[0]} (connection lost?): "
+                f"{len(unfinished)} operation(s) not run"
+            )
         if errors or host in self.state.failed_hosts:
             report.status = Status.FAILED
             report.error = self.redactor.redact("; ".join(errors) or "failed")

@@ -10,7 +10,10 @@ A fixture's ``facts``::
      "dirs": ["/etc/ssh/sshd_config.d"],     # directories there are (besides files' parents)
      "packages": ["openssh-server"],         # installed Debian packages
      "running": ["ssh.service"], "enabled": ["ssh.service"],
-     "apt_updated_seconds_ago": 60}
+     "apt_updated_seconds_ago": 60,
+     "commands": {"ip -j addr show": "[...]"},  # what a Command fact prints, by command
+     "sysctl": {"net.ipv6.conf.all.forwarding": 0},
+     "links": {"/etc/nginx/sites-enabled/site": "/etc/nginx/sites-available/site"}}
 
 A fact the fixture cannot answer fails the test (the fixture would be lying by omission).
 """
@@ -45,6 +48,9 @@ class FakeFacts:
     running: set[str] = field(default_factory=set)
     enabled: set[str] = field(default_factory=set)
     apt_updated_seconds_ago: int | None = None
+    commands: dict[str, str] = field(default_factory=dict)
+    sysctl: dict[str, int] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)  # symbolic link -> its target
     unknown: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -54,7 +60,9 @@ class FakeFacts:
     def answer(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         path = kwargs.get("path", "")
         if name == "Command":
-            return self.ssh_connection
+            return self.commands.get(args[0], self.ssh_connection) if args else None
+        if name == "Sysctl":
+            return {k: self.sysctl[k] for k in kwargs.get("keys") or [] if k in self.sysctl}
         if name == "File":
             if path == "/var/lib/apt/periodic/update-success-stamp":
                 if self.apt_updated_seconds_ago is None:
@@ -65,6 +73,9 @@ class FakeFacts:
                 return None
             mode = self.modes.get(path, 644)
             return {"user": "root", "group": "root", "mode": mode, "size": len(self.files[path])}
+        if name == "Link":
+            target = self.links.get(path)
+            return {"link_target": target, "user": "root", "group": "root"} if target else None
         if name == "Directory":
             return {"user": "root", "group": "root", "mode": 755} if path in self.dirs else None
         if name == "Sha1File":
