@@ -74,6 +74,7 @@ RECIPE = Recipe(
         "chrony",
         "rsyslog",
         "rsyslog-relp",
+        "logrotate",
         "nftables",
         "unattended-upgrades",
         "libpam-modules",
@@ -84,6 +85,7 @@ RECIPE = Recipe(
         "bind9-dnsutils",
         "nginx",
         "curl",
+        "python3-venv",
     ),
 )
 

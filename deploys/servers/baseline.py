@@ -480,13 +480,17 @@ def baseline() -> None:
         raise BaselineRefused(problem)
     planned = plan_files(b)
     if "apt-sources" in planned:
-        put_file(planned["apt-sources"])
-        put_file(planned["apt-sources-list"])
-        files.file(
-            name="no Debian default sources",
-            path="/etc/apt/sources.list.d/debian.sources",
-            present=False,
+        sources = (
+            put_file(planned["apt-sources"]),
+            put_file(planned["apt-sources-list"]),
+            files.file(
+                name="no Debian default sources",
+                path="/etc/apt/sources.list.d/debian.sources",
+                present=False,
+            ),
         )
+        # New sources: the lists must follow even if an update ran within cache_time.
+        apt.update(name="apt update (new sources)", _if=any_changed(*sources))
     apt.packages(name="packages", packages=list(PACKAGES), update=True, cache_time=3600)
     for directory in ("/etc/nftables.d", "/etc/systemd/journald.conf.d"):
         files.directory(name=f"dir {directory}", path=directory, present=True)

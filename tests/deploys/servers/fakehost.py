@@ -76,6 +76,8 @@ class FakeFacts:
             return hashlib.sha1(text.encode()).hexdigest() if text is not None else None
         if name in ("Md5File", "Sha256File"):
             return None
+        if name == "FindFiles":
+            return sorted(f for f in self.files if PurePosixPath(f).parent == PurePosixPath(path))
         if name == "DebPackages":
             return {p: {"1.0"} for p in self.packages}
         if name == "TmpDir":
