@@ -38,7 +38,7 @@ WATCHED = ("/etc/prometheus", "/etc/default", "/etc/nftables.d", "/etc/nftables.
 @pytest.fixture(scope="module")
 def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinServers]:
     state = tmp_path_factory.mktemp("monitoring-twin") / "state"
-    with own_twin_servers(state, ["site=th-dc"], offset=140) as servers:
+    with own_twin_servers(state, ["site=th-dc"], offset=246) as servers:
         yield servers
 
 

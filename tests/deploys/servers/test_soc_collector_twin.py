@@ -40,7 +40,7 @@ WATCHED = ("/etc/rsyslog.d", "/etc/logrotate.d", "/etc/nftables.d", "/etc/nftabl
 @pytest.fixture(scope="module")
 def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinServers]:
     state = tmp_path_factory.mktemp("soc-twin") / "state"
-    with own_twin_servers(state, ["site=th-soc", SERVER], offset=130) as servers:
+    with own_twin_servers(state, ["site=th-soc", SERVER], offset=244) as servers:
         yield servers
 
 
