@@ -63,6 +63,21 @@ class NoServers(ServerDeployError, LookupError):
     pass
 
 
+class BadData(ServerDeployError, ValueError):
+    pass
+
+
+def parse_data(pairs: list[str] | None) -> dict[str, str]:
+    """``--data KEY=VALUE`` (pyinfra's flag): data given to every host of the run."""
+    found: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise BadData(f"--data '{pair}': write KEY=VALUE (e.g. prometheus_dir=prometheus)")
+        found[key.strip()] = value
+    return found
+
+
 class Cancelled(ServerDeployError):
     """The engineer answered no: nothing applied."""
 
@@ -207,13 +222,20 @@ def deploy(
     known_hosts: KnownHostsOption = None,
     no_host_key_check: NoHostKeyCheckOption = False,
     lang: LangOption = Lang.VI,
+    data: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data", help="KEY=VALUE cho mọi máy chủ (data for every host), như pyinfra --data."
+        ),
+    ] = None,
 ) -> None:
     """Triển khai DEPLOY lên máy chủ (run a server deploy): liệt kê thay đổi, hỏi, áp dụng."""
     chosen = get_deploy(deploy_name)
+    extra = parse_data(data)
     inv, hosts = _hosts(inventory, limit)
     store, redactor = _secrets(inv)
     known = resolve_known_hosts(known_hosts, inv.root, no_host_key_check)
-    pyinfra_inventory, left_out = build_inventory(hosts, store, known, redactor)
+    pyinfra_inventory, left_out = build_inventory(hosts, store, known, redactor, extra)
     runner = Runner(chosen, pyinfra_inventory, redactor, dry=dry, diff=True, left_out=left_out)
     try:
         _run(runner, chosen, dry, diff, yes, journal, lang)

@@ -29,6 +29,7 @@ Group names shared by the Ansible and pyinfra exports (valid in both):
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from typing import Any
 
 from inventory.errors import SecretUnavailable
 from inventory.loader import Inventory
-from inventory.model import SecretRef, SshCredential, natural_key
+from inventory.model import AddressPlan, SecretRef, SshCredential, natural_key
 from inventory.resolve import DEFAULT_SNMP_PORT, DeviceView, iter_devices
 from inventory.secrets import SecretStore
 from platforms import PlatformInfo, registry
@@ -244,11 +245,18 @@ def ansible(inv: Inventory, devices: Iterable[DeviceView]) -> dict[str, Any]:
 # --- pyinfra -------------------------------------------------------------------
 
 
+def plan_supernets(plan: AddressPlan) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Every supernet of the province's address plan (where its devices' addresses come
+    from), IPv4 pools first, overlaps merged."""
+    v4 = ipaddress.collapse_addresses(pool.supernet for pool in plan.ipv4.values())
+    return [*v4, plan.ipv6.supernet]
+
+
 def server_vars(inv: Inventory, view: DeviceView) -> dict[str, Any]:
     """What server deploys read about one host, prefixed ``provnet_``: the province's NTP and
-    syslog servers and management prefixes, the site's security level and package mirror,
-    the host's management addresses and its inventory ``data`` (which holds no secret:
-    validation refuses one there)."""
+    syslog servers, management prefixes and address plan supernets, the site's security level
+    and package mirror, the host's management addresses and its inventory ``data`` (which
+    holds no secret: validation refuses one there)."""
     settings = inv.settings
     mirror = view.apt_mirror
     return {
@@ -256,6 +264,7 @@ def server_vars(inv: Inventory, view: DeviceView) -> dict[str, Any]:
         "provnet_ntp_servers": list(settings.ntp_servers),
         "provnet_syslog_servers": list(settings.syslog_servers),
         "provnet_management_prefixes": [str(p) for p in settings.management_prefixes],
+        "provnet_address_plan": [str(p) for p in plan_supernets(settings.address_plan)],
         "provnet_apt_mirror": mirror.model_dump(mode="json") if mirror else None,
         "provnet_mgmt_ipv4": str(view.mgmt_ipv4) if view.mgmt_ipv4 else None,
         "provnet_mgmt_ipv6": str(view.mgmt_ipv6) if view.mgmt_ipv6 else None,

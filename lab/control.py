@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml_rs
 
+from inventory.model import SiteKind
 from inventory.resolve import DeviceView, iter_devices
 from inventory.select import select_devices
 from inventory.source import load_yaml
@@ -226,7 +227,8 @@ def _plan_servers(
 
     The overlay points each at its twin address, the lab's key, the twin's package mirror
     (a flat repository), keeps chrony from setting the clock this machine shares with it
-    (``ntp_set_clock: false``), and adds the twin LAN to the management prefixes."""
+    (``ntp_set_clock: false``), adds the twin LAN to the management prefixes and makes the
+    twin servers of the SOC's sites (kind ``soc``) the province's syslog servers."""
     servers = [
         v
         for v in chosen
@@ -279,7 +281,10 @@ def _plan_servers(
             "private_key_file": str(netns_dir / CLIENT_KEY),
         }
     }
-    return ServersOverlay(fields, credentials, (str(ipv4_lan), str(ipv6_lan))), ""
+    soc = {v.name for v in servers if v.site.kind is SiteKind.SOC}
+    collectors = tuple(str(h.ipv4.ip) for h in hosts if h.name in soc)
+    lan = (str(ipv4_lan), str(ipv6_lan))
+    return ServersOverlay(fields, credentials, lan, collectors), ""
 
 
 def servers_status(state_dir: Path) -> list[tuple[str, str, str, str, str]]:

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -74,6 +75,7 @@ RECIPE = Recipe(
         "chrony",
         "rsyslog",
         "rsyslog-relp",
+        "logrotate",
         "nftables",
         "unattended-upgrades",
         "libpam-modules",
@@ -84,6 +86,7 @@ RECIPE = Recipe(
         "bind9-dnsutils",
         "nginx",
         "curl",
+        "python3-venv",
     ),
 )
 
@@ -140,12 +143,23 @@ def ensure_image(recipe: Recipe = RECIPE, *, log: Path | None = None) -> Image:
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
-    for stale in images.iterdir():  # older recipes' images: each is hundreds of MB
-        if stale.name != recipe.key() and not stale.name.startswith("."):
+    # Older recipes' images (each hundreds of MB), once a day old: another checkout with
+    # another recipe (a branch, a parallel worktree) may still boot its own meanwhile.
+    for stale in images.iterdir():
+        if stale.name != recipe.key() and not stale.name.startswith(".") and _unused(stale):
             shutil.rmtree(stale, ignore_errors=True)
     built = find_image(recipe)
     assert built is not None
     return built
+
+
+STALE_AFTER_SECONDS = 24 * 3600
+
+
+def _unused(image: Path) -> bool:
+    """``image`` was built (or changed) more than :data:`STALE_AFTER_SECONDS` ago."""
+    newest = max((p.stat().st_mtime for p in (image, *image.iterdir())), default=0.0)
+    return time.time() - newest > STALE_AFTER_SECONDS
 
 
 def _build(recipe: Recipe, into: Path, log: Path) -> None:

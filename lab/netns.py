@@ -505,6 +505,12 @@ def boot_script(root: Path, image: Path, upper: Path, work: Path) -> str:
     return "\n".join(lines)
 
 
+TWIN_SERVICE_DROP_IN = (
+    "# provnet twin: the server is chrooted, where user namespaces cannot be made.\n"
+    "[Service]\nPrivateUsers=no\n"
+)
+
+
 def _join_cgroups(name: str) -> str:
     """Shell lines that put the shell into the server's own cgroups (made beforehand)."""
     return "; ".join(
@@ -910,6 +916,11 @@ class NetnsTwin(_TwinFiles):
         (upper / "etc/hosts").write_text(self._hosts_file)
         machine_id = hashlib.sha256(f"{self.prefix}/{name}".encode()).hexdigest()[:32]
         (upper / "etc/machine-id").write_text(machine_id + "\n")
+        # A chrooted process may not create a user namespace (unshare(2): EPERM), so a unit
+        # with PrivateUsers=yes (Debian's prometheus) would fail at step USER here only.
+        drop_in = upper / "etc/systemd/system/service.d"
+        drop_in.mkdir(parents=True, exist_ok=True)
+        (drop_in / "provnet-twin.conf").write_text(TWIN_SERVICE_DROP_IN)
 
     def _boot(self, s: _Started, image: Image) -> None:
         name = s.host.name

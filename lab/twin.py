@@ -277,11 +277,14 @@ def plan_twin(
 class ServersOverlay:
     """What the overlay says of the twin's Debian servers: each server's fields (``mgmt``,
     ``ssh_credentials``, ``apt_mirror``, ``data`` merged into its own), the lab's credentials
-    for them, and the twin LAN as a management prefix (the servers are managed from it)."""
+    for them, the twin LAN as a management prefix (the servers are managed from it), and the
+    twin SOC servers' addresses as the province's syslog servers (the servers' forwarding
+    lands on the twin collector, never on the real one)."""
 
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     credentials: dict[str, dict[str, Any]] = field(default_factory=dict)
     management_prefixes: tuple[str, ...] = ()
+    syslog_servers: tuple[str, ...] = ()
 
 
 def overlay_documents(
@@ -338,6 +341,7 @@ def _overlay_province(
         **document,
         "credentials": credentials,
         **({"management_prefixes": prefixes} if prefixes else {}),
+        **({"syslog_servers": list(servers.syslog_servers)} if servers.syslog_servers else {}),
     }
 
 

@@ -457,7 +457,7 @@ def put_file(spec: FileSpec) -> OperationMeta:
     )
 
 
-def _service(
+def ensure_service(
     unit: str, *changed: OperationMeta, check: str = "", enabled: bool | None = True
 ) -> None:
     """``unit`` running (and enabled); ``check`` then a restart when one of ``changed`` did."""
@@ -481,22 +481,26 @@ def baseline() -> None:
         raise BaselineRefused(problem)
     planned = plan_files(b)
     if "apt-sources" in planned:
-        put_file(planned["apt-sources"])
-        put_file(planned["apt-sources-list"])
-        files.file(
-            name="no Debian default sources",
-            path="/etc/apt/sources.list.d/debian.sources",
-            present=False,
+        sources = (
+            put_file(planned["apt-sources"]),
+            put_file(planned["apt-sources-list"]),
+            files.file(
+                name="no Debian default sources",
+                path="/etc/apt/sources.list.d/debian.sources",
+                present=False,
+            ),
         )
+        # New sources: the lists must follow even if an update ran within cache_time.
+        apt.update(name="apt update (new sources)", _if=any_changed(*sources))
     apt.packages(name="packages", packages=list(PACKAGES), update=True, cache_time=3600)
     for directory in ("/etc/nftables.d", "/etc/systemd/journald.conf.d"):
         files.directory(name=f"dir {directory}", path=directory, present=True)
     put = {role: put_file(spec) for role, spec in planned.items() if not role.startswith("apt-")}
-    _service("ssh", put["sshd"], put["issue.net"], check="sshd -t")
-    _service("chrony", put["chrony"], put["chrony-defaults"])
-    _service("rsyslog", put["rsyslog"], check="rsyslogd -N1")
-    _service("systemd-journald", put["journald"], enabled=None)  # a static unit
-    _service("nftables", put["nftables"], check="nft -c -f /etc/nftables.conf")
+    ensure_service("ssh", put["sshd"], put["issue.net"], check="sshd -t")
+    ensure_service("chrony", put["chrony"], put["chrony-defaults"])
+    ensure_service("rsyslog", put["rsyslog"], check="rsyslogd -N1")
+    ensure_service("systemd-journald", put["journald"], enabled=None)  # a static unit
+    ensure_service("nftables", put["nftables"], check="nft -c -f /etc/nftables.conf")
     server.shell(
         name="pam-auth-update",
         commands=["pam-auth-update --package --enable provnet-faillock provnet-faillock-preauth"],

@@ -34,6 +34,7 @@ class ServerData(BaseModel):
     provnet_ntp_servers: list[str] = Field(default_factory=list)
     provnet_syslog_servers: list[str] = Field(default_factory=list)
     provnet_management_prefixes: list[IPNetwork] = Field(default_factory=list)
+    provnet_address_plan: list[IPNetwork] = Field(default_factory=list)
     provnet_apt_mirror: AptMirror | None = None
     provnet_mgmt_ipv4: ipaddress.IPv4Address | None = None
     provnet_mgmt_ipv6: ipaddress.IPv6Address | None = None

@@ -38,6 +38,7 @@ class LevelThresholds(BaseModel):
     failed_login_unlock_seconds: Threshold
     ssh_login_grace_seconds: Threshold
     ssh_max_auth_tries: Threshold
+    monitoring_retention_days: Threshold
 
 
 class LevelsFile(BaseModel):

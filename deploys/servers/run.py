@@ -100,9 +100,11 @@ def build_inventory(
     store: SecretStore,
     known_hosts: str | None,
     redactor: Redactor,
+    extra: dict[str, str] | None = None,
 ) -> tuple[PyinfraInventory, dict[str, str]]:
     """pyinfra's Inventory of ``hosts`` (groups as the export names them), and the hosts
-    left out because a secret could not be resolved (name -> why, naming the reference)."""
+    left out because a secret could not be resolved (name -> why, naming the reference).
+    ``extra``: data given to every host (pyinfra's ``--data KEY=VALUE``)."""
     entries: list[tuple[str, dict[str, Any]]] = []
     left_out: dict[str, str] = {}
     for host in hosts:
@@ -115,7 +117,7 @@ def build_inventory(
         except SecretUnavailable as exc:
             left_out[host.name] = redactor.redact(str(exc))
             continue
-        entries.append((host.name, host_data(host, password, known_hosts)))
+        entries.append((host.name, {**host_data(host, password, known_hosts), **(extra or {})}))
     kept = {name for name, _ in entries}
     groups: dict[str, tuple[list[str], dict[str, Any]]] = {}
     for host in hosts:

@@ -8,6 +8,7 @@ A fixture's ``facts``::
      "files": {"/etc/issue": "text"},        # files there are, with their content
      "files_as_planned": true,               # + every file the deploy writes, as it would
      "dirs": ["/etc/ssh/sshd_config.d"],     # directories there are (besides files' parents)
+     "dir_stats": {"/var/log/soc": {"group": "adm", "mode": 750}},  # when not root:root 755
      "packages": ["openssh-server"],         # installed Debian packages
      "running": ["ssh.service"], "enabled": ["ssh.service"],
      "apt_updated_seconds_ago": 60,
@@ -44,6 +45,7 @@ class FakeFacts:
     files: dict[str, str] = field(default_factory=dict)
     modes: dict[str, int] = field(default_factory=dict)  # a file's mode when not 644
     dirs: set[str] = field(default_factory=set)
+    dir_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     packages: set[str] = field(default_factory=set)
     running: set[str] = field(default_factory=set)
     enabled: set[str] = field(default_factory=set)
@@ -77,12 +79,16 @@ class FakeFacts:
             target = self.links.get(path)
             return {"link_target": target, "user": "root", "group": "root"} if target else None
         if name == "Directory":
-            return {"user": "root", "group": "root", "mode": 755} if path in self.dirs else None
+            if path not in self.dirs:
+                return None
+            return {"user": "root", "group": "root", "mode": 755} | self.dir_stats.get(path, {})
         if name == "Sha1File":
             text = self.files.get(path)
             return hashlib.sha1(text.encode()).hexdigest() if text is not None else None
         if name in ("Md5File", "Sha256File"):
             return None
+        if name == "FindFiles":
+            return sorted(f for f in self.files if PurePosixPath(f).parent == PurePosixPath(path))
         if name == "DebPackages":
             return {p: {"1.0"} for p in self.packages}
         if name == "TmpDir":

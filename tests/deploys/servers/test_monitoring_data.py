@@ -1,0 +1,93 @@
+"""The monitoring deploy's decisions as data. Each case is a folder under
+``data/servers/monitoring/``: ``case.json`` (``data``, ``facts`` as in ``fakehost.py``),
+``generated/`` (what ``provnet exporter prometheus-config`` wrote, plus ``alertmanager.yml``;
+given to the deploy as ``prometheus_dir``), ``expected/`` (the files the deploy writes that
+are not generated ones, by role, or ``refused.txt``) and/or ``commands.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deploys.servers.hostdata import server_data
+from deploys.servers.monitoring import (
+    PROMETHEUS_DATA_KEY,
+    MonitoringRefused,
+    decide,
+    monitoring,
+    plan_files,
+    read_generated,
+)
+from tests.deploys.servers.fakehost import FakeFacts, prepared_commands
+
+CASES_DIR = Path(__file__).resolve().parent.parent / "data" / "servers" / "monitoring"
+FILE_CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "expected").is_dir())
+COMMAND_CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "commands.json").is_file())
+
+
+def _data(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    case = json.loads((CASES_DIR / name / "case.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = case["data"]
+    generated = CASES_DIR / name / "generated"
+    if generated.is_dir():
+        data = {**data, PROMETHEUS_DATA_KEY: str(generated)}
+    return data, case["facts"]
+
+
+def _generated(data: dict[str, Any]) -> dict[str, str]:
+    directory = data.get(PROMETHEUS_DATA_KEY)
+    return read_generated(directory) if directory else {}
+
+
+def test_there_are_cases() -> None:
+    assert len(FILE_CASES) >= 4
+    assert COMMAND_CASES
+
+
+@pytest.mark.parametrize("name", FILE_CASES)
+def test_files(name: str) -> None:
+    data, _ = _data(name)
+    expected = CASES_DIR / name / "expected"
+    refused = expected / "refused.txt"
+    if refused.is_file():
+        with pytest.raises(MonitoringRefused) as caught:
+            decide(server_data(name, data.get), _generated(data))
+        assert refused.read_text(encoding="utf-8").strip() in str(caught.value)
+        return
+    generated = _generated(data)
+    written = plan_files(decide(server_data(name, data.get), generated))
+    own = {role: spec for role, spec in written.items() if role not in generated}
+    assert set(own) == {p.name for p in expected.iterdir()}
+    for role, spec in own.items():
+        assert spec.content == (expected / role).read_text(encoding="utf-8"), role
+    # What the generator wrote is uploaded byte for byte.
+    uploaded = {spec.path: spec.content for role, spec in written.items() if role not in own}
+    assert sorted(uploaded.values()) == sorted(
+        text for relative, text in generated.items() if relative != "alertmanager.yml"
+    )
+    if generated:
+        assert written["alertmanager"].content == generated["alertmanager.yml"]
+
+
+@pytest.mark.parametrize("name", COMMAND_CASES)
+def test_commands(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    data, raw = _data(name)
+    files = dict(raw.get("files", {}))
+    if raw.get("files_as_planned"):
+        planned = plan_files(decide(server_data(name, data.get), _generated(data)))
+        files |= {spec.path: spec.content for spec in planned.values()}
+    facts = FakeFacts(
+        files=files,
+        dirs=set(raw.get("dirs", [])),
+        packages=set(raw.get("packages", [])),
+        running=set(raw.get("running", [])),
+        enabled=set(raw.get("enabled", [])),
+        apt_updated_seconds_ago=raw.get("apt_updated_seconds_ago"),
+    )
+    got = prepared_commands(monitoring, name, data, facts, monkeypatch)
+    assert facts.unknown == [], "the fixture does not answer every fact the deploy reads"
+    expected = json.loads((CASES_DIR / name / "commands.json").read_text(encoding="utf-8"))
+    assert got == expected
