@@ -34,6 +34,7 @@ class VrpDevice(TreeDevice):
     """A Huawei VRP box."""
 
     platform = "huawei_vrp"
+    oui = "00:e0:fc"  # Huawei's
     dialect = VRP_DIALECT
     catalog = CATALOG
 
@@ -62,6 +63,7 @@ class VrpDevice(TreeDevice):
             state.sys_descr = VERSION_HEAD + "\nHuawei AR2220E Router"  # sysDescr of an AR
         self.startup_file = "vrpcfg.zip"
         self.next_startup = "vrpcfg.zip"
+        self.files[flash_path(self.startup_file)] = FileEntry(self.boot_config)
         self.editor = ConfigEditor(
             lambda: self.config,
             negation="undo",

@@ -299,7 +299,7 @@ class VrpSession(CliSession):
         return show.display_clock()
 
     def x_d_users(self, m: Match) -> str:
-        return show.display_users(self.username, self.peer)
+        return show.display_users(self.device, self)
 
     def x_d_ip_int_brief(self, m: Match) -> str:
         return show.display_ip_int_brief(self.device)

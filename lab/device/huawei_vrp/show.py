@@ -9,7 +9,7 @@ import ipaddress
 import time
 from typing import TYPE_CHECKING
 
-from lab.device.base import Route, connected_routes, resolve_static
+from lab.device.base import CliSession, Route, connected_routes, resolve_static
 from lab.device.huawei_vrp.model import VERSION, flash_path
 from lab.state import InterfaceState
 
@@ -128,11 +128,19 @@ def display_clock() -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S+07:00\n%A\n", t) + "Time Zone(Hanoi) : UTC+07:00\n"
 
 
-def display_users(username: str, peer: str) -> str:
+def display_users(device: VrpDevice, current: CliSession) -> str:
+    """Every login on the box; ``+`` marks the one asking."""
+    rows = []
+    for mine, session, idle in device.users(current):
+        rows += [
+            f"{'+' if mine else ' '} {session.line + 129} VTY {session.line:<3} {idle} SSH    "
+            f"{session.peer:<19} pass",
+            f"  Username : {session.username}",
+        ]
     return (
         "  User-Intf    Delay    Type   Network Address     AuthenStatus    AuthorcmdFlag\n"
-        f"+ 129 VTY 0   00:00:00 SSH    {peer:<19} pass\n"
-        f"  Username : {username}\n"
+        + "\n".join(rows)
+        + "\n"
     )
 
 
