@@ -196,6 +196,8 @@ def display_int_brief(device: VrpDevice) -> str:
     rows = []
     for iface in _interfaces(device):
         proto = "up" if iface.oper_up else "down"
+        if iface.name.startswith(("LoopBack", "NULL")) and iface.oper_up:
+            proto = "up(s)"  # spoofing: always up
         rows.append(f"{iface.name:<33}{_phys(iface):<7}{proto:<9}0%     0%          0          0")
     return (
         "PHY: Physical\n*down: administratively down\n(l): loopback\n(s): spoofing\n"
