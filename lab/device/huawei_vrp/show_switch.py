@@ -26,7 +26,7 @@ class Port:
     interface: InterfaceState
     link_type: str  # access, trunk, hybrid
     pvid: int
-    allowed: tuple[int, ...]  # the VLANs a trunk lets pass (besides its PVID)
+    allowed: tuple[int, ...]  # the VLANs a trunk lets pass
 
 
 def _numbers(words: list[str]) -> list[int]:
@@ -74,6 +74,8 @@ def ports(device: VrpDevice) -> list[Port]:
             if w[:4] == ["port", "trunk", "allow-pass", "vlan"]
             for n in _numbers(w[4:])
         ]
+        if link == "trunk":
+            allowed.append(1)  # a trunk lets VLAN 1 pass unless told otherwise
         out.append(Port(iface, link or "hybrid", pvid, tuple(sorted(set(allowed)))))
     return out
 
