@@ -165,7 +165,7 @@ def interfaces_of(defaults: Mapping[str, str], data: Mapping[str, Any]) -> dict[
 
 def device_facts(inventory: Inventory, device: DeviceView) -> DeviceFacts:
     """The inventory values configuration checks compare against."""
-    defaults = get_platform(device.platform).default_interfaces
+    defaults = get_platform(device.platform).interfaces_for(device.role.value)
     settings = inventory.settings
     return DeviceFacts(
         tuple(settings.ntp_servers),

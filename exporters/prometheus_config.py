@@ -227,7 +227,7 @@ def uplink_interface(view: DeviceView) -> str | None:
                 f"(ifName), e.g. GigabitEthernet0/0/0"
             )
         return override.strip()
-    default = get_platform(view.platform).default_interfaces.get("wan")
+    default = get_platform(view.platform).interfaces_for(view.role.value).get("wan")
     if default is None:
         raise PrometheusConfigError(
             f"device {view.name}: platform {view.platform} has no default WAN interface; "

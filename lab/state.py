@@ -6,6 +6,7 @@ the SNMP agent (``lab/snmp/``) reads it on every request. Nothing here does I/O.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import time
 from dataclasses import dataclass, field
@@ -127,6 +128,14 @@ class DeviceState:
     sys_location: str = ""
     sys_contact: str = ""
     serial: str = ""
+    # The role the inventory gives the device (``wan_router``, ``access_switch`` ...): a
+    # switch is simulated as a switch (switch ports, VLANs, spanning tree).
+    role: str = ""
+    # The first three octets of every interface MAC (the vendor's OUI; the simulator sets it)
+    # and the device's block under it: the twin numbers devices by site and place in the site,
+    # so no two share a MAC; 0 takes a block from the name.
+    oui: str = "02:00:00"
+    mac_block: int = 0
     # Who the SNMP agent answers, as the device's configuration says (the simulator keeps
     # them in step with `snmp-server community` / `snmp-server user` ...); None: the agent
     # endpoint's own communities and users, for a device whose configuration says nothing.
@@ -154,10 +163,24 @@ class DeviceState:
             interface.last_change = self.booted_at
         self.touch()
 
+    def mac_for(self, if_index: int) -> str:
+        """The MAC of interface ``if_index``: the OUI, then the device's block (two octets)
+        and the index; distinct per interface and device, the same on every run."""
+        block = self.mac_block or int.from_bytes(hashlib.sha256(self.name.encode()).digest()[:2])
+        low = (block & 0xFFFF) << 8 | (if_index & 0xFF)
+        return f"{self.oui}:{low >> 16:02x}:{low >> 8 & 0xFF:02x}:{low & 0xFF:02x}"
+
+    def assign_macs(self, oui: str) -> None:
+        """Give every interface a MAC under ``oui`` (as the device's vendor burns them in)."""
+        self.oui = oui
+        for interface in self.interfaces.values():
+            interface.mac = self.mac_for(interface.if_index)
+
     def add_interface(self, name: str, **kwargs: object) -> InterfaceState:
         if name in self.interfaces:
             return self.interfaces[name]
         index = max((i.if_index for i in self.interfaces.values()), default=0) + 1
+        kwargs.setdefault("mac", self.mac_for(index))
         interface = InterfaceState(name=name, if_index=index, **kwargs)  # type: ignore[arg-type]
         self.interfaces[name] = interface
         self.touch()

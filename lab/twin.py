@@ -98,6 +98,7 @@ class TwinDevice:
     monitor_only: bool
     mgmt_ipv4: str | None
     interfaces: tuple[dict[str, Any], ...] = ()
+    mac_block: int = 0  # the device's block of interface MACs (site and place in the site)
 
     def new_state(self) -> DeviceState:
         """A fresh state: the interfaces of the plan, up, with their IPv4 addresses."""
@@ -110,7 +111,8 @@ class TwinDevice:
             sys_object_id=platform.sys_object_id,
             sys_location=f"{self.commune_name or 'cấp tỉnh'} / {self.site}",
             sys_contact="noc@provnet.invalid",
-            serial=f"PT{abs(hash(self.name)) % 10**9:09d}",
+            role=self.role,
+            mac_block=self.mac_block,
         )
         for spec in self.interfaces:
             interface = state.add_interface(spec["name"], description=spec.get("description", ""))
@@ -150,29 +152,42 @@ def loopback_address(base: ipaddress.IPv4Address, index: int) -> ipaddress.IPv4A
 
 
 def interfaces_for(inv: Inventory, view: DeviceView) -> tuple[dict[str, Any], ...]:
-    """The interfaces a device starts with: WAN, LAN and loopback as the plan addresses them."""
-    names = get_platform(view.platform).default_interfaces
+    """The interfaces a device starts with, addressed from the plan: the site's WAN /30 and
+    loopback /32 are its router's alone (one of each per site); every device takes its own
+    host of the LAN. A switch's LAN interface is its VLAN interface (the platform says)."""
+    names = get_platform(view.platform).interfaces_for(view.role.value)
     plan = inv.settings.address_plan
     try:
         allocation = allocate(plan, view.site.plan_index, view.site.addressing)
     except ValueError:
         return tuple({"name": n} for n in names.values())
+    router = view.role.value == "wan_router"
     specs: list[dict[str, Any]] = []
-    host_number = _host_number(view)
     for purpose, name in names.items():
         spec: dict[str, Any] = {"name": name, "description": _description(purpose, view)}
-        if purpose == "wan" and "wan" in allocation.ipv4:
+        if purpose == "wan" and router and "wan" in allocation.ipv4:
             net = allocation.ipv4["wan"]
             spec["ipv4"] = [f"{net.network_address + 2}/{net.prefixlen}"]
         elif purpose == "lan" and "lan" in allocation.ipv4:
             net = allocation.ipv4["lan"]
-            spec["ipv4"] = [f"{net.network_address + host_number}/{net.prefixlen}"]
-        elif purpose == "loopback" and "loopback" in allocation.ipv4:
+            spec["ipv4"] = [f"{net.network_address + _host_number(view)}/{net.prefixlen}"]
+        elif purpose == "loopback" and router and "loopback" in allocation.ipv4:
             spec["ipv4"] = [f"{allocation.ipv4['loopback'].network_address}/32"]
+        elif purpose in ("wan", "loopback"):
+            continue  # not this device's: the site's router holds it
         if view.role.value == "server" and view.mgmt_ipv6 is not None:
             spec["ipv6"] = [f"{view.mgmt_ipv6}/64"]
         specs.append(spec)
     return tuple(specs)
+
+
+def mac_block(view: DeviceView) -> int:
+    """A block of MACs no other device of the plan holds: the site's plan index and the
+    device's place in its site (0: none, the device then takes one from its name)."""
+    if view.site.plan_index is None:
+        return 0
+    place = next((i for i, d in enumerate(view.site.devices) if d.name == view.name), 0)
+    return (view.site.plan_index * 16 + place + 1) & 0xFFFF
 
 
 def _host_number(view: DeviceView) -> int:
@@ -262,6 +277,7 @@ def plan_twin(
             monitor_only=view.monitor_only,
             mgmt_ipv4=str(view.mgmt_ipv4) if view.mgmt_ipv4 else None,
             interfaces=interfaces_for(inv, view),
+            mac_block=mac_block(view),
         )
         for index, view in enumerate(simulated)
     )

@@ -107,7 +107,7 @@ def interim_blocks(inv: Inventory, view: DeviceView) -> tuple[ConfigBlock, ...]:
     """The IPv6 migration rendered here from the address plan, until provnet's plan exists:
     IPv6 routing on, the WAN and LAN /64 addresses, a default route to the WAN gateway."""
     allocation = allocate(inv.settings.address_plan, view.site.plan_index, view.site.addressing)
-    names = get_platform(view.platform).default_interfaces
+    names = get_platform(view.platform).interfaces_for(view.role.value)
     subnets = allocation.ipv6_subnets
     blocks = [ConfigBlock((), ("ipv6 unicast-routing",))]
     if "wan" in names and "wan" in subnets:

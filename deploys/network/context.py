@@ -211,7 +211,8 @@ def wan(inv: Inventory, device: DeviceView) -> Wan:
             f"device {device.name}, site {device.site.id}: no level2_uplink circuit and no "
             "data.vrf: the level-II VRF is unknown"
         )
-    port = data.wan_interface or get_platform(device.platform).default_interfaces.get("wan")
+    platform = get_platform(device.platform)
+    port = data.wan_interface or platform.interfaces_for(device.role.value).get("wan")
     if port is None:
         raise ChangeDataError(
             f"device {device.name}: platform {device.platform} has no default WAN interface; "
@@ -278,7 +279,8 @@ class Lan:
 def lan(inv: Inventory, device: DeviceView) -> Lan:
     data = change_data(device)
     alloc = allocation(inv, device)
-    interface = data.lan_interface or get_platform(device.platform).default_interfaces.get("lan")
+    defaults = get_platform(device.platform).interfaces_for(device.role.value)
+    interface = data.lan_interface or defaults.get("lan")
     if interface is None:
         raise ChangeDataError(
             f"device {device.name}: platform {device.platform} has no default LAN interface; "

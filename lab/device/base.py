@@ -159,11 +159,23 @@ def fake_hash(kind: str, seed: str) -> str:
     return "".join(alphabet[b % 64] for b in digest)
 
 
+def serial_number(name: str, length: int) -> str:
+    """``length`` digits and capitals from the device name: the same on every run."""
+    digest = hashlib.sha256(f"serial:{name}".encode()).digest()
+    alphabet = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
+
+
 def hash_secret(secret: str, salt: str) -> str:
     """One-way digest stored in the config in place of a typed secret."""
     digest = hashlib.sha256(f"{salt}\0{secret}".encode()).digest()
     alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
     return "".join(alphabet[b % 64] for b in digest)[:43]
+
+
+def _hms(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}:{secs:02d}"
 
 
 def plural(n: int, word: str) -> str:
@@ -322,6 +334,7 @@ class SimDevice(ABC):
     """One simulated box; sessions (logins) share it."""
 
     platform: str = ""
+    oui = "02:00:00"  # the vendor's first three MAC octets
 
     def __init__(self, state: DeviceState, *, enable_secret: str | None = None) -> None:
         self.state = state
@@ -330,6 +343,8 @@ class SimDevice(ABC):
         self.files: dict[str, FileEntry] = {}
         self.changed_since_save = False
         self._boots = state.boots
+        self.logins: list[CliSession] = []  # interactive logins, for `show users`
+        state.assign_macs(self.oui)
 
     @abstractmethod
     def running_config(self) -> str:
@@ -355,6 +370,23 @@ class SimDevice(ABC):
 
     def hostname(self) -> str:
         return self.state.hostname
+
+    def attach(self, session: CliSession) -> None:
+        """A login begins (SSH shell): it takes the lowest free VTY line."""
+        used = {s.line for s in self.logins}
+        session.line = next(n for n in range(len(used) + 1) if n not in used)
+        self.logins.append(session)
+
+    def detach(self, session: CliSession) -> None:
+        if session in self.logins:
+            self.logins.remove(session)
+
+    def users(self, current: CliSession) -> list[tuple[bool, CliSession, str]]:
+        """The logins `show users` lists, by line: (this one?, login, idle as HH:MM:SS).
+        A command run over an SSH exec request is a login of its own for that moment."""
+        now = time.time()
+        logins = sorted({*self.logins, current}, key=lambda s: (s.line, id(s)))
+        return [(s is current, s, _hms(0 if s is current else now - s.last_input)) for s in logins]
 
     # -- the file system, as SCP sees it ---------------------------------------
     def scp_enabled(self) -> bool:
@@ -411,6 +443,7 @@ class TreeDevice(SimDevice):
         super().__init__(state, enable_secret=enable_secret)
         self.config = ConfigTree.parse(config_text, self.dialect)
         self.boot_config = self.config.render()  # what a reboot without `save` comes back to
+        self.startup = self.boot_config  # the box was provisioned and saved before it shipped
         self.manual_addresses: set[str] = set()  # interfaces addressed since boot
         self._config_interfaces: set[str] = set()
         self.sync_state()
@@ -552,6 +585,8 @@ class CliSession(ABC):
         self.terminal_width = 80
         self.username = "admin"
         self.peer = "127.0.0.1"
+        self.line = 0  # the VTY line the login holds (``SimDevice.attach``)
+        self.last_input = time.time()
         self._question: Callable[[str], Reply] | None = None
         self._question_echo = True
 
@@ -568,6 +603,7 @@ class CliSession(ABC):
 
     def handle(self, line: str) -> Reply:
         """One line typed and Enter pressed."""
+        self.last_input = time.time()
         if self.device.check_reboot():
             self.reset_modes()
         try:

@@ -538,7 +538,12 @@ class SshTwinServer:
                 process.stdout.write(_crlf(output))
                 process.exit(0)
                 return
-            await _Shell(endpoint, process).run()
+            shell = _Shell(endpoint, process)
+            device.attach(shell.session)
+            try:
+                await shell.run()
+            finally:
+                device.detach(shell.session)
             if not process.is_closing():
                 process.exit(0)
         except (BrokenPipeError, ConnectionError, asyncssh.Error):

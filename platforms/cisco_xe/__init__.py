@@ -18,6 +18,7 @@ PLATFORM = PlatformInfo(
         "lan": "GigabitEthernet0/0/1",
         "loopback": "Loopback0",
     },
+    switch_interfaces={"lan": "Vlan1"},
     ansible_connection="ansible.netcommon.network_cli",
     ansible_network_os="cisco.ios.ios",
     needs_enable=True,

@@ -26,6 +26,7 @@ PLATFORM = PlatformInfo(
         "lan": "GigabitEthernet0/0/1",
         "loopback": "LoopBack0",
     },
+    switch_interfaces={"lan": "Vlanif1"},
     ansible_connection="ansible.netcommon.network_cli",
     ansible_network_os="community.network.ce",
 )

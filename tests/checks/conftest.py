@@ -106,7 +106,8 @@ def compliant_config(inv: Inventory, device: DeviceView) -> str | None:
     if platform is None or not (CONFIGS / f"{platform.syntax.name}.cfg").is_file():
         return None
     template = (CONFIGS / f"{platform.syntax.name}.cfg").read_text(encoding="utf-8")
-    wan = device_facts(inv, device).interfaces.get("wan")
+    interfaces = device_facts(inv, device).interfaces
+    wan = interfaces.get("wan") or interfaces.get("lan")  # a switch's uplink is its VLAN one
     if wan is None or device.role.value == "vc_endpoint":
         return None
     return template.replace("{name}", device.name).replace("{wan}", wan)

@@ -133,8 +133,14 @@ def test_ios_abbreviations_and_errors_like_ios() -> None:
         " " * len("R1(config)#ip ") + "^\n% Invalid input detected at '^' marker.\n\nR1(config)#"
     )
     s.run("interface Gi0/1")
-    assert s.run("ip address 10.9.9.1 255.0.255.0").startswith(
-        " " * len("R1(config-if)#ip address 10.9.9.1 ") + "^\n"
+    # A mask that is not contiguous, or the subnet's own address: IOS's words (a 1841 on
+    # 12.4 quoted in community.infosecinstitute.com/discussion/105972; connecteddots.online
+    # /resources/cisco-reference/bad-mask-for-address).
+    assert s.run("ip address 10.9.9.1 255.0.255.0") == (
+        "Bad mask 0xFF00FF00 for address 10.9.9.1\nR1(config-if)#"
+    )
+    assert s.run("ip address 10.9.9.0 255.255.255.0") == (
+        "% Bad mask /24 for address 10.9.9.0\nR1(config-if)#"
     )
     assert s.run("ip address") == "% Incomplete command.\n\nR1(config-if)#"
     assert s.run("interface GigabitEthernet0/9").endswith(
@@ -270,7 +276,13 @@ def test_ios_routes_show_connected_local_and_static() -> None:
 
 def test_ios_save_dialogue_and_startup() -> None:
     device, s = ios()
-    assert s.run("show startup-config") == "startup-config is not present\nR1#"
+    # The box was saved before it shipped: its startup-config is what it booted with.
+    assert s.run("show startup-config") == (
+        f"Using {len(device.running_config().encode())} out of 262136 bytes\n"
+        f"{device.running_config()}R1#"
+    )
+    feed(s, "conf t", "ip domain name twin.example", "end")
+    assert "ip domain name twin.example" not in device.startup_config()
     assert s.run("copy running-config startup-config") == (
         "Destination filename [startup-config]? "
     )
@@ -608,6 +620,7 @@ def test_netmiko_huawei_vrp(twin: Twin) -> None:
         started = time.monotonic()
         out = conn.send_config_set(
             [
+                "ipv6",  # IPv6 on the box before any interface (VRP refuses it the other way)
                 "interface GigabitEthernet0/0/1",
                 "ipv6 enable",
                 "ipv6 address 2001:db8:30::1/64",

@@ -143,8 +143,13 @@ def test_change_over_ssh_shows_in_snmp(lab: UpResult) -> None:
         conn.enable()
         prompt = conn.find_prompt()
         if prompt.startswith("<"):  # Huawei VRP
-            conn.send_config_set(
-                ["interface LoopBack7", "ipv6 enable", "ipv6 address 2001:db8:2600:77::1/64"]
+            conn.send_config_set(  # IPv6 on the box first: VRP refuses `ipv6 enable` before
+                [
+                    "ipv6",
+                    "interface LoopBack7",
+                    "ipv6 enable",
+                    "ipv6 address 2001:db8:2600:77::1/64",
+                ]
             )
         else:
             conn.send_config_set(["interface Loopback7", "ipv6 address 2001:db8:2600:77::1/64"])

@@ -38,7 +38,11 @@ def ios_fragments(draw: st.DrawFn) -> str:
 
 @st.composite
 def vrp_fragments(draw: st.DrawFn) -> str:
-    lines = ["#", f" sysname {draw(st.sampled_from(['R1', 'CORE1']))}"]
+    lines = [
+        "#",
+        f" sysname {draw(st.sampled_from(['R1', 'CORE1']))}",
+        " ipv6",
+    ]  # before ipv6 enable
     lines += [" @owns ^ntp-service unicast-server"]
     chosen = draw(st.lists(st.sampled_from(SERVERS), unique=True))
     lines += [f" ntp-service unicast-server {s}" for s in chosen]

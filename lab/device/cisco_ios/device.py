@@ -15,8 +15,14 @@ from lab.device.base import (
     hash_secret,
     interface_settings_from,
 )
-from lab.device.cisco_ios.grammar import CATALOG, CHILD_RANK, TOP_RANK
-from lab.device.cisco_ios.model import V3_GROUP, pick_model, render_initial, sys_descr
+from lab.device.cisco_ios.grammar import CATALOG, CHILD_RANK, ROUTER, SWITCH, TOP_RANK
+from lab.device.cisco_ios.model import (
+    V3_GROUP,
+    add_ports,
+    pick_model,
+    render_initial,
+    sys_descr,
+)
 from lab.device.cisco_ios.session import IosSession
 from lab.device.config import IOS_DIALECT
 from lab.device.editing import ConfigEditor
@@ -43,6 +49,7 @@ class IosDevice(TreeDevice):
     """A Cisco IOS box (routers and Catalyst switches)."""
 
     platform = "cisco_ios"
+    oui = "00:00:0c"  # Cisco's
     dialect = IOS_DIALECT
     catalog = CATALOG
     xe = False
@@ -54,13 +61,16 @@ class IosDevice(TreeDevice):
         *,
         enable_secret: str | None = None,
     ) -> None:
+        self.model = pick_model(state, self.xe)
+        if self.model.switch:
+            add_ports(state, self.model)
+        self.grammars = SWITCH if self.model.switch else ROUTER
         text = config_text or render_initial(state, self.xe, enable_secret is not None)
         # user -> (group, keys); not in the running configuration, as on IOS
         self.snmp_users: dict[str, tuple[str, V3User | None]] = {
             u.name: (V3_GROUP, u) for u in state.snmp_users or ()
         }
         super().__init__(state, text, enable_secret=enable_secret)
-        self.model = pick_model(state, self.xe)
         if not state.sys_descr.startswith(("Cisco IOS Software", "Cisco IOS XE Software")):
             state.sys_descr = sys_descr(self.model)
         self.archive_next = 1
@@ -96,6 +106,8 @@ class IosDevice(TreeDevice):
             words, Spec(("enable",), "set", key=2), False, self.config.root, "config"
         )
         self.boot_config = self.config.render()
+        if not self.changed_since_save:
+            self.startup = self.boot_config
 
     def vrf_exists(self, name: str) -> bool:
         config = self.config

@@ -5,6 +5,8 @@ each line of its running configuration. Data only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lab.device.base import InterfaceCatalog, InterfaceType
 from lab.device.grammar import Grammar, Spec, spec
 
@@ -71,6 +73,7 @@ PROMPT_SUFFIX = {
     "vrf-af": "config-vrf-af",
     "cp": "config-cp",
     "vlan": "config-vlan",
+    "l2if": "config-if",
     "redundancy": "config-red",
 }
 
@@ -113,6 +116,8 @@ EXEC_SPECS: list[Spec] = [
     spec("show inventory", "show_inventory", **U),
     spec("show privilege", "show_privilege", **U),
     spec("show users", "show_users", **U),
+    spec("show cdp neighbors [detail]", "show_cdp_neighbors", **U),
+    spec("show configuration", "show_start"),
     spec("show running-config", "show_run"),
     spec("show running-config interface <IFNAME>", "show_run_interface"),
     spec("show startup-config", "show_start"),
@@ -144,6 +149,14 @@ EXEC_SPECS: list[Spec] = [
     spec("delete /force <WORD>", "delete"),
     spec("verify /md5 <WORD> [<WORD>]", "verify_md5"),
     spec("reload", "reload"),
+]
+# What a Catalyst switch answers besides (a router refuses them: `% Invalid input`).
+SWITCH_EXEC_SPECS: list[Spec] = [
+    spec("show vlan", "show_vlan", **U),
+    spec("show vlan brief", "show_vlan", **U),
+    spec("show vlan id <INT>", "show_vlan", **U),
+    spec("show interfaces status", "show_int_status", **U),
+    spec("show spanning-tree", "show_spanning_tree", **U),
 ]
 
 G = "set"
@@ -243,9 +256,6 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
         spec("crypto key generate rsa [<LINE>]", "crypto_keygen"),
         spec("cdp run", G, default_on=True),
         spec("lldp run", G),
-        spec("spanning-tree mode <WORD>", G, key=2),
-        spec("spanning-tree <LINE>", G),
-        spec("vlan <INT>", G, mode="vlan"),
         spec("vrf definition <WORD>", G, mode="vrf"),
         spec("ip vrf <WORD>", G, mode="vrf"),
         spec("control-plane", G, mode="cp"),
@@ -260,7 +270,7 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
     ],
     "if": [
         spec("description <LINE>", G, key=1),
-        spec("ip address <IPV4> <MASK> [secondary]", "if_ip", no_min=2),
+        spec("ip address <IPV4> <IPV4> [secondary]", "if_ip", no_min=2),
         spec("ip address dhcp", "if_ip"),
         spec("ip helper-address <IPV4>", G),
         spec("ip nat inside", G, key=2),
@@ -300,15 +310,6 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
         spec("vrf forwarding <WORD>", "vrf_forwarding", key=2),
         spec("standby <LINE>", G),
         spec("vrrp <LINE>", G),
-        spec("switchport", G, key=1),
-        spec("switchport mode <WORD>", G, key=2),
-        spec("switchport access vlan <INT>", G, key=3),
-        spec("switchport trunk allowed vlan <LINE>", G, key=4),
-        spec("switchport trunk native vlan <INT>", G, key=4),
-        spec("switchport voice vlan <INT>", G, key=3),
-        spec("switchport nonegotiate", G),
-        spec("switchport port-security [<LINE>]", G),
-        spec("spanning-tree <LINE>", G),
         spec("channel-group <INT> mode <WORD>", G, key=1),
         spec("cdp enable", G, default_on=True),
         spec("tunnel source <WORD>", G, key=2),
@@ -425,12 +426,65 @@ CONFIG_SPECS: dict[str, list[Spec]] = {
     ],
 }
 CONFIG_SPECS["subif"] = CONFIG_SPECS["if"]
+# A Catalyst's switch port (layer 2 only, as on a 2960-X: `ip address` there is refused).
+CONFIG_SPECS["l2if"] = [
+    spec("description <LINE>", G, key=1),
+    spec("switchport mode <WORD>", G, key=2),
+    spec("switchport access vlan <INT>", "switchport_vlan", key=3),
+    spec("switchport trunk allowed vlan <LINE>", G, key=4),
+    spec("switchport trunk native vlan <INT>", G, key=4),
+    spec("switchport voice vlan <INT>", G, key=3),
+    spec("switchport nonegotiate", G),
+    spec("switchport port-security [<LINE>]", G),
+    spec("spanning-tree portfast [<LINE>]", G, key=2),
+    spec("spanning-tree bpduguard <WORD>", G, key=2),
+    spec("spanning-tree <LINE>", G),
+    spec("shutdown", G),
+    spec("duplex <WORD>", G, key=1),
+    spec("speed <WORD>", G, key=1),
+    spec("load-interval <INT>", G, key=1),
+    spec("channel-group <INT> mode <WORD>", G, key=1),
+    spec("cdp enable", G, default_on=True),
+    spec("ip access-group <WORD> in", G),
+    spec("storm-control <LINE>", G),
+    spec("service-policy <LINE>", G),
+    spec("do <LINE>", "do"),
+    spec("end", "end"),
+    spec("exit", "exit"),
+]
+# What a switch's global configuration holds besides (a router refuses them).
+SWITCH_CONFIG_SPECS: list[Spec] = [
+    spec("spanning-tree mode <WORD>", G, key=2),
+    spec("spanning-tree extend system-id", G),
+    spec("spanning-tree <LINE>", G),
+    spec("vlan <INT>", G, mode="vlan"),
+    spec("vtp mode <WORD>", G, key=2),
+    spec("vtp domain <WORD>", G, key=2),
+    spec("ip default-gateway <IPV4>", G, key=2),
+]
 CONFIG_SPECS["ext-nacl"] = CONFIG_SPECS["std-nacl"]
 CONFIG_SPECS["ipv6-acl"] = CONFIG_SPECS["std-nacl"]
 
-USER_GRAMMAR = Grammar([s for s in EXEC_SPECS if not s.privileged])
-PRIV_GRAMMAR = Grammar(EXEC_SPECS)
-CONFIG_GRAMMARS = {mode: Grammar(specs) for mode, specs in CONFIG_SPECS.items()}
+
+@dataclass(frozen=True)
+class Grammars:
+    """The command tables of one kind of box: user EXEC, privileged EXEC, configuration."""
+
+    user: Grammar
+    priv: Grammar
+    config: dict[str, Grammar]
+
+
+def _grammars(exec_specs: list[Spec], global_specs: list[Spec]) -> Grammars:
+    config = {mode: Grammar(specs) for mode, specs in CONFIG_SPECS.items()}
+    config["config"] = Grammar([*CONFIG_SPECS["config"], *global_specs])
+    return Grammars(
+        Grammar([s for s in exec_specs if not s.privileged]), Grammar(exec_specs), config
+    )
+
+
+ROUTER = _grammars(EXEC_SPECS, [])
+SWITCH = _grammars([*EXEC_SPECS, *SWITCH_EXEC_SPECS], SWITCH_CONFIG_SPECS)
 
 # Where IOS prints things: the order of top-level blocks and of lines inside a section.
 TOP_RANK: list[tuple[str, int]] = [
@@ -466,11 +520,13 @@ TOP_RANK: list[tuple[str, int]] = [
     ("username", 16),
     ("redundancy", 17),
     ("archive", 18),
-    ("vlan", 19),
+    ("vtp", 17),
     ("spanning-tree", 19),
+    ("vlan", 19),
     ("interface", 20),
     ("router", 30),
     ("ipv6 router", 30),
+    ("ip default-gateway", 39),
     ("ip forward-protocol", 40),
     ("ip http", 41),
     ("no ip http", 41),
@@ -492,6 +548,8 @@ CHILD_RANK: dict[str, list[tuple[str, int]]] = {
     "vrf": [("description", 10), ("rd", 11), ("route-target", 12)],
     "if": [
         ("description", 10),
+        ("switchport access", 12),
+        ("switchport mode", 13),
         ("switchport", 12),
         ("encapsulation", 14),
         ("vrf", 15),
@@ -518,8 +576,9 @@ CHILD_RANK: dict[str, list[tuple[str, int]]] = {
 
 
 def child_mode(mode: str) -> str:
-    """The mode whose ranks order a section's children (a sub-interface is an interface)."""
-    return "if" if mode == "subif" else mode
+    """The mode whose ranks order a section's children (a sub-interface or a switch port is
+    an interface)."""
+    return "if" if mode in ("subif", "l2if") else mode
 
 
 def short_name(name: str) -> str:

@@ -56,12 +56,18 @@ def interface(
     session: IosSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
 ) -> Reply:
     name = m.args[0]
-    if negate and CATALOG.is_physical(name) and "." not in name:
+    physical = CATALOG.is_physical(name)
+    switch = session.device.model.switch
+    if (switch and physical and "." in name) or (not switch and name.startswith("Vlan")):
+        # a switch port has no sub-interfaces; a router (no switch module) no VLAN interface
+        return Reply(session.error(ParseError("invalid", m.positions[1]), ""), session.prompt)
+    if negate and physical and "." not in name:
         return Reply("% Removal of physical interfaces is not permitted\n", session.prompt)
     text = f"interface {name}"
+    l2_port = switch and physical
     if not negate:
-        session.device.editor.section(parent, text, "config", ["no ip address"])
-    mode = "subif" if "." in name else "if"
+        session.device.editor.section(parent, text, "config", [] if l2_port else ["no ip address"])
+    mode = "l2if" if l2_port else "subif" if "." in name else "if"
     return session.enter_section(
         ["interface", name],
         Spec(("interface",), "set", mode=mode),
@@ -102,6 +108,9 @@ def if_ip(
         return Reply("", session.prompt)
     new = ConfigNode(" ".join(words))
     if words[2:3] != ["dhcp"]:
+        bad = bad_mask(words[2], words[3])
+        if bad is not None:
+            return Reply(bad, session.prompt)
         overlap = _overlap(session.device, name, words[2], words[3])
         if overlap is not None:
             return Reply(f"% {overlap}\n", session.prompt)
@@ -125,6 +134,37 @@ def if_ip(
             session.device.editor.insert_child(parent, new, child_mode(mode))
     session.device.manual_addresses.add(name)
     return Reply("", session.prompt)
+
+
+def bad_mask(addr: str, mask: str) -> str | None:
+    """What IOS says of an address its mask does not fit: a mask that is not contiguous
+    (``Bad mask 0xFF00FF00 for address ...``) or the subnet's own or broadcast address
+    (``% Bad mask /30 for address ...``); None if the pair is a host address."""
+    bits = int(ipaddress.IPv4Address(mask))
+    inverted = ~bits & 0xFFFFFFFF
+    if inverted & (inverted + 1):
+        return f"Bad mask 0x{bits:08X} for address {addr}\n"
+    net = ipaddress.IPv4Interface(f"{addr}/{mask}").network
+    host = ipaddress.IPv4Address(addr)
+    if net.prefixlen < 31 and host in (net.network_address, net.broadcast_address):
+        return f"% Bad mask /{net.prefixlen} for address {addr}\n"
+    return None
+
+
+def switchport_vlan(
+    session: IosSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    """An access VLAN that does not exist yet is created, as a Catalyst does (and says)."""
+    vlan = int(m.args[0])
+    if not 1 <= vlan <= 4094:
+        return Reply(session.error(ParseError("invalid", m.positions[-1]), ""), session.prompt)
+    note = ""
+    config = session.device.config
+    if not negate and vlan != 1 and config.find(f"vlan {vlan}") is None:
+        session.device.editor.section(config.root, f"vlan {vlan}", "config")
+        note = f"% Access VLAN does not exist. Creating vlan {vlan}\n"
+    session.set_leaf(words, m.spec, negate, parent, session.frames[-1].mode)
+    return Reply(note, session.prompt)
 
 
 def _overlap(device: IosDevice, name: str, addr: str, mask: str) -> str | None:
@@ -395,6 +435,7 @@ HANDLERS: dict[str, ConfigHandler[IosSession]] = {
     "vrf_route": vrf_route,
     "vrf_forwarding": vrf_forwarding,
     "snmp_user": snmp_user,
+    "switchport_vlan": switchport_vlan,
     "vrf_af": vrf_af,
     "banner": banner,
     "crypto_keygen": crypto_keygen,

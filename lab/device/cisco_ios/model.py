@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from lab.device.base import fake_hash
 from lab.device.cisco_ios.grammar import CATALOG
 from lab.state import DeviceState, InterfaceState
+from platforms.base import SWITCH_ROLES
 
 
 @dataclass(frozen=True)
@@ -22,12 +23,18 @@ class Model:
     compiled: str
     switch: bool
     nvram: int
+    ports: tuple[str, ...] = ()  # a switch's front ports, as the box has them from the factory
+
+
+def _ports(*groups: tuple[str, int]) -> tuple[str, ...]:
+    return tuple(f"{prefix}{n}" for prefix, count in groups for n in range(1, count + 1))
 
 
 def pick_model(state: DeviceState, xe: bool) -> Model:
+    """The hardware: a Catalyst for a switch's role (or its port names), else a router."""
     names = list(state.interfaces)
     slotted = any(re.search(r"\d+/\d+/\d+$", n) for n in names)
-    switch = any(re.search(r"Ethernet1/0/\d+$", n) for n in names)
+    switch = state.role in SWITCH_ROLES or any(re.search(r"Ethernet1/0/\d+$", n) for n in names)
     if xe:
         if switch:
             return Model(
@@ -40,6 +47,7 @@ def pick_model(state: DeviceState, xe: bool) -> Model:
                 "Mon 09-Aug-21 22:48 by mcpre",
                 True,
                 2097152,
+                _ports(("GigabitEthernet1/0/", 24), ("TenGigabitEthernet1/1/", 4)),
             )
         if slotted:
             return Model(
@@ -77,6 +85,7 @@ def pick_model(state: DeviceState, xe: bool) -> Model:
             "Fri 24-Mar-23 03:16 by mcpre",
             True,
             524288,
+            _ports(("GigabitEthernet1/0/", 28)),
         )
     return Model(
         "CISCO2911/K9",
@@ -144,9 +153,17 @@ def render_initial(state: DeviceState, xe: bool, enable_secret: bool) -> str:
         "ip cef",
         "no ipv6 cef",
         "!",
-        "multilink bundle-name authenticated",
-        "!",
     ]
+    if model.switch:  # VLANs kept in the configuration (VTP off), rapid spanning tree
+        lines += [
+            "vtp mode transparent",
+            "!",
+            "spanning-tree mode rapid-pvst",
+            "spanning-tree extend system-id",
+            "!",
+        ]
+    else:
+        lines += ["multilink bundle-name authenticated", "!"]
     if xe:
         lines += [f"license udi pid {model.pid} sn {serial_of(state, xe)}", "!"]
     user_hash = fake_hash("user", state.name)[:43]
@@ -154,7 +171,7 @@ def render_initial(state: DeviceState, xe: bool, enable_secret: bool) -> str:
     if xe:
         lines += [" mode none"]
     lines += ["!"]
-    for iface in sorted(state.interfaces.values(), key=lambda i: i.if_index):
+    for iface in interface_order(state):
         lines += [*_render_interface(iface, xe, model.switch), "!"]
     lines += [
         "ip forward-protocol nd",
@@ -195,15 +212,26 @@ def _snmp_lines(state: DeviceState) -> list[str]:
     return lines
 
 
+def add_ports(state: DeviceState, model: Model) -> None:
+    """A switch's front ports, added to the interfaces the plan gave it (its VLAN one)."""
+    for name in model.ports:
+        state.add_interface(name)
+
+
+def interface_order(state: DeviceState) -> list[InterfaceState]:
+    """Interfaces as IOS lists them in its configuration: ports first, then the others."""
+    return sorted(
+        state.interfaces.values(), key=lambda i: (not CATALOG.is_physical(i.name), i.if_index)
+    )
+
+
 def _render_interface(iface: InterfaceState, xe: bool, switch: bool) -> list[str]:
     out = [f"interface {iface.name}"]
     physical = CATALOG.is_physical(iface.name)
     if iface.description:
         out.append(f" description {iface.description}")
-    l2_port = switch and physical and not iface.ipv4
-    if switch and physical and iface.ipv4:
-        out.append(" no switchport")
-    if iface.ipv4:
+    l2_port = switch and physical
+    if iface.ipv4 and not l2_port:
         out.append(f" ip address {iface.ipv4[0].ip} {iface.ipv4[0].netmask}")
         out += [f" ip address {a.ip} {a.netmask} secondary" for a in iface.ipv4[1:]]
     elif not l2_port:

@@ -16,14 +16,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lab.device.base import CliSession, FileEntry, Frame, Reply, apply_filter
-from lab.device.cisco_ios import archive, show, show_ip, show_system
-from lab.device.cisco_ios.grammar import (
-    CONFIG_GRAMMARS,
-    PRIV_GRAMMAR,
-    PROMPT_SUFFIX,
-    USER_GRAMMAR,
-    child_mode,
-)
+from lab.device.cisco_ios import archive, show, show_ip, show_switch, show_system
+from lab.device.cisco_ios.grammar import PROMPT_SUFFIX, child_mode
 from lab.device.cisco_ios.handlers import HANDLERS
 from lab.device.config import IOS_DIALECT, ConfigNode, ConfigTree
 from lab.device.grammar import Grammar, Match, ParseError, Spec
@@ -86,12 +80,16 @@ class IosSession(CliSession):
 
     def help_grammar(self, line: str) -> tuple[Grammar, int] | None:
         if not self.frames:
-            return (PRIV_GRAMMAR if self.level == 15 else USER_GRAMMAR), 0
-        grammar = CONFIG_GRAMMARS[self.frames[-1].mode]
+            return self.exec_grammar(), 0
+        grammar = self.device.grammars.config[self.frames[-1].mode]
         stripped = line.lstrip()
         if stripped.lower().startswith("no "):
             return grammar, len(line) - len(stripped) + 3
         return grammar, 0
+
+    def exec_grammar(self) -> Grammar:
+        grammars = self.device.grammars
+        return grammars.priv if self.level == 15 else grammars.user
 
     # -- dispatch -----------------------------------------------------------------
     def execute(self, line: str) -> Reply:
@@ -122,7 +120,7 @@ class IosSession(CliSession):
                 pos = len(command) + 1 + (len(tail) - len(tail.lstrip()))
                 return Reply(self.error(ParseError("invalid", pos), line), self.prompt)
             modifier, pattern = parsed
-        grammar = PRIV_GRAMMAR if self.level == 15 else USER_GRAMMAR
+        grammar = self.exec_grammar()
         m = grammar.match(command, resolve_if=self.device.resolve_interface(False))
         if isinstance(m, ParseError):
             words = command.split()
@@ -204,7 +202,20 @@ class IosSession(CliSession):
         return show.show_inventory(self.device)
 
     def x_show_users(self, m: Match) -> str:
-        return show.show_users(self.username, self.peer)
+        return show.show_users(self.device, self)
+
+    def x_show_cdp_neighbors(self, m: Match) -> str:
+        return show_switch.show_cdp_neighbors(self.device, "detail" in m.words)
+
+    def x_show_vlan(self, m: Match) -> str:
+        only = int(m.args[0]) if m.args else None
+        return show_switch.show_vlan(self.device, "brief" in m.words, only)
+
+    def x_show_int_status(self, m: Match) -> str:
+        return show_switch.show_interfaces_status(self.device)
+
+    def x_show_spanning_tree(self, m: Match) -> str:
+        return show_switch.show_spanning_tree(self.device)
 
     def x_show_ip_int_brief(self, m: Match) -> str:
         return show.show_ip_int_brief(self.device)
@@ -569,7 +580,7 @@ class IosSession(CliSession):
             body = line[offset:]
         errors: list[ParseError] = []
         for depth in range(len(self.frames), 0, -1):
-            grammar = CONFIG_GRAMMARS[self.frames[depth - 1].mode]
+            grammar = self.device.grammars.config[self.frames[depth - 1].mode]
             m = grammar.match(
                 body, resolve_if=self.device.resolve_interface(True), partial=negate, offset=offset
             )

@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from lab.device.base import (
+    CliSession,
     FileEntry,
     Route,
     connected_routes,
@@ -160,13 +161,22 @@ def show_inventory(device: IosDevice) -> str:
     )
 
 
-def show_users(username: str, peer: str) -> str:
+def show_users(device: IosDevice, current: CliSession) -> str:
+    """Every login on the box, by line; ``*`` marks the one asking (format: ntc-templates'
+    cisco_ios show_users fixture)."""
+    rows = [
+        f"{'*' if mine else ' '} {session.line + VTY_LINE0:>2} vty {session.line:<5} "
+        f"{session.username:<10} idle                 {idle} {session.peer}"
+        for mine, session, idle in device.users(current)
+    ]
     return (
         "    Line       User       Host(s)              Idle       Location\n"
-        f"*  2 vty 0     {username:<10} idle                 00:00:00 "
-        f"{peer}\n\n"
-        "  Interface    User               Mode         Idle     Peer Address\n\n"
+        + "\n".join(rows)
+        + "\n\n  Interface    User               Mode         Idle     Peer Address\n\n"
     )
+
+
+VTY_LINE0 = 2  # the absolute line number of vty 0 (after con 0 and aux 0)
 
 
 def _status(iface: InterfaceState) -> tuple[str, str]:

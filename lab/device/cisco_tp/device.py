@@ -30,6 +30,7 @@ class TpDevice(SimDevice):
     """A VC endpoint: configuration is the xConfiguration tree; it persists by itself."""
 
     platform = "cisco_tp"
+    oui = "00:50:60"  # TANDBERG's, as the endpoints still carry
 
     def __init__(
         self,

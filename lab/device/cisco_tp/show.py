@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from lab.device.base import eui64_link_local
+from lab.device.base import eui64_link_local, serial_number
 from lab.device.cisco_tp.model import SOFTWARE
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ def status_lines(device: TpDevice) -> list[str]:
     ipv6 = str(iface.ipv6[0].ip) if iface.ipv6 else ""
     link_local = str(eui64_link_local(iface.mac)) if iface.ipv6_enabled else ""
     mac = iface.mac.upper()
+    serial = state.serial or "FTT" + serial_number(state.name, 8)
     lines = [
         f'*s Network 1 DNS Domain Name: "{device.values["network 1 dns domain name"]}"',
         f'*s Network 1 DNS Server 1 Address: "{device.values["network 1 dns server 1 address"]}"',
@@ -44,7 +45,7 @@ def status_lines(device: TpDevice) -> list[str]:
         f'*s SIP Registration 1 Reason: "{reason}"',
         f"*s SIP Registration 1 Status: {status}",
         f'*s SIP Registration 1 URI: "{uri}"',
-        f'*s SystemUnit Hardware Module SerialNumber: "{state.serial or "FTT0000000"}"',
+        f'*s SystemUnit Hardware Module SerialNumber: "{serial}"',
         '*s SystemUnit ProductId: "Cisco Webex Room Kit"',
         f'*s SystemUnit Software Version: "{SOFTWARE}"',
         f"*s SystemUnit Uptime: {int(state.uptime_seconds())}",

@@ -18,12 +18,13 @@ from lab.device.huawei_vrp.grammar import CATALOG, CHILD_RANK, TOP_RANK
 from lab.device.huawei_vrp.model import (
     VRP_AUTH,
     VRP_PRIV,
+    add_interfaces,
     cipher_of,
     flash_path,
+    pick_model,
     render_initial,
 )
 from lab.device.huawei_vrp.session import VrpSession
-from lab.device.huawei_vrp.show import VERSION_HEAD
 from lab.snmp.usm import UsmError, V3User
 from lab.state import DeviceState
 
@@ -34,6 +35,7 @@ class VrpDevice(TreeDevice):
     """A Huawei VRP box."""
 
     platform = "huawei_vrp"
+    oui = "00:e0:fc"  # Huawei's
     dialect = VRP_DIALECT
     catalog = CATALOG
 
@@ -44,7 +46,9 @@ class VrpDevice(TreeDevice):
         *,
         enable_secret: str | None = None,
     ) -> None:
-        text = config_text or render_initial(state)
+        self.model = pick_model(state)
+        add_interfaces(state, self.model)
+        text = config_text or render_initial(state, self.model)
         # (user, authentication-mode|privacy-mode) -> (protocol word, key): VRP shows only
         # a cipher of the key; the agent needs the key itself
         self.usm_keys: dict[tuple[str, str], tuple[str, str]] = {}
@@ -59,9 +63,12 @@ class VrpDevice(TreeDevice):
             self.community_ciphers[cipher_of("community", community)] = community
         super().__init__(state, text, enable_secret=enable_secret)
         if not state.sys_descr.startswith("Huawei Versatile Routing Platform"):
-            state.sys_descr = VERSION_HEAD + "\nHuawei AR2220E Router"  # sysDescr of an AR
+            state.sys_descr = (
+                f"{self.model.version_head}\nHuawei {self.model.board} {self.model.kind}"
+            )
         self.startup_file = "vrpcfg.zip"
         self.next_startup = "vrpcfg.zip"
+        self.files[flash_path(self.startup_file)] = FileEntry(self.boot_config)
         self.editor = ConfigEditor(
             lambda: self.config,
             negation="undo",
@@ -76,6 +83,10 @@ class VrpDevice(TreeDevice):
 
     def open_session(self, *, privileged: bool = False) -> VrpSession:
         return VrpSession(self, privileged=privileged)
+
+    def is_switch_port(self, name: str) -> bool:
+        """A switch's layer-2 front port (not its management port)."""
+        return self.model.switch and CATALOG.is_physical(name) and not name.startswith("MEth")
 
     def vpn_exists(self, name: str) -> bool:
         return self.config.find(f"ip vpn-instance {name}") is not None

@@ -54,6 +54,9 @@ DISPLAY_SPECS: list[Spec] = [
     spec("display interface brief", "d_int_brief"),
     spec("display interface [<IFNAME>]", "d_interface"),
     spec("display users", "d_users"),
+    spec("display vlan", "d_vlan"),
+    spec("display port vlan", "d_port_vlan"),
+    spec("display stp brief", "d_stp_brief"),
     spec("display this", "d_this"),
 ]
 USER_SPECS: list[Spec] = [
@@ -80,6 +83,7 @@ VIEW_SPECS: dict[str, list[Spec]] = {
     "system": [
         spec("sysname <WORD>", "sysname", key=1),
         spec("interface <IFNAME>", "interface", mode="if"),
+        spec("interface <WORD> [<WORD>]", "no_interface"),  # a port the box does not have
         spec("ipv6", G),
         spec("ip route-static <IPV4> <MASKLEN> <LINE>", "route_static"),
         spec("ip route-static vpn-instance <WORD> <IPV4> <MASKLEN> <LINE>", "route_static"),
@@ -127,7 +131,8 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("dns domain <WORD>", G, key=2),
         spec("header login information <LINE>", G, key=3, no_min=2),  # undo header login
         spec("header shell information <LINE>", G, key=3, no_min=2),
-        spec("vlan batch <LINE>", G),
+        spec("vlan batch <LINE>", "vlan_batch"),
+        spec("vlan <INT>", "vlan", mode="vlan"),
         spec("stp <LINE>", G),
         spec("http server enable", G),
         spec("http secure-server enable", G),
@@ -140,7 +145,7 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("ip binding vpn-instance <WORD>", "vpn_binding", key=3),
         spec("dot1q termination vid <INT>", G, key=3),
         spec("arp broadcast enable", G),
-        spec("ipv6 enable", G),
+        spec("ipv6 enable", "if_ipv6_enable"),
         spec("ipv6 address <IPV6PFX> [eui-64]", G, key=3, no_min=2),
         spec("ipv6 address <IPV6> <INT>", "if_ipv6_len"),
         spec("ipv6 address auto link-local", G),
@@ -157,11 +162,28 @@ VIEW_SPECS: dict[str, list[Spec]] = {
         spec("nat outbound <LINE>", G),
         spec("dhcp select <WORD>", G, key=2),
         spec("traffic-filter <LINE>", G),
-        spec("port link-type <WORD>", G, key=2),
-        spec("port default vlan <INT>", G, key=3),
-        spec("port trunk allow-pass vlan <LINE>", G),
-        spec("port trunk pvid vlan <INT>", G, key=3),
+        *COMMON,
+    ],
+    # A switch port (S series): layer 2 only (`ip address` there is an unknown command).
+    "l2if": [
+        spec("description <LINE>", G, key=1),
+        spec("shutdown", G),
+        spec("port link-type <WORD>", "port_link_type", key=2),
+        spec("port default vlan <INT>", "port_vlan", key=3),
+        spec("port trunk allow-pass vlan <LINE>", "port_vlan"),
+        spec("port trunk pvid vlan <INT>", "port_vlan", key=3),
+        spec("stp edged-port enable", G, key=2),
         spec("stp <LINE>", G),
+        spec("speed <INT>", G, key=1),
+        spec("duplex <WORD>", G, key=1),
+        spec("negotiation auto", G, default_on=True),
+        spec("traffic-filter <LINE>", G),
+        spec("loopback-detect enable", G),
+        *COMMON,
+    ],
+    "vlan": [
+        spec("description <LINE>", G, key=1),
+        spec("name <WORD>", G, key=1),
         *COMMON,
     ],
     "aaa": [
@@ -253,6 +275,7 @@ VIEW_GRAMMARS = {view: Grammar(specs) for view, specs in VIEW_SPECS.items()}
 TOP_RANK = [
     ("sysname", 1),
     ("vlan batch", 2),
+    ("vlan", 2),
     ("stp", 3),
     ("dns", 4),
     ("ipv6", 5),
@@ -277,6 +300,7 @@ TOP_RANK = [
     ("user-interface", 70),
 ]
 CHILD_RANK = {
+    "l2if": [("description", 10), ("shutdown", 15), ("port link-type", 16), ("port", 17)],
     "vpn": [("description", 10), ("route-distinguisher", 11), ("ipv4-family", 20)],
     "if": [
         ("description", 10),

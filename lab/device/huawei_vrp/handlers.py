@@ -31,9 +31,132 @@ def interface(
     session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
 ) -> Reply:
     name = m.args[0]
-    if negate and CATALOG.is_physical(name) and "." not in name:
+    physical = CATALOG.is_physical(name)
+    if negate and physical and "." not in name:
         return Reply(session.wrong(m.positions[1]), session.prompt)
-    return session.enter(["interface", name], "if", negate, parent, name)
+    switch_port = session.device.is_switch_port(name)
+    if switch_port and "." in name:
+        return Reply(session.wrong(m.positions[1]), session.prompt)
+    view = "l2if" if switch_port else "if"
+    return session.enter(["interface", name], view, negate, parent, name)
+
+
+def no_interface(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    """An interface the box does not have (and cannot create): VRP points at its name."""
+    return Reply(session.wrong(m.positions[1]), session.prompt)
+
+
+def vlan_numbers(text: str) -> list[int] | None:
+    """``10 20 to 22`` -> [10, 20, 21, 22]; None if a number is not a VLAN (1-4094)."""
+    words, out = text.split(), list[int]()
+    i = 0
+    while i < len(words):
+        if not words[i].isdigit():
+            return None
+        first = last = int(words[i])
+        if i + 2 < len(words) and words[i + 1] == "to" and words[i + 2].isdigit():
+            last = int(words[i + 2])
+            i += 2
+        if not 1 <= first <= last <= 4094:
+            return None
+        out += range(first, last + 1)
+        i += 1
+    return out
+
+
+def vlan_text(numbers: list[int]) -> str:
+    """[10, 20, 21, 22] -> ``10 20 to 22``, as VRP prints a `vlan batch` line."""
+    parts: list[str] = []
+    for n in sorted(set(numbers)):
+        if parts and parts[-1].split()[-1] == str(n - 1):
+            head = parts[-1].split(" to ")[0]
+            parts[-1] = f"{head} to {n}"
+        else:
+            parts.append(str(n))
+    return " ".join(parts)
+
+
+def configured_vlans(session: VrpSession) -> list[int]:
+    node = next(iter(session.device.config.sections("vlan", "batch")), None)
+    return vlan_numbers(node.text.split(None, 2)[2]) or [] if node is not None else []
+
+
+def _store_vlans(session: VrpSession, numbers: list[int]) -> None:
+    config = session.device.config
+    for node in config.sections("vlan", "batch"):
+        config.remove_top(node)
+    wanted = [n for n in numbers if n != 1]
+    if wanted:
+        session.device.editor.insert_top(ConfigNode(f"vlan batch {vlan_text(wanted)}"))
+
+
+def vlan_batch(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    numbers = vlan_numbers(m.args[0])
+    if numbers is None:
+        return Reply(session.wrong(m.positions[-1]), session.prompt)
+    have = configured_vlans(session)
+    kept = [n for n in have if n not in numbers] if negate else [*have, *numbers]
+    _store_vlans(session, kept)
+    return Reply(
+        "Info: This operation may take a few seconds. Please wait for a moment...done.\n"
+        if not negate
+        else "",
+        session.prompt,
+    )
+
+
+def vlan(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    number = int(m.args[0])
+    if not 1 <= number <= 4094:
+        return Reply(session.wrong(m.positions[-1]), session.prompt)
+    have = configured_vlans(session)
+    if negate:
+        _store_vlans(session, [n for n in have if n != number])
+        session.device.editor.remove_section(parent, f"vlan {number}")
+        return Reply("", session.prompt)
+    if number not in have:
+        _store_vlans(session, [*have, number])
+    return session.enter(["vlan", str(number)], "vlan", False, parent, f"vlan{number}")
+
+
+def port_link_type(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    if not negate and m.args[0] not in ("access", "trunk", "hybrid", "dot1q-tunnel"):
+        return Reply(session.wrong(m.positions[-1]), session.prompt)
+    session.device.editor.set_leaf(words, m.spec, negate, parent, "l2if")
+    return Reply("", session.prompt)
+
+
+def port_vlan(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    """`port default vlan N`, `port trunk pvid vlan N`: the VLAN must exist, as on an S
+    switch (`port trunk allow-pass vlan` takes VLANs not created yet)."""
+    numbers = vlan_numbers(" ".join(words[4:] if words[1] == "trunk" else words[3:]))
+    if numbers is None:
+        return Reply(session.wrong(m.positions[-1]), session.prompt)
+    have = {1, *configured_vlans(session)}
+    if not negate and words[2:3] != ["allow-pass"] and not set(numbers) <= have:
+        return Reply("Error: The VLAN does not exist.\n", session.prompt)
+    session.device.editor.set_leaf(words, m.spec, negate, parent, "l2if")
+    return Reply("", session.prompt)
+
+
+def if_ipv6_enable(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    """IPv6 on an interface needs IPv6 on the box first (`ipv6` in the system view)."""
+    if not negate and session.device.config.find("ipv6") is None:
+        return Reply("Error: Please enable IPv6 in the system view first.\n", session.prompt)
+    session.device.editor.set_leaf(words, m.spec, negate, parent, "if")
+    return Reply("", session.prompt)
 
 
 def user_interface(
@@ -299,6 +422,12 @@ def ui_password(
 HANDLERS: dict[str, ConfigHandler[VrpSession]] = {
     "sysname": sysname,
     "interface": interface,
+    "no_interface": no_interface,
+    "vlan_batch": vlan_batch,
+    "vlan": vlan,
+    "port_link_type": port_link_type,
+    "port_vlan": port_vlan,
+    "if_ipv6_enable": if_ipv6_enable,
     "user_interface": user_interface,
     "ospf": ospf,
     "area": area,

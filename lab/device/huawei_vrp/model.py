@@ -4,10 +4,83 @@ live, and the current configuration it starts with. Pure.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lab.device.base import fake_hash
-from lab.state import DeviceState
+from lab.device.huawei_vrp.grammar import CATALOG
+from lab.state import DeviceState, InterfaceState
+from platforms.base import SWITCH_ROLES
 
 VERSION = "V200R010C00SPC600"
+
+
+@dataclass(frozen=True)
+class VrpModel:
+    """The hardware and software of a box: an AR router or an S-series switch."""
+
+    board: str  # "AR2220E"
+    family: str  # in `display version`: "AR2200"
+    kind: str  # "Router" / "Routing Switch"
+    software: str  # "V200R010C00SPC600"
+    vrp: str  # the VRP version: "5.160"
+    switch: bool
+    ports: tuple[str, ...] = ()  # front ports (and management port) of a switch
+
+    @property
+    def image(self) -> str:
+        return f"{self.board}-{self.software}.cc"
+
+    @property
+    def version_head(self) -> str:
+        """sysDescr, and the head of `display version`."""
+        return (
+            "Huawei Versatile Routing Platform Software\n"
+            f"VRP (R) software, Version {self.vrp} ({self.family} {self.software})\n"
+            "Copyright (C) 2011-2018 HUAWEI TECH CO., LTD"
+        )
+
+
+AR2220E = VrpModel("AR2220E", "AR2200", "Router", VERSION, "5.160", switch=False)
+S5720 = VrpModel(
+    "S5720-28X-LI-AC",
+    "S5720",
+    "Routing Switch",
+    "V200R011C10SPC600",
+    "5.170",
+    switch=True,
+    ports=(
+        "MEth0/0/1",
+        *(f"GigabitEthernet0/0/{n}" for n in range(1, 25)),
+        *(f"XGigabitEthernet0/0/{n}" for n in range(1, 5)),
+    ),
+)
+
+
+def pick_model(state: DeviceState) -> VrpModel:
+    """An S-series switch for a switch's role (or a box with switch port names), else an AR."""
+    names = list(state.interfaces)
+    switch = state.role in SWITCH_ROLES or any(n.startswith("XGigabitEthernet") for n in names)
+    return S5720 if switch else AR2220E
+
+
+def add_interfaces(state: DeviceState, model: VrpModel) -> None:
+    """What every box has besides the plan's interfaces: a switch's ports, and NULL0."""
+    for name in (*model.ports, "NULL0"):
+        state.add_interface(name)
+
+
+# The order VRP prints interface sections in: by kind, then by number.
+_KIND_ORDER = ("Vlanif", "MEth", "GigabitEthernet", "XGigabitEthernet", "NULL", "LoopBack")
+
+
+def interface_order(state: DeviceState) -> list[InterfaceState]:
+    def key(iface: InterfaceState) -> tuple[int, int]:
+        kind = CATALOG.type_of(iface.name)
+        name = kind.name if kind is not None else ""
+        rank = _KIND_ORDER.index(name) if name in _KIND_ORDER else len(_KIND_ORDER)
+        return rank, iface.if_index
+
+    return sorted(state.interfaces.values(), key=key)
 
 
 def flash_path(name: str) -> str:
@@ -54,9 +127,11 @@ def snmp_lines(state: DeviceState) -> list[str]:
     return [ln for ln in lines if ln]
 
 
-def render_initial(state: DeviceState) -> str:
-    """A current-configuration for ``state`` as a freshly provisioned AR router prints it."""
-    lines = [f"[{VERSION}]", "#", f" sysname {state.hostname}", "#"]
+def render_initial(state: DeviceState, model: VrpModel = AR2220E) -> str:
+    """A current-configuration for ``state`` as a freshly provisioned AR router or S switch
+    prints it (every interface listed, configured or not, as VRP does)."""
+    head = f"!Software Version {model.software}" if model.switch else f"[{model.software}]"
+    lines = [head, "#", f" sysname {state.hostname}", "#"]
     if any(i.ipv6_enabled or i.ipv6 for i in state.interfaces.values()):
         lines += [" ipv6", "#"]
     lines += [
@@ -78,7 +153,7 @@ def render_initial(state: DeviceState) -> str:
         " local-user admin service-type ssh",
         "#",
     ]
-    for iface in sorted(state.interfaces.values(), key=lambda i: i.if_index):
+    for iface in interface_order(state):
         lines.append(f"interface {iface.name}")
         if iface.description:
             lines.append(f" description {iface.description}")

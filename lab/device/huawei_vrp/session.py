@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from lab.device.base import CliSession, Frame, Reply, apply_filter
 from lab.device.config import ConfigNode
 from lab.device.grammar import Grammar, Match, ParseError
-from lab.device.huawei_vrp import show, show_more
+from lab.device.huawei_vrp import show, show_more, show_switch
 from lab.device.huawei_vrp.grammar import EXEC_ACTIONS, USER_GRAMMAR, VIEW_GRAMMARS
 from lab.device.huawei_vrp.handlers import HANDLERS
 from lab.device.huawei_vrp.model import flash_path
@@ -299,7 +299,16 @@ class VrpSession(CliSession):
         return show.display_clock()
 
     def x_d_users(self, m: Match) -> str:
-        return show.display_users(self.username, self.peer)
+        return show.display_users(self.device, self)
+
+    def x_d_vlan(self, m: Match) -> str:
+        return show_switch.display_vlan(self.device)
+
+    def x_d_port_vlan(self, m: Match) -> str:
+        return show_switch.display_port_vlan(self.device)
+
+    def x_d_stp_brief(self, m: Match) -> str:
+        return show_switch.display_stp_brief(self.device)
 
     def x_d_ip_int_brief(self, m: Match) -> str:
         return show.display_ip_int_brief(self.device)

@@ -9,8 +9,8 @@ import ipaddress
 import time
 from typing import TYPE_CHECKING
 
-from lab.device.base import Route, connected_routes, resolve_static
-from lab.device.huawei_vrp.model import VERSION, flash_path
+from lab.device.base import CliSession, Route, connected_routes, resolve_static
+from lab.device.huawei_vrp.model import flash_path
 from lab.state import InterfaceState
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ def dir_listing(device: VrpDevice) -> str:
         "",
         "  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName",
     ]
-    files = [(f"AR2220E-{VERSION}.cc", 104857600, device.state.booted_at)]
+    files = [(device.model.image, 104857600, device.state.booted_at)]
     files += [
         (n.split("/", 1)[1], len(e.content.encode()), e.mtime)
         for n, e in sorted(device.files.items())
@@ -33,13 +33,6 @@ def dir_listing(device: VrpDevice) -> str:
         out.append(f"{i:>5}  -rw-  {size:>13,}  {stamp}   {name}")
     out += ["", "1,090,732 KB total available (900,000 KB free)"]
     return "\n".join(out) + "\n"
-
-
-VERSION_HEAD = (
-    "Huawei Versatile Routing Platform Software\n"
-    f"VRP (R) software, Version 5.160 (AR2200 {VERSION})\n"
-    "Copyright (C) 2011-2018 HUAWEI TECH CO., LTD"
-)
 
 
 def display_version(device: VrpDevice) -> str:
@@ -55,22 +48,23 @@ def display_version(device: VrpDevice) -> str:
     uptime = ", ".join(
         [unit(weeks, "week"), unit(days, "day"), unit(hours, "hour"), unit(minutes, "minute")]
     )
-    head = VERSION_HEAD
+    model = device.model
+    head = model.version_head
     if state.sys_descr.startswith("Huawei Versatile Routing Platform"):
         head = "\n".join(ln.strip() for ln in state.sys_descr.splitlines()[:3])
     return (
-        f"{head}\nHuawei AR2220E Router uptime is {uptime}\n"
+        f"{head}\nHuawei {model.board} {model.kind} uptime is {uptime}\n"
         "BKP 0 version information: \n"
         "1. PCB      Version  : AR01BAK2A VER.B\n"
         "2. If Supporting PoE : No\n"
-        "3. Board    Type     : AR2220E\n"
+        f"3. Board    Type     : {model.board}\n"
         "4. MPU Slot Quantity : 1\n"
         "5. LPU Slot Quantity : 6\n\n"
         "MPU 0(Master) : uptime is " + uptime + "\n"
         "MPU version information : \n"
         "1. PCB      Version  : AR01SRU2C VER.A\n"
         "2. MAB      Version  : 0\n"
-        "3. Board    Type     : AR2220E\n"
+        f"3. Board    Type     : {model.board}\n"
         "4. CPLD0    Version  : 100\n"
         "5. BootROM  Version  : 0\n"
     )
@@ -95,7 +89,9 @@ def display_this(device: VrpDevice, path: list[str]) -> str:
     node = config.resolve(path[:1])
     if node is None:
         return "#\nreturn\n"
-    return f"[{VERSION}]\n#\n" + "\n".join(config.render_nodes([node])) + "\n#\nreturn\n"
+    return (
+        f"[{device.model.software}]\n#\n" + "\n".join(config.render_nodes([node])) + "\n#\nreturn\n"
+    )
 
 
 def display_saved(device: VrpDevice) -> str:
@@ -104,7 +100,7 @@ def display_saved(device: VrpDevice) -> str:
 
 def display_startup(device: VrpDevice) -> str:
     dev = device
-    image = f"flash:/AR2220E-{VERSION}.cc"
+    image = f"flash:/{dev.model.image}"
     saved = flash_path(dev.startup_file) if dev.startup is not None else "NULL"
     return (
         "MainBoard: \n"
@@ -128,11 +124,19 @@ def display_clock() -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S+07:00\n%A\n", t) + "Time Zone(Hanoi) : UTC+07:00\n"
 
 
-def display_users(username: str, peer: str) -> str:
+def display_users(device: VrpDevice, current: CliSession) -> str:
+    """Every login on the box; ``+`` marks the one asking."""
+    rows = []
+    for mine, session, idle in device.users(current):
+        rows += [
+            f"{'+' if mine else ' '} {session.line + 129} VTY {session.line:<3} {idle} SSH    "
+            f"{session.peer:<19} pass",
+            f"  Username : {session.username}",
+        ]
     return (
         "  User-Intf    Delay    Type   Network Address     AuthenStatus    AuthorcmdFlag\n"
-        f"+ 129 VTY 0   00:00:00 SSH    {peer:<19} pass\n"
-        f"  Username : {username}\n"
+        + "\n".join(rows)
+        + "\n"
     )
 
 
@@ -147,7 +151,7 @@ def _phys(iface: InterfaceState) -> str:
 
 
 def display_ip_int_brief(device: VrpDevice) -> str:
-    ifaces = _interfaces(device)
+    ifaces = [i for i in _interfaces(device) if not device.is_switch_port(i.name)]
     up = sum(1 for i in ifaces if i.oper_up)
     rows = []
     for iface in ifaces:
@@ -192,6 +196,8 @@ def display_int_brief(device: VrpDevice) -> str:
     rows = []
     for iface in _interfaces(device):
         proto = "up" if iface.oper_up else "down"
+        if iface.name.startswith(("LoopBack", "NULL")) and iface.oper_up:
+            proto = "up(s)"  # spoofing: always up
         rows.append(f"{iface.name:<33}{_phys(iface):<7}{proto:<9}0%     0%          0          0")
     return (
         "PHY: Physical\n*down: administratively down\n(l): loopback\n(s): spoofing\n"

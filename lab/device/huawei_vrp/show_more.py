@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from lab.device.base import arp_entries, eui64_link_local, fake_hash
+from lab.device.base import arp_entries, eui64_link_local, fake_hash, serial_number
 from lab.device.huawei_vrp.show import _interfaces, static_routes
 
 if TYPE_CHECKING:
@@ -28,7 +28,9 @@ def _state(up: bool) -> str:
 
 
 def display_esn(device: VrpDevice) -> str:
-    return f"ESN of slot 0: {device.state.serial or fake_hash('esn', device.state.name)[:20]}\n"
+    return (
+        f"ESN of slot 0: {device.state.serial or '2102' + serial_number(device.state.name, 16)}\n"
+    )
 
 
 def display_ip_interface(device: VrpDevice) -> str:
