@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: python bench/bench_audit.py
     sys.path.insert(0, str(REPO))
 
+from checks.config import DeviceFacts  # noqa: E402
 from checks.engine import Plan, device_controls, device_facts, is_server, run_audit  # noqa: E402
 from checks.report import document  # noqa: E402
 from checks.ruleset import RuleSet, load_rules  # noqa: E402
@@ -161,6 +162,13 @@ ACLS = {"ios": ios_acls, "vrp": vrp_acls}
 VTY = {"ios": "line con 0\n", "vrp": "user-interface vty 0 4\n"}  # the ACLs go before
 
 
+def configuration(syntax: str, name: str, uplink: str, facts: DeviceFacts) -> str:
+    """A compliant configuration of ``syntax``, its vty ACLs from the management prefixes."""
+    text = GENERATORS[syntax](name, uplink, facts.ntp_servers, facts.syslog_servers)
+    before = VTY[syntax]
+    return text.replace(before, ACLS[syntax](facts.management_prefixes) + before, 1)
+
+
 @dataclass
 class Province:
     root: Path
@@ -194,11 +202,8 @@ def build(index: int, code: str, work: Path, share: float, seed: int) -> Provinc
     for device in devices:
         syntax = network_platforms()[device.platform].syntax.name
         facts = device_facts(inv, device)
-        text = GENERATORS[syntax](
-            device.name, facts.interfaces["wan"], facts.ntp_servers, facts.syslog_servers
-        )
-        before = VTY[syntax]
-        text = text.replace(before, ACLS[syntax](facts.management_prefixes) + before, 1)
+        uplink = facts.interfaces.get("wan") or facts.interfaces["lan"]  # a switch: its VLAN
+        text = configuration(syntax, device.name, uplink, facts)
         if rng.random() < share:
             control, old, new = rng.choice(VIOLATIONS[syntax])
             assert old in text, (syntax, control)

@@ -167,12 +167,22 @@ def device_facts(inventory: Inventory, device: DeviceView) -> DeviceFacts:
     """The inventory values configuration checks compare against."""
     defaults = get_platform(device.platform).interfaces_for(device.role.value)
     settings = inventory.settings
+    own = {str(a) for a in (device.mgmt_ipv4, device.mgmt_ipv6) if a is not None}
     return DeviceFacts(
         tuple(settings.ntp_servers),
-        tuple(settings.syslog_servers),
+        tuple(s for s in settings.syslog_servers if _syslog_host(s) not in own),
         interfaces_of(defaults, device.data),
         management_prefixes(inventory),
     )
+
+
+def _syslog_host(target: str) -> str:
+    """The host of a syslog target (``HOST``, ``HOST:PORT``, ``[V6]:PORT``, as the baseline
+    reads them): the SOC collector does not forward to itself."""
+    host = target.strip()
+    if host.startswith("["):
+        return host[1 : host.index("]")]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def management_prefixes(inventory: Inventory) -> tuple[Network, ...]:
