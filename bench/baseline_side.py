@@ -73,10 +73,10 @@ def run_provnet(hosts: dict[str, Any], data: dict[str, Any], dry: bool = False) 
 
     monkey.patch_all()
 
-    from deploys.network.masking import Redactor
     from deploys.servers.base import get_deploy
     from deploys.servers.run import Runner, build_inventory
     from inventory.export import PyinfraHost
+    from inventory.masking import Redactor
     from inventory.secrets import SecretStore
 
     connection = {
@@ -125,7 +125,7 @@ def run_provnet(hosts: dict[str, Any], data: dict[str, Any], dry: bool = False) 
 
 def run_ansible(hosts: dict[str, Any], data: dict[str, Any], forks: int, artifacts: Path) -> Any:
     from deploys.ansible.runner import exit_code, run_playbook
-    from deploys.network.masking import Redactor
+    from inventory.masking import Redactor
 
     result = run_playbook(
         PLAYBOOK,

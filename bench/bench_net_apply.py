@@ -45,12 +45,12 @@ from deploys.network.apply import (
 )
 from deploys.network.base import Change, CheckContext
 from deploys.network.journal import Journal
-from deploys.network.masking import Redactor, secret_values
 from deploys.network.plan import Plan, Status, make_plan
 from deploys.network.registry import get_change
 from deploys.network.targets import InventoryBackend
 from deploys.network.waves import Threshold, parse_waves
 from inventory.loader import Inventory, example_inventory_path
+from inventory.masking import Redactor, secret_values
 from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import SecretStore
 from inventory.source import load_yaml

@@ -29,10 +29,10 @@ def main(argv: Sequence[str] = ()) -> None:
 
     monkey.patch_all()
 
-    from deploys.network.masking import Redactor
     from deploys.servers.base import get_deploy
     from deploys.servers.run import Runner, build_inventory
     from inventory.export import PyinfraHost
+    from inventory.masking import Redactor
     from inventory.secrets import SecretStore
     from lab.image import ensure_image
     from lab.netns import NetnsTwin, plan_hosts, root_available

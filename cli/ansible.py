@@ -30,7 +30,7 @@ from deploys.ansible.runner import (
     run_playbook,
 )
 from deploys.network.journal import Journal
-from deploys.network.masking import Redactor, secret_values
+from inventory.masking import Redactor, secret_values
 from inventory.secrets import SecretStore
 from platforms.known_hosts import resolve_known_hosts
 from provnet.console import InventoryOption, LimitOption, exits_cleanly, out

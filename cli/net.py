@@ -35,7 +35,6 @@ from deploys.network.apply import (
 from deploys.network.backup import BackupReport, BackupResult, run_backup
 from deploys.network.base import Change, CheckContext
 from deploys.network.journal import BadJournal, Journal, Outcome, read_journal, resume_state
-from deploys.network.masking import Redactor, secret_values
 from deploys.network.plan import (
     DevicePlan,
     Plan,
@@ -52,6 +51,7 @@ from deploys.network.seal import plan_key
 from deploys.network.targets import InventoryBackend
 from deploys.network.waves import DEFAULT_WAVES, parse_max_failures, parse_waves
 from inventory.loader import Inventory
+from inventory.masking import Redactor, secret_values
 from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import ENV_SECRETS_FILE, SecretStore
 from inventory.validate import load_valid

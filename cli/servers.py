@@ -20,7 +20,6 @@ from rich.table import Table
 from cli.inventory import load_selected
 from deploys.errors import ServerDeployError
 from deploys.network.journal import Journal, Outcome
-from deploys.network.masking import Redactor, secret_values
 from deploys.servers.base import ServerDeploy, deploys, get_deploy
 from deploys.servers.run import (
     HostFacts,
@@ -34,6 +33,7 @@ from deploys.servers.run import (
 from inventory import export
 from inventory.export import PyinfraHost
 from inventory.loader import Inventory
+from inventory.masking import Redactor, secret_values
 from inventory.secrets import SecretStore
 from platforms.known_hosts import resolve_known_hosts
 from provnet.console import (

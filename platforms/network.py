@@ -14,7 +14,7 @@ left alone. Nothing in the decision functions does I/O.
 
 Secrets never appear in rendered text, plans or journals. A line that must carry one
 holds a placeholder ``<secret:CREDENTIAL_SET.FIELD>`` (:func:`secret_placeholder`, the
-form of ``deploys.network.masking.Redactor``), which the engine replaces with the value
+form of ``inventory.masking.Redactor``), which the engine replaces with the value
 only when it pushes. Such a line is written after ``@once REGEX`` (a line of its own, at
 the same indentation): it goes to ``Block.once`` and is pushed, before the block's other
 lines, only when no existing line under that context matches REGEX; it is never

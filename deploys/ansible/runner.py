@@ -32,11 +32,11 @@ from deploys.errors import DeployError
 from deploys.network.changes.ipv6_migration import CHANGE as IPV6_MIGRATION
 from deploys.network.context import ChangeDataError
 from deploys.network.journal import Journal
-from deploys.network.masking import Redactor
 from deploys.servers.levels import thresholds
 from inventory.errors import SecretUnavailable
 from inventory.export import ansible as ansible_inventory
 from inventory.loader import Inventory
+from inventory.masking import Redactor
 from inventory.model import SecretRef
 from inventory.resolve import DeviceView
 from inventory.secrets import SecretStore

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from deploys.errors import NetworkChangeError
 from deploys.network.base import Change, CheckContext
 from deploys.network.journal import Journal, Outcome
-from deploys.network.masking import Redactor
 from deploys.network.plan import (
     BadPlan,
     DevicePlan,
@@ -36,6 +35,7 @@ from deploys.network.plan import (
 from deploys.network.targets import Backend
 from deploys.network.waves import Threshold, WaveSpec, split_waves
 from inventory.loader import Inventory
+from inventory.masking import Redactor
 from inventory.resolve import DeviceView
 from platforms.network import ConfigSession, DeviceError, NetworkPlatform, placeholder_names
 from provnet.errors import NOT_CONTAINED

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from deploys.errors import NetworkChangeError
-from deploys.network.masking import Redactor
 from deploys.network.targets import Backend, read_running
+from inventory.masking import Redactor
 from inventory.resolve import DeviceView
 from platforms import network_platforms
 from provnet.errors import NOT_CONTAINED

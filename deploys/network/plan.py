@@ -32,10 +32,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from deploys.errors import NetworkChangeError
 from deploys.network.base import Change
-from deploys.network.masking import Redactor
 from deploys.network.seal import seal_matches, seal_of
 from deploys.network.targets import Backend, read_running
 from inventory.loader import Inventory
+from inventory.masking import Redactor
 from inventory.resolve import DeviceView
 from platforms.network import SECRET_PLACEHOLDER, Block, Intent, NetworkPlatform
 from provnet.errors import NOT_CONTAINED

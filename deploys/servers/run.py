@@ -40,10 +40,10 @@ from pyinfra.facts.deb import DebPackages
 from pyinfra.facts.server import Command, LinuxDistribution
 from pyinfra.facts.systemd import SystemdStatus
 
-from deploys.network.masking import Redactor
 from deploys.servers.base import ServerDeploy
 from inventory.errors import SecretUnavailable
 from inventory.export import PyinfraHost, host_data
+from inventory.masking import Redactor
 from inventory.secrets import SecretStore
 from provnet.errors import NOT_CONTAINED
 

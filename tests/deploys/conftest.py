@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from deploys.network.base import CheckContext, CheckResult, PostCheck
-from deploys.network.masking import Redactor
 from inventory.loader import Inventory
+from inventory.masking import Redactor
 from inventory.resolve import DeviceView, iter_devices
 from inventory.validate import load_valid
 from platforms.network import Block, ConfigSession, ConnectParams, DeviceError, Intent

@@ -35,7 +35,7 @@ from deploys.ansible.runner import (
     summarize,
 )
 from deploys.network.journal import Journal, read_journal
-from deploys.network.masking import Redactor
+from inventory.masking import Redactor
 from inventory.resolve import iter_devices
 from inventory.secrets import SecretStore
 from inventory.validate import load_valid

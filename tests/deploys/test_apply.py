@@ -22,7 +22,6 @@ from deploys.network.apply import (
 )
 from deploys.network.base import CheckContext
 from deploys.network.journal import Journal, Outcome, read_journal, resume_state
-from deploys.network.masking import Redactor
 from deploys.network.plan import BadPlan, Plan, make_plan
 from deploys.network.waves import (
     BadRollout,
@@ -33,6 +32,7 @@ from deploys.network.waves import (
     split_waves,
 )
 from inventory.loader import Inventory
+from inventory.masking import Redactor
 from inventory.resolve import DeviceView
 from tests.deploys.conftest import CANARY, FakeBackend, FakeChange, FakeDevice, parse_sections
 

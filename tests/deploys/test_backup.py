@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from deploys.network.backup import backup_path, run_backup
-from deploys.network.masking import Redactor
+from inventory.masking import Redactor
 from inventory.resolve import DeviceView
 from tests.deploys.conftest import CANARY, FakeBackend, FakeDevice
 

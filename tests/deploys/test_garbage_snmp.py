@@ -17,10 +17,10 @@ from deploys.network.apply import DeviceJob, DeviceResult, RolloutOptions, apply
 from deploys.network.base import CheckContext, CheckResult
 from deploys.network.checks import SnmpAnswers
 from deploys.network.journal import Journal, Outcome, read_journal
-from deploys.network.masking import Redactor
 from deploys.network.plan import make_plan
 from deploys.network.waves import Threshold, WaveSpec
 from inventory.loader import Inventory
+from inventory.masking import Redactor
 from inventory.resolve import DeviceView
 from tests.deploys.conftest import FakeBackend, FakeChange, FakeDevice, parse_sections
 from tests.snmp_garbage import REPLIES, GarbageResponder

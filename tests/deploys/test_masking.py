@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from deploys.network.masking import MASK, Redactor, mask_config
+from inventory.masking import MASK, Redactor, mask_config
 
 
 @pytest.mark.parametrize(

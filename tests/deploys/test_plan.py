@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from paramiko.hostkeys import HostKeys
 
-from deploys.network.masking import Redactor, mask_config
 from deploys.network.plan import (
     BadPlan,
     Plan,
@@ -20,6 +19,7 @@ from deploys.network.plan import (
     write_plan,
 )
 from inventory.loader import Inventory
+from inventory.masking import Redactor, mask_config
 from inventory.resolve import DeviceView
 from platforms.known_hosts import HostKeyFiles, KnownHostsMissing, resolve_known_hosts
 from platforms.network import Block, Intent

@@ -12,7 +12,6 @@ import pytest
 from deploys.network.apply import DeviceJob, apply_device, check_rendered
 from deploys.network.base import CheckContext
 from deploys.network.journal import Journal, Outcome
-from deploys.network.masking import Redactor
 from deploys.network.plan import (
     BadPlan,
     Plan,
@@ -24,6 +23,7 @@ from deploys.network.plan import (
 )
 from deploys.network.seal import PlanKeyUnavailable, plan_key
 from inventory.loader import Inventory
+from inventory.masking import Redactor
 from inventory.resolve import DeviceView
 from tests.deploys.conftest import FakeBackend, FakeChange, FakeDevice
 

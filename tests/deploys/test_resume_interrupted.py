@@ -10,9 +10,9 @@ from pathlib import Path
 from deploys.network.apply import DeviceJob, apply_device
 from deploys.network.base import CheckContext
 from deploys.network.journal import Journal, Outcome, read_journal, resume_state
-from deploys.network.masking import Redactor
 from deploys.network.plan import make_plan
 from inventory.loader import Inventory
+from inventory.masking import Redactor
 from inventory.resolve import DeviceView
 from tests.deploys.conftest import FakeBackend, FakeChange, FakeDevice, parse_sections
 
