@@ -159,10 +159,6 @@ def run(
     store.check()
     ansible_inventory, environment = build_inventory(inv, views, store)
     known = resolve_known_hosts(known_hosts, inv.root, False)
-    if known is not None:
-        ansible_inventory["all"]["vars"] = {
-            "ansible_ssh_common_args": f"-o UserKnownHostsFile={known} -o StrictHostKeyChecking=yes"
-        }
     redactor = Redactor(secret_values(inv, store))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     journal_path = journal or Path("journals") / f"ansible-{path.stem}-{stamp}.jsonl"
@@ -187,6 +183,7 @@ def run(
             extra_vars=extra,
             forks=forks,
             artifacts=artifacts,
+            known_hosts=Path(known) if known else None,
         )
     _print_result(result)
     code = exit_code(result)

@@ -336,6 +336,22 @@ def _scrub(artifacts: Path, redactor: Redactor, environment: Mapping[str, str]) 
             path.write_text(cleaned, encoding="utf-8")
 
 
+def host_key_environment(known_hosts: Path, private: Path) -> dict[str, str]:
+    """A HOME of the run's own whose ``.ssh/known_hosts`` is ``known_hosts``.
+
+    OpenSSH (servers) gets the file as ``UserKnownHostsFile`` in the inventory; ``network_cli``
+    (paramiko or libssh) reads only ``~/.ssh/known_hosts``, so the run's HOME points there. The
+    user's collections stay on the search path; the user's ``~/.ssh`` is never read or written.
+    """
+    home = private / "home"
+    (home / ".ssh").mkdir(parents=True, exist_ok=True, mode=0o700)
+    shutil.copyfile(known_hosts, home / ".ssh" / "known_hosts")
+    collections = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.pathsep.join(
+        [str(Path.home() / ".ansible" / "collections"), "/usr/share/ansible/collections"]
+    )
+    return {"HOME": str(home), "ANSIBLE_COLLECTIONS_PATH": collections}
+
+
 def run_playbook(
     playbook: Path,
     inventory: dict[str, Any],
@@ -351,6 +367,7 @@ def run_playbook(
     forks: int = 5,
     artifacts: Path | None = None,
     keep_artifacts: int = 10,
+    known_hosts: Path | None = None,
 ) -> PlaybookResult:
     """Run ``playbook`` through ``ansible_runner.run``; never raises for a host's failure."""
     check_installed(playbook)
@@ -374,6 +391,15 @@ def run_playbook(
         return True  # ansible-runner keeps the event in its artifacts (scrubbed at the end)
 
     private = Path(tempfile.mkdtemp(prefix="provnet-ansible-"))
+    host_keys: dict[str, str] = {}
+    if known_hosts is not None:
+        host_keys = host_key_environment(known_hosts, private)
+        inventory = {**inventory, "all": {**inventory.get("all", {})}}
+        inventory["all"]["vars"] = {
+            **inventory["all"].get("vars", {}),
+            "ansible_ssh_common_args": f"-o UserKnownHostsFile={known_hosts} "
+            "-o StrictHostKeyChecking=yes",
+        }
     artifact_dir = artifacts or default_artifacts()
     ident = uuid.uuid4().hex  # this run's directory of artifact_dir: the one to scrub
     cmdline = " ".join(flag for flag, on in (("--check", check), ("--diff", diff)) if on)
@@ -386,6 +412,7 @@ def run_playbook(
             inventory=inventory,
             envvars={
                 **environment,
+                **host_keys,
                 "ANSIBLE_HOST_KEY_CHECKING": "True",
                 "ANSIBLE_NOCOLOR": "1",
                 "ANSIBLE_RETRY_FILES_ENABLED": "False",

@@ -284,10 +284,6 @@ def test_a_canary_secret_reaches_no_artifact_journal_or_output(
     inv = load_valid(servers.up.overlay)
     views = [v for v in iter_devices(inv) if v.name in SERVERS]
     inventory, _ = build_inventory(inv, views, SecretStore({}, servers.up.secrets_file))
-    inventory["all"]["vars"] = {
-        "ansible_ssh_common_args": f"-o UserKnownHostsFile={servers.up.known_hosts} "
-        "-o StrictHostKeyChecking=yes"
-    }
     seen: list[str] = []
     artifacts = tmp_path / "artifacts"
     with Journal(tmp_path / "journal.jsonl") as journal:
@@ -299,6 +295,7 @@ def test_a_canary_secret_reaches_no_artifact_journal_or_output(
             journal=journal,
             on_event=lambda event: seen.append(json.dumps(event.get("event_data", {}).get("task"))),
             artifacts=artifacts,
+            known_hosts=servers.up.known_hosts,
         )
     assert exit_code(result) == 0, result
     printed = [p for p in artifacts.rglob("*") if p.is_file()]

@@ -270,11 +270,6 @@ def test_the_effects_are_the_baselines(
 
 
 @pytest.mark.root
-@pytest.mark.xfail(
-    strict=False,
-    reason="last twin run (loaded machine): one operation per server left, most likely apt's "
-    "update-success-stamp (pyinfra's cache_time); the role now writes it, not yet seen passing",
-)
 def test_pyinfra_finds_nothing_to_change_after_the_role(runs: dict[str, Any]) -> None:
     code, output = runs["pyinfra"]
     assert code == 0, output
