@@ -1,6 +1,14 @@
-"""Benchmark of the province twin's SNMP agent: GETs answered per second, start time, RSS.
+"""Benchmark of the province twin's SNMP agent: CPU per exporter scrape, GETs answered per
+second, start time, RSS.
 
     python bench/bench_snmp_agent.py [--endpoints 500] [--requests 20000] [--max-seconds 20]
+                                     [--scrapes 200] [--scrapes-only]
+
+CPU per scrape: provnet's exporter scrapes (``system,if_mib,ip_mib``, as Prometheus does in
+the demo) a simulated access switch (28 ports and a VLAN interface) and a WAN router, over
+v2c and v3 authPriv, on 127.0.0.1; the agent's datagrams of the second scrape (the exporter
+has learnt the tables' sizes) are recorded, then answered ``--scrapes`` times by the
+endpoint's engine without sockets, timed with the process CPU clock.
 
 The agent runs in a child process (one core); the load generator in this process sends
 pre-encoded GET packets, keeping ``--window`` requests in flight over one UDP socket, round
@@ -30,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lab.snmp import SnmpAgent, SnmpEndpoint, V3User
+from lab.snmp import AgentThread, SnmpAgent, SnmpEndpoint, SnmpEngine, V3User
 from lab.snmp.ber import RESPONSE, Oid, Pdu, decode_community_message, parse_oid
 from lab.snmp.client import (
     discovery_request,
@@ -257,6 +265,91 @@ def start_snmpd(directory: Path) -> tuple[subprocess.Popen[bytes], Address] | No
     return None
 
 
+# -- CPU per exporter scrape ------------------------------------------------------------------
+
+
+def switch_state() -> DeviceState:
+    """An access switch as the twin has it (issue 17's estate): 28 ports and a VLAN interface."""
+    state = DeviceState(
+        name="bench-sw", platform="cisco_ios", hostname="bench-sw", sys_descr="Cisco IOS"
+    )
+    for n in range(1, 29):
+        state.add_interface(f"GigabitEthernet1/0/{n}", description=f"access port {n}")
+    vlan = state.add_interface("Vlan10", description="LAN")
+    vlan.ipv4.append(ipaddress.IPv4Interface("10.1.1.2/24"))
+    return state
+
+
+def recorded_scrapes(state: DeviceState) -> dict[str, list[bytes]]:
+    """The request datagrams of one exporter scrape of ``state``, per SNMP version."""
+    from exporters.registry import load_builtins
+    from exporters.snmp.config import Auth
+    from exporters.snmp.engine import SessionPool, Target
+    from exporters.snmp.scrape import scrape
+    from inventory.secrets import Secret
+
+    builtins = load_builtins()
+    modules = [(builtins[m].module, builtins[m]) for m in ("system", "if_mib", "ip_mib")]
+    auths = {
+        "v2c": Auth("bench-v2c", community=Secret(COMMUNITY)),
+        "v3 authPriv": Auth(
+            "bench-v3",
+            version=3,
+            username=USER.name,
+            security_level="authPriv",
+            auth_protocol=USER.auth_protocol,
+            password=Secret(USER.auth_password),
+            priv_protocol=USER.priv_protocol or "AES",
+            priv_password=Secret(USER.priv_password or ""),
+        ),
+    }
+    recorded: dict[str, list[bytes]] = {}
+    endpoint = SnmpEndpoint("127.0.0.1", 0, state, (COMMUNITY,), (USER,))
+    with AgentThread([endpoint]) as running:
+        host, port = running.addresses[0]
+        engine = running.agent.engine(host, port)
+        handle = engine.handle
+        for label, auth in auths.items():
+            pool = SessionPool()
+            datagrams: list[bytes] = []
+
+            def record(
+                data: bytes, now: float | None = None, datagrams: list[bytes] = datagrams
+            ) -> bytes | None:
+                datagrams.append(data)
+                return handle(data, now)
+
+            engine.handle = record  # type: ignore[method-assign]
+            for _ in range(2):  # the second scrape is the steady state's
+                datagrams.clear()
+                target = Target.parse(f"{host}:{port}")
+                result = asyncio.run(scrape(target, auth, modules, {}, pool, time.monotonic() + 10))
+                if not all(module.success for module in result.modules):
+                    raise SystemExit(f"the exporter's scrape of {state.name} failed: {result}")
+            engine.handle = handle  # type: ignore[method-assign]
+            recorded[label] = list(datagrams)
+    return recorded
+
+
+def scrape_costs(count: int) -> None:
+    """Print the agent's CPU per exporter scrape of a switch and a router."""
+    print(f"agent CPU per exporter scrape (system,if_mib,ip_mib; mean of {count} replays):")
+    for kind, state in (("switch, 29 interfaces", switch_state()), ("router, 4", make_state(0))):
+        for label, datagrams in recorded_scrapes(state).items():
+            engine = SnmpEngine(state, communities=(COMMUNITY,), users=(USER,))
+            for data in datagrams:  # builds the MIB view once, as the first scrape does
+                engine.handle(data)
+            started = time.process_time()
+            for _ in range(count):
+                for data in datagrams:
+                    engine.handle(data)
+            per_scrape = (time.process_time() - started) / count
+            print(
+                f"  {kind:22} {label:12} {len(datagrams):3} requests  "
+                f"{per_scrape * 1000:7.3f} ms CPU per scrape"
+            )
+
+
 # -- main -------------------------------------------------------------------------------------
 
 
@@ -268,7 +361,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=20.0, help="per run")
     parser.add_argument("--window", type=int, default=128, help="requests in flight")
     parser.add_argument("--no-snmpd", action="store_true")
+    parser.add_argument("--scrapes", type=int, default=200, help="replays of each scrape")
+    parser.add_argument("--scrapes-only", action="store_true", help="only the CPU per scrape")
     args = parser.parse_args(argv)
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    scrape_costs(args.scrapes)
+    if args.scrapes_only:
+        return 0
 
     hosts = endpoint_hosts(args.endpoints)
     addresses = [(host, args.port) for host in hosts]

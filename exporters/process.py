@@ -81,10 +81,13 @@ async def serve(server: Server, sock: socket.socket, stop: asyncio.Event) -> Non
         backlog=LISTEN_BACKLOG,  # asyncio listens again, at 100 by default
     )
     lag = asyncio.create_task(watch_loop_lag(server.metrics.loop_lag.observe))
+    warm = asyncio.create_task(server.warm_pysnmp()) if server.wants_pysnmp() else None
     try:
         await stop.wait()
     finally:
         lag.cancel()
+        if warm is not None:
+            warm.cancel()
         listener.close()
         await http.shutdown(timeout=2.0)
 

@@ -22,6 +22,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from exporters.errors import BadRequest
 from exporters.http import HttpServer, Request, Response
@@ -129,6 +130,29 @@ class Server:
 
     def __post_init__(self) -> None:
         self.metrics.show_refused(self.registry.config.refused)
+
+    def wants_pysnmp(self) -> bool:
+        """Whether an auth asks for an SNMPv3 context, which only pysnmp's scrapes have."""
+        auths = (*self.registry.config.auths.values(), *self.registry.credentials.values())
+        return any(auth.context_name for auth in auths)
+
+    async def warm_pysnmp(self) -> None:
+        """Import pysnmp and build its engine in a worker thread (1-3 s on a loaded machine),
+        so the first scrape in a context does not pay for it inside its scrape timeout."""
+        started = time.perf_counter()
+
+        def build() -> tuple[ModuleType, object]:
+            from exporters.snmp import pysnmp_client
+
+            return pysnmp_client, pysnmp_client.warm_engine()
+
+        try:
+            module, engine = await asyncio.get_running_loop().run_in_executor(None, build)
+        except Exception as exc:  # the scrapes that need it will say why; the rest serve
+            log.warning("pysnmp could not be loaded ahead: %s", type(exc).__name__)
+            return
+        module.engine_pool().adopt(engine)
+        log.info("pysnmp ready for SNMPv3 contexts in %.1f s", time.perf_counter() - started)
 
     def reload(self) -> str | None:
         """Load the configuration again and use it; on failure keep the one in use and

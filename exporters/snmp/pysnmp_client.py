@@ -147,19 +147,86 @@ def connect_failure(engine: SnmpEngine, transport: AbstractTransportTarget) -> O
     return carrier.failures.get(tuple(transport.transport_address))
 
 
-_ENGINES: dict[int, tuple[asyncio.AbstractEventLoop, SnmpEngine]] = {}
+ENGINE_TARGETS = 256
+"""Distinct targets (address, auth, context) one pysnmp engine serves before a fresh engine
+takes over. pysnmp keeps a row per target in its tables (target addresses, the users'
+keys localised to each engine ID it discovered, TCP connections) and never drops one; a
+fresh engine costs each target one engine discovery again."""
+
+TargetKey = tuple[str, str, str, bytes]
 
 
-def _engine() -> SnmpEngine:
-    """The event loop's pysnmp engine (its transports are bound to the loop)."""
+class EnginePool:
+    """One event loop's pysnmp engine (its transports are bound to the loop), renewed after
+    ``limit`` distinct targets; an engine put aside is closed when its last scrape ends."""
+
+    def __init__(self, limit: int = ENGINE_TARGETS) -> None:
+        self.limit = limit
+        self.current: SnmpEngine | None = None
+        self.targets: set[TargetKey] = set()
+        self.retired = 0
+        self._leases: dict[int, int] = {}
+        self._closing: dict[int, SnmpEngine] = {}
+
+    def adopt(self, engine: SnmpEngine) -> None:
+        """Use ``engine`` (built ahead, see :func:`warm_engine`) unless one is in use."""
+        if self.current is None:
+            self.current = engine
+
+    def lease(self, key: TargetKey) -> SnmpEngine:
+        """The engine for a scrape of ``key``; give it back with :meth:`release`."""
+        if key not in self.targets:
+            if len(self.targets) >= self.limit and self.current is not None:
+                self._retire(self.current)
+            self.targets.add(key)
+        if self.current is None:
+            self.current = SnmpEngine()
+        engine = self.current
+        self._leases[id(engine)] = self._leases.get(id(engine), 0) + 1
+        return engine
+
+    def release(self, engine: SnmpEngine) -> None:
+        left = self._leases.get(id(engine), 1) - 1
+        if left > 0:
+            self._leases[id(engine)] = left
+            return
+        self._leases.pop(id(engine), None)
+        if self._closing.pop(id(engine), None) is not None:
+            engine.close_dispatcher()
+
+    def _retire(self, engine: SnmpEngine) -> None:
+        self.current = None
+        self.targets.clear()
+        self.retired += 1
+        if id(engine) in self._leases:
+            self._closing[id(engine)] = engine  # closed by the release of its last scrape
+        else:
+            engine.close_dispatcher()
+
+    def __len__(self) -> int:
+        """Engines open: the current one and those waiting for their scrapes to end."""
+        return (self.current is not None) + len(self._closing)
+
+
+_POOLS: dict[int, tuple[asyncio.AbstractEventLoop, EnginePool]] = {}
+
+
+def engine_pool() -> EnginePool:
+    """The running event loop's :class:`EnginePool`."""
     loop = asyncio.get_running_loop()
-    entry = _ENGINES.get(id(loop))
+    entry = _POOLS.get(id(loop))
     if entry is None or entry[0] is not loop:
-        for key, (old, _) in list(_ENGINES.items()):
+        for key, (old, _) in list(_POOLS.items()):
             if old.is_closed():
-                del _ENGINES[key]
-        entry = _ENGINES[id(loop)] = (loop, SnmpEngine())
+                del _POOLS[key]
+        entry = _POOLS[id(loop)] = (loop, EnginePool())
     return entry[1]
+
+
+def warm_engine() -> SnmpEngine:
+    """A pysnmp engine built ahead of the first scrape that needs one (its MIB modules load
+    in 1-3 s on a loaded machine); safe in a worker thread (no event loop involved)."""
+    return SnmpEngine()
 
 
 def auth_data(auth: Auth) -> CommunityData | UsmUserData:
@@ -244,6 +311,10 @@ class PysnmpClient:
         self._auth_data = auth_data(auth)
         self._context = context_data(context)
         self._transports: dict[float, AbstractTransportTarget] = {}
+        self._pool = engine_pool()
+        key = (str(target), auth.name, context.name, context.engine_id or b"")
+        self._engine = self._pool.lease(key)
+        self._leased = True
 
     async def _transport(self) -> AbstractTransportTarget:
         """A transport target with this client's timeout and no retries of pysnmp's own
@@ -281,7 +352,7 @@ class PysnmpClient:
             except TimeoutError:
                 raise DeadlineReached(f"{self.target}: deadline reached") from None
             if isinstance(indication, errind.RequestTimedOut):
-                refused = connect_failure(_engine(), transport)
+                refused = connect_failure(self._engine, transport)
                 if refused is not None:  # TCP: nothing listens, or the path is down
                     raise OSError(f"{self.target}: cannot connect: {refused.strerror}")
                 if not self.answered and self.on_silence is not None:
@@ -302,7 +373,7 @@ class PysnmpClient:
     async def get(self, oids: Sequence[str], per_pdu: int) -> dict[str, Value]:
         """GET ``oids`` in PDUs of at most ``per_pdu`` varbinds; absent ones are left out."""
         result: dict[str, Value] = {}
-        engine, step = _engine(), max(1, per_pdu)
+        engine, step = self._engine, max(1, per_pdu)
         for start in range(0, len(oids), step):
             objects = [ObjectType(ObjectIdentity(oid)) for oid in oids[start : start + step]]
 
@@ -328,7 +399,7 @@ class PysnmpClient:
         allow_nonincreasing: bool = False,
     ) -> WalkShape:
         """Every instance under ``oid``, as :meth:`exporters.snmp.engine.Client.walk`."""
-        engine = _engine()
+        engine = self._engine
         bulk = self.auth.version != 1 and max_repetitions > 0
         prefix = oid + "."
         request_oid = oid
@@ -374,10 +445,14 @@ class PysnmpClient:
             request_oid = keys[-1]
 
     def spoil(self) -> None:
-        """Nothing kept between scrapes but pysnmp's engine (its discovered engine IDs)."""
+        """Nothing kept between scrapes but pysnmp's engine (its discovered engine IDs,
+        :class:`EnginePool`)."""
 
     def close(self) -> None:
         self._transports.clear()
+        if self._leased:
+            self._leased = False
+            self._pool.release(self._engine)
 
 
 def _indication_error(target: Target, indication: Any) -> Exception:

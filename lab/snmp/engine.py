@@ -410,6 +410,8 @@ def _bulk(
     if not repeaters or request.b <= 0:
         return out
     total = len(structure)
+    if len(repeaters) == 1:  # a walk's GETBULK: one run of consecutive instances
+        return _bulk_run(structure, repeaters[0], request.b, now, budget, out, size)
     positions = [structure.next_index(raw) for raw in repeaters]
     first = list(positions)
     repetitions = min(request.b, max(1, MAX_BULK_VARBINDS // len(repeaters)))
@@ -429,6 +431,36 @@ def _bulk(
             out.append(varbind)
         if not advanced:
             break
+    return out
+
+
+def _bulk_run(
+    structure: MibStructure,
+    raw: bytes,
+    repetitions: int,
+    now: float,
+    budget: int,
+    out: list[bytes],
+    size: int,
+) -> list[bytes] | None:
+    """GETBULK's repetitions of a single repeater: the instances after ``raw`` in order, then
+    one endOfMibView if the view ends first (as the general loop of :func:`_bulk` gives)."""
+    total = len(structure)
+    start = structure.next_index(raw)
+    repetitions = min(repetitions, MAX_BULK_VARBINDS)
+    stop = min(total, start + repetitions)
+    fixed, varbinds = structure.fixed, structure.varbinds
+    for i in range(start, stop):
+        varbind = fixed[i] or varbinds[i](now)  # type: ignore[misc]
+        size += len(varbind)
+        if size > budget:
+            return out if out else None
+        out.append(varbind)
+    if stop == total and stop - start < repetitions:
+        varbind = end_of_view(raw if start == total else _raw_oid(structure, total - 1))
+        if size + len(varbind) > budget:
+            return out if out else None
+        out.append(varbind)
     return out
 
 

@@ -3,7 +3,10 @@
 Which OIDs exist depends only on the state's structure (interfaces, addresses, platform), so
 the sorted OID list is built once per ``state.generation`` and GETNEXT is a bisect. Values are
 read from the state when a request asks for them: uptime, counters, admin and oper status,
-descriptions, names and speeds may change without a ``touch()``.
+descriptions, names and speeds may change without a ``touch()``. Each instance's whole varbind
+is encoded once and kept: a fixed value for the structure's life, a ``Keyed`` one until the
+state attribute it is made of changes (read on every request, compared, re-encoded only then),
+and only a ``Getter`` (counters, uptime) is encoded on every request.
 
 Objects served: SNMPv2-MIB system group, SNMP-FRAMEWORK-MIB snmpEngine group, SNMP-USER-
 BASED-SM-MIB usmStats, IF-MIB ifNumber/ifTable/ifXTable, IP-MIB ipAddrTable (IPv4) and
@@ -14,9 +17,10 @@ from __future__ import annotations
 
 import ipaddress
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import Any
 
 from lab.state import DeviceState, InterfaceState, is_server_platform
 
@@ -41,7 +45,24 @@ from .ber import (
 )
 
 Getter = Callable[[float], bytes]
-"""Encoded value element of an object instance at time ``now``."""
+"""Encoded value element of an object instance at time ``now`` (one that changes all the
+time: counters, uptime)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Keyed:
+    """A value made of state that changes now and then (a description, an oper status):
+    ``encode(key())`` is redone only when ``key()`` differs from the last request's."""
+
+    key: Callable[[], Hashable]
+    encode: Callable[[Any], bytes]
+
+
+Source = bytes | Keyed | Getter
+"""How an instance's value is had: fixed for the structure's life (the encoded element),
+keyed, or read at each request."""
+
+VarbindAt = Callable[[float], bytes]
 
 MAX_MESSAGE_SIZE = 65507  # the largest UDP payload over IPv4
 
@@ -115,13 +136,32 @@ def _oid_value(text: str) -> bytes:
     return encode_oid(parse_oid(text))
 
 
-def _const(value: bytes) -> Getter:
-    """A getter for a value fixed for the life of the structure."""
+def _attribute(obj: object, name: str, encode: Callable[[Any], bytes]) -> Keyed:
+    """The attribute ``name`` of ``obj`` (read when asked), encoded by ``encode``."""
+    return Keyed(partial(getattr, obj, name), encode)
 
-    def getter(now: float) -> bytes:
-        return value
 
-    return getter
+def _keyed_varbind(oid_tlv: bytes, source: Keyed) -> VarbindAt:
+    key, encode = source.key, source.encode
+    last_key: Hashable = _NEVER
+    last = b""
+
+    def varbind(now: float) -> bytes:
+        nonlocal last_key, last
+        current = key()
+        if current != last_key:
+            last = varbind_tlv(oid_tlv, encode(current))
+            last_key = current
+        return last
+
+    return varbind
+
+
+def _read_varbind(oid_tlv: bytes, getter: Getter) -> VarbindAt:
+    return lambda now: varbind_tlv(oid_tlv, getter(now))
+
+
+_NEVER = object()
 
 
 def _counter_attribute(stats: UsmStats, attribute: str) -> Getter:
@@ -129,6 +169,24 @@ def _counter_attribute(stats: UsmStats, attribute: str) -> Getter:
         return encode_unsigned(int(getattr(stats, attribute)) & _U32, COUNTER32)
 
     return getter
+
+
+def _if_speed(mbps: int) -> bytes:
+    """ifSpeed: bits/s, Gauge32 saturated (ifHighSpeed tells the rest)."""
+    return encode_unsigned(min(mbps * 1_000_000, _U32), GAUGE32)
+
+
+def _if_high_speed(mbps: int) -> bytes:
+    return encode_unsigned(min(mbps, _U32), GAUGE32)
+
+
+def _status(up: bool) -> bytes:
+    """ifAdminStatus / ifOperStatus: up(1) or down(2)."""
+    return _integer(1 if up else 2)
+
+
+def _mac_value(mac: str) -> bytes:
+    return tlv(OCTET_STRING, _mac_octets(mac))
 
 
 def _mac_octets(mac: str) -> bytes:
@@ -154,15 +212,15 @@ def if_type(name: str) -> int:
 
 @dataclass
 class _Builder:
-    instances: list[tuple[Oid, Getter]] = field(default_factory=list)
+    instances: list[tuple[Oid, Source]] = field(default_factory=list)
     objects: set[Oid] = field(default_factory=set)
 
-    def scalar(self, oid: Oid, getter: Getter) -> None:
+    def scalar(self, oid: Oid, source: Source) -> None:
         self.objects.add(oid)
-        self.instances.append(((*oid, 0), getter))
+        self.instances.append(((*oid, 0), source))
 
-    def column(self, entry: Oid, column: int, index: Oid, getter: Getter) -> None:
-        self.instances.append(((*entry, column, *index), getter))
+    def column(self, entry: Oid, column: int, index: Oid, source: Source) -> None:
+        self.instances.append(((*entry, column, *index), source))
 
     def columns(self, entry: Oid, numbers: tuple[int, ...]) -> None:
         """Declare a table's columns: a GET under them says noSuchInstance, not noSuchObject."""
@@ -170,16 +228,29 @@ class _Builder:
 
 
 class MibStructure:
-    """An immutable snapshot: sorted instance OIDs with their encodings and getters."""
+    """An immutable snapshot: sorted instance OIDs with their encodings; per instance either
+    the whole varbind, fixed (``fixed[i]``), or how to have it at ``now`` (``varbinds[i]``)."""
 
-    __slots__ = ("_objects", "by_raw", "generation", "getters", "oid_tlvs", "oids")
+    __slots__ = ("_objects", "by_raw", "fixed", "generation", "oid_tlvs", "oids", "varbinds")
 
     def __init__(self, generation: int, builder: _Builder) -> None:
         builder.instances.sort(key=lambda item: item[0])
         self.generation = generation
         self.oids: list[Oid] = [oid for oid, _ in builder.instances]
-        self.getters: list[Getter] = [getter for _, getter in builder.instances]
         self.oid_tlvs: list[bytes] = [encode_oid(oid) for oid in self.oids]
+        self.fixed: list[bytes | None] = []
+        self.varbinds: list[VarbindAt | None] = []
+        for oid_tlv, (_, source) in zip(self.oid_tlvs, builder.instances, strict=True):
+            if isinstance(source, bytes):
+                self.fixed.append(varbind_tlv(oid_tlv, source))
+                self.varbinds.append(None)
+            else:
+                self.fixed.append(None)
+                self.varbinds.append(
+                    _keyed_varbind(oid_tlv, source)
+                    if isinstance(source, Keyed)
+                    else _read_varbind(oid_tlv, source)
+                )
         # Raw OID content octets (what a request carries) -> position: GET is one dict lookup.
         self.by_raw: dict[bytes, int] = {_content(t): i for i, t in enumerate(self.oid_tlvs)}
         self._objects = frozenset(builder.objects)
@@ -191,11 +262,11 @@ class MibStructure:
         """Varbind for a GET of the OID whose content octets are ``raw_oid``."""
         i = self.by_raw.get(raw_oid)
         if i is not None:
-            return varbind_tlv(self.oid_tlvs[i], self.getters[i](now))
+            return self.varbind_at(i, now)
         oid = decode_oid(raw_oid)
         j = bisect_left(self.oids, oid)
         if j < len(self.oids) and self.oids[j] == oid:  # a non-minimal encoding of a known OID
-            return varbind_tlv(self.oid_tlvs[j], self.getters[j](now))
+            return self.varbind_at(j, now)
         tag = NO_SUCH_INSTANCE if self._is_object_or_under(oid) else NO_SUCH_OBJECT
         return varbind_tlv(tlv(0x06, raw_oid), bytes((tag, 0)))
 
@@ -207,7 +278,10 @@ class MibStructure:
         return bisect_right(self.oids, decode_oid(raw_oid))
 
     def varbind_at(self, i: int, now: float) -> bytes:
-        return varbind_tlv(self.oid_tlvs[i], self.getters[i](now))
+        fixed = self.fixed[i]
+        if fixed is not None:
+            return fixed
+        return self.varbinds[i](now)  # type: ignore[misc]  # None only where fixed is set
 
     def oid_at(self, i: int) -> Oid:
         return self.oids[i]
@@ -268,14 +342,15 @@ class MibView:
         state = self.state
         services = 72 if is_server_platform(state.platform) else 6
         b.scalar(
-            (*SYSTEM, 1), lambda now: _octets(state.sys_descr or f"provnet twin {state.platform}")
+            (*SYSTEM, 1),
+            Keyed(lambda: state.sys_descr or f"provnet twin {state.platform}", _octets),
         )
-        b.scalar((*SYSTEM, 2), lambda now: _oid_value(state.sys_object_id))
+        b.scalar((*SYSTEM, 2), _attribute(state, "sys_object_id", _oid_value))
         b.scalar((*SYSTEM, 3), self._uptime)
-        b.scalar((*SYSTEM, 4), lambda now: _octets(state.sys_contact))
-        b.scalar((*SYSTEM, 5), lambda now: _octets(state.hostname))
-        b.scalar((*SYSTEM, 6), lambda now: _octets(state.sys_location))
-        b.scalar((*SYSTEM, 7), lambda now: _integer(services))
+        b.scalar((*SYSTEM, 4), _attribute(state, "sys_contact", _octets))
+        b.scalar((*SYSTEM, 5), _attribute(state, "hostname", _octets))
+        b.scalar((*SYSTEM, 6), _attribute(state, "sys_location", _octets))
+        b.scalar((*SYSTEM, 7), _integer(services))
 
     # -- IF-MIB --------------------------------------------------------------------------------
 
@@ -283,7 +358,7 @@ class MibView:
         by_index: dict[int, InterfaceState] = {}
         for interface in self.state.interfaces.values():
             by_index.setdefault(interface.if_index, interface)
-        b.scalar(IF_NUMBER, _const(_integer(len(by_index))))
+        b.scalar(IF_NUMBER, _integer(len(by_index)))
         b.columns(IF_ENTRY, (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 16, 19, 20))
         b.columns(IF_X_ENTRY, (1, 6, 10, 15, 18))
         for if_index in sorted(by_index):
@@ -307,18 +382,16 @@ class MibView:
             20: zero,
         }
         for column, value in static.items():
-            b.column(IF_ENTRY, column, index, _const(value))
+            b.column(IF_ENTRY, column, index, value)
+        b.column(IF_ENTRY, 5, index, _attribute(interface, "speed_mbps", _if_speed))
+        b.column(IF_ENTRY, 6, index, _attribute(interface, "mac", _mac_value))
+        b.column(IF_ENTRY, 7, index, _attribute(interface, "admin_up", _status))
+        b.column(IF_ENTRY, 8, index, _attribute(interface, "oper_up", _status))
         b.column(
             IF_ENTRY,
-            5,
+            9,
             index,
-            lambda now: encode_unsigned(min(interface.speed_mbps * 1_000_000, _U32), GAUGE32),
-        )
-        b.column(IF_ENTRY, 6, index, lambda now: tlv(OCTET_STRING, _mac_octets(interface.mac)))
-        b.column(IF_ENTRY, 7, index, lambda now: _integer(1 if interface.admin_up else 2))
-        b.column(IF_ENTRY, 8, index, lambda now: _integer(1 if interface.oper_up else 2))
-        b.column(
-            IF_ENTRY, 9, index, lambda now: _timeticks(interface.last_change - state.booted_at)
+            Keyed(lambda: interface.last_change - state.booted_at, _timeticks),
         )
         b.column(
             IF_ENTRY,
@@ -335,20 +408,15 @@ class MibView:
 
     def _if_x_entry(self, b: _Builder, interface: InterfaceState) -> None:
         index = (interface.if_index,)
-        b.column(IF_X_ENTRY, 1, index, _const(_octets(interface.name)))
+        b.column(IF_X_ENTRY, 1, index, _octets(interface.name))
         b.column(
             IF_X_ENTRY, 6, index, lambda now: encode_unsigned(interface.octets(now)[0], COUNTER64)
         )
         b.column(
             IF_X_ENTRY, 10, index, lambda now: encode_unsigned(interface.octets(now)[1], COUNTER64)
         )
-        b.column(
-            IF_X_ENTRY,
-            15,
-            index,
-            lambda now: encode_unsigned(min(interface.speed_mbps, _U32), GAUGE32),
-        )
-        b.column(IF_X_ENTRY, 18, index, lambda now: _octets(interface.description))
+        b.column(IF_X_ENTRY, 15, index, _attribute(interface, "speed_mbps", _if_high_speed))
+        b.column(IF_X_ENTRY, 18, index, _attribute(interface, "description", _octets))
 
     # -- IP-MIB --------------------------------------------------------------------------------
 
@@ -382,7 +450,7 @@ class MibView:
             5: _integer(65535),
         }
         for column, value in values.items():
-            b.column(IP_AD_ENT, column, index, _const(value))
+            b.column(IP_AD_ENT, column, index, value)
 
     @staticmethod
     def _ip_address_entry(
@@ -412,17 +480,17 @@ class MibView:
             11: _integer(2),  # volatile
         }
         for column, value in values.items():
-            b.column(IP_ADDRESS_ENTRY, column, index, _const(value))
+            b.column(IP_ADDRESS_ENTRY, column, index, value)
 
     # -- SNMP-FRAMEWORK-MIB, SNMP-USER-BASED-SM-MIB -------------------------------------------
 
     def _engine(self, b: _Builder) -> None:
         state = self.state
         stats = self.usm_stats
-        b.scalar((*SNMP_ENGINE, 1), _const(tlv(OCTET_STRING, self.engine_id)))
-        b.scalar((*SNMP_ENGINE, 2), lambda now: _integer(min(state.boots, 2**31 - 1)))
+        b.scalar((*SNMP_ENGINE, 1), tlv(OCTET_STRING, self.engine_id))
+        b.scalar((*SNMP_ENGINE, 2), Keyed(lambda: min(state.boots, 2**31 - 1), _integer))
         b.scalar((*SNMP_ENGINE, 3), lambda now: _integer(engine_time(state, now)))
-        b.scalar((*SNMP_ENGINE, 4), lambda now: _integer(MAX_MESSAGE_SIZE))
+        b.scalar((*SNMP_ENGINE, 4), _integer(MAX_MESSAGE_SIZE))
         counters = (
             "unsupported_sec_levels",
             "not_in_time_windows",

@@ -442,6 +442,25 @@ def test_a_module_that_cannot_be_read_is_refused_and_reported(exporter: Exporter
     assert "from_a_newer_generator" in exporter.log.read_text()
 
 
+def test_pysnmp_is_ready_before_the_first_context_scrape(tmp_path: Path, snmpd: Snmpd) -> None:
+    """An auth with a context_name has the exporter load pysnmp in the background as it
+    starts: the warm-up is done before any scrape, and the first scrape in a context then
+    ends well within Prometheus's default 10 s scrape timeout."""
+    running = start_exporter(tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while "pysnmp ready" not in running.log.read_text():
+            assert time.monotonic() < deadline, running.log.read_text()
+            assert running.process.poll() is None, running.log.read_text()
+            time.sleep(0.1)
+        body = running.get(
+            f"/snmp?target={snmpd.target}&module=name_patient&auth=v3_vlan", scrape_timeout=10
+        )
+        assert value(body, f'sysName{{sysName="{VLAN_NAME}"}}') == 1
+    finally:
+        stop_exporter(running)
+
+
 def test_an_snmpv3_context_is_scraped_in_that_context(exporter: Exporter, snmpd: Snmpd) -> None:
     """The auth's context_name, or the snmp_context parameter (which wins), as snmp_exporter:
     the agent's answer in that context, never the default context's under its name."""

@@ -43,6 +43,8 @@ IF_ADMIN = "1.3.6.1.2.1.2.2.1.7"
 IF_OPER = "1.3.6.1.2.1.2.2.1.8"
 IF_IN_OCTETS = "1.3.6.1.2.1.2.2.1.10"
 IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6"
+IF_HIGH_SPEED = "1.3.6.1.2.1.31.1.1.1.15"
+IF_ALIAS = "1.3.6.1.2.1.31.1.1.1.18"
 IP_ADDRESS_IF_INDEX = "1.3.6.1.2.1.4.34.1.3"
 ENGINE_ID = "1.3.6.1.6.3.10.2.1.1.0"
 ENGINE_BOOTS = "1.3.6.1.6.3.10.2.1.2.0"
@@ -584,6 +586,68 @@ def test_mib_structure_is_cached_per_generation() -> None:
     assert engine.mib.structure() is first
     engine.state.add_interface("Vlan10")
     assert engine.mib.structure() is not first
+
+
+def test_values_follow_the_state_without_a_touch() -> None:
+    """The encoded varbinds are kept between requests: what changes without a ``touch()``
+    (a link-down fault, a description, a speed, the hostname) is still answered at once."""
+    engine = _engine()
+    names = [SYS_NAME, f"{IF_OPER}.2", f"{IF_ALIAS}.2", f"{IF_HIGH_SPEED}.2"]
+    before = [vb.value for vb in _v2c(engine, names).varbinds]
+    assert before == [b"e1.twin", 1, b"LAN", 1000]
+    state = engine.state
+    lan = state.interfaces["GigabitEthernet0/1"]
+    lan.set_oper(link_up=False)
+    lan.description = "LAN, moved"
+    lan.speed_mbps = 100
+    state.hostname = "renamed.twin"
+    after = [vb.value for vb in _v2c(engine, names).varbinds]
+    assert after == [b"renamed.twin", 2, b"LAN, moved", 100]
+
+
+def test_counters_and_uptime_move_between_requests() -> None:
+    engine = _engine()
+    state = engine.state
+    names = [ber.parse_oid(o) for o in (SYS_UPTIME, f"{IF_HC_IN_OCTETS}.1")]
+    request = v2c_request(COMMUNITY, names, 7)
+
+    def values(now: float) -> list[ber.Value]:
+        response = engine.handle(request, now)
+        assert response is not None
+        return [vb.value for vb in ber.decode_community_message(response).pdu.varbinds]
+
+    start = state.interfaces["GigabitEthernet0/0"].counters_since
+    first, later = values(start + 10), values(start + 20)
+    assert first[0] != later[0] and first[1] != later[1]
+    assert later[1] == state.interfaces["GigabitEthernet0/0"].octets(start + 20)[0]
+
+
+@pytest.mark.parametrize("repetitions", [1, 2, 3, 7, 40])
+@pytest.mark.parametrize(
+    "start", ["1.3.6.1.2.1.2.2.1.8", "1.3.6.1.2.1.31.1.1.1.18.3", "1.3.6.1.6.3.15.1.1.5", "1.4"]
+)
+def test_getbulk_of_one_repeater_is_the_getnext_chain(start: str, repetitions: int) -> None:
+    """A walk's GETBULK (one repeater) answers what as many GETNEXTs would, then one
+    endOfMibView where the view ends."""
+    engine = _engine()
+    now = time.time()  # one instant for every request: counters must not move between them
+
+    def ask(oid: str, tag: int, repetitions: int = 0) -> tuple[ber.VarBind, ...]:
+        request = v2c_request(COMMUNITY, [ber.parse_oid(oid)], 5, tag, 0, repetitions)
+        response = engine.handle(request, now)
+        assert response is not None
+        return ber.decode_community_message(response).pdu.varbinds
+
+    bulk = ask(start, ber.GET_BULK, repetitions)
+    chain: list[ber.VarBind] = []
+    oid = start
+    for _ in range(repetitions):
+        got = ask(oid, ber.GET_NEXT)[0]
+        chain.append(got)
+        if got.tag == ber.END_OF_MIB_VIEW:
+            break
+        oid = ber.format_oid(got.oid)
+    assert list(bulk) == chain
 
 
 # -- USM known answers --------------------------------------------------------------------------
