@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Literal
 
 from checks.model import ConfigCheck, LineMatch
-from platforms.config import AclReader, Network, Node, normalize
+from platforms.config import AclEntry, AclReader, Network, Node, normalize
 
 EvidenceKind = Literal["matched", "missing", "forbidden", "out_of_bounds", "no_section"]
 FAILING: frozenset[str] = frozenset({"missing", "forbidden", "out_of_bounds", "no_section"})
@@ -64,26 +64,58 @@ class DeviceFacts:
         return found
 
 
+Located = tuple[Node, tuple[Node, ...]]  # a line and the section lines leading to it
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     header: tuple[Node, ...]  # the section lines leading here, () for the global level
     nodes: Sequence[Node]
     where: str = ""  # the header lines joined, as evidence names the section
     line: int = 0  # the line of the innermost header (0 for the global level)
+    # first word -> the scope's lines starting with it, in order: a line pattern with a
+    # literal first word looks at those lines only (one pass over the section, for all
+    # controls, instead of one per pattern); None: a short section, read whole
+    words: Mapping[str, Sequence[Node]] | None = None
+
+    def lines(self, word: str | None) -> Sequence[Node]:
+        """The lines that may start with ``word`` (None: any)."""
+        if word is None or self.words is None:
+            return self.nodes
+        return self.words.get(word, ())
+
+
+INDEXED = 12  # lines from which a section is indexed by first word
+
+
+def _words(nodes: Sequence[Node]) -> dict[str, list[Node]] | None:
+    if len(nodes) < INDEXED:
+        return None
+    words: dict[str, list[Node]] = {}
+    for node in nodes:
+        words.setdefault(node.text.partition(" ")[0], []).append(node)
+    return words
 
 
 def _scope(header: tuple[Node, ...], nodes: Sequence[Node]) -> Scope:
     where = " > ".join(n.text for n in header)
-    return Scope(header, nodes, where, header[-1].line if header else 0)
+    return Scope(header, nodes, where, header[-1].line if header else 0, _words(nodes))
 
 
 def _flatten(
-    nodes: Sequence[Node], header: tuple[Node, ...] = ()
-) -> Iterator[tuple[Node, tuple[Node, ...]]]:
+    nodes: Sequence[Node],
+    header: tuple[Node, ...],
+    lines: list[Located],
+    words: dict[str, list[Located]],
+) -> None:
+    """Every line under ``nodes`` in the order printed, with its section lines, into
+    ``lines`` and by first word into ``words``."""
     for node in nodes:
-        yield node, header
+        item = (node, header)
+        lines.append(item)
+        words.setdefault(node.text.partition(" ")[0], []).append(item)
         if node.children:
-            yield from _flatten(node.children, (*header, node))
+            _flatten(node.children, (*header, node), lines, words)
 
 
 def _joined(header: tuple[Node, ...]) -> str:
@@ -93,12 +125,32 @@ def _joined(header: tuple[Node, ...]) -> str:
 _META = frozenset(".^$*+?{}[]\\|()")
 
 
+def _top_level_alternation(source: str) -> bool:
+    depth, escaped, klass = 0, False, False
+    for char in source:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif klass:
+            klass = char != "]"
+        elif char == "[":
+            klass = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
+
+
 @lru_cache(maxsize=4096)
 def literal_prefix(pattern: re.Pattern[str]) -> str:
     """The text every match of an anchored ``pattern`` starts with (``""`` when unknown):
     a cheap ``startswith`` spares most regex searches."""
     source = pattern.pattern
-    if not source.startswith("^"):
+    if not source.startswith("^") or _top_level_alternation(source):
         return ""
     end = 1
     while end < len(source) and source[end] not in _META:
@@ -136,20 +188,54 @@ def scopes(check: ConfigCheck, tree: Sequence[Node], facts: DeviceFacts) -> tupl
     return list(_sections(tree, check.section)), " > ".join(p.pattern for p in check.section)
 
 
+ScopeKey = tuple[tuple[str, ...], str | None]
+
+
+class ConfigView:
+    """One configuration as every control reads it: parsed once (by the caller), each
+    section found and indexed once, the whole tree flattened once, each ACL read once."""
+
+    __slots__ = ("_acl", "_flat", "_scopes", "acls", "facts", "tree")
+
+    def __init__(
+        self, tree: Sequence[Node], facts: DeviceFacts, acls: AclReader | None = None
+    ) -> None:
+        self.tree = tree
+        self.facts = facts
+        self.acls = acls
+        self._scopes: dict[ScopeKey, tuple[list[Scope], str]] = {}
+        self._flat: tuple[list[Located], dict[str, list[Located]]] | None = None
+        self._acl: dict[tuple[str, int], tuple[Node | None, list[AclEntry]]] = {}
+
+    def scopes(self, check: Compiled) -> tuple[list[Scope], str]:
+        found = self._scopes.get(check.key)
+        if found is None:
+            found = self._scopes[check.key] = scopes(check.check, self.tree, self.facts)
+        return found
+
+    def flat(self) -> tuple[list[Located], dict[str, list[Located]]]:
+        """Every line at every depth with its section lines, and the same by first word."""
+        if self._flat is None:
+            lines: list[Located] = []
+            words: dict[str, list[Located]] = {}
+            _flatten(self.tree, (), lines, words)
+            self._flat = lines, words
+        return self._flat
+
+    def acl(self, name: str, version: int) -> tuple[Node | None, list[AclEntry]]:
+        key = (name, version)
+        found = self._acl.get(key)
+        if found is None:
+            reader = self.acls
+            found = self._acl[key] = (
+                reader(self.tree, name, version) if reader is not None else (None, [])
+            )
+        return found
+
+
 @lru_cache(maxsize=4096)
 def _with_value(pattern: str, value: str) -> re.Pattern[str]:
     return re.compile(pattern.replace("{value}", re.escape(value)))
-
-
-def _expanded(line: LineMatch, facts: DeviceFacts) -> list[tuple[re.Pattern[str], str]]:
-    """(compiled pattern, expected text) for ``line``, once per value of its ``each``."""
-    expect = line.expect or line.pattern.pattern
-    if line.each is None:
-        return [(line.pattern, expect)]
-    return [
-        (_with_value(line.pattern.pattern, v), expect.replace("{value}", v))
-        for v in facts.values(line.each)
-    ]
 
 
 def _bound_value(bound: int | str, params: Mapping[str, int | str]) -> tuple[int, str]:
@@ -181,7 +267,13 @@ def output_tree(text: str) -> list[Node]:
     return [Node(t.strip(), line=i) for i, t in enumerate(text.splitlines(), 1) if t.strip()]
 
 
-def _inside(source: Network | None, prefixes: Sequence[Network]) -> bool:
+@lru_cache(maxsize=64)
+def _of_version(prefixes: tuple[Network, ...], version: int) -> tuple[Network, ...]:
+    return tuple(p for p in prefixes if p.version == version)
+
+
+@lru_cache(maxsize=4096)
+def _inside(source: Network | None, prefixes: tuple[Network, ...]) -> bool:
     if source is None:
         return False
     if isinstance(source, ipaddress.IPv4Network):
@@ -190,119 +282,171 @@ def _inside(source: Network | None, prefixes: Sequence[Network]) -> bool:
 
 
 def acl_evidence(
-    tree: Sequence[Node],
-    binding: Evidence,
-    name: str,
-    version: int,
-    facts: DeviceFacts,
-    acls: AclReader | None,
+    view: ConfigView, binding: Evidence, name: str, version: int
 ) -> Iterator[Evidence]:
     """Every permit of ACL ``name`` (bound by the line of ``binding``) whose source is
     outside the management prefixes, any source included; ``missing`` (at the binding
     line) when the configuration has no such ACL."""
-    header, entries = acls(tree, name, version) if acls is not None else (None, [])
+    header, entries = view.acl(name, version)
     if header is None:
-        why = "no such ACL" if acls is not None else "provnet cannot read this OS's ACLs"
+        why = "no such ACL" if view.acls is not None else "provnet cannot read this OS's ACLs"
         yield Evidence("missing", f"ACL {name}", binding.line, binding.section, why)
         return
-    prefixes = [p for p in facts.management_prefixes if p.version == version]
+    prefixes = _of_version(view.facts.management_prefixes, version)
     where = header.text if header.children else ""
-    allowed = ", ".join(map(str, prefixes)) or "none"
     for entry in entries:
         if not _inside(entry.source, prefixes):
             outside = "any" if entry.source is None else str(entry.source)
+            allowed = ", ".join(map(str, prefixes)) or "none"
             detail = f"source {outside} outside management_prefixes ({allowed})"
             yield Evidence("forbidden", entry.node.text, entry.node.line, where, detail)
 
 
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """A required or forbidden line's pattern, compiled once per rule set: its literal
+    prefix and first word say which lines of a section it can match at all."""
+
+    pattern: re.Pattern[str]
+    prefix: str
+    word: str | None  # None: any line (no literal first word)
+    expect: str
+
+
+@lru_cache(maxsize=4096)
+def matcher(pattern: re.Pattern[str], expect: str) -> Matcher:
+    prefix = literal_prefix(pattern)
+    word, space, _ = prefix.partition(" ")
+    return Matcher(pattern, prefix, word if space else None, expect)
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A :class:`ConfigCheck` ready to run: its scope's key and its lines' matchers (a line
+    with ``each`` is expanded per device, from the inventory's values)."""
+
+    check: ConfigCheck
+    key: ScopeKey
+    require: tuple[tuple[LineMatch, Matcher | None], ...]
+    forbid: tuple[Matcher, ...]
+
+
+_COMPILED: dict[int, Compiled] = {}
+
+
+def compiled(check: ConfigCheck) -> Compiled:
+    """``check`` compiled, once per rule set (the entry keeps the check, so its id stays
+    its own while cached)."""
+    found = _COMPILED.get(id(check))
+    if found is not None and found.check is check:
+        return found
+    if len(_COMPILED) > 4096:
+        _COMPILED.clear()
+    found = _COMPILED[id(check)] = Compiled(
+        check,
+        (tuple(p.pattern for p in check.section), check.interface),
+        tuple((line, None if line.each else _fixed(line)) for line in check.require),
+        tuple(matcher(line.pattern, line.pattern.pattern) for line in check.forbid),
+    )
+    return found
+
+
+def _fixed(line: LineMatch) -> Matcher:
+    return matcher(line.pattern, line.expect or line.pattern.pattern)
+
+
+def _matchers(line: LineMatch, fixed: Matcher | None, facts: DeviceFacts) -> Sequence[Matcher]:
+    if fixed is not None:
+        return (fixed,)
+    assert line.each is not None
+    expect = line.expect or line.pattern.pattern
+    return [
+        matcher(_with_value(line.pattern.pattern, v), expect.replace("{value}", v))
+        for v in facts.values(line.each)
+    ]
+
+
 def _require(
+    found: list[Evidence],
     scope: Scope,
     line: LineMatch,
+    m: Matcher,
     params: Mapping[str, int | str],
-    facts: DeviceFacts,
-    tree: Sequence[Node] = (),
-    acls: AclReader | None = None,
-) -> Iterator[Evidence]:
-    for pattern, expect in _expanded(line, facts):
-        outside: Evidence | None = None
-        matched: Evidence | None = None
-        prefix = literal_prefix(pattern)
-        for node in scope.nodes:
-            if not node.text.startswith(prefix):
-                continue
-            m = pattern.search(node.text)
-            if m is None:
-                continue
-            why = _out_of_bounds(m, line, params) if line.at_most or line.at_least else None
-            if why is None:
-                matched = Evidence("matched", node.text, node.line, scope.where)
-                if line.acl is not None:
-                    yield from acl_evidence(tree, matched, m["acl"], line.acl, facts, acls)
-                break
-            outside = outside or Evidence("out_of_bounds", node.text, node.line, scope.where, why)
-        if matched is not None:
-            yield matched
-        elif outside is not None:
-            yield outside
-        else:
-            yield Evidence("missing", expect, scope.line, scope.where)
+    view: ConfigView,
+) -> None:
+    """The first line of ``scope`` that ``m`` matches within its bounds (``matched``, with
+    the ACL it binds), else the first out of bounds, else ``missing``."""
+    outside: Evidence | None = None
+    bounded = bool(line.at_most or line.at_least)
+    prefix, search = m.prefix, m.pattern.search
+    for node in scope.lines(m.word):
+        text = node.text
+        if not text.startswith(prefix) or (hit := search(text)) is None:
+            continue
+        why = _out_of_bounds(hit, line, params) if bounded else None
+        if why is None:
+            matched = Evidence("matched", text, node.line, scope.where)
+            if line.acl is not None:
+                found += acl_evidence(view, matched, hit["acl"], line.acl)
+            found.append(matched)
+            return
+        outside = outside or Evidence("out_of_bounds", text, node.line, scope.where, why)
+    found.append(outside or Evidence("missing", m.expect, scope.line, scope.where))
 
 
-def _forbid(scope: Scope, line: LineMatch) -> Iterator[Evidence]:
-    prefix = literal_prefix(line.pattern)
-    for node in scope.nodes:
-        if node.text.startswith(prefix) and line.pattern.search(node.text):
-            yield Evidence("forbidden", node.text, node.line, scope.where, line.pattern.pattern)
+def _forbid(found: list[Evidence], scope: Scope, m: Matcher) -> None:
+    prefix, search = m.prefix, m.pattern.search
+    for node in scope.lines(m.word):
+        text = node.text
+        if text.startswith(prefix) and search(text) is not None:
+            found.append(Evidence("forbidden", text, node.line, scope.where, m.pattern.pattern))
 
 
-ScopeCache = dict[tuple[tuple[str, ...], str | None], tuple[list[Scope], str]]
+def _flat_matches(
+    lines: list[Located], words: dict[str, list[Located]], m: Matcher
+) -> Iterator[Located]:
+    prefix, search = m.prefix, m.pattern.search
+    for item in lines if m.word is None else words.get(m.word, ()):
+        if item[0].text.startswith(prefix) and search(item[0].text) is not None:
+            yield item
+
+
+def _anywhere(found: list[Evidence], check: Compiled, view: ConfigView) -> None:
+    lines, words = view.flat()
+    for line, fixed in check.require:
+        for m in _matchers(line, fixed, view.facts):
+            hit = next(_flat_matches(lines, words, m), None)
+            found.append(
+                Evidence("matched", hit[0].text, hit[0].line, _joined(hit[1]))
+                if hit
+                else Evidence("missing", m.expect)
+            )
+    for m in check.forbid:
+        for node, header in _flat_matches(lines, words, m):
+            found.append(
+                Evidence("forbidden", node.text, node.line, _joined(header), m.pattern.pattern)
+            )
 
 
 def evaluate(
-    checks: Sequence[ConfigCheck],
-    tree: Sequence[Node],
-    params: Mapping[str, int | str],
-    facts: DeviceFacts,
-    cache: ScopeCache | None = None,
-    acls: AclReader | None = None,
+    checks: Sequence[ConfigCheck], view: ConfigView, params: Mapping[str, int | str]
 ) -> list[Evidence]:
-    """Every piece of evidence ``checks`` find in the configuration ``tree``; ``cache``
-    (one per device) keeps the scopes that several controls look into (the vty lines)."""
+    """Every piece of evidence ``checks`` find in the configuration of ``view`` (shared by
+    all the controls of one device: sections, indexes and ACLs are read once)."""
     found: list[Evidence] = []
-    for check in checks:
-        if check.anywhere:
-            flat = list(_flatten(tree))
-            for line in check.require:
-                for pattern, expect in _expanded(line, facts):
-                    hit = next(((n, h) for n, h in flat if pattern.search(n.text)), None)
-                    found.append(
-                        Evidence("matched", hit[0].text, hit[0].line, _joined(hit[1]))
-                        if hit
-                        else Evidence("missing", expect)
-                    )
-            for line in check.forbid:
-                found += [
-                    Evidence("forbidden", n.text, n.line, _joined(h), line.pattern.pattern)
-                    for n, h in flat
-                    if line.pattern.search(n.text)
-                ]
+    for check in map(compiled, checks):
+        if check.check.anywhere:
+            _anywhere(found, check, view)
             continue
-        key = (tuple(p.pattern for p in check.section), check.interface)
-        if cache is None or key not in cache:
-            computed = scopes(check, tree, facts)
-            if cache is None:
-                where, name = computed
-            else:
-                cache[key] = computed
-        if cache is not None:
-            where, name = cache[key]
+        where, name = view.scopes(check)
         if not where:
             if check.require:
                 found.append(Evidence("no_section", name, 0, "", "section not found"))
             continue
         for scope in where:
-            for line in check.require:
-                found += _require(scope, line, params, facts, tree, acls)
-            for line in check.forbid:
-                found += _forbid(scope, line)
+            for line, fixed in check.require:
+                for m in _matchers(line, fixed, view.facts):
+                    _require(found, scope, line, m, params, view)
+            for m in check.forbid:
+                _forbid(found, scope, m)
     return found

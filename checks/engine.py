@@ -15,14 +15,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, Protocol
 
-from checks.config import DeviceFacts, Evidence, ScopeCache, evaluate, output_tree
+from checks.config import FAILING, ConfigView, DeviceFacts, Evidence, evaluate, output_tree
 from checks.errors import SourceError
 from checks.model import ConfigCheck, Control, QueryBound, Waiver
 from checks.ruleset import ResolvedProfile, RuleSet
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
 from platforms import get_platform, network_platforms
-from platforms.config import Network, Node, Syntax, parse
+from platforms.config import Network, Syntax, parse
 
 Status = Literal["passed", "failed", "error", "skipped"]
 # The province's shared infrastructure is level 3 (Decree 85/2016 art. 9.3): its coverage
@@ -167,13 +167,21 @@ def device_facts(inventory: Inventory, device: DeviceView) -> DeviceFacts:
     """The inventory values configuration checks compare against."""
     defaults = get_platform(device.platform).interfaces_for(device.role.value)
     settings = inventory.settings
-    own = {str(a) for a in (device.mgmt_ipv4, device.mgmt_ipv6) if a is not None}
     return DeviceFacts(
         tuple(settings.ntp_servers),
-        tuple(s for s in settings.syslog_servers if _syslog_host(s) not in own),
+        _syslog_targets(settings.syslog_servers, device),
         interfaces_of(defaults, device.data),
         management_prefixes(inventory),
     )
+
+
+def _syslog_targets(targets: Iterable[str], device: DeviceView) -> tuple[str, ...]:
+    """The syslog targets ``device`` should send to: not itself (the SOC collector)."""
+    own = {str(a) for a in (device.mgmt_ipv4, device.mgmt_ipv6) if a is not None}
+    return tuple(s for s in targets if _syslog_host(s) not in own)
+
+
+INTERFACE_DATA = ("wan_interface", "wan_vlan", "lan_interface")  # what interfaces_of reads
 
 
 def _syslog_host(target: str) -> str:
@@ -203,16 +211,15 @@ def is_server(device: DeviceView) -> bool:
 def judge(
     control: Control,
     syntax: Syntax,
-    tree: Sequence[Node],
+    view: ConfigView,
     params: Mapping[str, int | str],
-    facts: DeviceFacts,
-    cache: ScopeCache | None = None,
 ) -> tuple[Status, list[Evidence], str]:
+    """``control`` on one configuration (``view``: parsed once, shared by its controls)."""
     checks = control.config.get(syntax.name)
     if checks is None:
         return "skipped", [], f"no rule for configuration syntax '{syntax.name}'"
-    evidence = evaluate(checks, tree, params, facts, cache, syntax.acl)
-    return ("failed" if any(e.failing for e in evidence) else "passed"), evidence, ""
+    evidence = evaluate(checks, view, params)
+    return ("failed" if any(e.kind in FAILING for e in evidence) else "passed"), evidence, ""
 
 
 def judge_server(
@@ -226,10 +233,8 @@ def judge_server(
     for check in control.server:
         if check.command in read.errors:
             return "error", evidence, f"$ {check.command}: {read.errors[check.command]}"
-        tree = output_tree(read.outputs.get(check.command, ""))
-        found = evaluate(
-            [ConfigCheck(require=check.require, forbid=check.forbid)], tree, params, facts
-        )
+        view = ConfigView(output_tree(read.outputs.get(check.command, "")), facts)
+        found = evaluate([ConfigCheck(require=check.require, forbid=check.forbid)], view, params)
         evidence += [replace(e, section=f"$ {check.command}") for e in found]
     return ("failed" if any(e.failing for e in evidence) else "passed"), evidence, ""
 
@@ -338,33 +343,89 @@ def device_controls(rules: RuleSet, device: DeviceView) -> list[Control]:
     return [c for c in rules.controls if c.kind == kind and applies(c, device)]
 
 
+class Prepared:
+    """What depends only on the plan (rule set, profiles) and a device's traits, worked out
+    once per run and not once per device: which controls apply, the profile and its values,
+    the parameters a profile lacks."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self._controls: dict[tuple[object, ...], list[Control]] = {}
+        self._profiles: dict[int, ResolvedProfile | None] = {}
+        self._params: dict[str, dict[str, int | str]] = {}
+        self._missing: dict[tuple[str, str], list[str]] = {}
+        self._facts: dict[tuple[object, ...], DeviceFacts] = {}
+
+    def controls(self, device: DeviceView) -> list[Control]:
+        site = device.site
+        key = (device.role, device.managed_by, site.kind, site.security_level, device.platform)
+        found = self._controls.get(key)
+        if found is None:
+            found = self._controls[key] = device_controls(self.plan.rules, device)
+        return found
+
+    def profile(self, device: DeviceView) -> ResolvedProfile | None:
+        level = device.site.security_level
+        if level not in self._profiles:
+            self._profiles[level] = choose_profile(self.plan, device)
+        return self._profiles[level]
+
+    def params(self, profile: ResolvedProfile) -> dict[str, int | str]:
+        found = self._params.get(profile.name)
+        if found is None:
+            found = self._params[profile.name] = parameter_values(profile)
+        return found
+
+    def facts(self, inventory: Inventory, device: DeviceView) -> DeviceFacts:
+        """:func:`device_facts`, shared by the devices it is the same for."""
+        data = device.data
+        key = (
+            device.platform,
+            device.role,
+            *(str(data.get(k)) for k in INTERFACE_DATA),
+            _syslog_targets(inventory.settings.syslog_servers, device),
+        )
+        found = self._facts.get(key)
+        if found is None:
+            found = self._facts[key] = device_facts(inventory, device)
+        return found
+
+    def missing(self, control: Control, profile: ResolvedProfile) -> list[str]:
+        key = (control.id, profile.name)
+        found = self._missing.get(key)
+        if found is None:
+            found = self._missing[key] = missing_parameters(control, profile)
+        return found
+
+
 def audit_device(
     plan: Plan,
     inventory: Inventory,
     device: DeviceView,
     config: ConfigText | ServerOutputs | Unreadable | None,
     profiles: dict[str, ResolvedProfile],
+    prepared: Prepared | None = None,
 ) -> list[Result]:
-    controls = device_controls(plan.rules, device)
+    prepared = prepared or Prepared(plan)
+    controls = prepared.controls(device)
     if not controls:
         return []
-    profile = choose_profile(plan, device)
+    profile = prepared.profile(device)
     name = profile.name if profile else ""
     if profile is None:
         reason = f"no profile for security level {device.site.security_level} in {plan.regime}"
         return [_error(device, c, name, reason) for c in controls]
     profiles[profile.name] = profile
     syntax = syntax_of(device)
-    tree = None
+    facts = prepared.facts(inventory, device)
+    view = None
     if syntax is not None and isinstance(config, ConfigText):
-        tree = parse(config.text, syntax)
-    facts = device_facts(inventory, device)
-    params = parameter_values(profile)
-    cache: ScopeCache = {}
+        view = ConfigView(parse(config.text, syntax), facts, syntax.acl)
+    params = prepared.params(profile)
     out: list[Result] = []
     for control in controls:
         result = _result(device, control, name, "skipped")
-        missing = missing_parameters(control, profile)
+        missing = prepared.missing(control, profile)
         if missing:
             result.message = f"profile {name} does not set {', '.join(missing)}"
         elif isinstance(config, ServerOutputs):
@@ -380,11 +441,9 @@ def audit_device(
                 config.reason if isinstance(config, Unreadable) else "nothing from the source"
             )
         else:
-            assert tree is not None
+            assert view is not None
             result.file = config.file
-            result.status, result.evidence, result.message = judge(
-                control, syntax, tree, params, facts, cache
-            )
+            result.status, result.evidence, result.message = judge(control, syntax, view, params)
         out.append(result)
     return out
 
@@ -443,7 +502,8 @@ def run_audit(
     Servers are audited only with a ``servers`` source (else listed as excluded), the
     province's coverage only with a ``metrics`` source (Prometheus)."""
     excluded = [(d.name, "telco") for d in devices if d.monitor_only]
-    wanted = [d for d in devices if device_controls(plan.rules, d)]
+    prepared = Prepared(plan)
+    wanted = [d for d in devices if prepared.controls(d)]
     networked = [d for d in wanted if not is_server(d)]
     hosts = [d for d in wanted if is_server(d)]
     read: dict[str, ConfigText | ServerOutputs | Unreadable] = dict(source.configs(networked))
@@ -458,7 +518,7 @@ def run_audit(
     profiles: dict[str, ResolvedProfile] = {}
     results: list[Result] = []
     for device in [*networked, *hosts]:
-        results += audit_device(plan, inventory, device, read.get(device.name), profiles)
+        results += audit_device(plan, inventory, device, read.get(device.name), profiles, prepared)
         if progress:
             progress(1)
     if metrics is not None:

@@ -16,6 +16,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from platforms.base import PlatformError
 from platforms.network import Block, Intent
@@ -44,6 +45,7 @@ class AclEntry:
 AclReader = Callable[[Sequence["Node"], str, int], tuple["Node | None", list[AclEntry]]]
 
 
+@lru_cache(maxsize=4096)
 def wildcard_network(address: str, wildcard: str = "0.0.0.0") -> ipaddress.IPv4Network | None:
     """``10.38.128.0 0.0.63.255`` -> ``10.38.128.0/18``; None for a non-contiguous wildcard
     (or text that is not an address)."""
@@ -56,6 +58,7 @@ def wildcard_network(address: str, wildcard: str = "0.0.0.0") -> ipaddress.IPv4N
     return network if int(network.netmask) == mask else None
 
 
+@lru_cache(maxsize=4096)
 def ipv6_network(text: str, length: str | None = None) -> ipaddress.IPv6Network | None:
     """``2001:db8::/40`` (or VRP's ``2001:db8:: 40``) -> the network; None when not one."""
     try:
@@ -131,38 +134,46 @@ def parse(text: str, syntax: Syntax, *, directives: bool = False) -> list[Node]:
     if lines and lines[-1].strip() == syntax.terminator:
         lines.pop()
     root = Node("")
-    stack: list[tuple[int, Node]] = [(-1, root)]
+    top = root.children
+    # the open sections: their depths and nodes, the root (depth -1) first
+    depths: list[int] = [-1]
+    nodes: list[Node] = [root]
     last_top_leaf = True  # VRP: a depth-1 line after a separator or a leaf is global
+    separator, banners, vrp_indent = syntax.separator, syntax.banners, syntax.vrp_indent
     i = 0
-    while i < len(lines):
+    count = len(lines)
+    while i < count:
         raw = lines[i]
         i += 1
-        start = i
-        text_ = raw.strip()
-        if not text_:
+        text_ = raw.lstrip(" ")
+        if not text_ or text_.isspace():
             continue
-        depth = len(raw) - len(raw.lstrip(" "))
-        if text_ == syntax.separator or (directives and text_.startswith(syntax.separator + " ")):
-            stack = [(-1, root)]
+        depth = len(raw) - len(text_)
+        text_ = text_.strip()
+        if text_ == separator or (directives and text_.startswith(separator + " ")):
+            del depths[1:], nodes[1:]
             last_top_leaf = True
             continue
-        if syntax.banners and depth == 0 and text_.startswith("banner "):
+        if banners and depth == 0 and text_.startswith("banner "):
+            start = i
             node, i = _banner(text_, lines, i)
             node.line = first + start
-            root.children.append(node)
-            stack = [(-1, root)]
+            top.append(node)
+            del depths[1:], nodes[1:]
             last_top_leaf = True
             continue
-        if syntax.vrp_indent and depth == 1 and last_top_leaf:
-            root.children.append(Node(text_, line=first + start))
-            stack = [(-1, root)]
+        if vrp_indent and depth == 1 and last_top_leaf:
+            top.append(Node(text_, line=first + i))
+            del depths[1:], nodes[1:]
             continue
-        while stack[-1][0] >= depth:
-            stack.pop()
-        parent = stack[-1][1]
-        node = Node(text_, line=first + start)
+        while depths[-1] >= depth:
+            depths.pop()
+            nodes.pop()
+        parent = nodes[-1]
+        node = Node(text_, line=first + i)
         parent.children.append(node)
-        stack.append((depth, node))
+        depths.append(depth)
+        nodes.append(node)
         if parent is root:
             last_top_leaf = False
     return root.children

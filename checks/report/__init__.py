@@ -118,7 +118,8 @@ def document(
     generated_at: datetime | None = None,
 ) -> dict[str, Any]:
     controls = {r.control for r in audit.results}
-    results = [_result(r, rules.control(r.control)) for r in audit.results]
+    by_id = {c.id: c for c in rules.controls}
+    results = [_result(r, by_id[r.control]) for r in audit.results]
     by = scores(audit.results)
     total = by["province"].get("", Score())
     return {

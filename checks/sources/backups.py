@@ -7,8 +7,9 @@ unreadable (an ``error`` result for each control that needed it, never a pass)."
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from checks.engine import ConfigText, Unreadable
 from inventory.resolve import DeviceView
@@ -37,17 +38,30 @@ class BackupRepository:
     def _git_bytes(self, *args: str, data: bytes | None = None) -> bytes:
         if not self.repo.is_dir():
             raise FileNotFoundError(f"no such directory {self.repo}")
-        done = subprocess.run(
-            ["git", "-C", str(self.repo), *args],
-            input=data,
-            capture_output=True,
-            timeout=GIT_TIMEOUT,
-            check=False,
-        )
+        # through files, not pipes: the answer (megabytes for a province) is then read
+        # whole, not 32 KiB a select() round
+        with (
+            tempfile.TemporaryFile() as request,
+            tempfile.TemporaryFile() as answer,
+            tempfile.TemporaryFile() as errors,
+        ):
+            request.write(data or b"")
+            request.seek(0)
+            done = subprocess.run(
+                ["git", "-C", str(self.repo), *args],
+                stdin=request,
+                stdout=answer,
+                stderr=errors,
+                timeout=GIT_TIMEOUT,
+                check=False,
+            )
+            answer.seek(0)
+            errors.seek(0)
+            stdout, stderr = answer.read(), errors.read()
         if done.returncode != 0 and args[0] != "rev-parse":
-            message = done.stderr.decode("utf-8", "replace").strip()[:300]
+            message = stderr.decode("utf-8", "replace").strip()[:300]
             raise OSError(f"git {args[0]} failed: {message}")
-        return done.stdout if done.returncode == 0 else b""
+        return stdout if done.returncode == 0 else b""
 
     def describe(self) -> dict[str, str]:
         described = {"kind": "backups", "repository": str(self.repo), "commit": self.commit}
@@ -60,9 +74,10 @@ class BackupRepository:
         listing = self._git_bytes("ls-tree", "-r", "-z", "--name-only", self.commit)
         found: dict[str, str] = {}
         for raw in listing.split(b"\0"):
-            path = PurePosixPath(raw.decode("utf-8", "replace"))
-            if path.suffix == ".cfg":
-                found.setdefault(path.stem, str(path))
+            path = raw.decode("utf-8", "replace")
+            name = path.rpartition("/")[2]
+            if name.endswith(".cfg") and len(name) > len(".cfg"):  # as PurePosixPath's suffix
+                found.setdefault(name[: -len(".cfg")], path)
         return found
 
     def configs(self, devices: Sequence[DeviceView]) -> Mapping[str, ConfigText | Unreadable]:

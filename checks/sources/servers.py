@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -32,6 +33,7 @@ from inventory.loader import Inventory
 from inventory.masking import Redactor
 from inventory.resolve import DeviceView
 from inventory.secrets import SecretStore
+from provnet.errors import NOT_CONTAINED
 
 EXIT_MARK = "provnet-exit-status="
 ERROR_LENGTH = 300
@@ -80,12 +82,14 @@ class ServerFacts:
         redactor: Redactor,
         known_hosts: str | None,
         timeout: int = 20,
+        concurrency: int = 20,
     ) -> None:
         self.inventory = inventory
         self.store = store
         self.redactor = redactor
         self.known_hosts = known_hosts
         self.timeout = timeout
+        self.concurrency = concurrency
 
     def _inventory(
         self, servers: Sequence[DeviceView]
@@ -112,6 +116,30 @@ class ServerFacts:
     def outputs(
         self, servers: Sequence[DeviceView], commands: Sequence[str]
     ) -> Mapping[str, ServerOutputs | Unreadable]:
+        """Every server read at once, ``concurrency`` at a time, each in a thread of its own
+        with its own pyinfra state (the audit's process is not patched with gevent, so one
+        state's greenlets would read the servers one after another)."""
+        result: dict[str, ServerOutputs | Unreadable] = {}
+        workers = max(1, min(self.concurrency, len(servers)))
+        with _quiet(), ThreadPoolExecutor(max_workers=workers) as pool:
+            for read in pool.map(lambda s: self._guarded(s, commands), servers):
+                result |= read
+        return result
+
+    def _guarded(
+        self, server: DeviceView, commands: Sequence[str]
+    ) -> Mapping[str, ServerOutputs | Unreadable]:
+        try:
+            return self._read([server], commands)
+        except NOT_CONTAINED:
+            raise
+        except BaseException as exc:  # whatever one server does fails it alone
+            why = self.redactor.clean(f"{type(exc).__name__}: {exc}")
+            return {server.name: Unreadable(f"{server.name}: {why}"[:ERROR_LENGTH])}
+
+    def _read(
+        self, servers: Sequence[DeviceView], commands: Sequence[str]
+    ) -> Mapping[str, ServerOutputs | Unreadable]:
         if not servers:
             return {}
         pyinfra_inventory, out, where = self._inventory(servers)
@@ -124,7 +152,7 @@ class ServerFacts:
             state.init(pyinfra_inventory, Config(FAIL_PERCENT=None))
         state.add_callback_handler(errors)
         read: dict[str, dict[str, tuple[int, str]]] = {name: {} for name in where}
-        with _quiet(), ctx_state.use(state):
+        with ctx_state.use(state):
             with suppress(PyinfraError):  # "no hosts remaining": each is reported below
                 connect_all(state)
             connected = {h.name for h in pyinfra_inventory if h.connected}

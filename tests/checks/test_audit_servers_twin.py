@@ -1,7 +1,8 @@
 """Server controls on a real twin server (Debian booted with systemd in its own namespaces):
 `provnet audit --source live` reads it over SSH with pyinfra's facts, before and after
-`provnet servers deploy baseline`. Before: the fresh image fails the server controls;
-after: every one passes. Both commands run as a person runs them (their own process).
+`provnet servers deploy baseline` and `soc_collector`. Before: the fresh image fails the
+server controls and the collector's own retention (MON-RETENTION-02); after: every one
+passes. Both commands run as a person runs them (their own process).
 
 This module starts its own twin (the SOC's log server only, at 127.(140+worker).0.0)
 rather than the session's ``twin_servers``: the baseline tests deploy there, and this test
@@ -36,6 +37,7 @@ SERVER_CONTROLS = {
     "SRV-NTP-01",
     "SRV-LOG-01",
     "SRV-LOG-02",
+    "MON-RETENTION-02",  # the collector's logrotate (Circular 31/2017 art. 5)
 }
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 
@@ -92,15 +94,16 @@ def test_server_controls_fail_before_the_baseline_and_pass_after(
     assert "error" not in statuses.values(), [r["message"] for r in before["results"]]
     failed = {c for c, s in statuses.items() if s == "failed"}
     # a fresh Debian: passwords accepted, no firewall, no SOC forwarding, no province NTP
-    assert {"SRV-SSH-02", "SRV-FW-01", "SRV-NTP-01", "SRV-LOG-01"} <= failed
+    assert {"SRV-SSH-02", "SRV-FW-01", "SRV-NTP-01", "SRV-LOG-01", "MON-RETENTION-02"} <= failed
     assert before["source"] == {"kind": "live", "credentials": "inventory", "servers": "ssh"}
     [result] = [r for r in before["results"] if r["control"] == "SRV-SSH-02"]
     host = next(d for d in iter_devices(load_valid(soc.overlay)) if d.name == SERVER).host
     assert result["file"] == f"ssh://{host}:22"  # on the twin LAN, in the server's namespace
     assert [e["section"] for e in result["evidence"]] == ["$ sshd -T"] * len(result["evidence"])
 
-    deployed = _provnet(soc, tmp_path, "servers", "deploy", "baseline", "-y")
-    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    for deploy in ("baseline", "soc_collector"):
+        deployed = _provnet(soc, tmp_path, "servers", "deploy", deploy, "-y")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
 
     code, after = _audit(soc, tmp_path, "after")
     assert {r["control"]: r["status"] for r in after["results"]} == dict.fromkeys(
@@ -109,3 +112,5 @@ def test_server_controls_fail_before_the_baseline_and_pass_after(
     assert code == 0
     retention = next(r for r in after["results"] if r["control"] == "SRV-LOG-02")
     assert any(e["text"] == "MaxRetentionSec=90day" for e in retention["evidence"])
+    collector = next(r for r in after["results"] if r["control"] == "MON-RETENTION-02")
+    assert any(e["text"] == "rotate 90" for e in collector["evidence"]), collector["evidence"]

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from checks.config import DeviceFacts
+from checks.config import ConfigView, DeviceFacts
 from checks.engine import (
     ServerOutputs,
     interfaces_of,
@@ -91,7 +91,7 @@ def _judge(control: Control, case: Path, spec: dict[str, Any]) -> tuple[str, lis
         return judge_server(control, read, params, _facts(spec))
     syntax = network_platform(spec["platform"]).syntax
     tree = parse((case / "running.cfg").read_text(encoding="utf-8"), syntax)
-    return judge(control, syntax, tree, params, _facts(spec))
+    return judge(control, syntax, ConfigView(tree, _facts(spec), syntax.acl), params)
 
 
 def _kind(control: Control, spec: dict[str, Any]) -> str:
