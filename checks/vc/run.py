@@ -23,7 +23,7 @@ from inventory.secrets import SecretStore
 from platforms import UnknownPlatform, network_platform
 from platforms.connection import mask
 from platforms.known_hosts import HostKeyFiles
-from platforms.network import ConfigSession, ConnectParams, DeviceError
+from platforms.network import ConfigSession, ConnectParams, DeviceError, PipelinedSession
 from platforms.sip import SIP_PORT, VcTarget, probe_endpoint
 from platforms.vc import VcPlatform
 from provnet.errors import NOT_CONTAINED, ProvnetError
@@ -69,18 +69,34 @@ def blank_observation(view: DeviceView) -> Observation:
     )
 
 
-async def sip_stats(host: str, port: int, limits: Thresholds) -> SipStats:
-    """``limits.probes`` OPTIONS one after another, each given ``probe_timeout_s``."""
+async def sip_stats(host: str, port: int, limits: Thresholds, start: float = 0.0) -> SipStats:
+    """``limits.probes`` OPTIONS sent ``probe_interval_s`` apart from ``start`` seconds on,
+    as ping sends (a probe waits for no answer to an earlier one, so a dead endpoint takes
+    one ``probe_timeout_s``, not one per probe); each unanswered within ``probe_timeout_s``
+    is lost."""
     target = VcTarget(host, port, "udp")
-    rtts: list[float] = []
-    for number in range(limits.probes):
-        if number:
-            await asyncio.sleep(limits.probe_interval_s)
+
+    async def probe(number: int) -> float | None:
+        await asyncio.sleep(start + number * limits.probe_interval_s)
         deadline = time.monotonic() + limits.probe_timeout_s
-        outcome = await probe_endpoint(target, deadline, retransmit=False)
-        if outcome.rtt is not None:
-            rtts.append(outcome.rtt)
-    return SipStats(limits.probes, tuple(rtts))
+        return (await probe_endpoint(target, deadline, retransmit=False)).rtt
+
+    rtts = await asyncio.gather(*(probe(n) for n in range(limits.probes)))
+    return SipStats(limits.probes, tuple(r for r in rtts if r is not None))
+
+
+def show_all(session: ConfigSession, commands: Sequence[str]) -> dict[str, str]:
+    """Each command's output, in one round trip where the platform's session answers
+    commands written together; a command not answered is missing."""
+    if isinstance(session, PipelinedSession):
+        return session.show_many(commands)
+    outputs: dict[str, str] = {}
+    for command in commands:
+        try:
+            outputs[command] = session.show(command)
+        except DeviceError:
+            continue
+    return outputs
 
 
 def _problem(exc: BaseException, secrets: Sequence[str]) -> str:
@@ -129,15 +145,10 @@ class Collector:
                 pass  # the endpoint hung up first: nothing left to close
 
     def read(self, session: ConfigSession, vc: VcPlatform, obs: Observation) -> Observation:
-        outputs: dict[str, str] = {}
-        missing: list[str] = []
         before = time.time()
-        for command in vc.readiness_commands:
-            try:
-                outputs[command] = session.show(command)
-            except DeviceError:
-                missing.append(command)
+        outputs = show_all(session, vc.readiness_commands)
         after = time.time()
+        missing = [c for c in vc.readiness_commands if c not in outputs]
         status = vc.endpoint_status(outputs)
         offset = None
         if status.clock is not None:
@@ -169,7 +180,7 @@ class Collector:
             return TrialCall(number, connected=False, error=first or "dial refused")
         try:
             time.sleep(self.options.call_seconds)
-            calls = vc.calls({c: session.show(c) for c in vc.call_commands})
+            calls = vc.calls(show_all(session, vc.call_commands))
         finally:
             session.show(vc.hangup_command(call_id))
         call = next((c for c in calls if c.call_id == call_id), None)
@@ -197,14 +208,16 @@ async def check_endpoints(
 
     # SIP first, for every endpoint at once, while no SSH session runs: the handshakes'
     # cryptography (and the GIL it holds) would otherwise show up as network jitter.
-    async def probe(view: DeviceView) -> SipStats:
+    # Endpoints start their probes spread over one interval: bursts of a probe from every
+    # endpoint at once would queue at the province's side and read as jitter.
+    async def probe(view: DeviceView, number: int, count: int) -> SipStats:
         async with sip_gate:
-            return await sip_stats(view.host, options.sip_port, options.limits)
+            start = options.limits.probe_interval_s * number / count
+            return await sip_stats(view.host, options.sip_port, options.limits, start)
 
     platforms = [vc_platform(v.platform) for v in views]
-    sips = await asyncio.gather(
-        *(probe(v) for v, vc in zip(views, platforms, strict=True) if vc is not None)
-    )
+    probed = [v for v, vc in zip(views, platforms, strict=True) if vc is not None]
+    sips = await asyncio.gather(*(probe(v, n, len(probed)) for n, v in enumerate(probed)))
     measured = iter(sips)
 
     async def one(view: DeviceView, vc: VcPlatform | None, sip: SipStats | None) -> EndpointResult:
