@@ -60,10 +60,10 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class SipStats:
-    """SIP OPTIONS probes sent at an interval: how many, and the answered ones' RTTs."""
+    """SIP OPTIONS probes sent one after another: how many, and the answered ones' RTTs."""
 
     sent: int
-    rtts: tuple[float, ...]  # seconds, in the order sent
+    rtts: tuple[float, ...]  # seconds, in the order answered
 
     @property
     def loss_pct(self) -> float:

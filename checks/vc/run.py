@@ -69,20 +69,18 @@ def blank_observation(view: DeviceView) -> Observation:
     )
 
 
-async def sip_stats(host: str, port: int, limits: Thresholds, start: float = 0.0) -> SipStats:
-    """``limits.probes`` OPTIONS sent ``probe_interval_s`` apart from ``start`` seconds on,
-    as ping sends (a probe waits for no answer to an earlier one, so a dead endpoint takes
-    one ``probe_timeout_s``, not one per probe); each unanswered within ``probe_timeout_s``
-    is lost."""
+async def sip_stats(host: str, port: int, limits: Thresholds) -> SipStats:
+    """``limits.probes`` OPTIONS one after another, each given ``probe_timeout_s``."""
     target = VcTarget(host, port, "udp")
-
-    async def probe(number: int) -> float | None:
-        await asyncio.sleep(start + number * limits.probe_interval_s)
+    rtts: list[float] = []
+    for number in range(limits.probes):
+        if number:
+            await asyncio.sleep(limits.probe_interval_s)
         deadline = time.monotonic() + limits.probe_timeout_s
-        return (await probe_endpoint(target, deadline, retransmit=False)).rtt
-
-    rtts = await asyncio.gather(*(probe(n) for n in range(limits.probes)))
-    return SipStats(limits.probes, tuple(r for r in rtts if r is not None))
+        outcome = await probe_endpoint(target, deadline, retransmit=False)
+        if outcome.rtt is not None:
+            rtts.append(outcome.rtt)
+    return SipStats(limits.probes, tuple(rtts))
 
 
 def show_all(session: ConfigSession, commands: Sequence[str]) -> dict[str, str]:
@@ -208,16 +206,14 @@ async def check_endpoints(
 
     # SIP first, for every endpoint at once, while no SSH session runs: the handshakes'
     # cryptography (and the GIL it holds) would otherwise show up as network jitter.
-    # Endpoints start their probes spread over one interval: bursts of a probe from every
-    # endpoint at once would queue at the province's side and read as jitter.
-    async def probe(view: DeviceView, number: int, count: int) -> SipStats:
+    async def probe(view: DeviceView) -> SipStats:
         async with sip_gate:
-            start = options.limits.probe_interval_s * number / count
-            return await sip_stats(view.host, options.sip_port, options.limits, start)
+            return await sip_stats(view.host, options.sip_port, options.limits)
 
     platforms = [vc_platform(v.platform) for v in views]
-    probed = [v for v, vc in zip(views, platforms, strict=True) if vc is not None]
-    sips = await asyncio.gather(*(probe(v, n, len(probed)) for n, v in enumerate(probed)))
+    sips = await asyncio.gather(
+        *(probe(v) for v, vc in zip(views, platforms, strict=True) if vc is not None)
+    )
     measured = iter(sips)
 
     async def one(view: DeviceView, vc: VcPlatform | None, sip: SipStats | None) -> EndpointResult:
