@@ -307,7 +307,8 @@ def first_timeout(session: ConfigSession) -> float:
 def test_xapi_commands_written_together_are_each_answered_as_alone(devices: TwinDevices) -> None:
     """RoomOS's xAPI answers commands written at once in turn, each answer framed: the
     readiness check's one round trip gives every command what it gets alone, a refused
-    and an unknown command in the middle included (digits masked: the clock moves)."""
+    and an unknown command in the middle included (digits masked: the clock moves; echo
+    and blank lines aside: asked alone, a command's echo can stay in its output)."""
     net = network_platform("cisco_tp")
     session = net.connect(devices.params[devices.first("cisco_tp")])
     try:
@@ -322,14 +323,16 @@ def test_xapi_commands_written_together_are_each_answered_as_alone(devices: Twin
         together = session.show_many(commands)
         assert list(together) == commands
 
-        def masked(text: str) -> str:
-            return re.sub(r"\d", "0", text)
+        def masked(command: str, text: str) -> list[str]:
+            lines = text.replace("\r", "").split("\n")
+            return [re.sub(r"\d", "0", ln) for ln in lines if ln.strip() not in ("", command)]
 
-        assert {c: masked(t) for c, t in together.items()} == {
-            c: masked(t) for c, t in alone.items()
+        assert {c: masked(c, t) for c, t in together.items()} == {
+            c: masked(c, t) for c, t in alone.items()
         }
+        assert "(status=Error)" in together["xStatus NoSuchThing"]
         assert "** end" not in together["xStatus NoSuchThing"]
-        assert "Command not recognized." in together["show version"]
+        assert not together["show version"].strip()  # its answer is its closing line
         assert "*s SIP Registration 1 Status" in together[net.readiness_commands[0]]
         assert session.show(net.liveness_command)  # still in step afterwards
     finally:
