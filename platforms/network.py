@@ -133,6 +133,19 @@ class ConfigSession(Protocol):
 
 
 @runtime_checkable
+class PipelinedSession(Protocol):
+    """A session whose device answers commands written together, each in turn and each
+    answer ended by its own closing line (RoomOS's xAPI: ``OK``/``ERROR``): many status
+    commands in one round trip. Only a platform whose device frames every answer so
+    implements it; the others are asked one command at a time."""
+
+    def show_many(self, commands: Sequence[str]) -> dict[str, str]:
+        """Each command's output (as :meth:`ConfigSession.show` gives it); a command left
+        unanswered (the session broke or timed out) is missing from the result."""
+        ...
+
+
+@runtime_checkable
 class NetworkPlatform(Protocol):
     """A platform that provnet can change: ``NETWORK`` of ``platforms/<platform>/__init__.py``.
 

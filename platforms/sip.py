@@ -13,6 +13,8 @@ Call-ID or branch, not SIP) are ignored. :func:`probe_endpoint` never raises.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ipaddress
 import secrets
 import socket
 import time
@@ -246,6 +248,8 @@ def _take(
 
 async def _address(host: str, port: int, kind: socket.SocketKind, timeout: float) -> str:
     """The address to send to (a literal is returned as is; a name is looked up)."""
+    with contextlib.suppress(ValueError):
+        return str(ipaddress.ip_address(host))  # asyncio would ask a worker thread
     loop = asyncio.get_running_loop()
     async with asyncio.timeout(timeout):
         infos = await loop.getaddrinfo(host, port, type=kind)

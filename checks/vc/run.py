@@ -23,7 +23,7 @@ from inventory.secrets import SecretStore
 from platforms import UnknownPlatform, network_platform
 from platforms.connection import mask
 from platforms.known_hosts import HostKeyFiles
-from platforms.network import ConfigSession, ConnectParams, DeviceError
+from platforms.network import ConfigSession, ConnectParams, DeviceError, PipelinedSession
 from platforms.sip import SIP_PORT, VcTarget, probe_endpoint
 from platforms.vc import VcPlatform
 from provnet.errors import NOT_CONTAINED, ProvnetError
@@ -83,6 +83,20 @@ async def sip_stats(host: str, port: int, limits: Thresholds) -> SipStats:
     return SipStats(limits.probes, tuple(rtts))
 
 
+def show_all(session: ConfigSession, commands: Sequence[str]) -> dict[str, str]:
+    """Each command's output, in one round trip where the platform's session answers
+    commands written together; a command not answered is missing."""
+    if isinstance(session, PipelinedSession):
+        return session.show_many(commands)
+    outputs: dict[str, str] = {}
+    for command in commands:
+        try:
+            outputs[command] = session.show(command)
+        except DeviceError:
+            continue
+    return outputs
+
+
 def _problem(exc: BaseException, secrets: Sequence[str]) -> str:
     """What went wrong, in words safe to print (provnet's errors carry no secret; anything
     else is named by its type, and masked all the same)."""
@@ -129,15 +143,10 @@ class Collector:
                 pass  # the endpoint hung up first: nothing left to close
 
     def read(self, session: ConfigSession, vc: VcPlatform, obs: Observation) -> Observation:
-        outputs: dict[str, str] = {}
-        missing: list[str] = []
         before = time.time()
-        for command in vc.readiness_commands:
-            try:
-                outputs[command] = session.show(command)
-            except DeviceError:
-                missing.append(command)
+        outputs = show_all(session, vc.readiness_commands)
         after = time.time()
+        missing = [c for c in vc.readiness_commands if c not in outputs]
         status = vc.endpoint_status(outputs)
         offset = None
         if status.clock is not None:
@@ -169,7 +178,7 @@ class Collector:
             return TrialCall(number, connected=False, error=first or "dial refused")
         try:
             time.sleep(self.options.call_seconds)
-            calls = vc.calls({c: session.show(c) for c in vc.call_commands})
+            calls = vc.calls(show_all(session, vc.call_commands))
         finally:
             session.show(vc.hangup_command(call_id))
         call = next((c for c in calls if c.call_id == call_id), None)

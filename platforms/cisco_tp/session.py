@@ -7,6 +7,8 @@ Imported only when a device is connected (it loads Netmiko and paramiko).
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -18,6 +20,7 @@ from platforms.connection import (
     checkpoint_name,
     login_secrets,
     open_netmiko,
+    transport_errors,
     where,
 )
 from platforms.network import ConfigSession, ConnectParams, DeviceError
@@ -68,6 +71,26 @@ class TpSession(CliConfigSession):
         if lines and lines[-1].strip() == "** end":
             lines.pop()
         return "\n".join(lines)
+
+    def show_many(self, commands: Sequence[str]) -> dict[str, str]:
+        """``commands`` written at once, their answers read in turn (``PipelinedSession``):
+        the xAPI runs the commands of its input one after another and ends each answer
+        with its own ``OK``/``ERROR``/``Command not recognized.`` line, which is how
+        control systems drive it over SSH; one round trip instead of one per command. An
+        answer is cut at its closing line, whatever echo arrives around it."""
+        outputs: dict[str, str] = {}
+        end = re.compile(self.prompt, re.M)
+        deadline = time.monotonic() + self.read_timeout
+        try:
+            self.conn.write_channel("".join(c + self.conn.RETURN for c in commands))
+            for command in commands:
+                answer = self.read_until(end, deadline).lstrip("\r\n")
+                outputs[command] = self.strip(answer, command)
+        except DeviceError:
+            pass  # the session broke or stayed silent: what was answered is returned
+        except transport_errors(OSError, EOFError):
+            pass
+        return outputs
 
     def running_config(self) -> str:
         text = self.show(self.show_running)

@@ -20,7 +20,13 @@ from lab.device import make_device
 from lab.state import DeviceState
 from platforms import UnknownPlatform, network_platform, network_platforms
 from platforms.config import parse_intent
-from platforms.network import ConfigSession, DeviceError, Intent, NetworkPlatform
+from platforms.network import (
+    ConfigSession,
+    DeviceError,
+    Intent,
+    NetworkPlatform,
+    PipelinedSession,
+)
 from tests.platforms.cases import (
     GETTER_COMMAND,
     CommandsCase,
@@ -296,3 +302,38 @@ def test_dropped_session_fails_fast_and_rollback_restores(
 
 def first_timeout(session: ConfigSession) -> float:
     return float(getattr(session, "read_timeout", 60.0))
+
+
+def test_xapi_commands_written_together_are_each_answered_as_alone(devices: TwinDevices) -> None:
+    """RoomOS's xAPI answers commands written at once in turn, each answer framed: the
+    readiness check's one round trip gives every command what it gets alone, a refused
+    and an unknown command in the middle included (digits masked: the clock moves; echo
+    and blank lines aside: asked alone, a command's echo can stay in its output)."""
+    net = network_platform("cisco_tp")
+    session = net.connect(devices.params[devices.first("cisco_tp")])
+    try:
+        assert isinstance(session, PipelinedSession)
+        commands = [
+            *net.readiness_commands[:3],
+            "xStatus NoSuchThing",
+            "show version",
+            *net.readiness_commands[3:],
+        ]
+        alone = {c: session.show(c) for c in commands}
+        together = session.show_many(commands)
+        assert list(together) == commands
+
+        def masked(command: str, text: str) -> list[str]:
+            lines = text.replace("\r", "").split("\n")
+            return [re.sub(r"\d", "0", ln) for ln in lines if ln.strip() not in ("", command)]
+
+        assert {c: masked(c, t) for c, t in together.items()} == {
+            c: masked(c, t) for c, t in alone.items()
+        }
+        assert "(status=Error)" in together["xStatus NoSuchThing"]
+        assert "** end" not in together["xStatus NoSuchThing"]
+        assert not together["show version"].strip()  # its answer is its closing line
+        assert "*s SIP Registration 1 Status" in together[net.readiness_commands[0]]
+        assert session.show(net.liveness_command)  # still in step afterwards
+    finally:
+        session.close()
