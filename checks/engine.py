@@ -21,6 +21,7 @@ from checks.model import ConfigCheck, Control, QueryBound, Waiver
 from checks.ruleset import ResolvedProfile, RuleSet
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
+from inventory.syslog import parse_syslog_target
 from platforms import get_platform, network_platforms
 from platforms.config import Network, Node, Syntax, parse
 
@@ -170,19 +171,16 @@ def device_facts(inventory: Inventory, device: DeviceView) -> DeviceFacts:
     own = {str(a) for a in (device.mgmt_ipv4, device.mgmt_ipv6) if a is not None}
     return DeviceFacts(
         tuple(settings.ntp_servers),
-        tuple(s for s in settings.syslog_servers if _syslog_host(s) not in own),
+        tuple(s for s in settings.syslog_servers if _syslog_host(s, device) not in own),
         interfaces_of(defaults, device.data),
         management_prefixes(inventory),
     )
 
 
-def _syslog_host(target: str) -> str:
-    """The host of a syslog target (``HOST``, ``HOST:PORT``, ``[V6]:PORT``, as the baseline
-    reads them): the SOC collector does not forward to itself."""
-    host = target.strip()
-    if host.startswith("["):
-        return host[1 : host.index("]")]
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+def _syslog_host(target: str, device: DeviceView) -> str:
+    """The host of a syslog target, as the baseline reads it: the SOC collector does not
+    forward to itself."""
+    return parse_syslog_target(target, f"{device.name}: syslog_servers").host
 
 
 def management_prefixes(inventory: Inventory) -> tuple[Network, ...]:

@@ -122,7 +122,12 @@ def fake_facts(monkeypatch: pytest.MonkeyPatch, facts: FakeFacts) -> Iterator[No
 
 
 def prepared_commands(
-    deploy: Any, name: str, data: dict[str, Any], facts: FakeFacts, monkeypatch: pytest.MonkeyPatch
+    deploy: Any,
+    name: str,
+    data: dict[str, Any],
+    facts: FakeFacts,
+    monkeypatch: pytest.MonkeyPatch,
+    config: Config | None = None,
 ) -> dict[str, dict[str, Any]]:
     """``{operation name: {"commands": [...], "if": bool}}`` for every operation the deploy
     adds for a host with ``data`` and ``facts``, in order; ``if``: it runs only when its
@@ -130,7 +135,7 @@ def prepared_commands(
     inventory = Inventory(([(name, data)], {}))
     state = State(check_for_changes=True)
     with ctx_state.use(state):
-        state.init(inventory, Config())
+        state.init(inventory, config or Config())
     state.set_stage(StateStage.Prepare)
     host = inventory.get_host(name)
     found: dict[str, dict[str, Any]] = {}
