@@ -83,9 +83,13 @@ def test_a_new_file_in_a_missing_directory_shows_in_full(monkeypatch: pytest.Mon
     case = json.loads((CASES_DIR / name / "case.json").read_text(encoding="utf-8"))
     facts = _facts(name, case["data"], case["facts"])
     assert "/etc/chrony" not in facts.dirs
+    prepared: list[str] = []  # what the dry run logged (listing the commands logs again)
     with _captured() as capture:
-        got = prepared_commands(baseline, name, case["data"], facts, monkeypatch, Config(DIFF=True))
-    diff = _diff_lines(capture.mine()).splitlines()
+        got = prepared_commands(
+            baseline, name, case["data"], facts, monkeypatch, Config(DIFF=True),
+            after_prepare=lambda: prepared.extend(capture.mine()),
+        )  # fmt: skip
+    diff = _diff_lines(prepared).splitlines()
     assert got["dir /etc/chrony"]["commands"][0] == "mkdir -p /etc/chrony"
     start = next(
         i for i, line in enumerate(diff) if line.endswith("Will create /etc/chrony/chrony.conf")
