@@ -21,6 +21,7 @@ from checks.model import ConfigCheck, Control, QueryBound, Waiver
 from checks.ruleset import ResolvedProfile, RuleSet
 from inventory.loader import Inventory
 from inventory.resolve import DeviceView
+from inventory.syslog import parse_syslog_target
 from platforms import get_platform, network_platforms
 from platforms.config import Network, Syntax, parse
 
@@ -176,21 +177,14 @@ def device_facts(inventory: Inventory, device: DeviceView) -> DeviceFacts:
 
 
 def _syslog_targets(targets: Iterable[str], device: DeviceView) -> tuple[str, ...]:
-    """The syslog targets ``device`` should send to: not itself (the SOC collector)."""
+    """The syslog targets ``device`` should send to, as the baseline reads them: not itself
+    (the SOC collector does not forward to itself)."""
     own = {str(a) for a in (device.mgmt_ipv4, device.mgmt_ipv6) if a is not None}
-    return tuple(s for s in targets if _syslog_host(s) not in own)
+    where = f"{device.name}: syslog_servers"
+    return tuple(s for s in targets if parse_syslog_target(s, where).host not in own)
 
 
 INTERFACE_DATA = ("wan_interface", "wan_vlan", "lan_interface")  # what interfaces_of reads
-
-
-def _syslog_host(target: str) -> str:
-    """The host of a syslog target (``HOST``, ``HOST:PORT``, ``[V6]:PORT``, as the baseline
-    reads them): the SOC collector does not forward to itself."""
-    host = target.strip()
-    if host.startswith("["):
-        return host[1 : host.index("]")]
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def management_prefixes(inventory: Inventory) -> tuple[Network, ...]:

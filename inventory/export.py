@@ -254,15 +254,18 @@ def plan_supernets(plan: AddressPlan) -> list[ipaddress.IPv4Network | ipaddress.
 
 def server_vars(inv: Inventory, view: DeviceView) -> dict[str, Any]:
     """What server deploys read about one host, prefixed ``provnet_``: the province's NTP and
-    syslog servers, management prefixes and address plan supernets, the site's security level
-    and package mirror, the host's management addresses and its inventory ``data`` (which
-    holds no secret: validation refuses one there)."""
+    syslog servers (and how this host forwards to them), management prefixes and address plan
+    supernets, the site's security level and package mirror, the host's management addresses
+    and its inventory ``data`` (which holds no secret: validation refuses one there)."""
     settings = inv.settings
     mirror = view.apt_mirror
     return {
         "provnet_security_level": view.site.security_level,
         "provnet_ntp_servers": list(settings.ntp_servers),
         "provnet_syslog_servers": list(settings.syslog_servers),
+        "provnet_syslog_forward": (
+            view.syslog_forward.model_dump(mode="json") if view.syslog_forward else None
+        ),
         "provnet_management_prefixes": [str(p) for p in settings.management_prefixes],
         "provnet_address_plan": [str(p) for p in plan_supernets(settings.address_plan)],
         "provnet_apt_mirror": mirror.model_dump(mode="json") if mirror else None,

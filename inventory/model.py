@@ -12,13 +12,31 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
+
+from inventory.syslog import TRANSPORT_PORTS, Transport, parse_syslog_target
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=63)]
 ProvinceCode = Annotated[str, Field(pattern=r"^\d{2}$")]
 CommuneCode = Annotated[str, Field(pattern=r"^\d{5}$")]
 Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+def _syslog_server(entry: str) -> str:
+    parse_syslog_target(entry)
+    return entry
+
+
+SyslogServer = Annotated[str, AfterValidator(_syslog_server)]
 
 
 class Strict(BaseModel):
@@ -216,6 +234,42 @@ class AptMirror(Strict):
         return self
 
 
+# --- log forwarding ----------------------------------------------------------
+
+
+class SyslogForward(Strict):
+    """How a server forwards its logs to the province's ``syslog_servers`` (inherited like
+    ``apt_mirror``; network devices ignore it). ``syslog_forward: relp`` is short for
+    ``{transport: relp}``. ``tcp``: plain syslog, octet-counted; ``relp``: rsyslog's reliable
+    protocol (the collector's ``data.syslog_relp_port``); ``tls``: syslog over TLS (RFC 5425),
+    the collector's certificate checked against ``ca_file`` (a CA certificate already on the
+    server, put there by the province's PKI) and its name against ``peer_name`` (default: the
+    syslog server as written). A port in a ``syslog_servers`` entry wins over ``port``, which
+    wins over the transport's usual port (514, 2514, 6514)."""
+
+    transport: Transport = "tcp"
+    port: Port | None = None
+    ca_file: Annotated[str, Field(pattern=r"^/[^\s\"]+$")] | None = None
+    peer_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9*][A-Za-z0-9.*:-]*$")] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def transport_alone(cls, value: Any) -> Any:
+        return {"transport": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def tls_has_its_ca(self) -> SyslogForward:
+        if self.transport == "tls" and self.ca_file is None:
+            raise ValueError("transport tls needs ca_file (the CA certificate on the server)")
+        if self.transport != "tls" and (self.ca_file or self.peer_name):
+            raise ValueError(f"ca_file and peer_name are for transport tls, not {self.transport}")
+        return self
+
+    @property
+    def default_port(self) -> int:
+        return self.port or TRANSPORT_PORTS[self.transport]
+
+
 # --- inheritance -------------------------------------------------------------
 
 
@@ -229,6 +283,7 @@ class Settings(Strict):
     ssh_port: Port | None = None
     snmp_port: Port | None = None
     apt_mirror: AptMirror | None = None
+    syslog_forward: SyslogForward | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -325,7 +380,7 @@ class ProvinceFile(Strict):
     defaults: Settings = Field(default_factory=Settings)
     groups: dict[Name, Group] = Field(default_factory=dict)
     ntp_servers: list[str] = Field(default_factory=list)
-    syslog_servers: list[str] = Field(default_factory=list)
+    syslog_servers: list[SyslogServer] = Field(default_factory=list)
     management_prefixes: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = Field(
         default_factory=list
     )

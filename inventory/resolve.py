@@ -22,6 +22,7 @@ from inventory.model import (
     Role,
     Settings,
     Site,
+    SyslogForward,
 )
 
 DEFAULT_SSH_PORT = 22
@@ -49,6 +50,7 @@ class DeviceView:
     site: Site
     device: Device
     apt_mirror: AptMirror | None = None
+    syslog_forward: SyslogForward | None = None
 
     @property
     def monitor_only(self) -> bool:
@@ -117,6 +119,7 @@ def resolve_device(
         site=site,
         device=device,
         apt_mirror=_first(chain, "apt_mirror"),
+        syslog_forward=_first(chain, "syslog_forward"),
     )
 
 

@@ -4,7 +4,8 @@
   root), allowed users, modern ciphers/MACs/key exchange, login grace, max auth tries,
   login banner;
 - chrony to the province's NTP servers; rsyslog forwarding everything to the SOC collector
-  over TCP (disk-assisted queue: nothing lost while the collector is away);
+  over TCP, RELP or TLS as the host's ``syslog_forward`` says (disk-assisted queue: nothing
+  lost while the collector is away);
 - nftables host firewall: SSH only from the inventory's management prefixes (refused when
   the deploy's own connection would be cut);
 - packages from the site's mirror, unattended security upgrades;
@@ -19,6 +20,7 @@ security level, each with its legal basis. Everything the deploy writes is compu
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 from dataclasses import dataclass
 from io import StringIO
 from urllib.parse import urlsplit
@@ -26,6 +28,7 @@ from urllib.parse import urlsplit
 from pyinfra.api.deploy import deploy
 from pyinfra.api.operation import OperationMeta
 from pyinfra.context import host
+from pyinfra.facts.files import Directory
 from pyinfra.facts.server import Command
 from pyinfra.operations import apt, files, server, systemd
 from pyinfra.operations.util import any_changed
@@ -35,10 +38,11 @@ from deploys.network.context import DEFAULT_BANNER
 from deploys.servers.base import ServerDeploy, run_as_deploy_file
 from deploys.servers.hostdata import ServerData, server_data
 from deploys.servers.levels import LevelThresholds, thresholds
+from inventory.model import SyslogForward
+from inventory.syslog import BadSyslogTarget, parse_syslog_target
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 HEADER = "Managed by provnet (deploy baseline): edit the inventory, not this file."
-SYSLOG_PORT = 514
 
 # OpenSSH 9.2 (Debian 12) algorithms that paramiko (pyinfra's SSH) also speaks: AEAD/CTR
 # ciphers, encrypt-then-MAC SHA-2 MACs, curve25519 and large-group DH; no CBC, SHA-1 or MD5.
@@ -64,6 +68,12 @@ SSH_KEX = (
 )
 # logrotate (which reads the rotation file written below) comes with rsyslog's recommends.
 PACKAGES = ("openssh-server", "chrony", "rsyslog", "nftables", "unattended-upgrades")
+# rsyslog's output module for each way of forwarding (omfwd is built in; gtls is its driver).
+TRANSPORT_PACKAGES: dict[str, tuple[str, ...]] = {
+    "tcp": (),
+    "relp": ("rsyslog-relp",),
+    "tls": ("rsyslog-gnutls",),
+}
 RSYSLOG_FILES = (
     "/var/log/syslog",
     "/var/log/mail.log",
@@ -101,6 +111,7 @@ class Baseline:
     allow_users: tuple[str, ...]
     ntp_servers: tuple[str, ...]
     syslog_targets: tuple[Target, ...]
+    syslog_forward: SyslogForward
     management_v4: tuple[ipaddress.IPv4Network, ...]
     management_v6: tuple[ipaddress.IPv6Network, ...]
     banner: str
@@ -108,20 +119,23 @@ class Baseline:
     mirror_sources: str | None
     mirror_pattern: str | None
 
+    @property
+    def packages(self) -> tuple[str, ...]:
+        return (*PACKAGES, *TRANSPORT_PACKAGES[self.syslog_forward.transport])
 
-def parse_target(text: str, where: str) -> Target:
-    """``host``, ``host:port`` or ``[IPv6]:port`` (a bare IPv6 address is a host)."""
-    text = text.strip()
-    if text.startswith("["):
-        address, _, rest = text[1:].partition("]")
-        port = rest.removeprefix(":") or str(SYSLOG_PORT)
-    elif text.count(":") == 1:
-        address, port = text.split(":")
-    else:
-        address, port = text, str(SYSLOG_PORT)
-    if not address or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise BaselineRefused(f"{where}: syslog server '{text}' is not host[:port]")
-    return Target(address, int(port))
+
+def syslog_targets(server: ServerData, forward: SyslogForward) -> tuple[Target, ...]:
+    """Where the host forwards: each syslog server but itself (the collector does not
+    forward to itself), on the entry's port or the transport's."""
+    found = []
+    for text in server.provnet_syslog_servers:
+        try:
+            target = parse_syslog_target(text, f"host {server.name}")
+        except BadSyslogTarget as exc:
+            raise BaselineRefused(str(exc)) from None
+        if target.host not in server.addresses:
+            found.append(Target(target.host, target.port or forward.default_port))
+    return tuple(found)
 
 
 def _mirror(server: ServerData) -> tuple[str | None, str | None]:
@@ -156,11 +170,7 @@ def decide(server: ServerData) -> Baseline:
     extra_users = server.provnet_data.get("ssh_allow_users", [])
     if not isinstance(extra_users, list) or not all(isinstance(u, str) for u in extra_users):
         raise BaselineRefused(f"{where}: data.ssh_allow_users must be a list of user names")
-    targets = tuple(
-        t
-        for t in (parse_target(s, where) for s in server.provnet_syslog_servers)
-        if t.host not in server.addresses  # the collector does not forward to itself
-    )
+    forward = server.provnet_syslog_forward or SyslogForward()
     sources, pattern = _mirror(server)
     prefixes = server.provnet_management_prefixes
     return Baseline(
@@ -170,7 +180,8 @@ def decide(server: ServerData) -> Baseline:
         root_login="prohibit-password" if server.ssh_user == "root" else "no",
         allow_users=tuple(dict.fromkeys([server.ssh_user, *extra_users])),
         ntp_servers=tuple(server.provnet_ntp_servers),
-        syslog_targets=targets,
+        syslog_targets=syslog_targets(server, forward),
+        syslog_forward=forward,
         management_v4=tuple(p for p in prefixes if isinstance(p, ipaddress.IPv4Network)),
         management_v6=tuple(p for p in prefixes if isinstance(p, ipaddress.IPv6Network)),
         banner=str(server.provnet_data.get("login_banner", DEFAULT_BANNER)),
@@ -229,12 +240,37 @@ def chrony_defaults(b: Baseline) -> str:
     return f'# {HEADER}\nDAEMON_OPTS="{options}"\n'
 
 
+FORWARD_WHY = {
+    "tcp": "over TCP (octet-counted)",
+    "relp": "over RELP (each message acknowledged by the collector)",
+    "tls": "over TLS (RFC 5425), the collector's certificate checked",
+}
+
+
+def _forward_action(f: SyslogForward, t: Target) -> str:
+    """The action's type and transport parameters for one target."""
+    if f.transport == "relp":
+        return f'type="omrelp" target="{t.host}" port="{t.port}"'
+    tls = (
+        f' StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name" '
+        f'StreamDriverPermittedPeers="{f.peer_name or t.host}" streamDriver.CAFile="{f.ca_file}"'
+        if f.transport == "tls"
+        else ""
+    )
+    return (
+        f'type="omfwd" target="{t.host}" port="{t.port}" protocol="tcp" '
+        f'TCP_Framing="octet-counted"{tls}'
+    )
+
+
 def rsyslog_forward(b: Baseline) -> str:
-    lines = [f"# {HEADER}", "# Every message to the SOC collector over TCP (octet-counted)."]
+    f = b.syslog_forward
+    lines = [f"# {HEADER}", f"# Every message to the SOC collector {FORWARD_WHY[f.transport]}."]
+    if f.transport == "relp" and b.syslog_targets:
+        lines.append('module(load="omrelp")')
     for i, t in enumerate(b.syslog_targets, start=1):
         lines.append(
-            f'*.* action(type="omfwd" target="{t.host}" port="{t.port}" protocol="tcp" '
-            f'TCP_Framing="octet-counted" queue.type="LinkedList" '
+            f'*.* action({_forward_action(f, t)} queue.type="LinkedList" '
             f'queue.filename="provnet_forward_{i}" queue.maxDiskSpace="512m" '
             f'queue.saveOnShutdown="on" action.resumeRetryCount="-1")'
         )
@@ -446,7 +482,16 @@ def lockout_problem(ssh_connection: str, b: Baseline) -> str | None:
 
 
 def put_file(spec: FileSpec) -> OperationMeta:
-    """``spec`` written as root (the file's diff shows in a dry run)."""
+    """``spec`` written as root (the file's diff shows in a dry run, also in a directory that
+    does not exist yet).
+
+    pyinfra decides whether an operation changes something by running it up to its first
+    command (``pyinfra.api.operation``); ``files.put`` yields the missing directory's
+    ``mkdir`` before it logs the new file's diff, so that diff never shows. The directory is
+    made by an operation of its own first, and the put never makes one."""
+    parent = posixpath.dirname(spec.path)
+    if not host.get_fact(Directory, path=parent):
+        files.directory(name=f"dir {parent}", path=parent, present=True, user="root", group="root")
     return files.put(
         name=f"file {spec.path}",
         src=StringIO(spec.content),
@@ -454,6 +499,7 @@ def put_file(spec: FileSpec) -> OperationMeta:
         user="root",
         group="root",
         mode=spec.mode,
+        create_remote_dir=False,
     )
 
 
@@ -492,9 +538,9 @@ def baseline() -> None:
         )
         # New sources: the lists must follow even if an update ran within cache_time.
         apt.update(name="apt update (new sources)", _if=any_changed(*sources))
-    apt.packages(name="packages", packages=list(PACKAGES), update=True, cache_time=3600)
-    for directory in ("/etc/nftables.d", "/etc/systemd/journald.conf.d"):
-        files.directory(name=f"dir {directory}", path=directory, present=True)
+    apt.packages(name="packages", packages=list(b.packages), update=True, cache_time=3600)
+    # Other deploys' rules go there (nftables.conf includes it): it exists before they do.
+    files.directory(name="dir /etc/nftables.d", path="/etc/nftables.d", present=True)
     put = {role: put_file(spec) for role, spec in planned.items() if not role.startswith("apt-")}
     ensure_service("ssh", put["sshd"], put["issue.net"], check="sshd -t")
     ensure_service("chrony", put["chrony"], put["chrony-defaults"])

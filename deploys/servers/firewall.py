@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyinfra.operations import files, server
+from pyinfra.operations import server
 from pyinfra.operations.util import any_changed
 
 from deploys.servers.baseline import FileSpec, put_file
@@ -46,8 +46,8 @@ def accept_ports(
 
 
 def install(spec: FileSpec) -> None:
-    """The snippet in place; the ruleset checked and reloaded when it changed."""
-    files.directory(name=f"dir {NFTABLES_D}", path=NFTABLES_D, present=True)
+    """The snippet in place (``/etc/nftables.d`` made if missing); the ruleset checked and
+    reloaded when it changed. The one way a deploy adds to the host firewall."""
     written = put_file(spec)
     server.shell(name=f"check: {CHECK}", commands=[CHECK], _if=any_changed(written))
     server.shell(name="nftables reloaded", commands=[RELOAD], _if=any_changed(written))

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from deploys.errors import ServerDeployError
-from inventory.model import AptMirror
+from inventory.model import AptMirror, SyslogForward
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -33,6 +33,7 @@ class ServerData(BaseModel):
     provnet_security_level: int = Field(ge=1, le=5)
     provnet_ntp_servers: list[str] = Field(default_factory=list)
     provnet_syslog_servers: list[str] = Field(default_factory=list)
+    provnet_syslog_forward: SyslogForward | None = None
     provnet_management_prefixes: list[IPNetwork] = Field(default_factory=list)
     provnet_address_plan: list[IPNetwork] = Field(default_factory=list)
     provnet_apt_mirror: AptMirror | None = None

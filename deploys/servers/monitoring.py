@@ -32,6 +32,7 @@ from pyinfra.facts.files import FindFiles
 from pyinfra.operations import apt, files
 
 from deploys.errors import ServerDeployError
+from deploys.servers import firewall
 from deploys.servers.base import ServerDeploy, run_as_deploy_file
 from deploys.servers.baseline import FileSpec, ensure_service, put_file
 from deploys.servers.hostdata import ServerData, server_data
@@ -181,9 +182,8 @@ def monitoring() -> None:
     m = decide(server_data(host.name, host.data.get), generated)
     packages = [*NODE_PACKAGES, *(SERVER_PACKAGES if m.prometheus else ())]
     apt.packages(name="packages", packages=packages, update=True, cache_time=3600)
-    files.directory(name="dir /etc/nftables.d", path="/etc/nftables.d", present=True)
     planned = plan_files(m)
-    nft = put_file(planned["nftables"])
+    firewall.install(planned["nftables"])
     ensure_service("prometheus-node-exporter")
     if m.prometheus:
         for sub in GENERATED_DIRS:
@@ -205,7 +205,6 @@ def monitoring() -> None:
             put["alertmanager"],
             check=f"amtool check-config /etc/prometheus/{ALERTMANAGER_FILE}",
         )
-    ensure_service("nftables", nft, check="nft -c -f /etc/nftables.conf")
 
 
 DEPLOY = ServerDeploy(

@@ -25,10 +25,12 @@ from pyinfra.context import host
 from pyinfra.operations import apt, files
 
 from deploys.errors import ServerDeployError
+from deploys.servers import firewall
 from deploys.servers.base import ServerDeploy, run_as_deploy_file
-from deploys.servers.baseline import SYSLOG_PORT, FileSpec, ensure_service, put_file
+from deploys.servers.baseline import FileSpec, ensure_service, put_file
 from deploys.servers.hostdata import ServerData, server_data
 from deploys.servers.levels import Threshold, thresholds
+from inventory.syslog import SYSLOG_PORT
 
 HEADER = "Managed by provnet (deploy soc_collector): edit the inventory, not this file."
 LOG_DIR = "/var/log/soc"
@@ -160,14 +162,13 @@ def soc_collector() -> None:
     c = decide(server_data(host.name, host.data.get))
     packages = [*PACKAGES, *([RELP_PACKAGE] if c.relp_port is not None else [])]
     apt.packages(name="packages", packages=packages, update=True, cache_time=3600)
-    for directory, mode in (("/etc/nftables.d", "755"), (LOG_DIR, "750")):
-        files.directory(
-            name=f"dir {directory}", path=directory, present=True, user="root",
-            group="adm" if directory == LOG_DIR else "root", mode=mode,
-        )  # fmt: skip
-    put = {role: put_file(spec) for role, spec in plan_files(c).items()}
+    files.directory(
+        name=f"dir {LOG_DIR}", path=LOG_DIR, present=True, user="root", group="adm", mode="750"
+    )
+    planned = plan_files(c)
+    put = {role: put_file(spec) for role, spec in planned.items() if role != "nftables"}
     ensure_service("rsyslog", put["rsyslog"], check="rsyslogd -N1")
-    ensure_service("nftables", put["nftables"], check="nft -c -f /etc/nftables.conf")
+    firewall.install(planned["nftables"])
 
 
 DEPLOY = ServerDeploy(

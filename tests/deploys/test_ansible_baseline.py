@@ -31,6 +31,7 @@ from deploys.servers.hostdata import server_data
 from deploys.servers.levels import thresholds
 from inventory.resolve import iter_devices
 from inventory.secrets import SecretStore
+from inventory.syslog import TRANSPORT_PORTS
 from inventory.validate import load_valid
 from lab.control import NETNS_DIR, UpResult, lab_down, lab_up
 from lab.netns import ServersView, root_available
@@ -54,7 +55,10 @@ def test_the_role_has_the_deploys_constants() -> None:
     role = yaml.safe_load((ROLE / "vars" / "main.yml").read_text(encoding="utf-8"))
     assert role["provnet_baseline_header"] == baseline.HEADER
     assert role["provnet_baseline_default_banner"] == DEFAULT_BANNER
-    assert role["provnet_baseline_syslog_port"] == baseline.SYSLOG_PORT
+    assert role["provnet_baseline_syslog_ports"] == TRANSPORT_PORTS
+    assert role["provnet_baseline_transport_packages"] == {
+        transport: list(packages) for transport, packages in baseline.TRANSPORT_PACKAGES.items()
+    }
     assert tuple(role["provnet_baseline_packages"]) == baseline.PACKAGES
     assert tuple(role["provnet_baseline_ssh_ciphers"]) == baseline.SSH_CIPHERS
     assert tuple(role["provnet_baseline_ssh_macs"]) == baseline.SSH_MACS

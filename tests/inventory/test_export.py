@@ -98,6 +98,7 @@ def _write_inventory(root: Path) -> None:
         "password": {"secret": "dc-deploy"},
         "private_key_file": "~/.ssh/provnet_ed25519",
     }
+    province.setdefault("defaults", {})["syslog_forward"] = "relp"
     (root / "province.yaml").write_text(dump(province), encoding="utf-8")
     (root / "sites" / "zz-department.yaml").write_text(dump(EXTRA_SITE), encoding="utf-8")
 
@@ -306,7 +307,8 @@ print(json.dumps({
     "groups": {g: [h.name for h in inventory.get_group(g)] for g in ("server", "kind_soc")},
     "data": {h.name: {k: h.data.get(k) for k in (
         "ssh_hostname", "ssh_port", "ssh_user", "ssh_key", "ssh_password",
-        "provnet_site", "provnet_commune_code", "provnet_secret_ref")} for h in inventory},
+        "provnet_site", "provnet_commune_code", "provnet_secret_ref",
+        "provnet_syslog_forward")} for h in inventory},
 }))
 """
 
@@ -340,6 +342,13 @@ def test_pyinfra_host_data(pyinfra_inventory: dict[str, Any], world: World) -> N
     assert (srv1["ssh_port"], srv1["ssh_user"]) == (22, "netops")
     assert srv1["provnet_site"] == "th-dc"
     assert srv1["provnet_commune_code"] == ""
+    # How it forwards its logs, from the defaults (``relp`` is short for the mapping).
+    assert srv1["provnet_syslog_forward"] == {
+        "transport": "relp",
+        "port": None,
+        "ca_file": None,
+        "peer_name": None,
+    }
     # Read from the environment when the file is loaded, never written in it.
     assert srv1["ssh_password"] == world.canaries["PROVNET_SSH_PASSWORD"]
     other = pyinfra_inventory["data"][FILE_SRV]

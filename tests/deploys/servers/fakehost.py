@@ -22,7 +22,7 @@ A fact the fixture cannot answer fails the test (the fixture would be lying by o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -122,20 +122,29 @@ def fake_facts(monkeypatch: pytest.MonkeyPatch, facts: FakeFacts) -> Iterator[No
 
 
 def prepared_commands(
-    deploy: Any, name: str, data: dict[str, Any], facts: FakeFacts, monkeypatch: pytest.MonkeyPatch
+    deploy: Any,
+    name: str,
+    data: dict[str, Any],
+    facts: FakeFacts,
+    monkeypatch: pytest.MonkeyPatch,
+    config: Config | None = None,
+    after_prepare: Callable[[], object] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """``{operation name: {"commands": [...], "if": bool}}`` for every operation the deploy
     adds for a host with ``data`` and ``facts``, in order; ``if``: it runs only when its
-    ``_if`` condition (an earlier change) holds."""
+    ``_if`` condition (an earlier change) holds. ``after_prepare`` is called once the deploy
+    is prepared, before the commands are listed (listing runs every operation in full)."""
     inventory = Inventory(([(name, data)], {}))
     state = State(check_for_changes=True)
     with ctx_state.use(state):
-        state.init(inventory, Config())
+        state.init(inventory, config or Config())
     state.set_stage(StateStage.Prepare)
     host = inventory.get_host(name)
     found: dict[str, dict[str, Any]] = {}
     with fake_facts(monkeypatch, facts), ctx_state.use(state):
         add_deploy(state, deploy, host=host)
+        if after_prepare is not None:
+            after_prepare()
         with ctx_host.use(host):
             for op_hash in state.get_op_order():
                 op = state.ops[host].get(op_hash)

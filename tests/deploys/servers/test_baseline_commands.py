@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyinfra.api.config import Config
 
-from deploys.servers.baseline import baseline, decide, plan_files
+from deploys.servers.baseline import baseline, chrony_conf, decide, plan_files
 from deploys.servers.hostdata import server_data
+from deploys.servers.run import _captured, _diff_lines
 from tests.deploys.servers.fakehost import FakeFacts, prepared_commands
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "data" / "servers" / "baseline"
@@ -71,3 +73,26 @@ def test_an_applied_host_gets_only_follow_ups(name: str, monkeypatch: pytest.Mon
     got = prepared_commands(baseline, name, case["data"], facts, monkeypatch)
     unconditional = {op: v["commands"] for op, v in got.items() if v["commands"] and not v["if"]}
     assert unconditional == {}
+
+
+def test_a_new_file_in_a_missing_directory_shows_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--dry --diff`` on a fresh server: ``/etc/chrony`` does not exist before chrony is
+    installed, yet chrony.conf's content is in the report's diff (from empty), as a file in an
+    existing directory is (pyinfra's put alone would only have yielded the ``mkdir``)."""
+    name = "dc_server_level3"
+    case = json.loads((CASES_DIR / name / "case.json").read_text(encoding="utf-8"))
+    facts = _facts(name, case["data"], case["facts"])
+    assert "/etc/chrony" not in facts.dirs
+    prepared: list[str] = []  # what the dry run logged (listing the commands logs again)
+    with _captured() as capture:
+        got = prepared_commands(
+            baseline, name, case["data"], facts, monkeypatch, Config(DIFF=True),
+            after_prepare=lambda: prepared.extend(capture.mine()),
+        )  # fmt: skip
+    diff = _diff_lines(prepared).splitlines()
+    assert got["dir /etc/chrony"]["commands"][0] == "mkdir -p /etc/chrony"
+    start = next(
+        i for i, line in enumerate(diff) if line.endswith("Will create /etc/chrony/chrony.conf")
+    )
+    content = chrony_conf(decide(server_data(name, case["data"].get))).splitlines()
+    assert diff[start + 2 : start + 2 + len(content)] == [f"+ {line}" for line in content]

@@ -142,6 +142,8 @@ def test_dry_run_lists_changes_and_changes_nothing(dry_then_apply: dict[str, Any
     assert code == 0, output
     assert output.count("would-change") == len(dry_then_apply["names"]), output
     assert "/etc/ssh/sshd_config.d/00-provnet.conf" in output  # the diff of a file
+    # A file in a directory that does not exist yet (chrony is not installed): in full.
+    assert "Will create /etc/chrony/chrony.conf" in output and "+ makestep 1 3" in output, output
     assert "+ PasswordAuthentication no" in output
     assert dry_then_apply["unchanged_by_dry"], "a --dry run changed a server's files"
 

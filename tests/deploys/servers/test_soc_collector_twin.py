@@ -1,9 +1,9 @@
 """``provnet servers deploy soc_collector`` on a twin SOC server (th-soc-log1) beside a data
 centre server (th-dc-srv1), both real Debian systems: a dry run changes no byte, the apply
 makes rsyslog listen (TCP/UDP 514, RELP as the example inventory says), the baseline on the
-data centre server then forwards to it (the overlay's syslog_servers are the twin SOC server),
-a ``logger`` line lands in the collector's file for that host, so does a network device's
-UDP line, and a second run changes nothing.
+data centre server then forwards to it over RELP (the example's ``syslog_forward``; the
+overlay's syslog_servers are the twin SOC server), a ``logger`` line lands in the collector's
+file for that host, so does a network device's UDP line, and a second run changes nothing.
 
 The twin's simulated routers do not send syslog (their simulators have no logging); the
 device line is sent by the test from the twin's LAN gateway as a router sends it (RFC 3164
@@ -117,10 +117,15 @@ def test_a_logger_line_on_a_server_lands_in_its_file_on_the_collector(
     twin: TwinServers, applied: dict[str, Any]
 ) -> None:
     assert applied["baseline"][0] == 0, applied["baseline"][1]
+    forward = inside(twin, SERVER, "cat /etc/rsyslog.d/90-provnet-forward.conf")
+    assert f'type="omrelp" target="{_address(twin, SOC)}" port="2514"' in forward, forward
     token = f"provnet-soc-test-{uuid.uuid4().hex}"
     inside(twin, SERVER, f"logger -t provnet-test {token}")
     text = _arrived(twin, f"/var/log/soc/{SERVER}.log", token)
     assert token in text, f"not in the collector's file for {SERVER}: {text[-2000:]}"
+    # It came over RELP: the sender's rsyslog holds a session to the collector's RELP port.
+    sessions = inside(twin, SERVER, "ss -Htn state established '( dport = :2514 )'")
+    assert _address(twin, SOC) in sessions, sessions
     # Not in the collector's own logs: remote lines go to their host's file only.
     assert token not in twin.servers.run(SOC, ["cat", "/var/log/syslog"], timeout=10).stdout
 

@@ -13,20 +13,23 @@ from ansible.errors import AnsibleFilterError
 SYSLOG_PORT = 514
 
 
-def syslog_targets(servers: list[str], own: list[Any], name: str = "") -> list[dict[str, Any]]:
-    """``host``, ``host:port`` or ``[IPv6]:port`` of each syslog server, less the host's own
-    addresses (the collector does not forward to itself)."""
+def syslog_targets(
+    servers: list[str], own: list[Any], name: str = "", default_port: int = SYSLOG_PORT
+) -> list[dict[str, Any]]:
+    """``host``, ``host:port`` or ``[IPv6]:port`` of each syslog server (``default_port``, the
+    transport's, when it names none), less the host's own addresses (the collector does not
+    forward to itself). inventory/syslog.py reads them the same way."""
     found: list[dict[str, Any]] = []
     mine = {str(a) for a in own if a}
     for given in servers or []:
         text = str(given).strip()
         if text.startswith("["):
             address, _, rest = text[1:].partition("]")
-            port = rest.removeprefix(":") or str(SYSLOG_PORT)
+            port = rest.removeprefix(":") or str(default_port)
         elif text.count(":") == 1:
             address, port = text.split(":")
         else:
-            address, port = text, str(SYSLOG_PORT)
+            address, port = text, str(default_port)
         if not address or not port.isdigit() or not 1 <= int(port) <= 65535:
             raise AnsibleFilterError(f"host {name}: syslog server '{text}' is not host[:port]")
         if address not in mine:
