@@ -53,6 +53,8 @@ class FakeFacts:
     commands: dict[str, str] = field(default_factory=dict)
     sysctl: dict[str, int] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)  # symbolic link -> its target
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # pyinfra's Users fact
+    groups: set[str] = field(default_factory=set)
     unknown: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -91,6 +93,10 @@ class FakeFacts:
             return sorted(f for f in self.files if PurePosixPath(f).parent == PurePosixPath(path))
         if name == "DebPackages":
             return {p: {"1.0"} for p in self.packages}
+        if name == "Users":
+            return self.users
+        if name == "Groups":
+            return sorted(self.groups)
         if name == "TmpDir":
             return "/tmp"
         if name == "Date":
