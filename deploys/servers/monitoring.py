@@ -228,7 +228,7 @@ def plan_files(m: Monitoring) -> dict[str, FileSpec]:
         )
     if m.sessions:
         found["provnet-vc-watch.service"] = FileSpec(f"/etc/systemd/system/{VC_UNIT}", vc_unit())
-        found["vc-sessions"] = FileSpec(SESSIONS_FILE, m.sessions)
+        found["vc-sessions"] = FileSpec(SESSIONS_FILE, m.sessions, "640")
     if not m.prometheus:
         return found
     found["prometheus-defaults"] = FileSpec("/etc/default/prometheus", prometheus_defaults(m))
@@ -282,10 +282,16 @@ def _wheelhouse() -> Wheelhouse:
 
 
 def _secret_file(path: str, text: str, owner: str, group: str, mode: str) -> OperationMeta:
-    """A file holding secrets: pyinfra shows no diff of a file it did not change, and
-    ``provnet servers`` masks every secret of the inventory in the diffs it shows."""
+    """A file of provnet's under ``/etc/provnet`` (made before). Of one holding secrets,
+    ``provnet servers`` masks every secret of the inventory in the diff it shows."""
     return files.put(
-        name=f"file {path}", src=StringIO(text), dest=path, user=owner, group=group, mode=mode
+        name=f"file {path}",
+        src=StringIO(text),
+        dest=path,
+        user=owner,
+        group=group,
+        mode=mode,
+        create_remote_dir=False,  # pyinfra would chown /etc/provnet to the file's owner
     )
 
 
@@ -310,7 +316,11 @@ def provnet_app(m: Monitoring) -> None:
         name="dir /etc/provnet", path="/etc/provnet", user="root", group=USER, mode="750"
     )
     uploaded = files.put(
-        name=f"file {WHEELHOUSE_TAR}", src=str(wheelhouse.path), dest=WHEELHOUSE_TAR, mode="644"
+        name=f"file {WHEELHOUSE_TAR}",
+        src=str(wheelhouse.path),
+        dest=WHEELHOUSE_TAR,
+        mode="644",
+        create_remote_dir=False,
     )
     stamp = str(host.get_fact(Command, STAMP_COMMAND) or "")
     installed = []
@@ -323,7 +333,7 @@ def provnet_app(m: Monitoring) -> None:
         )
     inventory = files.put(
         name=f"file {INVENTORY_TAR}", src=BytesIO(inventory_tar(Path(str(root)))),
-        dest=INVENTORY_TAR, mode="600",
+        dest=INVENTORY_TAR, mode="600", create_remote_dir=False,
     )  # fmt: skip
     unpacked = server.shell(
         name="inventory unpacked", commands=[unpack_inventory_command()], _if=any_changed(inventory)
@@ -336,7 +346,7 @@ def provnet_app(m: Monitoring) -> None:
         for role in ("provnet-exporter.service", "provnet-vc-watch.service")
         if role in planned
     ]
-    sessions = put_file(planned["vc-sessions"]) if "vc-sessions" in planned else None
+    sessions = _secret_file(SESSIONS_FILE, m.sessions, "root", USER, "640") if m.sessions else None
     systemd.daemon_reload(name="systemd daemon-reload", _if=any_changed(*units))
     common = [uploaded, *installed, inventory, unpacked, env, secret_file, *units]
     if m.exporter:

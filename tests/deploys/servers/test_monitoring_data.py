@@ -11,6 +11,7 @@ resolved from."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,23 @@ from deploys.servers.monitoring import (
     WHEELHOUSE_DATA_KEY,
     Monitoring,
     MonitoringRefused,
+    app_secrets,
     decide,
     monitoring,
     plan_files,
     read_generated,
     read_sessions,
 )
-from deploys.servers.provnet_service import ServiceRefused
+from deploys.servers.provnet_service import (
+    ENV_FILE,
+    INVENTORY_TAR,
+    SECRETS_FILE,
+    WHEELHOUSE_TAR,
+    ServiceRefused,
+    env_file,
+    inventory_tar,
+    secrets_yaml,
+)
 from tests.conftest import EXAMPLE
 from tests.deploys.servers.fakehost import FakeFacts, prepared_commands
 
@@ -64,7 +75,9 @@ def _generated(data: dict[str, Any]) -> dict[str, str]:
 
 def _decided(name: str, data: dict[str, Any]) -> Monitoring:
     sessions = data.get(SESSIONS_DATA_KEY)
-    return decide(server_data(name, data.get), _generated(data), read_sessions(sessions) if sessions else "")
+    return decide(
+        server_data(name, data.get), _generated(data), read_sessions(sessions) if sessions else ""
+    )
 
 
 def test_there_are_cases() -> None:
@@ -97,16 +110,34 @@ def test_files(name: str) -> None:
         assert written["alertmanager"].content == generated["alertmanager.yml"]
 
 
+def _app_files(name: str, data: dict[str, Any]) -> dict[str, str]:
+    """What the deploy uploads for provnet itself, as the server would hold it once applied."""
+    m = _decided(name, data)
+    if not m.app:
+        return {}
+    root = Path(data["provnet_inventory_root"])
+    secrets = app_secrets(root, bool(m.sessions))
+    return {
+        WHEELHOUSE_TAR: Path(data[WHEELHOUSE_DATA_KEY]).read_text(encoding="utf-8"),
+        INVENTORY_TAR: inventory_tar(root).decode(),
+        ENV_FILE: env_file(secrets),
+        SECRETS_FILE: secrets_yaml(secrets),
+    }
+
+
 @pytest.mark.parametrize("name", COMMAND_CASES)
 def test_commands(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     data, raw = _data(name)
+    for key, value in _case(name).get("environ", {}).items():
+        monkeypatch.setenv(key, value)
     files = dict(raw.get("files", {}))
     if raw.get("files_as_planned"):
         planned = plan_files(_decided(name, data))
-        files |= {spec.path: spec.content for spec in planned.values()}
+        files |= {spec.path: spec.content for spec in planned.values()} | _app_files(name, data)
     facts = FakeFacts(
         files=files,
         dirs=set(raw.get("dirs", [])),
+        dir_stats=dict(raw.get("dir_stats", {})),
         packages=set(raw.get("packages", [])),
         running=set(raw.get("running", [])),
         enabled=set(raw.get("enabled", [])),
@@ -115,10 +146,15 @@ def test_commands(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
         users=dict(raw.get("users", {})),
         groups=set(raw.get("groups", [])),
         links=dict(raw.get("links", {})),
+        modes={path: int(mode) for path, mode in raw.get("modes", {}).items()},
+        owners=dict(raw.get("owners", {})),
     )
-    for key, value in _case(name).get("environ", {}).items():
-        monkeypatch.setenv(key, value)
+
     got = prepared_commands(monitoring, name, data, facts, monkeypatch)
     assert facts.unknown == [], "the fixture does not answer every fact the deploy reads"
+    for value in _case(name).get("environ", {}).values():
+        assert value not in json.dumps(got), "a secret on a command line"
     expected = json.loads((CASES_DIR / name / "commands.json").read_text(encoding="utf-8"))
+    if os.environ.get("PROVNET_REGENERATE") == name:
+        (CASES_DIR / name / "commands.json").write_text(json.dumps(got, indent=1) + "\n")
     assert got == expected
