@@ -133,13 +133,28 @@ def _deterministic(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
+def dependency_wheels(pins: dict[str, str]) -> Path:
+    """The wheels of ``pins``, downloaded once into the cache (the slow part: pip asks the
+    index for each); a change to provnet's source alone reuses them."""
+    directory = cache_root() / "wheelhouse" / f"deps-{wheelhouse_key(pins, '', '')}"
+    if (directory / "complete").is_file():
+        return directory
+    partial = directory.with_name(directory.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    _pip(
+        ["download", "--no-deps", "--only-binary=:all:", "-q", "-d", str(partial)]
+        + [f"{name}=={version}" for name, version in sorted(pins.items())]
+    )
+    (partial / "complete").write_text("", encoding="utf-8")
+    shutil.rmtree(directory, ignore_errors=True)
+    partial.rename(directory)
+    return directory
+
+
 def _build(target: Path, pins: dict[str, str]) -> None:
+    dependencies = dependency_wheels(pins)
     with tempfile.TemporaryDirectory(prefix="provnet-wheelhouse-") as temp:
         wheels, source = Path(temp) / "wheels", Path(temp) / "source"
-        _pip(
-            ["download", "--no-deps", "--only-binary=:all:", "-q", "-d", str(wheels)]
-            + [f"{name}=={version}" for name, version in sorted(pins.items())]
-        )
         # A copy: building in the tree would leave build/ and *.egg-info there.
         source.mkdir()
         for path in _source_files(ROOT):
@@ -149,7 +164,7 @@ def _build(target: Path, pins: dict[str, str]) -> None:
         _pip(["wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(source)])
         partial = target.with_suffix(".partial")
         with tarfile.open(partial, "w", format=tarfile.GNU_FORMAT) as tar:
-            for wheel in sorted(wheels.glob("*.whl")):
+            for wheel in sorted([*dependencies.glob("*.whl"), *wheels.glob("*.whl")]):
                 tar.add(wheel, arcname=wheel.name, filter=_deterministic)
         partial.replace(target)
 
@@ -170,6 +185,9 @@ def ensure_wheelhouse() -> Wheelhouse:
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
         _build(target, pins)
+        for stale in target.parent.glob("*.tar"):  # one wheelhouse of provnet kept
+            if stale != target:
+                stale.unlink(missing_ok=True)
     return Wheelhouse(target, key, python)
 
 
