@@ -78,6 +78,7 @@ from deploys.servers.provnet_service import (
     install_command,
     install_needed,
     inventory_tar,
+    required_credentials,
     secrets_yaml,
     split_secrets,
     unpack_inventory_command,
@@ -90,7 +91,9 @@ from deploys.servers.wheelhouse import (
     given_wheelhouse,
     python_version,
 )
+from inventory.errors import SecretUnavailable
 from inventory.masking import secret_references
+from inventory.model import SecretRef
 from inventory.secrets import SecretStore
 from inventory.validate import load_valid
 
@@ -264,16 +267,27 @@ def _generated_dirs_on_host() -> dict[str, list[str]]:
 
 def app_secrets(root: Path, vc_watch: bool) -> Secrets:
     """The values of the secrets the server's provnet needs, resolved here and now (the
-    workstation's environment and secrets file); an unresolvable one refuses the host."""
+    workstation's environment and secrets file). An SNMP set that cannot be resolved refuses
+    the host; another (the endpoints' logins ``vc watch`` uses) is left out, and ``vc watch``
+    there reports the endpoints that need it as failing, by name."""
     inv = load_valid(root)
     store = SecretStore.from_environment(root)
     kinds = {name: credential.kind for name, credential in inv.settings.credentials.items()}
+
+    def resolve(ref: SecretRef, name: str) -> str | None:
+        try:
+            return store.resolve(ref, name).reveal()
+        except SecretUnavailable:
+            if required_credentials(kinds[name.split(".")[0]]):
+                raise
+            return None
+
     wanted = [
-        (name, kinds[name.split(".")[0]], ref)
+        (name, ref)
         for name, ref in secret_references(inv)
         if wanted_credentials(kinds[name.split(".")[0]], vc_watch)
     ]
-    return split_secrets(wanted, lambda ref, name: store.resolve(ref, name).reveal())
+    return split_secrets(wanted, resolve)
 
 
 def _wheelhouse() -> Wheelhouse:

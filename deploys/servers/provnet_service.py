@@ -139,19 +139,26 @@ def inventory_tar(root: Path) -> bytes:
 
 
 def split_secrets(
-    references: Iterable[tuple[str, str, SecretRef]], resolve: Callable[[SecretRef, str], str]
+    references: Iterable[tuple[str, SecretRef]], resolve: Callable[[SecretRef, str], str | None]
 ) -> Secrets:
-    """The values of ``references`` (credential set, its kind, the reference), by where the
-    server's provnet will look them up."""
+    """The values of ``references`` (``set.field``, the reference), by where the server's
+    provnet will look them up; one that ``resolve`` gives None for is left out."""
     env: dict[str, str] = {}
     files: dict[str, str] = {}
-    for name, _kind, ref in references:
+    for name, ref in references:
         value = resolve(ref, name)
+        if value is None:
+            continue
         if ref.env:
             env[ref.env] = value
         elif ref.secret:
             files[ref.secret] = value
     return Secrets(env, files)
+
+
+def required_credentials(kind: str) -> bool:
+    """Without these the exporter cannot run its job."""
+    return kind in SNMP_KINDS
 
 
 def wanted_credentials(kind: str, vc_watch: bool) -> bool:
