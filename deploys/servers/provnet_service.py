@@ -9,6 +9,7 @@ Decisions only (file contents, whether to reinstall, where the exporter listens)
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -127,7 +128,9 @@ def inventory_tar(root: Path) -> bytes:
     bytes, so an unchanged inventory is not uploaded again."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        # The twin's overlay links the example's communes/ in: links are followed.
+        found = [Path(d) / f for d, _, names in os.walk(root, followlinks=True) for f in names]
+        for path in sorted(found):
             relative = path.relative_to(root)
             if any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
                 continue

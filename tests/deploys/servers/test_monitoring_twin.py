@@ -187,7 +187,16 @@ def test_provnet_exporter_runs_hardened_and_answers(
     twin: TwinServers, applied: dict[str, Any]
 ) -> None:
     assert applied["apply"][0] == 0, applied["apply"][1]
-    assert inside(twin, HOST, "systemctl is-active provnet-exporter").strip() == "active"
+    state = ""
+    for _ in range(20):  # its start-up (imports) under load
+        state = twin.servers.run(HOST, ["systemctl", "is-active", "provnet-exporter"]).stdout
+        if state.strip() != "activating":
+            break
+        time.sleep(1)
+    journal = twin.servers.run(
+        HOST, ["journalctl", "--no-pager", "-n", "30", "-u", "provnet-exporter"]
+    ).stdout
+    assert state.strip() == "active", journal
     shown = inside(
         twin, HOST, "systemctl show -p User -p NoNewPrivileges -p ProtectSystem provnet-exporter"
     )
@@ -201,8 +210,11 @@ def test_provnet_exporter_runs_hardened_and_answers(
     groups = json.loads((applied["generated"] / "file_sd" / "provnet_snmp.json").read_text())
     target, labels = groups[0]["targets"][0], groups[0]["labels"]
     query = f"target={target}&auth={labels['__param_auth']}&module=system"
-    scraped = _poll(twin, _get(f"http://127.0.0.1:9116/snmp?{query}"), "sysUpTime", 30)
-    assert "sysUpTime" in scraped, scraped
+    scraped = _poll(twin, _get(f"http://127.0.0.1:9116/snmp?{query}"), "sysUpTime", 60)
+    journal = twin.servers.run(
+        HOST, ["journalctl", "--no-pager", "-n", "40", "-u", "provnet-exporter"]
+    ).stdout
+    assert "sysUpTime" in scraped, scraped[-1500:] + journal
     # Prometheus scrapes the exporter itself.
     health = {t["labels"]["job"]: t["health"] for t in _targets(twin)}
     deadline = time.monotonic() + 70
