@@ -272,6 +272,8 @@ def server_vars(inv: Inventory, view: DeviceView) -> dict[str, Any]:
         "provnet_mgmt_ipv4": str(view.mgmt_ipv4) if view.mgmt_ipv4 else None,
         "provnet_mgmt_ipv6": str(view.mgmt_ipv6) if view.mgmt_ipv6 else None,
         "provnet_data": dict(view.data),
+        # Where the inventory is: a server deploy that runs provnet there uploads a copy.
+        "provnet_inventory_root": str(inv.root) if inv.root else None,
     } | dns_vars(inv, view)
 
 

@@ -88,7 +88,7 @@ class Redactor:
         return Redactor({**self.values, **extra})
 
 
-def _references(inv: Inventory) -> Iterable[tuple[str, SecretRef]]:
+def secret_references(inv: Inventory) -> Iterable[tuple[str, SecretRef]]:
     for name, credential in inv.settings.credentials.items():
         for field_name in type(credential).model_fields:
             ref = getattr(credential, field_name)
@@ -103,7 +103,7 @@ def secret_values(inv: Inventory, store: SecretStore) -> dict[str, str]:
     ordinary words, and such a secret offers no protection anyway.
     """
     values: dict[str, str] = {}
-    for name, ref in _references(inv):
+    for name, ref in secret_references(inv):
         try:
             value = store.resolve(ref, name).reveal()
         except SecretUnavailable:

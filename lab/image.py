@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from lab.errors import LabError
+from provnet.cache import cache_root
 
 __all__ = ["RECIPE", "Image", "ImageError", "Recipe", "cache_root", "ensure_image", "find_image"]
 
@@ -98,16 +99,6 @@ class Image:
     root: Path
     mirror: Path
     key: str
-
-
-def cache_root() -> Path:
-    """``$PROVNET_CACHE`` or ``/var/cache/provnet`` (root) or ``~/.cache/provnet``."""
-    configured = os.environ.get("PROVNET_CACHE")
-    if configured:
-        return Path(configured)
-    if os.geteuid() == 0:
-        return Path("/var/cache/provnet")
-    return Path.home() / ".cache" / "provnet"
 
 
 def find_image(recipe: Recipe = RECIPE) -> Image | None:

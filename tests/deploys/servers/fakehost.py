@@ -53,6 +53,9 @@ class FakeFacts:
     commands: dict[str, str] = field(default_factory=dict)
     sysctl: dict[str, int] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)  # symbolic link -> its target
+    owners: dict[str, list[str]] = field(default_factory=dict)  # path -> [user, group]
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # pyinfra's Users fact
+    groups: set[str] = field(default_factory=set)
     unknown: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -74,7 +77,8 @@ class FakeFacts:
             if path not in self.files:
                 return None
             mode = self.modes.get(path, 644)
-            return {"user": "root", "group": "root", "mode": mode, "size": len(self.files[path])}
+            user, group = self.owners.get(path, ["root", "root"])
+            return {"user": user, "group": group, "mode": mode, "size": len(self.files[path])}
         if name == "Link":
             target = self.links.get(path)
             return {"link_target": target, "user": "root", "group": "root"} if target else None
@@ -91,6 +95,16 @@ class FakeFacts:
             return sorted(f for f in self.files if PurePosixPath(f).parent == PurePosixPath(path))
         if name == "DebPackages":
             return {p: {"1.0"} for p in self.packages}
+        if name == "Os":
+            return "Linux"
+        if name == "LinuxName":
+            return "Debian"
+        if name == "Which":
+            return f"/usr/sbin/{kwargs.get('command')}"
+        if name == "Users":
+            return self.users
+        if name == "Groups":
+            return sorted(self.groups)
         if name == "TmpDir":
             return "/tmp"
         if name == "Date":

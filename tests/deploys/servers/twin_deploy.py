@@ -39,14 +39,20 @@ def own_twin_servers(state_dir: Path, limits: Sequence[str], offset: int) -> Ite
 
 
 def provnet_servers(
-    args: Sequence[str], cwd: Path, twin: TwinServers, timeout: float = 600
+    args: Sequence[str],
+    cwd: Path,
+    twin: TwinServers,
+    timeout: float = 600,
+    env: dict[str, str] | None = None,
 ) -> tuple[int, str]:
-    """``provnet servers ARGS`` in its own process against the twin's overlay."""
+    """``provnet servers ARGS`` in its own process against the twin's overlay (``env``: more
+    variables)."""
     env = {
         **os.environ,
         "PROVNET_SSH_PASSWORD": CANARY,
         "PROVNET_INVENTORY": str(twin.up.overlay),
         "COLUMNS": "220",
+        **(env or {}),
     }
     done = subprocess.run(
         [PROVNET, "servers", *args],
