@@ -53,8 +53,10 @@ def _openmetrics(now: int) -> str:
     return "\n".join([*lines, "# EOF", ""])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def tsdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Written just before its test: the ratios' last samples must stay within Prometheus's
+    5-minute lookback when the audit asks (a module-wide one went stale on a busy worker)."""
     root = tmp_path_factory.mktemp("audit-prometheus")
     source = root / "province.om"
     source.write_text(_openmetrics(int(time.time())), encoding="utf-8")
@@ -110,15 +112,17 @@ def test_coverage_is_judged_against_the_targets_provnet_ships(
     extra = ["--storage.tsdb.retention.time=90d"]
     with running_prometheus(tsdb / "prometheus.yml", tsdb / "data", extra) as base:
         _wait_for(base, "commune:provnet_availability:avg_30d")
+        _wait_for(base, f"count(global:provnet_coverage_target:ratio) == {len(COVERAGE) - 1}")
         code, doc = _audit(repo, base)
     results = _coverage(doc)
+    why = {c: r.get("message") for c, r in results.items()}
     assert {c: r["status"] for c, r in results.items()} == {
         "COV-CONNECTED-01": "failed",  # 0.8 < 0.95
         "COV-IPV6-01": "passed",  # 0.95 >= 0.9
         "COV-VC-01": "passed",  # 0.96 >= 0.95
         "COV-AVAIL-01": "failed",  # Mường Lát
         "MON-RETENTION-01": "passed",  # 90 days >= 30 (level 3)
-    }
+    }, why
     assert code == 100 and doc["source"]["prometheus"] == base
     connected = [e for e in results["COV-CONNECTED-01"]["evidence"] if e["kind"] != "matched"]
     assert [(e["text"], e["detail"]) for e in connected] == [
