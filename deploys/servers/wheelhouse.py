@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from importlib import metadata
 from pathlib import Path
 
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from deploys.errors import ServerDeployError
 from provnet.cache import cache_root
@@ -50,10 +50,6 @@ class Wheelhouse:
     python: str  # "3.11": the servers' python3 must be this one (cp311 wheels)
 
 
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def closure(
     roots: Iterable[str],
     requires: Callable[[str], list[str] | None],
@@ -65,7 +61,7 @@ def closure(
     todo = [Requirement(r) for r in roots]
     while todo:
         requirement = todo.pop()
-        name = canonical(requirement.name)
+        name = canonicalize_name(requirement.name)
         if name in found:
             continue
         found[name] = version(requirement.name)
