@@ -15,12 +15,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from checks.errors import BadCheckInput
 from checks.vc.judge import by_commune
 from checks.vc.model import EndpointResult, Lang, Report, Thresholds, Verdict
-from checks.vc.report import Format, as_html, as_json, summary_line, table, write_textfile
+from checks.vc.report import (
+    Format,
+    as_data,
+    as_html,
+    as_json,
+    earlier_reports,
+    report_stem,
+    summary_line,
+    table,
+    write_textfile,
+)
 from checks.vc.run import CheckOptions, check_endpoints, vc_endpoints
 from checks.vc.session import Session, load_sessions
-from checks.vc.watch import DEFAULT_OFFSETS_MIN, Due, Watch, due_runs
+from checks.vc.watch import DEFAULT_OFFSETS_MIN, Due, Watch, due_runs, schedule
 from cli.inventory import load_selected
-from inventory.official import fold
 from inventory.secrets import SecretStore
 from platforms.known_hosts import resolve_known_hosts
 from provnet.console import (
@@ -231,7 +240,7 @@ def check(
     report = run_check(inventory, chosen_limit, options, keys, title, start)
     emit(report, chosen, language, out_file)
     if textfile is not None:
-        write_textfile([report], textfile)
+        write_textfile([as_data(report)], textfile)
     raise typer.Exit(EXIT_CODES[report.verdict])
 
 
@@ -241,11 +250,6 @@ class SystemClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
-
-
-def _slug(title: str) -> str:
-    kept = "".join(c if c.isalnum() else "-" for c in fold(title).lower())
-    return "-".join(part for part in kept.split("-") if part)[:60] or "session"
 
 
 @app.command()
@@ -275,28 +279,34 @@ def watch(
     _, views = load_selected(inventory, [])
     sessions = load_sessions(sessions_file, views)
     keys = HostKeys(known_hosts, no_host_key_check)
-    latest: dict[str, Report] = {}
+    # A restart, or a timer's next --once run, carries on from the reports already written.
+    earlier = earlier_reports(out_dir, sessions)
+    latest = earlier.documents
+
+    def publish() -> None:
+        if textfile is not None:
+            plan = schedule(sessions, time.time(), minutes)
+            write_textfile(list(latest.values()), textfile, plan)
 
     def check_now(due: Due) -> None:
         session = due.session
         report = run_check(
             inventory, list(session.limits), CheckOptions(), keys, session.title, session.start
         )
-        latest[session.title] = report
-        stem = out_dir / f"{_slug(session.title)}-T{due.minutes_before}"
+        latest[session.title] = as_data(report)
+        stem = out_dir / report_stem(session.title, due.minutes_before)
         out_dir.mkdir(parents=True, exist_ok=True)
         stem.with_suffix(".json").write_text(as_json(report), encoding="utf-8")
         stem.with_suffix(".html").write_text(as_html(report, language), encoding="utf-8")
-        if textfile is not None:
-            write_textfile(list(latest.values()), textfile)
+        publish()
         out.print(f"T-{due.minutes_before}: {summary_line(report, language)} — {stem}.json")
 
-    runner = Watch(sessions, SystemClock(), check_now, minutes)
+    publish()  # before any check: node_exporter reads the schedule, never a missing file
     if once:
-        for due in due_runs(sessions, time.time(), set(), minutes):
+        for due in due_runs(sessions, time.time(), earlier.done, minutes):
             check_now(due)
         return
-    runner.run()
+    Watch(sessions, SystemClock(), check_now, minutes, earlier.done).run()
 
 
 def _offsets(text: str) -> tuple[int, ...]:

@@ -4,6 +4,8 @@ text for node_exporter's textfile collector. Words come from the findings (vi or
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -12,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from rich.table import Table
 
 from checks.vc.model import EndpointResult, Lang, Report, Verdict
+from checks.vc.session import Session
+from inventory.official import fold
 
 if TYPE_CHECKING:
     import jinja2
@@ -140,8 +144,70 @@ def as_html(report: Report, lang: Lang) -> str:
     )
 
 
-def write_textfile(reports: list[Report], path: Path) -> None:
-    """Prometheus text for node_exporter's textfile collector (written atomically)."""
+def _stem_prefix(title: str) -> str:
+    kept = "".join(c if c.isalnum() else "-" for c in fold(title).lower())
+    return ("-".join(part for part in kept.split("-") if part)[:60] or "session") + "-T"
+
+
+def report_stem(title: str, minutes_before: int) -> str:
+    """The file name (without suffix) of a session's check at T-``minutes_before``."""
+    return f"{_stem_prefix(title)}{minutes_before}"
+
+
+def _timestamp(iso: object) -> float | None:
+    if not isinstance(iso, str):
+        return None
+    try:
+        return datetime.fromisoformat(iso).timestamp()
+    except ValueError:
+        return None
+
+
+@dataclass
+class Earlier:
+    """What earlier checks of the same sessions left in the report directory."""
+
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # newest per title
+    done: set[tuple[str, int]] = field(default_factory=set)  # (title, minutes before)
+
+
+def earlier_reports(out_dir: Path, sessions: Sequence[Session]) -> Earlier:
+    """The JSON reports already written for these very sessions (same title, same start),
+    so that a restarted watch, or a timer's next ``--once`` run, neither checks again what
+    is done nor drops from its textfile the results Prometheus still alerts on. A report of
+    an earlier session with the same title (last week's meeting) does not count."""
+    found = Earlier()
+    for session in sessions:
+        stem = _stem_prefix(session.title)
+        for path in sorted(out_dir.glob(f"{stem}*.json")):
+            minutes = path.stem.removeprefix(stem)
+            try:
+                document = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                continue  # unreadable or torn: not a result, the check runs again
+            if not minutes.isdigit() or not isinstance(document, dict):
+                continue
+            start = _timestamp(document.get("session_start"))
+            if document.get("title") != session.title or start is None:
+                continue
+            if abs(start - session.start) > 0.5:
+                continue
+            found.done.add((session.title, int(minutes)))
+            newest = found.documents.get(session.title)
+            checked = _timestamp(document.get("checked_at")) or 0.0
+            if newest is None or checked > (_timestamp(newest.get("checked_at")) or 0.0):
+                found.documents[session.title] = document
+    return found
+
+
+def write_textfile(
+    documents: Sequence[Mapping[str, Any]],
+    path: Path,
+    schedule: Mapping[str, tuple[float, float | None]] | None = None,
+) -> None:
+    """Prometheus text for node_exporter's textfile collector (written atomically), from
+    reports as :func:`as_data` gives them and, for ``vc watch``, each watched session's
+    start and next check (title -> (start, next check or None))."""
     from prometheus_client import CollectorRegistry, Gauge, write_to_textfile  # --textfile only
 
     registry = CollectorRegistry()
@@ -170,14 +236,26 @@ def write_textfile(reports: list[Report], path: Path) -> None:
         ["session"],
         registry=registry,
     )
-    for report in reports:
-        checked.labels(report.title).set(report.checked_at)
-        if report.session_start is not None:
-            start.labels(report.title).set(report.session_start)
-        for commune in report.communes:
-            for endpoint in commune.endpoints:
-                labels = (report.title, commune.code, commune.name, endpoint.observation.device)
-                ready.labels(*labels).set(0 if endpoint.verdict is Verdict.NOT_READY else 1)
-                degraded.labels(*labels).set(endpoint.verdict is Verdict.DEGRADED)
+    upcoming = Gauge(
+        "provnet_vc_next_check_timestamp_seconds",
+        "Lần kiểm tra kế tiếp của vc watch (when vc watch's next check is due, Unix time).",
+        ["session"],
+        registry=registry,
+    )
+    for title, (starts, next_check) in (schedule or {}).items():
+        start.labels(title).set(starts)
+        if next_check is not None:
+            upcoming.labels(title).set(next_check)
+    for document in documents:
+        title = document["title"]
+        checked.labels(title).set(_timestamp(document["checked_at"]) or 0.0)
+        session_start = _timestamp(document["session_start"])
+        if session_start is not None:
+            start.labels(title).set(session_start)
+        for commune in document["communes"]:
+            for endpoint in commune["endpoints"]:
+                labels = (title, commune["code"], commune["name"], endpoint["device"])
+                ready.labels(*labels).set(endpoint["verdict"] != Verdict.NOT_READY.value)
+                degraded.labels(*labels).set(endpoint["verdict"] == Verdict.DEGRADED.value)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_to_textfile(str(path), registry)

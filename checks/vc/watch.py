@@ -41,16 +41,30 @@ def due_runs(
     return found
 
 
+def next_check(
+    session: Session, now: float, offsets: Sequence[int] = DEFAULT_OFFSETS_MIN
+) -> float | None:
+    """When ``session``'s next check falls due after ``now``; None when it has none left."""
+    return min(
+        (session.start - m * 60 for m in offsets if now < session.start - m * 60), default=None
+    )
+
+
 def next_wake(
     sessions: Sequence[Session],
     now: float,
     offsets: Sequence[int] = DEFAULT_OFFSETS_MIN,
 ) -> float | None:
     """When the next check falls due after ``now``; None when no session has one left."""
-    times = [
-        s.start - m * 60 for s in sessions for m in offsets if now < s.start - m * 60 < s.start
-    ]
+    times = [t for s in sessions if (t := next_check(s, now, offsets)) is not None]
     return min(times, default=None)
+
+
+def schedule(
+    sessions: Sequence[Session], now: float, offsets: Sequence[int] = DEFAULT_OFFSETS_MIN
+) -> dict[str, tuple[float, float | None]]:
+    """Per session title: its start and its next check (None when none is left)."""
+    return {s.title: (s.start, next_check(s, now, offsets)) for s in sessions}
 
 
 class Clock(Protocol):

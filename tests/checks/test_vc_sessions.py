@@ -3,6 +3,7 @@ must be refused with) and the watch's timing, with an injected clock: nothing sl
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from checks.errors import BadSessionFile
+from checks.vc.report import earlier_reports, report_stem, write_textfile
 from checks.vc.session import Session, load_sessions
-from checks.vc.watch import Due, Watch, due_runs, next_wake
+from checks.vc.watch import Due, Watch, due_runs, next_check, next_wake, schedule
 from cli import app
 from inventory.resolve import DeviceView, iter_devices
 from inventory.validate import load_valid
@@ -137,11 +139,90 @@ def test_watch_once_writes_reports_and_prometheus_text(
     assert "T-60: Hội nghị" in result.stdout
     assert (tmp_path / "out" / "hoi-nghi-T60.json").is_file()
     assert (tmp_path / "out" / "hoi-nghi-T60.html").is_file()
+    written = textfile.read_text("utf-8")
     series = {
         (s.name, s.labels.get("device", "")): s.value
-        for family in text_string_to_metric_families(textfile.read_text("utf-8"))
+        for family in text_string_to_metric_families(written)
         for s in family.samples
     }
     assert series[("provnet_vc_ready", muted)] == 0
     assert series[("provnet_vc_ready", ENDPOINTS[1])] == 1
     assert series[("provnet_vc_session_start_timestamp_seconds", "")] == int(start.timestamp())
+    assert series[("provnet_vc_next_check_timestamp_seconds", "")] == start.timestamp() - 900
+    # A timer's next --once run (the fault mended meanwhile): the T-60 check is done, so
+    # nothing is checked again, and its results stay in the textfile for the alert.
+    again = runner.invoke(
+        app,
+        [
+            *("vc", "watch", str(sessions), "--once", "--out-dir", str(tmp_path / "out")),
+            *("--inventory", str(vc_twin.up.overlay), "--textfile", str(textfile)),
+        ],
+        env={"PROVNET_SECRETS_FILE": str(vc_twin.up.secrets_file)},
+    )
+    assert again.exit_code == 0, again.output
+    assert "T-60" not in again.stdout
+    assert textfile.read_text("utf-8") == written
+
+
+def _document(title: str, start: float, checked: float, verdict: str) -> dict[str, object]:
+    """A report as `as_data` writes it (one commune, one endpoint)."""
+    return {
+        "title": title,
+        "checked_at": datetime.fromtimestamp(checked, UTC).isoformat(),
+        "session_start": datetime.fromtimestamp(start, UTC).isoformat(),
+        "communes": [
+            {
+                "code": "14758",
+                "name": "Xã Mường Lát",
+                "endpoints": [{"device": "th-14758-vc1", "verdict": verdict}],
+            }
+        ],
+    }
+
+
+def test_a_restarted_watch_carries_on_from_the_reports_of_the_same_session(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    t60 = _document("họp", START, START - 3600, "not_ready")
+    (out / f"{report_stem('họp', 60)}.json").write_text(json.dumps(t60), "utf-8")
+    # Last week's meeting of the same title, a torn file, another title with the same slug.
+    last_week = _document("họp", START - 7 * 86400, START - 7 * 86400 - 900, "ready")
+    (out / f"{report_stem('họp', 15)}.json").write_text(json.dumps(last_week), "utf-8")
+    (out / f"{report_stem('họp', 30)}.json").write_text('{"title": "họp", ', "utf-8")
+    other = _document("Hop", START, START - 900, "ready")
+    (out / f"{report_stem('họp', 5)}.json").write_text(json.dumps(other), "utf-8")
+
+    earlier = earlier_reports(out, [MEETING, LATER])
+    assert earlier.done == {("họp", 60)}
+    assert earlier.documents == {"họp": t60}
+    assert earlier_reports(tmp_path / "absent", [MEETING]).done == set()
+
+    clock = FakeClock(START - 1800)
+    ran: list[int] = []
+    watch = Watch([MEETING], clock, lambda due: ran.append(due.minutes_before), done=earlier.done)
+    assert watch.run() == 1
+    assert ran == [15]  # T-60 was done before the restart
+
+
+def test_the_textfile_holds_the_schedule_and_the_latest_results(tmp_path: Path) -> None:
+    textfile = tmp_path / "provnet_vc.prom"
+    plan = schedule([MEETING, LATER], START - 1800)
+    assert plan == {"họp": (START, START - 900), "chiều": (LATER.start, LATER.start - 3600)}
+    assert next_check(MEETING, START - 100) is None
+    write_textfile([_document("họp", START, START - 3600, "not_ready")], textfile, plan)
+    series = {
+        (s.name, s.labels["session"], s.labels.get("device", "")): s.value
+        for family in text_string_to_metric_families(textfile.read_text("utf-8"))
+        for s in family.samples
+    }
+    assert series == {
+        ("provnet_vc_ready", "họp", "th-14758-vc1"): 0,
+        ("provnet_vc_degraded", "họp", "th-14758-vc1"): 0,
+        ("provnet_vc_check_timestamp_seconds", "họp", ""): START - 3600,
+        ("provnet_vc_session_start_timestamp_seconds", "họp", ""): START,
+        ("provnet_vc_session_start_timestamp_seconds", "chiều", ""): LATER.start,
+        ("provnet_vc_next_check_timestamp_seconds", "họp", ""): START - 900,
+        ("provnet_vc_next_check_timestamp_seconds", "chiều", ""): LATER.start - 3600,
+    }
