@@ -47,6 +47,7 @@ from lab.twin import (
     LAB_LINUX_CREDENTIALS,
     ServersOverlay,
     TwinSpec,
+    device_prefixes,
     expand_to_sites,
     overlay_documents,
     plan_twin,
@@ -167,7 +168,7 @@ def lab_up(
     _write_private(state_dir / "twin.json", spec_to_json(spec))
     secrets_file = state_dir / "secrets.yaml"
     _write_private(secrets_file, str(yaml_rs.dumps(secrets_file_values(spec))))
-    servers, note = _plan_servers(chosen, state_dir, base)
+    servers, note = _plan_servers(chosen, state_dir, base, spec)
     overlay = state_dir / "inventory"
     write_overlay(inv.root, spec, overlay, servers)
     known_hosts = overlay / KNOWN_HOSTS
@@ -221,7 +222,7 @@ def netns_prefix(state_dir: Path) -> str:
 
 
 def _plan_servers(
-    chosen: list[DeviceView], state_dir: Path, base: ipaddress.IPv4Address
+    chosen: list[DeviceView], state_dir: Path, base: ipaddress.IPv4Address, spec: TwinSpec
 ) -> tuple[ServersOverlay, str]:
     """Linux servers as Debian systems on the twin LAN, when root; else a note why not.
 
@@ -252,6 +253,7 @@ def _plan_servers(
         "prefix": netns_prefix(state_dir),
         "apt_mirror": mirror,
         "image": {"root": str(image.root), "mirror": str(image.mirror), "key": image.key},
+        "device_prefixes": [str(p) for p in device_prefixes(spec)],
         "hosts": [
             {"name": h.name, "ipv4": str(h.ipv4), "ipv6": str(h.ipv6) if h.ipv6 else None}
             for h in hosts

@@ -12,7 +12,7 @@ import json
 import os
 import signal
 import sys
-from ipaddress import IPv4Interface, IPv6Interface
+from ipaddress import IPv4Interface, IPv4Network, IPv6Interface
 from pathlib import Path
 
 from lab.control import CONTROL, KNOWN_HOSTS, NETNS_DIR, PIDFILE, READY, SERVERS
@@ -73,7 +73,13 @@ def start_servers(state_dir: Path) -> NetnsTwin | None:
     ]
     image = Image(Path(plan["image"]["root"]), Path(plan["image"]["mirror"]), plan["image"]["key"])
     twin = NetnsTwin()
-    twin.start(hosts, prefix=plan["prefix"], state_dir=state_dir / NETNS_DIR, image=image)
+    twin.start(
+        hosts,
+        prefix=plan["prefix"],
+        state_dir=state_dir / NETNS_DIR,
+        image=image,
+        device_prefixes=[IPv4Network(p) for p in plan.get("device_prefixes", [])],
+    )
     with (state_dir / "inventory" / KNOWN_HOSTS).open("a", encoding="utf-8") as known:
         known.write(twin.known_hosts.read_text(encoding="utf-8"))
     return twin

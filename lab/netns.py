@@ -7,8 +7,10 @@ sshd is the image's own ``ssh.service``. The servers share one twin LAN: a bridg
 ``{short}br`` in this machine's namespace holding the LAN's first address (the servers'
 gateway, where the twin serves its Debian package mirror), and one veth per server
 (``{short}h{n}`` here, ``eth0`` inside) with the server's IPv4 and IPv6 addresses of the
-plan. Servers reach one another and the gateway; nothing else (no default route, and this
-machine forwards nothing).
+plan. Servers reach one another, the gateway and the blocks of this machine's loopback where
+the twin's network devices answer (routed to the gateway, ``route_localnet`` on the bridge
+and the servers' ``eth0`` only, so a server's exporter scrapes the twin's devices); nothing
+else (no default route, and this machine forwards nothing).
 
 What lives outside the servers is named by the twin's prefix, so a crashed twin can be
 cleaned up from its prefix and state directory alone (:func:`cleanup_stale`): namespaces
@@ -144,6 +146,20 @@ def plan_hosts(
 def gateway(iface: IPv4Interface | IPv6Interface) -> IPv4Interface | IPv6Interface:
     """The LAN's first address (this machine's end: the bridge)."""
     return type(iface)((iface.network.network_address + 1, iface.network.prefixlen))
+
+
+_LOOPBACK = IPv4Network("127.0.0.0/8")
+_SERVERS_OWN_LOOPBACK = IPv4Network("127.0.0.0/24")
+
+
+def _check_device_prefixes(prefix: str, blocks: Sequence[IPv4Network]) -> None:
+    """The servers may reach this machine's loopback (the twin's devices), nothing else."""
+    for block in blocks:
+        if not block.subnet_of(_LOOPBACK) or block.overlaps(_SERVERS_OWN_LOOPBACK):
+            raise NetnsError(
+                f"twin {prefix}: device prefix {block} is not this machine's loopback outside "
+                f"{_SERVERS_OWN_LOOPBACK} (the servers' own)"
+            )
 
 
 def _check_plan(hosts: Sequence[LinuxHost]) -> None:
@@ -656,6 +672,7 @@ class NetnsTwin(_TwinFiles):
         self._mirror: _Mirror | None = None
         self._bridge = ""
         self._gateway: IPv4Address | None = None
+        self._device_prefixes: tuple[IPv4Network, ...] = ()
         self._authorized_keys = ""
         self._hosts_file = ""
         self.notes: list[str] = []
@@ -684,9 +701,13 @@ class NetnsTwin(_TwinFiles):
         image: Image,
         authorized_key: str | None = None,
         timeout: float = 60.0,
+        device_prefixes: Sequence[IPv4Network] = (),
     ) -> list[RunningHost]:
         """Make the LAN, boot every server, serve the mirror; return once every sshd answers.
 
+        ``device_prefixes``: blocks of this machine's loopback (the twin's network devices)
+        each server routes to its gateway, so software on a server reaches those devices;
+        only 127.0.0.0/8 outside the servers' own 127.0.0.0/24 is accepted.
         On any failure everything made so far is torn down before the error is raised.
         """
         if self._active or self._started:
@@ -697,6 +718,8 @@ class NetnsTwin(_TwinFiles):
         if authorized_key is not None and "\n" in authorized_key.strip():
             raise NetnsError(f"twin {prefix}: authorized_key must be a single public key line")
         _check_plan(hosts)
+        _check_device_prefixes(prefix, device_prefixes)
+        self._device_prefixes = tuple(device_prefixes)
         if not (image.root / "lib/systemd/systemd").exists():
             raise NetnsError(f"twin {prefix}: {image.root} is not a built image")
         ok, reason = root_available()
@@ -871,6 +894,10 @@ class NetnsTwin(_TwinFiles):
         cmds.append(["ip", "link", "set", bridge, "up"])
         for cmd in cmds:
             _run(cmd)
+        if self._device_prefixes:
+            # The servers' packets to the devices' loopback addresses arrive on the bridge:
+            # accepted there, and answered back through it, on this bridge only.
+            Path(f"/proc/sys/net/ipv4/conf/{bridge}/route_localnet").write_text("1\n")
 
     def _make_link(self, s: _Started) -> None:
         name, ns, veth = s.host.name, s.netns, s.veth
@@ -896,6 +923,14 @@ class NetnsTwin(_TwinFiles):
                 [*nsx, "ip", "-6", "addr", "add", str(s.host.ipv6), "dev", "eth0", "nodad"],
             ]
         cmds += [["ip", "link", "set", veth, "up"], [*nsx, "ip", "link", "set", "eth0", "up"]]
+        if self._device_prefixes:
+            # In the server's local table, more specific than its own 127.0.0.0/8: these
+            # loopback blocks are the twin's devices, reached through the gateway.
+            cmds.append([*nsx, "sysctl", "-q", "-w", "net.ipv4.conf.eth0.route_localnet=1"])
+            via = ("via", str(self._gateway), "dev", "eth0", "table", "local")
+            cmds += [
+                [*nsx, "ip", "route", "add", str(block), *via] for block in self._device_prefixes
+            ]
         _run(cmds[0], host=name)
         s.owned = True
         for cmd in cmds[1:]:

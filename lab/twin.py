@@ -395,3 +395,21 @@ def server_networks(
         ipaddress.IPv4Network(f"10.{a}.{b}.0/24"),
         ipaddress.IPv6Network(f"fd00:70:{a:x}:{b:x}00::/64"),
     )
+
+
+# A twin server's own loopback (its services listen on 127.0.0.1): never routed out.
+_SERVER_OWN_LOOPBACK = ipaddress.IPv4Network("127.0.0.0/24")
+
+
+def device_prefixes(spec: TwinSpec) -> list[ipaddress.IPv4Network]:
+    """The /24 blocks of the devices' loopback addresses, which each twin server routes to
+    its gateway (this machine), so a server's exporter or Ansible reaches the twin's devices
+    as a monitoring server reaches the real ones. 127.0.0.0/24 stays the server's own."""
+    blocks = {ipaddress.IPv4Network((d.host, 24), strict=False) for d in spec.devices}
+    kept: list[ipaddress.IPv4Network] = []
+    for block in ipaddress.collapse_addresses(blocks):
+        if block.supernet_of(_SERVER_OWN_LOOPBACK):
+            kept.extend(block.address_exclude(_SERVER_OWN_LOOPBACK))
+        else:
+            kept.append(block)
+    return sorted(kept)

@@ -226,6 +226,22 @@ def test_start_refuses_addresses_and_names_outside_the_rule(
         NetnsTwin().start(hosts, prefix="pvbad", state_dir=Path("/nonexistent"), image=IMAGE_STUB)
 
 
+@pytest.mark.parametrize(
+    "block", ["10.250.9.0/24", "127.0.0.0/24", "127.0.0.0/16", "0.0.0.0/0", "128.0.0.0/24"]
+)
+def test_start_refuses_device_prefixes_beyond_this_machines_loopback(block: str) -> None:
+    """Servers may route to the twin's devices on this machine's loopback, nothing else, and
+    never shadow their own 127.0.0.1."""
+    with pytest.raises(NetnsError, match="not this machine's loopback"):
+        NetnsTwin().start(
+            [LinuxHost("a", IPv4Interface("10.250.0.2/24"))],
+            prefix="pvbad",
+            state_dir=Path("/nonexistent"),
+            image=IMAGE_STUB,
+            device_prefixes=[IPv4Network(block)],
+        )
+
+
 def test_root_available_gives_a_reason() -> None:
     ok, reason = root_available()
     assert isinstance(ok, bool)

@@ -12,6 +12,7 @@ from inventory.select import select_devices
 from inventory.validate import load_valid
 from lab.control import write_overlay
 from lab.twin import (
+    device_prefixes,
     expand_to_sites,
     loopback_address,
     plan_twin,
@@ -49,6 +50,24 @@ def test_plan_simulates_whole_sites_and_no_servers(example_inventory: Path) -> N
     assert wan.ipv4
     assert wan.oper_up
     assert not any(i.ipv6 for i in state.interfaces.values())
+
+
+@pytest.mark.parametrize(
+    ("base", "limit", "blocks"),
+    [
+        ("127.1.0.0", "*", ["127.1.0.0/23"]),  # 503 devices: two blocks of 254
+        ("127.1.0.0", "commune=14758", ["127.1.0.0/24"]),
+        # From 127.0.0.0 the servers' own 127.0.0.0/24 (their 127.0.0.1) is never routed out.
+        ("127.0.0.0", "*", ["127.0.1.0/24"]),
+    ],
+)
+def test_servers_route_the_blocks_of_the_twins_devices(
+    example_inventory: Path, base: str, limit: str, blocks: list[str]
+) -> None:
+    inv = load_valid(example_inventory)
+    chosen = select_devices(list(iter_devices(inv)), [limit])
+    spec = plan_twin(inv, chosen, ipaddress.IPv4Address(base))
+    assert [str(b) for b in device_prefixes(spec)] == blocks
 
 
 def test_spec_round_trips_through_json(example_inventory: Path) -> None:

@@ -4,8 +4,9 @@ for the twin (plus the example Alertmanager routing); a dry run changes no byte;
 apply, seen from inside the server: node_exporter, Prometheus and Alertmanager are active,
 ``promtool check config`` passes, Prometheus's ``/api/v1/targets`` lists every generated
 target, node_exporter and Alertmanager answer; provnet's own exporter runs there as a hardened
-service (installed from the workstation's wheelhouse) and answers for a twin device, its
-secrets only in its root:provnet 0640 environment file; ``vc watch`` of a session starting
+service (installed from the workstation's wheelhouse) and scrapes a twin device end to end
+(the server routes the devices' loopback addresses to this machine), its secrets only in its
+root:provnet 0640 environment file; ``vc watch`` of a session starting
 soon runs its late T-60 check and node_exporter serves its textfile; a second run changes
 nothing."""
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -208,20 +210,19 @@ def test_provnet_exporter_runs_hardened_and_answers(
         twin, HOST, "stat -c '%U:%G %a' /etc/provnet/provnet.env /etc/provnet/secrets.yaml"
     )
     assert owners.split("\n")[:2] == ["root:provnet 640", "provnet:provnet 600"]
-    # A twin device through the exporter, as Prometheus asks for it (its file_sd target). The
-    # twin's network devices answer on this machine's loopback, which a twin server's own
-    # network namespace cannot reach: the scrape must get as far as the device (the module and
-    # the auth, its secrets read from the deployed files) and fail there as a timeout, never
-    # as an unknown auth or an unreadable secret.
+    # A twin device through the exporter, as Prometheus asks for it (its file_sd target),
+    # end to end: the server routes the twin devices' addresses (this machine's loopback) to
+    # its gateway, and the exporter reads the auth's secrets from the deployed files.
     groups = json.loads((applied["generated"] / "file_sd" / "provnet_snmp.json").read_text())
     target, labels = groups[0]["targets"][0], groups[0]["labels"]
     query = f"target={target}&auth={labels['__param_auth']}&module=system"
-    scraped = _poll(twin, _get(f"http://127.0.0.1:9116/snmp?{query}"), "HTTP Error", 60)
+    scraped = _poll(twin, _get(f"http://127.0.0.1:9116/snmp?{query}"), "provnet_device_info", 60)
     journal = twin.servers.run(
         HOST, ["journalctl", "--no-pager", "-n", "40", "-u", "provnet-exporter"]
     ).stdout
-    assert "HTTP Error 500" in scraped, scraped[-1500:] + journal
-    assert f"module system on {target} failed: timeout" in journal, journal
+    success = re.search(r'^provnet_snmp_module_success\{module="system"\} (\S+)$', scraped, re.M)
+    assert success and float(success[1]) == 1, scraped[-1500:] + journal
+    assert f'sys_name="{labels["device"]}"' in scraped, scraped[-1500:]
     own = twin.servers.run(HOST, _get("http://127.0.0.1:9116/metrics"), timeout=15).stdout
     assert "provnet_snmp_scrapes_total" in own, own[-1500:]
     # Prometheus scrapes the exporter itself.
