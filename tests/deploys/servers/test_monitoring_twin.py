@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 import yaml
 
+from checks.vc.report import report_stem
 from deploys.servers.provnet_service import TEXTFILE_DIR
 from tests.conftest import TwinServers
 from tests.deploys.servers.twin_deploy import (
@@ -255,6 +256,14 @@ def test_vc_watch_checks_the_session_into_node_exporter(
     )  # fmt: skip
     assert 'provnet_vc_check_timestamp_seconds{session="Giao ban"}' in metrics, why
     assert f'commune_code="{COMMUNE}"' in metrics
+    # The watch reached the commune's endpoint from the server (management session, status,
+    # SIP): whatever its verdict, none of its findings says the endpoint could not be reached.
+    report = json.loads(
+        inside(twin, HOST, f"cat /var/lib/provnet/vc/{report_stem('Giao ban', 60)}.json")
+    )
+    endpoints = [e for c in report["communes"] for e in c["endpoints"]]
+    codes = {f["code"] for e in endpoints for f in e["findings"]}
+    assert endpoints and not codes & {"unreachable", "sip_no_answer", "status_missing"}, codes
 
 
 def test_second_run_changes_nothing(twin: TwinServers, applied: dict[str, Any]) -> None:
