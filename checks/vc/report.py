@@ -163,6 +163,29 @@ def _timestamp(iso: object) -> float | None:
         return None
 
 
+_VERDICTS = frozenset(v.value for v in Verdict)
+
+
+def _usable(document: object) -> bool:
+    """A report document holding what the textfile needs (a hand-edited one may not)."""
+    if not isinstance(document, dict) or _timestamp(document.get("checked_at")) is None:
+        return False
+    communes = document.get("communes")
+    return isinstance(communes, list) and all(
+        isinstance(c, dict)
+        and isinstance(c.get("code"), str)
+        and isinstance(c.get("name"), str)
+        and isinstance(c.get("endpoints"), list)
+        and all(
+            isinstance(e, dict)
+            and isinstance(e.get("device"), str)
+            and e.get("verdict") in _VERDICTS
+            for e in c["endpoints"]
+        )
+        for c in communes
+    )
+
+
 @dataclass
 class Earlier:
     """What earlier checks of the same sessions left in the report directory."""
@@ -185,7 +208,7 @@ def earlier_reports(out_dir: Path, sessions: Sequence[Session]) -> Earlier:
                 document = json.loads(path.read_text("utf-8"))
             except (OSError, ValueError):
                 continue  # unreadable or torn: not a result, the check runs again
-            if not minutes.isdigit() or not isinstance(document, dict):
+            if not minutes.isdigit() or not _usable(document):
                 continue
             start = _timestamp(document.get("session_start"))
             if document.get("title") != session.title or start is None:

@@ -187,12 +187,16 @@ def test_a_restarted_watch_carries_on_from_the_reports_of_the_same_session(
     out.mkdir()
     t60 = _document("họp", START, START - 3600, "not_ready")
     (out / f"{report_stem('họp', 60)}.json").write_text(json.dumps(t60), "utf-8")
-    # Last week's meeting of the same title, a torn file, another title with the same slug.
+    # Last week's meeting of the same title, a torn file, another title with the same slug,
+    # one without what the textfile needs: none counts.
     last_week = _document("họp", START - 7 * 86400, START - 7 * 86400 - 900, "ready")
     (out / f"{report_stem('họp', 15)}.json").write_text(json.dumps(last_week), "utf-8")
     (out / f"{report_stem('họp', 30)}.json").write_text('{"title": "họp", ', "utf-8")
     other = _document("Hop", START, START - 900, "ready")
     (out / f"{report_stem('họp', 5)}.json").write_text(json.dumps(other), "utf-8")
+
+    edited = {**t60, "communes": [{"code": 14758, "endpoints": None}]}  # edited by hand
+    (out / f"{report_stem('họp', 45)}.json").write_text(json.dumps(edited), "utf-8")
 
     earlier = earlier_reports(out, [MEETING, LATER])
     assert earlier.done == {("họp", 60)}
