@@ -37,10 +37,12 @@ from exporters.snmp.engine import SessionPool, Target, V3Context
 from exporters.snmp.scrape import (
     META_NAMES,
     ScrapeResult,
+    module_texts,
     scrape,
     scrape_families,
     scrape_text,
 )
+from exporters.snmp.template import Templates
 
 log = logging.getLogger("provnet.exporter")
 DEFAULT_DEADLINE = 120.0
@@ -120,6 +122,7 @@ class Server:
     """Answer HTTP 200 even when no module got any data (provnet's former default); without
     it such a scrape is a 500, as with snmp_exporter, so Prometheus's ``up`` reads 0."""
     pool: SessionPool = field(default_factory=SessionPool)
+    templates: Templates = field(default_factory=Templates)
     gate: asyncio.Semaphore | None = None
     silent_gate: asyncio.Semaphore | None = None
     silent: SilentTargets = field(default_factory=SilentTargets)
@@ -168,6 +171,7 @@ class Server:
         self.registry = registry
         self.metrics.show_refused(registry.config.refused)
         self.pool.clear()  # an auth may have another community or other keys now
+        self.templates.clear()
         self.metrics.reload_ok.set(1)
         self.metrics.reload_time.set_to_current_time()
         log.info("configuration reloaded: %d modules", len(registry.module_names()))
@@ -225,12 +229,16 @@ class Server:
         if not self.always_200 and not any(m.success for m in result.modules):
             self.metrics.observe(result, Dedup())
             return Response(failure_text(result).encode(), 500)
+        texts = module_texts(result)
         families: list[MetricFamily] = [f for m in result.modules for f in m.families]
-        dedup = Dedup()
+        dedup = Dedup(
+            sum(m.text_dedup[0] for m in result.modules),
+            sum(m.text_dedup[1] for m in result.modules),
+        )
         if META_NAMES.isdisjoint([f.name for f in families]):
-            body = render(families, dedup) + scrape_text(result)
+            body = texts + render(families, dedup) + scrape_text(result)
         else:  # a module's metric is named like one of the scrape's own: de-duplicate all
-            body = render(families + scrape_families(result), dedup)
+            body = texts + render(families + scrape_families(result), dedup)
         self.metrics.observe(result, dedup)
         return Response(body.encode(), content_type=CONTENT_TYPE)
 
@@ -285,6 +293,7 @@ class Server:
                 self.parallel,
                 give_back,
                 context,
+                self.templates,
             )
         finally:
             if held:

@@ -28,7 +28,8 @@ from exporters.snmp.engine import (
     error_kind,
     needs_pysnmp,
 )
-from exporters.snmp.series import Pdus, Value, collect, value_as_string
+from exporters.snmp.series import Pdus, Slot, Value, collect, value_as_string
+from exporters.snmp.template import Templates, build
 from provnet.errors import NOT_CONTAINED
 
 log = logging.getLogger("provnet.exporter")
@@ -38,6 +39,14 @@ log = logging.getLogger("provnet.exporter")
 class ModuleResult:
     name: str
     families: list[MetricFamily] = field(default_factory=list)
+    text: str = ""
+    """The module's own series as text, filled into the text kept from an earlier scrape
+    (:mod:`exporters.snmp.template`); ``families`` then holds only its derived ones."""
+    text_names: frozenset[str] = frozenset()
+    text_dedup: tuple[int, int] = (0, 0)
+    """Duplicates and type clashes dropped from ``text``."""
+    expand: Callable[[], list[MetricFamily]] | None = None
+    """The families ``text`` was made of, collected again (when its names meet others')."""
     success: bool = False
     seconds: float = 0.0
     error_kind: str = ""
@@ -219,11 +228,41 @@ async def _all(jobs: Sequence[Coroutine[Any, Any, object]]) -> None:
         raise failed.exceptions[0] from None
 
 
+def module_series(
+    result: ModuleResult, target: str, module: Module, pdus: Pdus, templates: Templates | None
+) -> None:
+    """The module's own series into ``result``: as text from a kept template when ``pdus``
+    fit it, else as families (and a template of them kept for the next scrape)."""
+    if templates is None:
+        result.families = collect(module, pdus)
+        return
+    kept = templates.fill(target, module, pdus)
+    if kept is None:
+        if not templates.wanted(target, module):
+            result.families = collect(module, pdus)
+            return
+        trace: dict[int, Slot] = {}
+        families = collect(module, pdus, trace)
+        entry = build(module, pdus, families, trace)
+        templates.keep(target, entry)
+        text = entry.fill(pdus)
+        if text is None:  # cannot happen: the text was made of these PDUs
+            result.families = families
+            return
+    else:
+        text, entry = kept
+    result.text = text
+    result.text_names = entry.names
+    result.text_dedup = (entry.duplicates, entry.type_clashes)
+    result.expand = lambda: collect(module, pdus)
+
+
 async def scrape_module(
     client: SnmpClient,
     module: Module,
     builtin: Builtin | None,
     params: Mapping[str, str],
+    templates: Templates | None = None,
 ) -> ModuleResult:
     result = ModuleResult(module.name)
     started = time.perf_counter()
@@ -233,7 +272,7 @@ async def scrape_module(
     try:
         pdus = await fetch(client, module, builtin)
         result.walk_seconds = time.perf_counter() - started
-        result.families = collect(module, pdus)
+        module_series(result, str(client.target), module, pdus, templates)
         if builtin is not None:
             result.families.extend(builtin.derive(pdus, params))
         result.success = True
@@ -262,6 +301,7 @@ async def scrape(
     parallel: int = 4,
     on_silence: Callable[[], None] | None = None,
     context: V3Context = NO_CONTEXT,
+    templates: Templates | None = None,
 ) -> ScrapeResult:
     """Scrape ``modules`` one after the other, until ``deadline`` (``time.monotonic()``);
     a module cut by the deadline fails, earlier ones stand. Once a module found the target
@@ -297,7 +337,7 @@ async def scrape(
                 results.append(ModuleResult(module.name, error_kind="timeout"))
                 continue
             # every request of the client ends by the deadline (no timer per module)
-            result = await scrape_module(client, module, builtin, params)
+            result = await scrape_module(client, module, builtin, params, templates)
             if result.error_kind == "deadline":
                 client.spoil()
             results.append(result)
@@ -306,6 +346,30 @@ async def scrape(
     return ScrapeResult(
         str(target), results, counters, time.perf_counter() - started, client.answered
     )
+
+
+def module_texts(result: ScrapeResult) -> str:
+    """The modules' series kept as text, in order; a module's text whose family names meet
+    another's, or the scrape's own, is turned back into families (rendered together, so
+    duplicates across modules are dropped as before)."""
+    texts = [m for m in result.modules if m.text]
+    if not texts:
+        return ""
+    names = {f.name for m in result.modules for f in m.families}
+    names.update(META_NAMES)
+    fits = True
+    for module in texts:
+        if not module.text_names.isdisjoint(names):
+            fits = False
+            break
+        names.update(module.text_names)
+    if fits:
+        return "".join(m.text for m in texts)
+    for module in texts:
+        assert module.expand is not None
+        module.families[:0] = module.expand()
+        module.text, module.text_dedup, module.expand = "", (0, 0), None
+    return ""
 
 
 def scrape_families(result: ScrapeResult) -> list[MetricFamily]:
