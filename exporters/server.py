@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import NamedTuple
 
 from exporters.errors import BadRequest
 from exporters.http import HttpServer, Request, Response
@@ -107,6 +108,20 @@ class SilentTargets:
             self._targets.popitem(last=False)
 
 
+class Asked(NamedTuple):
+    """What a /snmp request asks for."""
+
+    target: Target
+    auth: Auth
+    modules: list[tuple[Module, Builtin | None]]
+    params: Mapping[str, str]
+    context: V3Context
+
+
+MAX_QUERIES = 8192
+"""Queries of /snmp remembered read (the cache starts over when full)."""
+
+
 @dataclass
 class Server:
     registry: Registry
@@ -130,6 +145,7 @@ class Server:
     """Loads the configuration again (SIGHUP, POST /-/reload); None: nothing to reload."""
     tell_siblings: Callable[[], None] | None = None
     """With several workers: have the others reload too (a POST reaches one of them)."""
+    _queries: dict[tuple[tuple[str, str], ...], Asked] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.metrics.show_refused(self.registry.config.refused)
@@ -172,6 +188,7 @@ class Server:
         self.metrics.show_refused(registry.config.refused)
         self.pool.clear()  # an auth may have another community or other keys now
         self.templates.clear()
+        self._queries.clear()  # modules and auths by name: the new configuration's
         self.metrics.reload_ok.set(1)
         self.metrics.reload_time.set_to_current_time()
         log.info("configuration reloaded: %d modules", len(registry.module_names()))
@@ -201,26 +218,38 @@ class Server:
             self.gate = asyncio.Semaphore(self.concurrency)
         return self.gate
 
+    def _asked(self, request: Request) -> Asked:
+        """What a /snmp request asks for, read once per query (Prometheus asks the same
+        URL of a target every scrape); :class:`BadRequest` or ValueError for a bad one."""
+        asked = self._queries.get(request.query)
+        if asked is not None:
+            return asked
+        targets = request.getall("target")
+        if len(targets) != 1 or not targets[0]:
+            raise BadRequest("'target' parameter must be specified once")
+        target = Target.parse(targets[0])
+        names = parse_modules(request.getall("module"))
+        modules = [self.registry.snmp_module(n) for n in names]
+        auths = request.getall("auth")
+        if len(auths) > 1:
+            raise BadRequest("'auth' parameter must only be specified once")
+        auth = self.registry.auth_for(auths[0] if auths else None, [m for m, _ in modules])
+        words = [once(request, name) for name in ("snmp_context", "snmp_engineid")]
+        context = V3Context.asked(auth, *words)
+        asked = Asked(target, auth, modules, extra_params(request), context)
+        if len(self._queries) >= MAX_QUERIES:
+            self._queries.clear()
+        self._queries[request.query] = asked
+        return asked
+
     async def handle_snmp(self, request: Request) -> Response:
         deadline = deadline_from(
             request.headers.get("x-prometheus-scrape-timeout-seconds"), time.monotonic()
         )
         try:
-            targets = request.getall("target")
-            if len(targets) != 1 or not targets[0]:
-                raise BadRequest("'target' parameter must be specified once")
-            target = Target.parse(targets[0])
-            names = parse_modules(request.getall("module"))
-            modules = [self.registry.snmp_module(n) for n in names]
-            auths = request.getall("auth")
-            if len(auths) > 1:
-                raise BadRequest("'auth' parameter must only be specified once")
-            auth = self.registry.auth_for(auths[0] if auths else None, [m for m, _ in modules])
-            asked = [once(request, name) for name in ("snmp_context", "snmp_engineid")]
-            context = V3Context.asked(auth, *asked)
+            target, auth, modules, params, context = self._asked(request)
         except (BadRequest, ValueError) as exc:
             return Response(f"{exc}\n".encode(), 400)
-        params = extra_params(request)
         self.metrics.inflight.inc()
         try:
             result = await self._scrape(target, auth, modules, params, deadline, context)

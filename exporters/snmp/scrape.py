@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import operator
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -472,24 +474,37 @@ _META_PREFIXES: dict[tuple[tuple[str, bool], ...], list[str]] = {}
 MAX_META_SHAPES = 1024
 
 
-def _meta_values(result: ScrapeResult) -> list[float]:
-    """The values of :func:`scrape_families`' samples, in its order."""
+def _seconds_text(value: float) -> str:
+    """:func:`format_value` of a duration (a finite float, seldom a whole number)."""
+    if value.__class__ is float and not value.is_integer() and abs(value) < math.inf:
+        return repr(value)
+    return format_value(value)
+
+
+def _count_text(value: int) -> str:
+    """:func:`format_value` of a count as a float (as the families hold it)."""
+    return str(value) if 0 <= value < 10**15 else format_value(float(value))
+
+
+def _meta_values(result: ScrapeResult) -> list[str]:
+    """The values of :func:`scrape_families`' samples as text, in its order."""
     modules = result.modules
     counters = result.counters
     done = [m for m in modules if m.success]
+    seconds = [_seconds_text(m.seconds) for m in modules]
     return [
-        *[1.0 if m.success else 0.0 for m in modules],
-        *[m.seconds for m in modules],
-        1.0 if result.answered else 0.0,
-        result.seconds,
-        float(counters.pdus),
-        float(counters.packets_sent),
-        float(counters.retries),
-        *[m.walk_seconds for m in done],
-        *[float(m.pdus) for m in done],
-        *[float(m.packets_sent) for m in modules],
-        *[float(m.packets_retried) for m in modules],
-        *[m.seconds for m in modules],
+        *["1" if m.success else "0" for m in modules],
+        *seconds,
+        "1" if result.answered else "0",
+        _seconds_text(result.seconds),
+        _count_text(counters.pdus),
+        _count_text(counters.packets_sent),
+        _count_text(counters.retries),
+        *[_seconds_text(m.walk_seconds) for m in done],
+        *[_count_text(m.pdus) for m in done],
+        *[_count_text(m.packets_sent) for m in modules],
+        *[_count_text(m.packets_retried) for m in modules],
+        *seconds,
     ]
 
 
@@ -505,12 +520,9 @@ def scrape_text(result: ScrapeResult) -> str:
             _META_PREFIXES.clear()
         prefixes = _META_PREFIXES[shape] = _prefixes(scrape_families(result))
     values = _meta_values(result)
-    return "".join(
-        [
-            prefix + format_value(value) + "\n"
-            for prefix, value in zip(prefixes, values, strict=True)
-        ]
-    )
+    if len(values) != len(prefixes):
+        raise ValueError("scrape_text: a template of another shape")
+    return "".join(map(operator.add, prefixes, values)) + "\n"
 
 
 def _prefixes(families: list[MetricFamily]) -> list[str]:
@@ -522,5 +534,5 @@ def _prefixes(families: list[MetricFamily]) -> list[str]:
             head, _, _ = line.rstrip("\n").rpartition(" ")
             if n:
                 head = head.rpartition("\n")[2]
-            out.append(head + " ")
+            out.append(("\n" if out else "") + head + " ")  # each line's end before the next
     return out
