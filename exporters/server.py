@@ -250,11 +250,11 @@ class Server:
             target, auth, modules, params, context = self._asked(request)
         except (BadRequest, ValueError) as exc:
             return Response(f"{exc}\n".encode(), 400)
-        self.metrics.inflight.inc()
+        self.metrics.scrape_started()
         try:
             result = await self._scrape(target, auth, modules, params, deadline, context)
         finally:
-            self.metrics.inflight.dec()
+            self.metrics.scrape_ended()
         if not self.always_200 and not any(m.success for m in result.modules):
             self.metrics.observe(result, Dedup())
             return Response(failure_text(result).encode(), 500)
