@@ -296,9 +296,23 @@ def limit(peer: Result, ours: Result) -> Limit:
     )
 
 
+def pinned_bound(result: Result) -> str:
+    """Which CPU a pinned row's targets/s is bound by: the exporter's, or the load's
+    (snmpd and curl), whichever spent more per target."""
+    load = result.snmpd_per_1000 + result.curl_per_1000
+    return "exporter" if result.cpu_per_1000 >= load else "snmpd+curl"
+
+
 def print_limits(results: Sequence[Result]) -> None:
     for run, (peer, ours) in pairs(results).items():
         if run.startswith("pinned"):
+            print(
+                f"  {run:25} CPU {EXPORTER_CPU} (exporter) / CPU {LOAD_CPU} (snmpd+curl) "
+                f"ms/target: snmp_exporter {peer.cpu_per_1000:.3f} / "
+                f"{peer.snmpd_per_1000 + peer.curl_per_1000:.3f} (bound by "
+                f"{pinned_bound(peer)}), provnet {ours.cpu_per_1000:.3f} / "
+                f"{ours.snmpd_per_1000 + ours.curl_per_1000:.3f} (bound by {pinned_bound(ours)})"
+            )
             continue
         bound = limit(peer, ours)
         print(
@@ -430,7 +444,8 @@ def run(args: argparse.Namespace, creds: sb.Secrets, workdir: Path) -> int:
             print_diff(name, diff, args.diff_devices)
         print("ratios provnet / snmp_exporter:")
         met = print_ratios(results)
-        print("what limits the shared rows (a saturated machine shares its CPUs with the load):")
+        print("what limits each row (shared: the load takes its part of the same CPUs;")
+        print("  pinned: targets/s measures the exporter only where its CPU is the busier one):")
         print_limits(results)
     print(
         f"secrets canary: {len(leaks)} of {len(logs) + len(bodies)} scrape bodies/logs "

@@ -7,7 +7,7 @@ series are the last scrape's with other numbers, so collecting and rendering the
 text kept from last time. Whether a scrape is such a one is checked in full, never assumed:
 the same set of OIDs, and the same value of every PDU that is not only a number of a series.
 Anything else builds the text again. A module whose texts keep failing that check (a label
-that changes every scrape) stops being kept. The texts are bounded in bytes.
+that changes every scrape) stops being kept. The texts are bounded in bytes (:data:`MAX_BYTES`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from exporters.render import Dedup, number_text, render_pieces
 from exporters.snmp.config import Module
 from exporters.snmp.series import Pdus, Slot, Value, only_numbers, pdu_number
 
-MAX_BYTES = 64 * 1024 * 1024
-"""Texts kept at most (about 3,000 targets of ``if_mib`` with 7 interfaces, 300 PDUs)."""
+MAX_BYTES = 32 * 1024 * 1024
+"""Texts kept at most: about 1,300 targets of ``if_mib`` with 7 interfaces (300 PDUs, 25 KB
+each), a province's routers; targets past that are collected and rendered every scrape."""
 STALE_AFTER = 600.0
 """Seconds after its last use a text may be dropped to make room."""
 MAX_MISSES = 3

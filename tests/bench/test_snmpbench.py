@@ -209,3 +209,14 @@ def test_a_pinned_process_runs_under_taskset_and_curl_cpu_is_counted() -> None:
     before = sb.children_cpu()
     subprocess.run(["sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"], check=True)
     assert sb.children_cpu() > before
+
+
+def test_a_pinned_row_says_which_cpu_bounds_it() -> None:
+    """Alone on its CPU an exporter taking less per target than snmpd and curl together on
+    the other one does not set the pace: its row's targets/s is the load's."""
+    from bench.bench_exporter import Result, pinned_bound
+
+    fast = Result("provnet", "pinned v2c system", ok=1000, cpu=0.28, snmpd_cpu=0.09, curl_cpu=0.37)
+    slow = Result("provnet", "pinned v2c if_mib", ok=1000, cpu=2.0, snmpd_cpu=1.0, curl_cpu=0.5)
+    assert pinned_bound(fast) == "snmpd+curl"
+    assert pinned_bound(slow) == "exporter"
