@@ -19,6 +19,7 @@ import copy
 import ipaddress
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -506,6 +507,19 @@ class Pass:
     seconds: float
     codes: Counter[str]
     outputs: list[Path]
+    cpu: float = 0.0
+    """CPU seconds (user + system) curl itself took for the pass."""
+
+
+def pinned(argv: Sequence[str], cpus: str | None) -> list[str]:
+    """``argv`` run on the CPUs ``cpus`` (``taskset -c``; it execs, so the PID stays)."""
+    return ["taskset", "-c", cpus, *argv] if cpus else list(argv)
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's waited-for children so far (curl among them)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def curl_config(urls: Sequence[str], outdir: Path) -> tuple[str, list[Path]]:
@@ -522,23 +536,28 @@ def curl_pass(
     parallel: int,
     max_time: float,
     max_seconds: float,
+    cpus: str | None = None,
 ) -> Pass:
     """All ``urls`` with ``curl --parallel``; each transfer bounded by ``max_time``, the pass
-    by ``max_seconds``. Status codes counted ("000" when the transfer failed)."""
+    by ``max_seconds``. Status codes counted ("000" when the transfer failed); curl's CPU
+    measured (``ip netns exec`` and ``taskset`` exec it, so it is the waited-for child).
+    ``cpus``: pin curl to those CPUs."""
     outdir.mkdir(parents=True, exist_ok=True)
     config, outputs = curl_config(urls, outdir)
     config_path = outdir.with_suffix(".curl")
     config_path.write_text(config)
     argv = ["curl", "-s", "--parallel", "--parallel-max", str(parallel)]
     argv += ["--max-time", str(max_time), "-w", "%{http_code}\\n", "-K", str(config_path)]
+    cpu = children_cpu()
     started = time.perf_counter()
-    proc = ns.run(argv, timeout=max_seconds, check=False)
+    proc = ns.run(pinned(argv, cpus), timeout=max_seconds, check=False)
     seconds = time.perf_counter() - started
+    cpu = children_cpu() - cpu
     codes = Counter(proc.stdout.split())
     missing = len(urls) - sum(codes.values())
     if missing > 0:
         codes["none"] += missing
-    return Pass(seconds, codes, outputs)
+    return Pass(seconds, codes, outputs, cpu)
 
 
 def series_counts(paths: Iterable[Path]) -> Counter[int]:

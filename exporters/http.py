@@ -83,24 +83,43 @@ class _Head:
     request: Request
     keep_alive: bool
     body_length: int
+    gzip_ok: bool = False
+    """The client takes a gzip answer (:func:`accepts_gzip`)."""
+
+
+_HEADS: dict[bytes, _Head] = {}
+"""Heads seen before: Prometheus sends the same head for a target every scrape."""
+MAX_HEADS = 8192
+
+
+def read_head(head: bytes) -> _Head:
+    """:func:`parse_head`, remembered (a head is a pure function of its bytes; the cache
+    starts over when full)."""
+    parsed = _HEADS.get(head)
+    if parsed is None:
+        parsed = parse_head(head)
+        if len(_HEADS) >= MAX_HEADS:
+            _HEADS.clear()
+        _HEADS[head] = parsed
+    return parsed
 
 
 def parse_head(head: bytes) -> _Head:
     """The request line and headers (no I/O); :class:`_Refused` for what is not HTTP/1.x
     GET-like."""
-    lines = head.split(b"\r\n")
-    parts = lines[0].split(b" ")
+    lines = head.decode("latin-1").split("\r\n")  # one character per byte
+    parts = lines[0].split(" ")
     if len(parts) != 3 or not parts[1]:
         raise _Refused(400, "malformed request line")
-    method_bytes, target, version = parts
-    if version not in (b"HTTP/1.1", b"HTTP/1.0"):
+    method, target, version = parts
+    if version not in ("HTTP/1.1", "HTTP/1.0"):
         raise _Refused(505, "only HTTP/1.0 and HTTP/1.1")
     headers: dict[str, str] = {}
     for line in lines[1:]:
-        name, sep, value = line.partition(b":")
-        if not sep or not name or name != name.strip():
+        name, sep, value = line.partition(":")
+        if not sep or not name or name != name.strip(_WHITESPACE):
             raise _Refused(400, "malformed header line")
-        headers[name.decode("latin-1").lower()] = value.strip().decode("latin-1")
+        headers[name.lower()] = value.strip(_WHITESPACE)
     if "transfer-encoding" in headers:
         raise _Refused(501, "request bodies with a transfer coding are not taken")
     length_text = headers.get("content-length", "0")
@@ -110,16 +129,27 @@ def parse_head(head: bytes) -> _Head:
     if body_length > MAX_BODY:
         raise _Refused(413, "request body too large")
     connection = headers.get("connection", "").lower()
-    keep_alive = "close" not in connection if version == b"HTTP/1.1" else "keep-alive" in connection
-    text = target.decode("latin-1")
-    path, _, query = text.partition("?")
-    request = Request(
-        method_bytes.decode("latin-1"),
-        unquote(path),
-        tuple(parse_qsl(query, keep_blank_values=True)),
-        headers,
-    )
-    return _Head(request, keep_alive, body_length)
+    keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
+    path, _, query = target.partition("?")
+    request = Request(method, unquote(path) if "%" in path else path, parse_query(query), headers)
+    return _Head(request, keep_alive, body_length, accepts_gzip(headers))
+
+
+_WHITESPACE = " \t\r\n\x0b\x0c"
+"""What ``bytes.strip()`` strips (``str.strip()`` also strips Latin-1's NBSP and NEL)."""
+
+
+def parse_query(query: str) -> tuple[tuple[str, str], ...]:
+    """``parse_qsl(query, keep_blank_values=True)``; without escapes (a scrape URL's usual
+    form) split here, at a fraction of its cost."""
+    if "%" in query or "+" in query:
+        return tuple(parse_qsl(query, keep_blank_values=True))
+    pairs = []
+    for item in query.split("&"):
+        if item:
+            name, _, value = item.partition("=")
+            pairs.append((name, value))
+    return tuple(pairs)
 
 
 _date: tuple[int, bytes] = (0, b"")
@@ -243,7 +273,7 @@ class _Connection(asyncio.Protocol):
                     raise _Refused(431, "request head too large")
                 head = bytes(self.buffer[:end])
                 del self.buffer[: end + 4]
-                parsed = parse_head(head)
+                parsed = read_head(head)
             except _Refused as refused:
                 self.reading = False
                 self.buffer.clear()
@@ -276,8 +306,7 @@ class _Connection(asyncio.Protocol):
                     return
                 keep_alive = item.keep_alive and not self.closing
                 head_only = request.method == "HEAD"
-                gzip_ok = accepts_gzip(request.headers)
-                self.transport.write(encode_response(response, keep_alive, head_only, gzip_ok))
+                self.transport.write(encode_response(response, keep_alive, head_only, item.gzip_ok))
                 if not keep_alive:
                     self.reading = False
                     self.transport.close()

@@ -19,6 +19,11 @@ class SelfMetrics:
         self.multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry()
         self._scrape_children: dict[tuple[str, bool], Any] = {}
+        self._pending: dict[tuple[str, bool], int] = {}
+        """Module scrapes by (module, success) not yet handed to prometheus_client."""
+        self._packets = [0] * 5
+        """Packets sent, received, retried, discoveries, duplicates: the same, pending."""
+        self._inflight = 0
         registry = None if multiprocess_dir else self.registry
         buckets = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
         self.scrapes = Counter(
@@ -118,39 +123,64 @@ class SelfMetrics:
         for name in refused:
             self.refused.labels(name).set(1)
 
+    def scrape_started(self) -> None:
+        self._inflight += 1
+        if self.multiprocess_dir:
+            self.inflight.inc()
+
+    def scrape_ended(self) -> None:
+        self._inflight -= 1
+        if self.multiprocess_dir:
+            self.inflight.dec()
+
     def observe(self, result: ScrapeResult, dedup: Dedup) -> None:
-        """Count one scrape. Called for every scrape: labelled children are looked up once
-        and nothing is added for a zero (each add takes a lock, with --workers an mmap write)."""
-        children = self._scrape_children
+        """Count one scrape. Called for every scrape, so counts are added up here and handed
+        to prometheus_client (a lock per add, with --workers an mmap write) when /metrics is
+        read; with --workers at once, since another worker may answer /metrics."""
+        pending = self._pending
         for module in result.modules:
             key = (module.name, module.success)
-            child = children.get(key)
-            if child is None:
-                if len(children) >= 4096:
-                    children.clear()
-                child = children[key] = self.scrapes.labels(
-                    module.name, "success" if module.success else "failure"
-                )
-            child.inc()
+            pending[key] = pending.get(key, 0) + 1
             if module.success:
                 self.walk.observe(module.walk_seconds)
             else:
                 self.errors.labels(module.error_kind or "unknown").inc()
         counters = result.counters
         self.duration.observe(result.seconds)
-        for counter, value in (
-            (self.sent, counters.packets_sent),
-            (self.received, counters.packets_received),
-            (self.retries, counters.retries),
-            (self.discoveries, counters.discoveries),
-        ):
+        self._packets[0] += counters.packets_sent
+        self._packets[1] += counters.packets_received
+        self._packets[2] += counters.retries
+        self._packets[3] += counters.discoveries
+        self._packets[4] += dedup.duplicates + dedup.type_clashes
+        if self.multiprocess_dir or len(pending) >= 4096:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the counts added up since the last flush to prometheus_client."""
+        children = self._scrape_children
+        for key, count in self._pending.items():
+            child = children.get(key)
+            if child is None:
+                if len(children) >= 4096:
+                    children.clear()
+                name, success = key
+                child = children[key] = self.scrapes.labels(
+                    name, "success" if success else "failure"
+                )
+            child.inc(count)
+        self._pending.clear()
+        counters = (self.sent, self.received, self.retries, self.discoveries, self.duplicates)
+        for counter, value in zip(counters, self._packets, strict=True):
             if value:
                 counter.inc(value)
-        if dedup.duplicates or dedup.type_clashes:
-            self.duplicates.inc(dedup.duplicates + dedup.type_clashes)
+        self._packets = [0] * len(counters)
+        if not self.multiprocess_dir:
+            self.inflight.set(self._inflight)
 
     def exposition(self) -> bytes:
         from prometheus_client import CollectorRegistry, generate_latest
+
+        self.flush()
 
         if self.multiprocess_dir:
             from prometheus_client import multiprocess

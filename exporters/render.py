@@ -9,12 +9,14 @@ the first one of its name is dropped: colliding series are never fatal.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from exporters.module import MetricFamily, Sample
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+T = TypeVar("T")
 _EXPOSED_TYPE = {"gauge": "gauge", "counter": "counter", "untyped": "untyped", "info": "gauge"}
 
 
@@ -85,13 +87,30 @@ def _header(name: str, type_: str, help_text: str) -> str:
     return text
 
 
+def number_text(value: float) -> str:
+    """A sample's value as :func:`render` writes it."""
+    if type(value) is float and value.is_integer() and -1e15 < value < 1e15:
+        return str(int(value))
+    return format_value(value)
+
+
 def render(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> str:
     """The exposition text of ``families``: grouped by name in first-seen order, duplicate
     series (name and label set in any order) removed, first wins."""
+    return "".join(cast("list[str]", render_pieces(families, dedup)))
+
+
+def render_pieces(
+    families: Iterable[MetricFamily],
+    dedup: Dedup | None = None,
+    slots: Mapping[int, T] | None = None,
+) -> list[str | T]:
+    """:func:`render`'s text in pieces; the value of a sample whose id is in ``slots`` is
+    left out and ``slots[id(sample)]`` put in its place (a template filled in later)."""
     stats = dedup if dedup is not None else Dedup()
     first: dict[str, MetricFamily] = {}
     kept: dict[str, list[Sample]] = {}
-    lines: dict[str, list[str]] = {}
+    lines: dict[str, list[str | T]] = {}
     seen: set[tuple[str, int]] = set()
     # The samples of a table row share one label tuple: each distinct tuple object is
     # rendered and sorted once (its entry holds it, so no id is reused while rendering);
@@ -127,6 +146,10 @@ def render(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> str:
                 continue
             seen.add(key)
             samples.append(sample)
+            if slots is not None and id(sample) in slots:
+                head = f"{sample_name}{{{known[1]}}} " if labels else f"{sample_name} "
+                out += (head, slots[id(sample)], "\n")
+                continue
             if type(value) is float and value.is_integer() and -1e15 < value < 1e15:
                 number = str(int(value))
             else:
@@ -135,10 +158,10 @@ def render(families: Iterable[MetricFamily], dedup: Dedup | None = None) -> str:
                 out.append(f"{sample_name}{{{known[1]}}} {number}\n")
             else:
                 out.append(f"{sample_name} {number}\n")
-    parts: list[str] = []
+    parts: list[str | T] = []
     for name, family in first.items():
         samples = kept[name]
         if samples:
             parts.append(_header(_header_name(family, samples), family.type, family.help))
             parts += lines[name]
-    return "".join(parts)
+    return parts

@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import NamedTuple
 
 from exporters.errors import BadRequest
 from exporters.http import HttpServer, Request, Response
@@ -37,10 +38,12 @@ from exporters.snmp.engine import SessionPool, Target, V3Context
 from exporters.snmp.scrape import (
     META_NAMES,
     ScrapeResult,
+    module_texts,
     scrape,
     scrape_families,
     scrape_text,
 )
+from exporters.snmp.template import Templates
 
 log = logging.getLogger("provnet.exporter")
 DEFAULT_DEADLINE = 120.0
@@ -105,6 +108,20 @@ class SilentTargets:
             self._targets.popitem(last=False)
 
 
+class Asked(NamedTuple):
+    """What a /snmp request asks for."""
+
+    target: Target
+    auth: Auth
+    modules: list[tuple[Module, Builtin | None]]
+    params: Mapping[str, str]
+    context: V3Context
+
+
+MAX_QUERIES = 8192
+"""Queries of /snmp remembered read (the cache starts over when full)."""
+
+
 @dataclass
 class Server:
     registry: Registry
@@ -120,6 +137,7 @@ class Server:
     """Answer HTTP 200 even when no module got any data (provnet's former default); without
     it such a scrape is a 500, as with snmp_exporter, so Prometheus's ``up`` reads 0."""
     pool: SessionPool = field(default_factory=SessionPool)
+    templates: Templates = field(default_factory=Templates)
     gate: asyncio.Semaphore | None = None
     silent_gate: asyncio.Semaphore | None = None
     silent: SilentTargets = field(default_factory=SilentTargets)
@@ -127,6 +145,7 @@ class Server:
     """Loads the configuration again (SIGHUP, POST /-/reload); None: nothing to reload."""
     tell_siblings: Callable[[], None] | None = None
     """With several workers: have the others reload too (a POST reaches one of them)."""
+    _queries: dict[tuple[tuple[str, str], ...], Asked] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.metrics.show_refused(self.registry.config.refused)
@@ -168,6 +187,8 @@ class Server:
         self.registry = registry
         self.metrics.show_refused(registry.config.refused)
         self.pool.clear()  # an auth may have another community or other keys now
+        self.templates.clear()
+        self._queries.clear()  # modules and auths by name: the new configuration's
         self.metrics.reload_ok.set(1)
         self.metrics.reload_time.set_to_current_time()
         log.info("configuration reloaded: %d modules", len(registry.module_names()))
@@ -197,40 +218,56 @@ class Server:
             self.gate = asyncio.Semaphore(self.concurrency)
         return self.gate
 
+    def _asked(self, request: Request) -> Asked:
+        """What a /snmp request asks for, read once per query (Prometheus asks the same
+        URL of a target every scrape); :class:`BadRequest` or ValueError for a bad one."""
+        asked = self._queries.get(request.query)
+        if asked is not None:
+            return asked
+        targets = request.getall("target")
+        if len(targets) != 1 or not targets[0]:
+            raise BadRequest("'target' parameter must be specified once")
+        target = Target.parse(targets[0])
+        names = parse_modules(request.getall("module"))
+        modules = [self.registry.snmp_module(n) for n in names]
+        auths = request.getall("auth")
+        if len(auths) > 1:
+            raise BadRequest("'auth' parameter must only be specified once")
+        auth = self.registry.auth_for(auths[0] if auths else None, [m for m, _ in modules])
+        words = [once(request, name) for name in ("snmp_context", "snmp_engineid")]
+        context = V3Context.asked(auth, *words)
+        asked = Asked(target, auth, modules, extra_params(request), context)
+        if len(self._queries) >= MAX_QUERIES:
+            self._queries.clear()
+        self._queries[request.query] = asked
+        return asked
+
     async def handle_snmp(self, request: Request) -> Response:
         deadline = deadline_from(
             request.headers.get("x-prometheus-scrape-timeout-seconds"), time.monotonic()
         )
         try:
-            targets = request.getall("target")
-            if len(targets) != 1 or not targets[0]:
-                raise BadRequest("'target' parameter must be specified once")
-            target = Target.parse(targets[0])
-            names = parse_modules(request.getall("module"))
-            modules = [self.registry.snmp_module(n) for n in names]
-            auths = request.getall("auth")
-            if len(auths) > 1:
-                raise BadRequest("'auth' parameter must only be specified once")
-            auth = self.registry.auth_for(auths[0] if auths else None, [m for m, _ in modules])
-            asked = [once(request, name) for name in ("snmp_context", "snmp_engineid")]
-            context = V3Context.asked(auth, *asked)
+            target, auth, modules, params, context = self._asked(request)
         except (BadRequest, ValueError) as exc:
             return Response(f"{exc}\n".encode(), 400)
-        params = extra_params(request)
-        self.metrics.inflight.inc()
+        self.metrics.scrape_started()
         try:
             result = await self._scrape(target, auth, modules, params, deadline, context)
         finally:
-            self.metrics.inflight.dec()
+            self.metrics.scrape_ended()
         if not self.always_200 and not any(m.success for m in result.modules):
             self.metrics.observe(result, Dedup())
             return Response(failure_text(result).encode(), 500)
+        texts = module_texts(result)
         families: list[MetricFamily] = [f for m in result.modules for f in m.families]
-        dedup = Dedup()
+        dedup = Dedup(
+            sum(m.text_dedup[0] for m in result.modules),
+            sum(m.text_dedup[1] for m in result.modules),
+        )
         if META_NAMES.isdisjoint([f.name for f in families]):
-            body = render(families, dedup) + scrape_text(result)
+            body = texts + render(families, dedup) + scrape_text(result)
         else:  # a module's metric is named like one of the scrape's own: de-duplicate all
-            body = render(families + scrape_families(result), dedup)
+            body = texts + render(families + scrape_families(result), dedup)
         self.metrics.observe(result, dedup)
         return Response(body.encode(), content_type=CONTENT_TYPE)
 
@@ -285,6 +322,7 @@ class Server:
                 self.parallel,
                 give_back,
                 context,
+                self.templates,
             )
         finally:
             if held:

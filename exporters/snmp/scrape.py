@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import operator
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +30,8 @@ from exporters.snmp.engine import (
     error_kind,
     needs_pysnmp,
 )
-from exporters.snmp.series import Pdus, Value, collect, value_as_string
+from exporters.snmp.series import Pdus, Slot, Value, collect, value_as_string
+from exporters.snmp.template import Templates, build
 from provnet.errors import NOT_CONTAINED
 
 log = logging.getLogger("provnet.exporter")
@@ -38,6 +41,14 @@ log = logging.getLogger("provnet.exporter")
 class ModuleResult:
     name: str
     families: list[MetricFamily] = field(default_factory=list)
+    text: str = ""
+    """The module's own series as text, filled into the text kept from an earlier scrape
+    (:mod:`exporters.snmp.template`); ``families`` then holds only its derived ones."""
+    text_names: frozenset[str] = frozenset()
+    text_dedup: tuple[int, int] = (0, 0)
+    """Duplicates and type clashes dropped from ``text``."""
+    expand: Callable[[], list[MetricFamily]] | None = None
+    """The families ``text`` was made of, collected again (when its names meet others')."""
     success: bool = False
     seconds: float = 0.0
     error_kind: str = ""
@@ -219,11 +230,41 @@ async def _all(jobs: Sequence[Coroutine[Any, Any, object]]) -> None:
         raise failed.exceptions[0] from None
 
 
+def module_series(
+    result: ModuleResult, target: str, module: Module, pdus: Pdus, templates: Templates | None
+) -> None:
+    """The module's own series into ``result``: as text from a kept template when ``pdus``
+    fit it, else as families (and a template of them kept for the next scrape)."""
+    if templates is None:
+        result.families = collect(module, pdus)
+        return
+    kept = templates.fill(target, module, pdus)
+    if kept is None:
+        if not templates.wanted(target, module):
+            result.families = collect(module, pdus)
+            return
+        trace: dict[int, Slot] = {}
+        families = collect(module, pdus, trace)
+        entry = build(module, pdus, families, trace)
+        templates.keep(target, entry)
+        text = entry.fill(pdus)
+        if text is None:  # cannot happen: the text was made of these PDUs
+            result.families = families
+            return
+    else:
+        text, entry = kept
+    result.text = text
+    result.text_names = entry.names
+    result.text_dedup = (entry.duplicates, entry.type_clashes)
+    result.expand = lambda: collect(module, pdus)
+
+
 async def scrape_module(
     client: SnmpClient,
     module: Module,
     builtin: Builtin | None,
     params: Mapping[str, str],
+    templates: Templates | None = None,
 ) -> ModuleResult:
     result = ModuleResult(module.name)
     started = time.perf_counter()
@@ -233,7 +274,7 @@ async def scrape_module(
     try:
         pdus = await fetch(client, module, builtin)
         result.walk_seconds = time.perf_counter() - started
-        result.families = collect(module, pdus)
+        module_series(result, str(client.target), module, pdus, templates)
         if builtin is not None:
             result.families.extend(builtin.derive(pdus, params))
         result.success = True
@@ -262,6 +303,7 @@ async def scrape(
     parallel: int = 4,
     on_silence: Callable[[], None] | None = None,
     context: V3Context = NO_CONTEXT,
+    templates: Templates | None = None,
 ) -> ScrapeResult:
     """Scrape ``modules`` one after the other, until ``deadline`` (``time.monotonic()``);
     a module cut by the deadline fails, earlier ones stand. Once a module found the target
@@ -297,7 +339,7 @@ async def scrape(
                 results.append(ModuleResult(module.name, error_kind="timeout"))
                 continue
             # every request of the client ends by the deadline (no timer per module)
-            result = await scrape_module(client, module, builtin, params)
+            result = await scrape_module(client, module, builtin, params, templates)
             if result.error_kind == "deadline":
                 client.spoil()
             results.append(result)
@@ -306,6 +348,30 @@ async def scrape(
     return ScrapeResult(
         str(target), results, counters, time.perf_counter() - started, client.answered
     )
+
+
+def module_texts(result: ScrapeResult) -> str:
+    """The modules' series kept as text, in order; a module's text whose family names meet
+    another's, or the scrape's own, is turned back into families (rendered together, so
+    duplicates across modules are dropped as before)."""
+    texts = [m for m in result.modules if m.text]
+    if not texts:
+        return ""
+    names = {f.name for m in result.modules for f in m.families}
+    names.update(META_NAMES)
+    fits = True
+    for module in texts:
+        if not module.text_names.isdisjoint(names):
+            fits = False
+            break
+        names.update(module.text_names)
+    if fits:
+        return "".join(m.text for m in texts)
+    for module in texts:
+        assert module.expand is not None
+        module.families[:0] = module.expand()
+        module.text, module.text_dedup, module.expand = "", (0, 0), None
+    return ""
 
 
 def scrape_families(result: ScrapeResult) -> list[MetricFamily]:
@@ -408,24 +474,37 @@ _META_PREFIXES: dict[tuple[tuple[str, bool], ...], list[str]] = {}
 MAX_META_SHAPES = 1024
 
 
-def _meta_values(result: ScrapeResult) -> list[float]:
-    """The values of :func:`scrape_families`' samples, in its order."""
+def _seconds_text(value: float) -> str:
+    """:func:`format_value` of a duration (a finite float, seldom a whole number)."""
+    if value.__class__ is float and not value.is_integer() and abs(value) < math.inf:
+        return repr(value)
+    return format_value(value)
+
+
+def _count_text(value: int) -> str:
+    """:func:`format_value` of a count as a float (as the families hold it)."""
+    return str(value) if 0 <= value < 10**15 else format_value(float(value))
+
+
+def _meta_values(result: ScrapeResult) -> list[str]:
+    """The values of :func:`scrape_families`' samples as text, in its order."""
     modules = result.modules
     counters = result.counters
     done = [m for m in modules if m.success]
+    seconds = [_seconds_text(m.seconds) for m in modules]
     return [
-        *[1.0 if m.success else 0.0 for m in modules],
-        *[m.seconds for m in modules],
-        1.0 if result.answered else 0.0,
-        result.seconds,
-        float(counters.pdus),
-        float(counters.packets_sent),
-        float(counters.retries),
-        *[m.walk_seconds for m in done],
-        *[float(m.pdus) for m in done],
-        *[float(m.packets_sent) for m in modules],
-        *[float(m.packets_retried) for m in modules],
-        *[m.seconds for m in modules],
+        *["1" if m.success else "0" for m in modules],
+        *seconds,
+        "1" if result.answered else "0",
+        _seconds_text(result.seconds),
+        _count_text(counters.pdus),
+        _count_text(counters.packets_sent),
+        _count_text(counters.retries),
+        *[_seconds_text(m.walk_seconds) for m in done],
+        *[_count_text(m.pdus) for m in done],
+        *[_count_text(m.packets_sent) for m in modules],
+        *[_count_text(m.packets_retried) for m in modules],
+        *seconds,
     ]
 
 
@@ -441,12 +520,9 @@ def scrape_text(result: ScrapeResult) -> str:
             _META_PREFIXES.clear()
         prefixes = _META_PREFIXES[shape] = _prefixes(scrape_families(result))
     values = _meta_values(result)
-    return "".join(
-        [
-            prefix + format_value(value) + "\n"
-            for prefix, value in zip(prefixes, values, strict=True)
-        ]
-    )
+    if len(values) != len(prefixes):
+        raise ValueError("scrape_text: a template of another shape")
+    return "".join(map(operator.add, prefixes, values)) + "\n"
 
 
 def _prefixes(families: list[MetricFamily]) -> list[str]:
@@ -458,5 +534,5 @@ def _prefixes(families: list[MetricFamily]) -> list[str]:
             head, _, _ = line.rstrip("\n").rpartition(" ")
             if n:
                 head = head.rpartition("\n")[2]
-            out.append(head + " ")
+            out.append(("\n" if out else "") + head + " ")  # each line's end before the next
     return out

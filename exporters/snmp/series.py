@@ -17,6 +17,7 @@ import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from exporters.module import MetricFamily, MetricType, Sample
 from exporters.snmp.config import Index, Metric, Module, RegexExtract
@@ -571,8 +572,9 @@ def _resolve(index: MetricIndex, oid: str) -> _Resolved | None:
     return metric, _index_arcs(suffix), (index.recipe[metric.oid], suffix)
 
 
-def collect(module: Module, pdus: Pdus) -> list[MetricFamily]:
-    """Every series a module's metrics make of ``pdus``."""
+def collect(module: Module, pdus: Pdus, trace: dict[int, Slot] | None = None) -> list[MetricFamily]:
+    """Every series a module's metrics make of ``pdus``. ``trace``, when given, gets for each
+    sample whose value is a PDU's number (scaled and offset) that PDU, by the sample's id."""
     index = metric_index(module)
     families = _Families()
     labels_of: dict[tuple[int, str], _Labels] = {}
@@ -601,4 +603,43 @@ def collect(module: Module, pdus: Pdus) -> list[MetricFamily]:
                 labels = index_labels(arcs, metric, pdus)
                 known = static_labels[key] = (labels, tuple(sorted(labels.items())))
         pdu_samples(families, arcs, value, metric, pdus, *known)
+        if trace is not None and metric.type in NUMERIC_TYPES:
+            sample = families.by_name[metric.name].samples[-1]
+            trace[id(sample)] = Slot(oid, metric.scale, metric.offset)
     return list(families.by_name.values())
+
+
+class Slot(NamedTuple):
+    """Where a sample's value comes from: a PDU's number, times ``scale`` plus ``offset``."""
+
+    oid: str
+    scale: float
+    offset: float
+
+
+def only_numbers(module: Module, oids: Iterable[str]) -> list[bool]:
+    """For each OID, whether its PDU's value can only be the number of a series or nothing:
+    it is of no metric or of a numeric one, and no label is read from it."""
+    index = metric_index(module)
+    sources = lookup_sources(module)
+    flags = []
+    resolved = index.resolved  # what collect just met
+    for oid in oids:
+        found = resolved[oid] if oid in resolved else _resolve(index, oid)
+        numeric = found is None or found[0].type in NUMERIC_TYPES
+        flags.append(numeric and not (sources and oid.startswith(sources)))
+    return flags
+
+
+def lookup_sources(module: Module) -> tuple[str, ...]:
+    """OID prefixes (with the trailing dot) of the PDUs other PDUs' labels are read from:
+    lookups, and the address-type column before a combined type (InetAddress...)."""
+    prefixes: set[str] = set()
+    for metric in module.metrics:
+        if metric.type in COMBINED_TYPES:
+            prefixes.add(_prev_oid(metric.oid) + ".")
+        for lookup in metric.lookups:
+            prefixes.add(lookup.oid + ".")
+            if lookup.type in COMBINED_TYPES:
+                prefixes.add(_prev_oid(lookup.oid) + ".")
+    return tuple(sorted(prefixes))

@@ -184,3 +184,39 @@ def test_net_counters_and_error_kinds_are_read() -> None:
     assert counters["Ip.DefaultTTL"] == 64
     metrics = 'provnet_snmp_errors_total{kind="timeout"} 12.0\nprovnet_snmp_up 1\n'
     assert sb.error_kinds(metrics) == {"timeout": 12.0}
+
+
+def test_the_shared_rows_say_what_the_load_leaves_for_the_exporter() -> None:
+    """Per 1,000 targets: snmp_exporter 0.7 s + snmpd 0.1 + curl 0.3 = 1.1 s of the shared
+    CPUs; provnet 0.5 + 0.1 + 0.3 = 0.9: 1.22x predicted, and even an exporter taking no
+    CPU would leave 0.4 s of load, so 2.75x at most."""
+    from bench.bench_exporter import PEER, Result, limit
+
+    peer = Result(PEER, "v2c system", ok=1000, cpu=0.7, snmpd_cpu=0.1, curl_cpu=0.3)
+    ours = Result("provnet", "v2c system", ok=1000, cpu=0.5, snmpd_cpu=0.1, curl_cpu=0.3)
+    bound = limit(peer, ours)
+    assert bound.expected == pytest.approx(1.1 / 0.9)
+    assert bound.ceiling == pytest.approx(1.1 / 0.4)
+    assert bound.load_share == pytest.approx(0.4 / 0.9)
+    # a heavier load makes 2x impossible whatever the exporter does
+    ours = Result("provnet", "v2c system", ok=1000, cpu=0.1, snmpd_cpu=0.3, curl_cpu=0.3)
+    assert limit(peer, ours).ceiling < 2
+
+
+def test_a_pinned_process_runs_under_taskset_and_curl_cpu_is_counted() -> None:
+    assert sb.pinned(["curl", "-s"], "1") == ["taskset", "-c", "1", "curl", "-s"]
+    assert sb.pinned(["curl", "-s"], None) == ["curl", "-s"]
+    before = sb.children_cpu()
+    subprocess.run(["sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"], check=True)
+    assert sb.children_cpu() > before
+
+
+def test_a_pinned_row_says_which_cpu_bounds_it() -> None:
+    """Alone on its CPU an exporter taking less per target than snmpd and curl together on
+    the other one does not set the pace: its row's targets/s is the load's."""
+    from bench.bench_exporter import Result, pinned_bound
+
+    fast = Result("provnet", "pinned v2c system", ok=1000, cpu=0.28, snmpd_cpu=0.09, curl_cpu=0.37)
+    slow = Result("provnet", "pinned v2c if_mib", ok=1000, cpu=2.0, snmpd_cpu=1.0, curl_cpu=0.5)
+    assert pinned_bound(fast) == "snmpd+curl"
+    assert pinned_bound(slow) == "exporter"

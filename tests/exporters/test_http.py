@@ -10,10 +10,11 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
-from exporters.http import HttpServer, Request, Response, parse_head
+from exporters.http import HttpServer, Request, Response, parse_head, parse_query
 
 SECRET = "canary-community-3f9a"
 
@@ -223,6 +224,36 @@ def test_parse_head_lowercases_header_names_and_decodes_the_path() -> None:
     assert parsed.request.get("q") == "/"
     assert parsed.request.headers["x-prometheus-scrape-timeout-seconds"] == "10"
     assert parsed.keep_alive
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "a",
+        "a=",
+        "target=10.0.0.1&module=if_mib,system&module=ip_mib",
+        "a=1&&b=2",
+        "=x",
+        "a==b",
+        "x&y=1&x=2",
+        "a=1;b=2",
+        "a=%20b&c=%2C",
+        "a=b+c",
+        "auth=t\u00e9l\u00e9",
+    ],
+)
+def test_a_query_reads_as_parse_qsl_reads_it(query: str) -> None:
+    """The split without escapes gives what urllib's parse_qsl gives, blanks kept."""
+    assert parse_query(query) == tuple(parse_qsl(query, keep_blank_values=True))
+
+
+def test_header_values_lose_only_ascii_whitespace() -> None:
+    """As before the head was read as text: a Latin-1 NBSP (0xA0) is part of the value."""
+    parsed = parse_head(b"GET / HTTP/1.1\r\nX-A: \t v\xa0 \r\nX-B:w")
+    assert parsed.request.headers == {"x-a": "v\xa0", "x-b": "w"}
+    with pytest.raises(ValueError, match="malformed header"):
+        parse_head(b"GET / HTTP/1.1\r\nX-A : v")
 
 
 @pytest.mark.parametrize(
