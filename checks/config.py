@@ -14,7 +14,7 @@ import ipaddress
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from checks.model import ConfigCheck, LineMatch
@@ -62,6 +62,17 @@ class DeviceFacts:
     def values(self, name: str) -> tuple[str, ...]:
         found: tuple[str, ...] = getattr(self, name)
         return found
+
+    @cached_property
+    def prefixes(self) -> dict[int, tuple[Network, ...]]:
+        """The management prefixes by IP version."""
+        return {v: tuple(p for p in self.management_prefixes if p.version == v) for v in (4, 6)}
+
+    @cached_property
+    def inside(self) -> dict[Network, bool]:
+        """An ACL source -> whether it is within the management prefixes: the devices
+        that share these facts repeat the same ACL lines."""
+        return {}
 
 
 Located = tuple[Node, tuple[Node, ...]]  # a line and the section lines leading to it
@@ -267,12 +278,6 @@ def output_tree(text: str) -> list[Node]:
     return [Node(t.strip(), line=i) for i, t in enumerate(text.splitlines(), 1) if t.strip()]
 
 
-@lru_cache(maxsize=64)
-def _of_version(prefixes: tuple[Network, ...], version: int) -> tuple[Network, ...]:
-    return tuple(p for p in prefixes if p.version == version)
-
-
-@lru_cache(maxsize=4096)
 def _inside(source: Network | None, prefixes: tuple[Network, ...]) -> bool:
     if source is None:
         return False
@@ -292,10 +297,16 @@ def acl_evidence(
         why = "no such ACL" if view.acls is not None else "provnet cannot read this OS's ACLs"
         yield Evidence("missing", f"ACL {name}", binding.line, binding.section, why)
         return
-    prefixes = _of_version(view.facts.management_prefixes, version)
+    facts = view.facts
+    prefixes = facts.prefixes[version]
+    known = facts.inside
     where = header.text if header.children else ""
     for entry in entries:
-        if not _inside(entry.source, prefixes):
+        source = entry.source
+        inside = False if source is None else known.get(source)
+        if inside is None and source is not None:
+            inside = known[source] = _inside(source, prefixes)
+        if not inside:
             outside = "any" if entry.source is None else str(entry.source)
             allowed = ", ".join(map(str, prefixes)) or "none"
             detail = f"source {outside} outside management_prefixes ({allowed})"

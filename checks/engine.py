@@ -10,9 +10,11 @@ every control that needed its configuration, never a pass. Nothing here prints.
 from __future__ import annotations
 
 import fnmatch
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from operator import attrgetter
 from typing import Any, Literal, Protocol
 
 from checks.config import FAILING, ConfigView, DeviceFacts, Evidence, evaluate, output_tree
@@ -558,15 +560,19 @@ class Score:
     skipped: int = 0
 
     def add(self, result: Result) -> None:
-        if result.status == "passed":
-            self.passed += 1
-        elif result.status == "failed":
-            self.failed += 1
-            self.waived += result.waived
-        elif result.status == "error":
-            self.error += 1
+        self.count(result.status, result.waived)
+
+    def count(self, status: Status, waived: bool, times: int = 1) -> None:
+        """``times`` results of ``status`` (``waived``: failures a waiver covers)."""
+        if status == "passed":
+            self.passed += times
+        elif status == "failed":
+            self.failed += times
+            self.waived += times * waived
+        elif status == "error":
+            self.error += times
         else:
-            self.skipped += 1
+            self.skipped += times
 
     @property
     def before(self) -> float | None:
@@ -585,11 +591,9 @@ def scores(results: Iterable[Result]) -> dict[str, dict[str, Score]]:
     """Scores by ``province`` (key ``""``), ``commune`` (code; province-level sites under
     ``""``) and ``site``."""
     out: dict[str, dict[str, Score]] = {"province": {}, "commune": {}, "site": {}}
-    for result in results:
-        for level, key in (
-            ("province", ""),
-            ("commune", result.commune_code),
-            ("site", result.site),
-        ):
-            out[level].setdefault(key, Score()).add(result)
+    # counted first (in C) by what a score depends on: a province has 100,000 results
+    counted = Counter(map(attrgetter("commune_code", "site", "status", "waived"), results))
+    for (commune, site, status, waived), times in counted.items():
+        for level, key in (("province", ""), ("commune", commune), ("site", site)):
+            out[level].setdefault(key, Score()).count(status, waived, times)
     return out

@@ -144,7 +144,7 @@ def command(
         str | None,
         typer.Option(
             help="live: bộ thông tin đăng nhập chỉ đọc trong inventory (read-only credential "
-            "set); mặc định bộ của từng thiết bị.",
+            "set); mặc định audit_credentials của từng thiết bị, không có thì ssh_credentials.",
             show_default=False,
         ),
     ] = None,

@@ -486,6 +486,7 @@ def connect_params(
 ) -> ConnectParams:
     """Where and as whom to log in to ``device``, secrets resolved now (in memory only)."""
     params = netmiko_connect_params(inv, device, store)
+    credential = ssh_credential(inv, device)
     return ConnectParams(
         host=str(params["host"]),
         port=int(params["port"]),
@@ -494,4 +495,5 @@ def connect_params(
         secret=str(params.get("secret", "")),
         known_hosts=known_hosts,
         timeout=timeout,
+        read_only=credential is not None and credential.read_only,
     )

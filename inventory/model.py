@@ -113,6 +113,9 @@ class SshCredential(Strict):
     password: SecretRef | None = None
     enable_secret: SecretRef | None = None
     private_key_file: str | None = None
+    # A read-only account (IOS privilege 1, VRP level 1): sessions never ask for `enable`
+    # and read the configuration the way such a user may (IOS `more system:running-config`).
+    read_only: bool = False
 
 
 class SnmpV2cCredential(Strict):
@@ -280,6 +283,8 @@ class Settings(Strict):
     managed_by: ManagedBy | None = None
     ssh_credentials: Name | None = None
     snmp_credentials: Name | None = None
+    # the read-only SSH account `provnet audit --source live` reads configurations with
+    audit_credentials: Name | None = None
     ssh_port: Port | None = None
     snmp_port: Port | None = None
     apt_mirror: AptMirror | None = None

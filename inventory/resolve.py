@@ -51,6 +51,7 @@ class DeviceView:
     device: Device
     apt_mirror: AptMirror | None = None
     syslog_forward: SyslogForward | None = None
+    audit_credentials: str | None = None
 
     @property
     def monitor_only(self) -> bool:
@@ -120,6 +121,7 @@ def resolve_device(
         device=device,
         apt_mirror=_first(chain, "apt_mirror"),
         syslog_forward=_first(chain, "syslog_forward"),
+        audit_credentials=_first(chain, "audit_credentials"),
     )
 
 

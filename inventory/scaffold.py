@@ -92,6 +92,12 @@ def province_document(province: OfficialProvince) -> dict[str, Any]:
                 "username": "admin",
                 "password": {"env": "PROVNET_VC_PASSWORD"},
             },
+            "ssh-audit": {
+                "kind": "ssh",
+                "username": "audit",
+                "read_only": True,
+                "password": {"env": "PROVNET_AUDIT_PASSWORD"},
+            },
             "snmp-v3-ro": {
                 "kind": "snmp_v3",
                 "username": "provnet-ro",
@@ -105,6 +111,7 @@ def province_document(province: OfficialProvince) -> dict[str, Any]:
             "managed_by": "province",
             "ssh_credentials": "ssh-netops",
             "snmp_credentials": "snmp-v3-ro",
+            "audit_credentials": "ssh-audit",
         },
         "groups": {
             "vc-endpoints": {

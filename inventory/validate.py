@@ -148,6 +148,7 @@ def check_references(inv: Inventory) -> Iterable[Problem]:
             )
         for attr, kinds, kind_label in (
             ("ssh_credentials", (SshCredential,), "SSH"),
+            ("audit_credentials", (SshCredential,), "SSH"),
             ("snmp_credentials", (SnmpV2cCredential, SnmpV3Credential), "SNMP"),
         ):
             name = getattr(layer, attr)

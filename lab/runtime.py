@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lab.device import SimDevice, make_device
+from lab.device import DEVICE_KINDS, SimDevice, make_device
 from lab.device.server import SshEndpoint, SshTwinServer
 from lab.errors import BadFault, LabError, UnknownTwinDevice
 from lab.sip import SipResponder
@@ -54,6 +54,16 @@ class TwinRuntime:
             )
         return SnmpEndpoint(twin.host, twin.snmp_port, state, communities, users)
 
+    def _readers(self, twin: TwinDevice) -> tuple[tuple[str, str], ...]:
+        """The read-only account of ``twin`` (its ``audit_credentials``), on a kind of device
+        that has local users with levels; its password from the lab secrets."""
+        kind = DEVICE_KINDS.get(twin.platform)
+        kinds = self.spec.credential_kinds.get(twin.audit_credentials or "", {})
+        password = self._secret(twin.audit_credentials, "password")
+        if kind is None or not kind.local_users or "username" not in kinds or not password:
+            return ()
+        return ((kinds["username"], password),)
+
     def _ssh_endpoint(self, twin: TwinDevice, device: SimDevice) -> SshEndpoint:
         kinds = self.spec.credential_kinds.get(twin.ssh_credentials or "", {})
         return SshEndpoint(
@@ -63,6 +73,7 @@ class TwinRuntime:
             username=kinds.get("username", "admin"),
             password=self._secret(twin.ssh_credentials, "password") or "",
             enable_secret=self._secret(twin.ssh_credentials, "enable_secret"),
+            readers=device.state.readers,
         )
 
     async def start(self) -> None:
@@ -73,6 +84,7 @@ class TwinRuntime:
             # manages it from then on (a community added over SSH answers at once).
             state.snmp_communities = frozenset(endpoint.communities)
             state.snmp_users = endpoint.users
+            state.readers = self._readers(twin)
             self.devices[twin.name] = make_device(state)
         await self.snmp.start(endpoints)
         await self.ssh.start(

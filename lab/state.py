@@ -147,6 +147,10 @@ class DeviceState:
     faults: Faults = field(default_factory=Faults)
     # Bumped by every change to interfaces or addresses, so readers can cache derived views.
     generation: int = 0
+    # Read-only local users (name, password) the twin provisions from the lab secrets: the
+    # initial configuration holds each at level 1 with what it needs to read the running
+    # configuration (IOS `file privilege 1`, VRP `command-privilege level 1 ...`).
+    readers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     def touch(self) -> None:
         self.generation += 1

@@ -99,6 +99,7 @@ class TwinDevice:
     mgmt_ipv4: str | None
     interfaces: tuple[dict[str, Any], ...] = ()
     mac_block: int = 0  # the device's block of interface MACs (site and place in the site)
+    audit_credentials: str | None = None  # the read-only account the twin provisions
 
     def new_state(self) -> DeviceState:
         """A fresh state: the interfaces of the plan, up, with their IPv4 addresses."""
@@ -278,10 +279,13 @@ def plan_twin(
             mgmt_ipv4=str(view.mgmt_ipv4) if view.mgmt_ipv4 else None,
             interfaces=interfaces_for(inv, view),
             mac_block=mac_block(view),
+            audit_credentials=view.audit_credentials,
         )
         for index, view in enumerate(simulated)
     )
-    used = [c for t in twins for c in (t.ssh_credentials, t.snmp_credentials) if c]
+    used = [
+        c for t in twins for c in (t.ssh_credentials, t.snmp_credentials, t.audit_credentials) if c
+    ]
     return TwinSpec(
         devices=twins,
         lab_secrets=lab_secrets if lab_secrets is not None else lab_secrets_for(inv, used),

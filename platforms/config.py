@@ -46,6 +46,7 @@ AclReader = Callable[[Sequence["Node"], str, int], tuple["Node | None", list[Acl
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # a province's devices repeat the same ACL lines
 def wildcard_network(address: str, wildcard: str = "0.0.0.0") -> ipaddress.IPv4Network | None:
     """``10.38.128.0 0.0.63.255`` -> ``10.38.128.0/18``; None for a non-contiguous wildcard
     (or text that is not an address)."""

@@ -92,6 +92,8 @@ class ConnectParams:
     secret: str = ""  # enable secret (IOS)
     known_hosts: str | None = None  # path; None only when host-key checking is disabled
     timeout: float = 20.0
+    # a read-only account: no `enable`; the configuration read as such a user may
+    read_only: bool = False
 
 
 class DeviceError(PlatformError, RuntimeError):

@@ -69,15 +69,20 @@ class BackupRepository:
             described["error"] = self.error
         return described
 
-    def files(self) -> dict[str, str]:
-        """Device name -> path in the repository, of every ``*.cfg`` at the commit."""
-        listing = self._git_bytes("ls-tree", "-r", "-z", "--name-only", self.commit)
-        found: dict[str, str] = {}
+    def files(self) -> dict[str, tuple[str, str]]:
+        """Device name -> (path in the repository, blob id), of every ``*.cfg`` at the
+        commit (the first path in git's order when two folders hold the same name)."""
+        listing = self._git_bytes("ls-tree", "-r", "-z", self.commit)
+        found: dict[str, tuple[str, str]] = {}
         for raw in listing.split(b"\0"):
-            path = raw.decode("utf-8", "replace")
+            meta, _, path_bytes = raw.partition(b"\t")
+            path = path_bytes.decode("utf-8", "replace")
             name = path.rpartition("/")[2]
+            parts = meta.split()
+            if len(parts) != 3 or parts[1] != b"blob":
+                continue
             if name.endswith(".cfg") and len(name) > len(".cfg"):  # as PurePosixPath's suffix
-                found.setdefault(name[: -len(".cfg")], path)
+                found.setdefault(name[: -len(".cfg")], (path, parts[2].decode("ascii")))
         return found
 
     def configs(self, devices: Sequence[DeviceView]) -> Mapping[str, ConfigText | Unreadable]:
@@ -86,34 +91,35 @@ class BackupRepository:
         try:
             files = self.files()
             wanted = {d.name: files[d.name] for d in devices if d.name in files}
-            texts = self._blobs(list(wanted.values()))
+            texts = self._blobs([blob for _, blob in wanted.values()])
         except OSError as exc:
             return {d.name: Unreadable(f"{self.repo}: {exc}") for d in devices}
         out: dict[str, ConfigText | Unreadable] = {}
         for device in devices:
-            path = wanted.get(device.name)
-            if path is None:
+            found = wanted.get(device.name)
+            if found is None:
                 out[device.name] = Unreadable(
                     f"no backup of {device.name} at commit {self.commit[:12]} in {self.repo}"
                 )
             else:
-                out[device.name] = ConfigText(path, texts[path])
+                out[device.name] = ConfigText(found[0], texts[found[1]])
         return out
 
-    def _blobs(self, paths: list[str]) -> dict[str, str]:
-        """The contents of ``paths`` at the commit, read in one `git cat-file --batch`."""
-        if not paths:
+    def _blobs(self, blobs: list[str]) -> dict[str, str]:
+        """The contents of ``blobs`` (ids from the commit's listing), read in one
+        `git cat-file --batch`: by id, git does not walk the trees again for each file."""
+        if not blobs:
             return {}
-        request = "".join(f"{self.commit}:{p}\n" for p in paths).encode("utf-8")
+        request = "".join(f"{b}\n" for b in blobs).encode("ascii")
         raw = self._git_bytes("cat-file", "--batch", data=request)
         out: dict[str, str] = {}
         offset = 0
-        for path in paths:
+        for blob in blobs:
             end = raw.index(b"\n", offset)
             header = raw[offset:end].split()
             if len(header) != 3:
-                raise OSError(f"git cat-file: unexpected answer for {path}")
+                raise OSError(f"git cat-file: unexpected answer for {blob}")
             size = int(header[2])
-            out[path] = raw[end + 1 : end + 1 + size].decode("utf-8", "replace")
+            out[blob] = raw[end + 1 : end + 1 + size].decode("utf-8", "replace")
             offset = end + 1 + size + 1
         return out

@@ -2,12 +2,14 @@
 
 Each device is read in a session of its own, through the same ``platforms`` sessions the
 network changes use (``NETWORK.connect(...).running_config()``: a ``show``, never
-configuration mode), with the credential set the auditor names (``--credentials``, a
-read-only account) or else the device's own. Host keys are checked against the known-hosts
-file as for every other connection. A device that cannot be read (down, refused, wrong
-host key, garbage) is an ``error`` for its controls and never stops the others. What is
-read is masked as backups are (secret-looking values and the inventory's known secrets)
-before any control sees it, so no finding can quote a secret.
+configuration mode), with the credential set the auditor names (``--credentials``), else
+the device's ``audit_credentials`` (the inventory's read-only account: IOS privilege 1, VRP
+level 1, which the session reads as such a user may), else its own ``ssh_credentials``.
+Host keys are checked against the known-hosts file as for every other connection. A
+device that cannot be read (down, refused, wrong host key, garbage) is an ``error`` for its
+controls and never stops the others. What is read is masked as backups are
+(secret-looking values and the inventory's known secrets) before any control sees it, so
+no finding can quote a secret.
 """
 
 from __future__ import annotations
@@ -43,7 +45,9 @@ class LiveDevices:
     store: SecretStore
     redactor: Redactor
     known_hosts: str | None
-    credentials: str | None = None  # a credential set of the inventory (read-only account)
+    # a credential set of the inventory; else each device's audit_credentials (the read-only
+    # account), else its own ssh_credentials
+    credentials: str | None = None
     timeout: float = 20.0
     concurrency: int = 20
     _host_keys: HostKeyFiles | None = field(default=None, init=False, repr=False)
@@ -56,8 +60,9 @@ class LiveDevices:
         return {"kind": "live", "credentials": self.credentials or "inventory"}
 
     def params(self, device: DeviceView) -> ConnectParams:
-        if self.credentials is not None:
-            device = dataclasses.replace(device, ssh_credentials=self.credentials)
+        account = self.credentials or device.audit_credentials
+        if account is not None:
+            device = dataclasses.replace(device, ssh_credentials=account)
         keys = self._host_keys
         known = None if keys is None else keys.for_host(device.host, device.ssh_port)
         return connect_params(self.inventory, device, self.store, known, self.timeout)

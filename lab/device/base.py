@@ -68,6 +68,9 @@ class DeviceKind:
     device: DeviceFactory
     names: tuple[str, ...]
     ssh_server_version: str = ""
+    # Local users with privilege levels (``CliSession.sign_in``): the twin provisions the
+    # inventory's read-only account (``audit_credentials``) on such a device only.
+    local_users: bool = False
 
 
 @dataclass
@@ -362,9 +365,11 @@ class SimDevice(ABC):
         """Text printed on login before the first prompt."""
         return ""
 
-    def exec_command(self, command: str) -> str:
-        """Run one command the way an SSH `exec` request does; returns its output."""
+    def exec_command(self, command: str, username: str = "") -> str:
+        """Run one command the way an SSH `exec` request does, at the privilege level of
+        ``username``; returns its output."""
         session = self.open_session(privileged=True)
+        session.sign_in(username)
         session.terminal_length = 0
         return session.handle(command).output
 
@@ -635,6 +640,11 @@ class CliSession(ABC):
     @abstractmethod
     def execute(self, line: str) -> Reply:
         """Handle a command line (no question pending)."""
+
+    def sign_in(self, username: str) -> None:  # noqa: B027 - optional hook
+        """``username`` logged in: take the privilege level the device's configuration gives
+        that local user (IOS ``username NAME privilege N``, VRP ``local-user NAME privilege
+        level N``); a user the configuration does not name keeps the session's level."""
 
     def reset_modes(self) -> None:  # noqa: B027 - optional hook
         """Back to the starting mode after a reboot."""

@@ -35,13 +35,16 @@ class _Open:
 class DeviceFiles(asyncssh.SFTPServer):
     """The file system of one simulated device, for asyncssh's SCP server."""
 
-    def __init__(self, chan: asyncssh.SSHServerChannel[bytes], device: SimDevice) -> None:
+    def __init__(
+        self, chan: asyncssh.SSHServerChannel[bytes], device: SimDevice, *, allowed: bool = True
+    ) -> None:
         super().__init__(chan)
         self.device = device
         self.sftp = chan.get_subsystem() == "sftp"
+        self.allowed = allowed  # False: a read-only account (IOS needs level 15 for SCP)
 
     def _path(self, raw: bytes) -> str:
-        if self.sftp or not self.device.scp_enabled():
+        if self.sftp or not self.allowed or not self.device.scp_enabled():
             raise SFTPPermissionDenied("Permission denied")
         return raw.decode("utf-8", "surrogateescape")
 

@@ -66,6 +66,19 @@ class SshEndpoint:
     username: str
     password: str = field(repr=False)
     enable_secret: str | None = field(default=None, repr=False)
+    # read-only accounts (username, password): the device's configuration gives each its
+    # privilege level (``username audit privilege 1``), as ``login local`` does
+    readers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    def accepts(self, username: str, password: str) -> bool:
+        """Whether one of the endpoint's accounts has this name and password (each pair is
+        compared in constant time, every pair compared)."""
+        ok = False
+        for name, secret in ((self.username, self.password), *self.readers):
+            user_ok = hmac.compare_digest(username.encode(), name.encode())
+            pass_ok = hmac.compare_digest(password.encode(), secret.encode())
+            ok |= user_ok and pass_ok
+        return ok
 
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
@@ -99,13 +112,12 @@ class _Auth(asyncssh.SSHServer):
 
     def validate_password(self, username: str, password: str) -> bool:
         ep = self._endpoint
-        user_ok = hmac.compare_digest(username.encode(), ep.username.encode())
-        pass_ok = hmac.compare_digest(password.encode(), ep.password.encode())
-        if not (user_ok and pass_ok):
+        ok = ep.accepts(username, password)
+        if not ok:
             log.info(
                 "%s: login failed for user %r from %s", ep.device.state.name, username, self._peer
             )
-        return user_ok and pass_ok
+        return ok
 
 
 class _Input:
@@ -171,6 +183,7 @@ class _Shell:
         self.input = _Input(process)
         self.session: CliSession = self.device.open_session()
         self.session.username = process.get_extra_info("username") or endpoint.username
+        self.session.sign_in(self.session.username)
         peer = process.get_extra_info("peername")
         self.session.peer = str(peer[0]) if peer else "127.0.0.1"
         self.echo = True
@@ -430,7 +443,8 @@ class SshTwinServer:
             await self._session(endpoint, process)
 
         def files(chan: asyncssh.SSHServerChannel[bytes]) -> DeviceFiles:
-            return DeviceFiles(chan, endpoint.device)
+            admin = chan.get_extra_info("username") == endpoint.username
+            return DeviceFiles(chan, endpoint.device, allowed=admin)
 
         kwargs: dict[str, object] = {}
         version = ssh_server_version(endpoint.device.platform)
@@ -534,7 +548,8 @@ class SshTwinServer:
                 if faults.down:
                     await process.wait_closed()
                     return
-                output = device.exec_command(process.command)
+                user = process.get_extra_info("username") or endpoint.username
+                output = device.exec_command(process.command, user)
                 process.stdout.write(_crlf(output))
                 process.exit(0)
                 return

@@ -67,9 +67,22 @@ class IosSession(CliConfigSession):
             )
 
 
+@dataclass
+class ReadOnlyIosSession(IosSession):
+    """A privilege-1 login: IOS's ``show running-config`` shows such a user only the lines
+    they may configure (a blank configuration), so the whole one is read from the file
+    system (``file privilege 1`` on the device lets level 1 read it)."""
+
+    show_running: ClassVar[str] = "more system:running-config"
+
+
 def connect(device_type: str, params: ConnectParams, filesystem: str) -> ConfigSession:
-    """An open session to an IOS / IOS XE device, in privileged mode."""
+    """An open session to an IOS / IOS XE device, in privileged mode (a read-only account:
+    in user EXEC)."""
     conn = open_netmiko(QuickIosSSH, device_type, params)
+    if params.read_only:
+        where_, secrets = where(params), login_secrets(params)
+        return greeted(ReadOnlyIosSession(conn, where_, secrets, filesystem=filesystem))
     session = IosSession(conn, where(params), login_secrets(params), filesystem=filesystem)
     try:
         if not conn.check_enable_mode():

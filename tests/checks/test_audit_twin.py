@@ -21,13 +21,17 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from checks.sources.live import LiveDevices
 from cli import app
 from deploys.network.targets import InventoryBackend
+from inventory.masking import Redactor, secret_values
 from inventory.resolve import iter_devices
 from inventory.secrets import SecretStore
 from inventory.source import load_yaml
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up, request
+from platforms import network_platforms
+from platforms.network import ConfigSession, DeviceError
 from tests.conftest import EXAMPLE
 
 LIMITS = ["commune=14758", "commune=14845"]
@@ -172,13 +176,22 @@ def test_the_named_remediation_fixes_and_a_seeded_violation_is_exactly_one_findi
     assert "s3cr3t-seeded" not in json.dumps(seeded)
 
 
+def _audit_password(lab: UpResult) -> str:
+    """The twin's password of the read-only account: a canary for every output."""
+    secrets = load_yaml(lab.secrets_file.read_text(encoding="utf-8"))
+    password = secrets["ssh-audit.password"]
+    assert isinstance(password, str) and len(password) > 8
+    return password
+
+
 def test_a_live_audit_finds_what_the_backup_holds_and_a_down_device_is_an_error(
     lab: UpResult, tmp_path: Path
 ) -> None:
-    """``--source live`` reads the routers' running configurations over SSH (the platform
-    sessions the network changes use, with the named credential set) and judges them as
-    their backups are judged; a device that does not answer is an error for each of its
-    controls, never a pass, and the others are read all the same."""
+    """``--source live`` reads the routers' running configurations over SSH with the
+    inventory's read-only account (``audit_credentials``: IOS privilege 1, VRP level 1, as
+    the twin provisions it from the lab secrets) and judges them as their backups are
+    judged; a device that does not answer is an error for each of its controls, never a
+    pass, and the others are read all the same. The account's password is in no output."""
     _, backed_up = _backup_and_audit(lab, tmp_path, "backed-up")
     switch = "th-14758-sw1"
     assert request(lab.state_dir, {"op": "fault", "device": switch, "kind": "down"})["ok"]
@@ -186,7 +199,7 @@ def test_a_live_audit_finds_what_the_backup_holds_and_a_down_device_is_an_error(
     try:
         result = _cli(
             lab,
-            *("audit", "--source", "live", "--credentials", "ssh-netops"),
+            *("audit", "--source", "live"),
             *("--limit", XE, "--limit", VRP, "--limit", switch),
             *("--format", "json", "--out", str(out)),
         )
@@ -194,7 +207,7 @@ def test_a_live_audit_finds_what_the_backup_holds_and_a_down_device_is_an_error(
         assert request(lab.state_dir, {"op": "fault", "device": switch, "kind": "up"})["ok"]
     assert result.exit_code == 100, result.output
     live: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    assert live["source"] == {"kind": "live", "credentials": "ssh-netops"}
+    assert live["source"] == {"kind": "live", "credentials": "inventory"}
     routers = [r for r in live["results"] if r["device"] in (XE, VRP)]
     assert {(r["control"], r["device"], r["status"]) for r in routers} == {
         (r["control"], r["device"], r["status"]) for r in backed_up["results"]
@@ -211,6 +224,50 @@ def test_a_live_audit_finds_what_the_backup_holds_and_a_down_device_is_an_error(
     secrets = load_yaml(lab.secrets_file.read_text(encoding="utf-8"))
     report = out.read_text(encoding="utf-8")
     assert secrets and not [v for v in secrets.values() if str(v) in report]
+    canary = _audit_password(lab)
+    assert canary not in report and canary not in result.output
+
+
+def _audit_session(lab: UpResult, device: str) -> ConfigSession:
+    inv = load_valid(lab.overlay)
+    view = next(v for v in iter_devices(inv) if v.name == device)
+    assert view.audit_credentials == "ssh-audit"
+    store = SecretStore({}, lab.secrets_file)
+    live = LiveDevices(inv, store, Redactor(secret_values(inv, store)), str(lab.known_hosts))
+    params = live.params(view)
+    assert params.read_only and params.username == "audit" and not params.secret
+    return network_platforms()[view.platform].connect(params)
+
+
+@pytest.mark.parametrize(
+    ("device", "refusal"),
+    [
+        (XE, "% Invalid input detected at '^' marker."),
+        (VRP, "Error: Unrecognized command found at '^' position."),
+    ],
+)
+def test_the_read_only_account_cannot_enter_configuration_mode(
+    lab: UpResult, device: str, refusal: str
+) -> None:
+    """Over SSH to the twin, as the audit account: configuration mode (`configure terminal`,
+    `system-view`) is refused in the box's own words, and the hostname stays."""
+    session = _audit_session(lab, device)
+    try:
+        running = session.running_config()
+        assert f"{device}" in running and "audit" in running
+        with pytest.raises(DeviceError) as refused:
+            session.push(["hostname hijacked", "sysname hijacked"])
+        assert refusal in str(refused.value)
+        if device == XE:  # level 15's command: unknown at level 1
+            assert "% Invalid input" in session.show("show running-config")
+    finally:
+        session.close()
+    assert _audit_password(lab) not in str(refused.value) + refused.value.output
+    again = _audit_session(lab, device)
+    try:
+        assert "hijacked" not in again.running_config()
+    finally:
+        again.close()
 
 
 def test_a_credential_set_the_inventory_lacks_is_refused_before_any_device(

@@ -10,6 +10,8 @@ from lab.device.base import DeviceKind
 from lab.device.cisco_ios.device import IosDevice
 from lab.device.cisco_ios.session import IosSession
 
-DEVICE = DeviceKind(IosDevice, names=("cisco_ios",), ssh_server_version="Cisco-1.25")
+DEVICE = DeviceKind(
+    IosDevice, names=("cisco_ios",), ssh_server_version="Cisco-1.25", local_users=True
+)
 
 __all__ = ["DEVICE", "IosDevice", "IosSession"]

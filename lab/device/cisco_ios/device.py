@@ -97,6 +97,30 @@ class IosDevice(TreeDevice):
     def open_session(self, *, privileged: bool = False) -> IosSession:
         return IosSession(self, privileged=privileged)
 
+    def user_privilege(self, username: str) -> int | None:
+        """``username NAME privilege N``: N (1 when the line gives no level, as on IOS);
+        None when the configuration has no such user."""
+        for node in self.config.top:
+            words = node.words
+            if words[:2] == ["username", username]:
+                at = words.index("privilege") if "privilege" in words else -1
+                return int(words[at + 1]) if 0 <= at < len(words) - 1 else 1
+        return None
+
+    def file_privilege(self) -> int:
+        """``file privilege N``: the level file commands (``more``) need; 15 by default."""
+        node = next((n for n in self.config.top if n.words[:2] == ["file", "privilege"]), None)
+        return int(node.words[2]) if node is not None and len(node.words) > 2 else 15
+
+    def lowered(self, words: list[str], level: int) -> bool:
+        """Whether ``privilege exec level N COMMAND`` (N <= ``level``) lets ``words`` run."""
+        for node in self.config.top:
+            w = node.words
+            lowers = w[:3] == ["privilege", "exec", "level"] and len(w) > 4 and w[3].isdigit()
+            if lowers and int(w[3]) <= level and words[: len(w) - 4] == w[4:]:
+                return True
+        return False
+
     def set_enable_secret(self, secret: str) -> None:
         """Require ``secret`` for `enable`; the config shows a hash of it, as IOS does."""
         self.enable_secret = secret

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lab.device.base import fake_hash
+from lab.device.base import fake_hash, hash_secret
 from lab.device.cisco_ios.grammar import CATALOG
 from lab.state import DeviceState, InterfaceState
 from platforms.base import SWITCH_ROLES
@@ -142,6 +142,8 @@ def render_initial(state: DeviceState, xe: bool, enable_secret: bool) -> str:
         "!",
         "!",
     ]
+    if state.readers:  # `more system:running-config` at level 1: the whole configuration
+        lines += ["file privilege 1", "!"]
     if enable_secret:
         lines += [f"enable secret 9 $9${salt}${fake_hash('enable', state.name)[:43]}", "!"]
     lines += [
@@ -167,7 +169,10 @@ def render_initial(state: DeviceState, xe: bool, enable_secret: bool) -> str:
     if xe:
         lines += [f"license udi pid {model.pid} sn {serial_of(state, xe)}", "!"]
     user_hash = fake_hash("user", state.name)[:43]
-    lines += [f"username admin privilege 15 secret 9 $9${salt}${user_hash}", "!", "redundancy"]
+    lines += [f"username admin privilege 15 secret 9 $9${salt}${user_hash}"]
+    for name, password in state.readers:
+        lines += [f"username {name} privilege 1 secret 9 $9${salt}${hash_secret(password, salt)}"]
+    lines += ["!", "redundancy"]
     if xe:
         lines += [" mode none"]
     lines += ["!"]

@@ -66,6 +66,11 @@ class IosSession(CliSession):
     def reset_modes(self) -> None:
         self.frames = []
 
+    def sign_in(self, username: str) -> None:
+        level = self.device.user_privilege(username)
+        if level is not None and level < 15:
+            self.level = level  # `#` only at 15: the twin's levels below it are user EXEC
+
     # -- keys -------------------------------------------------------------------
     def ctrl_z(self) -> Reply:
         if self.frames:
@@ -122,6 +127,12 @@ class IosSession(CliSession):
             modifier, pattern = parsed
         grammar = self.exec_grammar()
         m = grammar.match(command, resolve_if=self.device.resolve_interface(False))
+        if isinstance(m, ParseError) and self.level < 15:
+            lowered = self.device.grammars.priv.match(
+                command, resolve_if=self.device.resolve_interface(False)
+            )
+            if isinstance(lowered, Match) and self.device.lowered(lowered.words, self.level):
+                m = lowered
         if isinstance(m, ParseError):
             words = command.split()
             if (
@@ -175,7 +186,7 @@ class IosSession(CliSession):
         return self.ask("", "Password: ", check, echo=False)
 
     def x_disable(self, m: Match) -> str:
-        self.level = 1
+        self.level = min(self.level, 1)
         return ""
 
     def x_exit(self, m: Match) -> Reply:
@@ -269,6 +280,9 @@ class IosSession(CliSession):
         return show.show_int_description(self.device)
 
     def x_show_run(self, m: Match) -> str:
+        if self.level < 15:
+            # IOS shows only the lines the user may configure: at a low level, none
+            return show.show_run_blank()
         return show.show_run(self.device)
 
     def x_show_run_interface(self, m: Match) -> str:
@@ -337,6 +351,8 @@ class IosSession(CliSession):
 
     def x_more(self, m: Match) -> str:
         path = m.args[0]
+        if self.level < 15 and self.level < self.device.file_privilege():
+            return f"%Error opening {path} (Permission denied)\n"
         if self.device.is_directory(path):
             return f"%Error opening {path} (Is a directory)\n"
         text = self.device.read_file(path)

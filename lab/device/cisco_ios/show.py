@@ -369,6 +369,14 @@ def show_run(device: IosDevice) -> str:
     )
 
 
+def show_run_blank() -> str:
+    """`show running-config` lowered to a user who may configure nothing."""
+    body = "!\nend\n"
+    return (
+        f"Building configuration...\n\nCurrent configuration : {len(body.encode())} bytes\n{body}"
+    )
+
+
 def show_run_interface(device: IosDevice, name: str) -> str:
     node = device.config.find(f"interface {name}")
     if node is None:

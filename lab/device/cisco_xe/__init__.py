@@ -15,6 +15,8 @@ class IosXeDevice(IosDevice):
     xe = True
 
 
-DEVICE = DeviceKind(IosXeDevice, names=("cisco_xe",), ssh_server_version="Cisco-1.25")
+DEVICE = DeviceKind(
+    IosXeDevice, names=("cisco_xe",), ssh_server_version="Cisco-1.25", local_users=True
+)
 
 __all__ = ["DEVICE", "IosXeDevice"]

@@ -10,6 +10,8 @@ from lab.device.base import DeviceKind
 from lab.device.huawei_vrp.device import VrpDevice
 from lab.device.huawei_vrp.session import VrpSession
 
-DEVICE = DeviceKind(VrpDevice, names=("huawei_vrp", "huawei"), ssh_server_version="HUAWEI-1.5")
+DEVICE = DeviceKind(
+    VrpDevice, names=("huawei_vrp", "huawei"), ssh_server_version="HUAWEI-1.5", local_users=True
+)
 
 __all__ = ["DEVICE", "VrpDevice", "VrpSession"]

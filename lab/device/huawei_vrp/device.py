@@ -14,7 +14,7 @@ from lab.device.base import (
 )
 from lab.device.config import VRP_DIALECT, starts_with
 from lab.device.editing import ConfigEditor
-from lab.device.huawei_vrp.grammar import CATALOG, CHILD_RANK, TOP_RANK
+from lab.device.huawei_vrp.grammar import CATALOG, CHILD_RANK, TOP_RANK, USER_VIEW_LEVELS
 from lab.device.huawei_vrp.model import (
     VRP_AUTH,
     VRP_PRIV,
@@ -90,6 +90,26 @@ class VrpDevice(TreeDevice):
 
     def vpn_exists(self, name: str) -> bool:
         return self.config.find(f"ip vpn-instance {name}") is not None
+
+    def user_level(self, username: str) -> int | None:
+        """``local-user NAME privilege level N`` under ``aaa``: N; None when the
+        configuration gives that user no level."""
+        for node in self.config.sections("aaa"):
+            for child in node.children:
+                w = child.words
+                if w[:2] == ["local-user", username] and w[2:4] == ["privilege", "level"]:
+                    return int(w[4]) if len(w) > 4 and w[4].isdigit() else None
+        return None
+
+    def command_level(self, words: list[str]) -> int:
+        """The level a user-view command needs: a ``command-privilege level N view shell``
+        line whose command starts ``words``, else the default (``USER_VIEW_LEVELS``)."""
+        for node in self.config.top:
+            w = node.words
+            shell = w[:2] == ["command-privilege", "level"] and w[3:5] == ["view", "shell"]
+            if shell and w[2].isdigit() and len(w) > 5 and words[: len(w) - 5] == w[5:]:
+                return int(w[2])
+        return next((n for k, n in USER_VIEW_LEVELS.items() if tuple(words[: len(k)]) == k), 1)
 
     def sync_state(self) -> None:
         """Interfaces and sysname (``TreeDevice``), then what the SNMP agent answers, from

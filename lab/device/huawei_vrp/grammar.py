@@ -79,9 +79,25 @@ COMMON = [
     spec("save [<WORD>]", "save"),
 ]
 EXEC_ACTIONS = {s.action for s in USER_SPECS} | {"return"}
+# The default level of user-view commands above monitoring (1), as VRP's command reference
+# gives them: configuration (2) and management (3); a level-1 (monitor) user runs neither
+# unless `command-privilege level N view shell COMMAND` lowers it.
+USER_VIEW_LEVELS: dict[tuple[str, ...], int] = {
+    ("system-view",): 2,
+    ("display", "current-configuration"): 3,
+    ("display", "saved-configuration"): 3,
+    ("save",): 3,
+    ("startup",): 3,
+    ("rollback",): 3,
+    ("dir",): 3,
+    ("reboot",): 3,
+}
 VIEW_SPECS: dict[str, list[Spec]] = {
     "system": [
         spec("sysname <WORD>", "sysname", key=1),
+        # a command's level is named by its view and words: re-leveling it replaces the line
+        spec("command-privilege level <INT> view <WORD> <LINE>", G),
+        spec("command-privilege view <WORD> <LINE>", "undo_command_privilege"),
         spec("interface <IFNAME>", "interface", mode="if"),
         spec("interface <WORD> [<WORD>]", "no_interface"),  # a port the box does not have
         spec("ipv6", G),
@@ -285,6 +301,7 @@ TOP_RANK = [
     ("info-center", 8),
     ("acl", 20),
     ("aaa", 30),
+    ("command-privilege", 31),
     ("ntp-service", 35),
     ("interface", 40),
     ("ospf", 50),

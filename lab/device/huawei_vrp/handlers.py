@@ -378,6 +378,25 @@ def local_user(
     return Reply("", session.prompt)
 
 
+def undo_command_privilege(
+    session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
+) -> Reply:
+    """``undo command-privilege view VIEW COMMAND``: the command back to its default level
+    (only the ``undo`` form has these words)."""
+    if not negate:  # `command-privilege view ...`: `level` is missing where `view` stands
+        return Reply(session.error(ParseError("invalid", m.positions[1]), ""), session.prompt)
+    view, command = m.args[0], m.args[1].split()
+    parent.children = [
+        c
+        for c in parent.children
+        if not (
+            c.words[:2] == ["command-privilege", "level"]
+            and c.words[3:] == ["view", view, *command]
+        )
+    ]
+    return Reply("", session.prompt)
+
+
 def ui_acl(
     session: VrpSession, m: Match, negate: bool, parent: ConfigNode, words: list[str]
 ) -> Reply:
@@ -442,6 +461,7 @@ HANDLERS: dict[str, ConfigHandler[VrpSession]] = {
     "if_ip": if_ip,
     "if_ipv6_len": if_ipv6_len,
     "local_user": local_user,
+    "undo_command_privilege": undo_command_privilege,
     "ui_acl": ui_acl,
     "ui_password": ui_password,
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lab.device.base import fake_hash
+from lab.device.base import fake_hash, hash_secret
 from lab.device.huawei_vrp.grammar import CATALOG
 from lab.state import DeviceState, InterfaceState
 from platforms.base import SWITCH_ROLES
@@ -151,8 +151,16 @@ def render_initial(state: DeviceState, model: VrpModel = AR2220E) -> str:
         f" local-user admin password irreversible-cipher {cipher}",
         " local-user admin privilege level 15",
         " local-user admin service-type ssh",
-        "#",
     ]
+    for name, password in state.readers:
+        lines += [
+            f" local-user {name} password irreversible-cipher $1c${hash_secret(password, name)}$",
+            f" local-user {name} privilege level 1",
+            f" local-user {name} service-type ssh",
+        ]
+    lines += ["#"]
+    if state.readers:  # display current-configuration is level 3 (management) by default
+        lines += [" command-privilege level 1 view shell display current-configuration", "#"]
     for iface in interface_order(state):
         lines.append(f"interface {iface.name}")
         if iface.description:

@@ -42,6 +42,12 @@ class VrpSession(CliSession):
     def __init__(self, device: VrpDevice, *, privileged: bool = False) -> None:
         super().__init__(device, privileged=privileged)
         self.frames: list[Frame] = []
+        self.level = 15  # a login the configuration does not name: management level
+
+    def sign_in(self, username: str) -> None:
+        level = self.device.user_level(username)
+        if level is not None:
+            self.level = level
 
     @property
     def prompt(self) -> str:
@@ -109,6 +115,8 @@ class VrpSession(CliSession):
     def _execute(self, line: str) -> Reply:
         if not self.frames:
             m = USER_GRAMMAR.match(line, resolve_if=self.device.resolve_interface(False))
+            if isinstance(m, Match) and self.device.command_level(m.words) > self.level:
+                m = ParseError("invalid", len(line) - len(line.lstrip()))  # not the user's
             if isinstance(m, ParseError):
                 return Reply(self.error(m, line), self.prompt)
             return self.run_action(m, False)
