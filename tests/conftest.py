@@ -191,9 +191,9 @@ LONGEST_FIRST = (
     "tests/inventory/test_export.py",
     "tests/deploys/test_apply_twin.py",
 )
-"""Work units that took a minute or more in a fresh-clone run (`--durations` of `./dev test`),
-longest first: they start first, so the two workers finish together; the rest follow in
-collection order."""
+"""Work units that took a minute or more in whole-suite runs (`--durations` of `./dev test`,
+05 Dec 2026), longest first: they start first, so the two workers finish together; the rest
+follow in collection order. A stale entry costs only balance, never a test."""
 
 
 def _unit(item: pytest.Item, server_modules: set[str]) -> str:
@@ -212,7 +212,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     }
     rank = {unit: number for number, unit in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(_unit(item, server_modules), len(rank)))
-    if config.getvalue("dist") == "loadgroup":
+    if config.getoption("dist", default=None) == "loadgroup":
         for item in items:
             if _unit(item, server_modules) == SERVERS_GROUP:
                 item.add_marker(pytest.mark.xdist_group(SERVERS_GROUP))
