@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,3 +170,68 @@ def twin_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinServe
         yield TwinServers(result, ServersView.read(state_dir / NETNS_DIR))
     finally:
         lab_down(state_dir)
+
+
+# --- how `./dev test` spreads the suite over its two xdist workers (--dist loadgroup) ----------
+
+SERVERS_GROUP = "twin_servers"
+"""The modules that use the session's ``twin_servers`` run on one worker: their Debian servers
+boot once and get the baseline once (both workers did both when the modules were split)."""
+
+LONGEST_FIRST = (
+    "tests/deploys/test_ansible_baseline.py",
+    SERVERS_GROUP,
+    "tests/deploys/test_ansible_ios.py",
+    "tests/deploys/servers/test_soc_collector_twin.py",
+    "tests/deploys/servers/test_monitoring_twin.py",
+    "tests/deploys/test_kill_and_resume.py",
+    "tests/checks/test_audit_servers_twin.py",
+    "tests/exporters/test_exporter_snmpd.py",
+    "tests/test_garbage_snmp_twin.py",
+    "tests/inventory/test_export.py",
+    "tests/deploys/test_apply_twin.py",
+)
+"""Work units that took a minute or more in whole-suite runs (`--durations` of `./dev test`,
+05 Dec 2026), longest first: they start first, so the two workers finish together; the rest
+follow in collection order. A stale entry costs only balance, never a test."""
+
+
+def _unit(item: pytest.Item, server_modules: set[str]) -> str:
+    module = item.nodeid.split("::", 1)[0]
+    return SERVERS_GROUP if module in server_modules else module
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest work units first (a stable sort: a module's tests stay together, in order); under
+    ``--dist loadgroup`` the twin_servers modules form one xdist group."""
+    server_modules = {
+        item.nodeid.split("::", 1)[0]
+        for item in items
+        if "twin_servers" in getattr(item, "fixturenames", ())
+    }
+    rank = {unit: number for number, unit in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(_unit(item, server_modules), len(rank)))
+    if config.getoption("dist", default=None) == "loadgroup":
+        for item in items:
+            if _unit(item, server_modules) == SERVERS_GROUP:
+                item.add_marker(pytest.mark.xdist_group(SERVERS_GROUP))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` with a module as the work unit of tests outside a group (xdist's own
+    sends those one by one, and a module's twin then starts on both workers), units in
+    collection order (xdist's sorts them by their number of tests)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling  # type: ignore[import-untyped]
+
+    class ModuleOrGroupScheduling(LoadGroupScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.rfind("@") > nodeid.rfind("]"):
+                return nodeid.rsplit("@", 1)[-1]
+            return nodeid.split("::", 1)[0]
+
+    config.option.loadscopereorder = False
+    return ModuleOrGroupScheduling(config, log)
