@@ -149,16 +149,17 @@ def gateway(iface: IPv4Interface | IPv6Interface) -> IPv4Interface | IPv6Interfa
 
 
 _LOOPBACK = IPv4Network("127.0.0.0/8")
-_SERVERS_OWN_LOOPBACK = IPv4Network("127.0.0.0/24")
+SERVERS_OWN_LOOPBACK = IPv4Network("127.0.0.0/24")
+"""A twin server's own loopback (its services listen on 127.0.0.1): never routed out."""
 
 
 def _check_device_prefixes(prefix: str, blocks: Sequence[IPv4Network]) -> None:
     """The servers may reach this machine's loopback (the twin's devices), nothing else."""
     for block in blocks:
-        if not block.subnet_of(_LOOPBACK) or block.overlaps(_SERVERS_OWN_LOOPBACK):
+        if not block.subnet_of(_LOOPBACK) or block.overlaps(SERVERS_OWN_LOOPBACK):
             raise NetnsError(
                 f"twin {prefix}: device prefix {block} is not this machine's loopback outside "
-                f"{_SERVERS_OWN_LOOPBACK} (the servers' own)"
+                f"{SERVERS_OWN_LOOPBACK} (the servers' own)"
             )
 
 

@@ -22,6 +22,7 @@ from inventory.loader import Inventory
 from inventory.model import SnmpV2cCredential, SnmpV3Credential, SshCredential
 from inventory.resolve import DeviceView
 from lab.errors import BadFault, BadTwinAddress
+from lab.netns import SERVERS_OWN_LOOPBACK
 from lab.state import DeviceState
 from platforms import get_platform
 
@@ -401,10 +402,6 @@ def server_networks(
     )
 
 
-# A twin server's own loopback (its services listen on 127.0.0.1): never routed out.
-_SERVER_OWN_LOOPBACK = ipaddress.IPv4Network("127.0.0.0/24")
-
-
 def device_prefixes(spec: TwinSpec) -> list[ipaddress.IPv4Network]:
     """The /24 blocks of the devices' loopback addresses, which each twin server routes to
     its gateway (this machine), so a server's exporter or Ansible reaches the twin's devices
@@ -412,8 +409,8 @@ def device_prefixes(spec: TwinSpec) -> list[ipaddress.IPv4Network]:
     blocks = {ipaddress.IPv4Network((d.host, 24), strict=False) for d in spec.devices}
     kept: list[ipaddress.IPv4Network] = []
     for block in ipaddress.collapse_addresses(blocks):
-        if block.supernet_of(_SERVER_OWN_LOOPBACK):
-            kept.extend(block.address_exclude(_SERVER_OWN_LOOPBACK))
+        if block.supernet_of(SERVERS_OWN_LOOPBACK):
+            kept.extend(block.address_exclude(SERVERS_OWN_LOOPBACK))
         else:
             kept.append(block)
     return sorted(kept)
