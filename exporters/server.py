@@ -137,10 +137,11 @@ class Server:
     """Answer HTTP 200 even when no module got any data (provnet's former default); without
     it such a scrape is a 500, as with snmp_exporter, so Prometheus's ``up`` reads 0."""
     pool: SessionPool = field(default_factory=SessionPool)
-    # Kept texts off (no room for any) until a defect is understood: with them, the demo's
-    # IPv6-ready communes dropped for a scrape or two while the migration ran (28 -> 27,
-    # 33 -> 26 of 166), without them they only rose. exporters/snmp/template.py and its
-    # tests stay; the next session finds the cause and turns them on again.
+    # Kept texts off (no room for any): the demo's IPv6-ready dips were scrapes overrunning
+    # their timeout on a starved machine (they happen without kept texts too), but with kept
+    # texts on and one core busy elsewhere 89 routers dipped against 6 without, and the demo's
+    # exporter spent 7% more CPU (27.8 s against 25.9 s), so they stay off until that is
+    # understood. exporters/snmp/template.py and its tests stay.
     templates: Templates = field(default_factory=lambda: Templates(max_bytes=0))
     gate: asyncio.Semaphore | None = None
     silent_gate: asyncio.Semaphore | None = None
