@@ -10,6 +10,7 @@ every control that needed its configuration, never a pass. Nothing here prints.
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ from checks.errors import SourceError
 from checks.model import ConfigCheck, Control, QueryBound, Waiver
 from checks.ruleset import ResolvedProfile, RuleSet
 from inventory.loader import Inventory
+from inventory.model import IPAddress
 from inventory.resolve import DeviceView
 from inventory.syslog import parse_syslog_target
 from platforms import get_platform, network_platforms
@@ -92,7 +94,7 @@ class WaiverUse:
     matched: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     control: str
     device: str
@@ -180,10 +182,33 @@ def device_facts(inventory: Inventory, device: DeviceView) -> DeviceFacts:
 
 def _syslog_targets(targets: Iterable[str], device: DeviceView) -> tuple[str, ...]:
     """The syslog targets ``device`` should send to, as the baseline reads them: not itself
-    (the SOC collector does not forward to itself)."""
-    own = {str(a) for a in (device.mgmt_ipv4, device.mgmt_ipv6) if a is not None}
-    where = f"{device.name}: syslog_servers"
-    return tuple(s for s in targets if parse_syslog_target(s, where).host not in own)
+    (the SOC collector does not forward to itself: a target whose host is written as one of
+    its management addresses prints)."""
+    own = (device.mgmt_ipv4, device.mgmt_ipv6)
+    out: list[str] = []
+    for target in targets:
+        if target not in _TARGETS:  # read once per process; a bad entry names the device
+            host = parse_syslog_target(target, f"{device.name}: syslog_servers").host
+            _TARGETS[target] = _host_address(host)
+        # compared as addresses, not as printed: printing an IPv6 address costs more than
+        # the rest of a device's facts
+        address = _TARGETS[target]
+        if address is None or address not in own:
+            out.append(target)
+    return tuple(out)
+
+
+_TARGETS: dict[str, IPAddress | None] = {}  # syslog target -> the address its host prints
+
+
+def _host_address(host: str) -> IPAddress | None:
+    """The address ``host`` is the printed form of (None: a name, or an address written
+    otherwise, which ``str()`` of no address equals)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return address if str(address) == host else None
 
 
 INTERFACE_DATA = ("wan_interface", "wan_vlan", "lan_interface")  # what interfaces_of reads
@@ -419,8 +444,9 @@ def audit_device(
         view = ConfigView(parse(config.text, syntax), facts, syntax.acl)
     params = prepared.params(profile)
     out: list[Result] = []
+    site, commune_code, commune_name = device.site.id, device.commune_code, device.commune_name
     for control in controls:
-        result = _result(device, control, name, "skipped")
+        result = Result(control.id, device.name, site, commune_code, commune_name, name, "skipped")
         missing = prepared.missing(control, profile)
         if missing:
             result.message = f"profile {name} does not set {', '.join(missing)}"
