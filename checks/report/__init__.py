@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from checks.engine import Audit, Result, Score, scores
+from checks.engine import Audit, Result, Score, collector_paused, scores
 from checks.model import Control, Parameter
 from checks.ruleset import RuleSet, dump_basis
 
@@ -119,7 +119,8 @@ def document(
 ) -> dict[str, Any]:
     controls = {r.control for r in audit.results}
     by_id = {c.id: c for c in rules.controls}
-    results = [_result(r, by_id[r.control]) for r in audit.results]
+    with collector_paused():
+        results = [_result(r, by_id[r.control]) for r in audit.results]
     by = scores(audit.results)
     total = by["province"].get("", Score())
     return {

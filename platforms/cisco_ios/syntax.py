@@ -102,7 +102,10 @@ def _ios_entry(node: Node, text: str, version: int, extended: bool) -> AclEntry 
 
 def ios_acl(tree: Sequence[Node], name: str, version: int) -> tuple[Node | None, list[AclEntry]]:
     """The permit entries of the IOS access list ``name`` (named, or numbered IPv4)."""
+    start = "ip access-list " if version == 4 else "ipv6 access-list "  # spares a regex a line
     for node in tree:
+        if not node.text.startswith(start):
+            continue
         m4 = _ACL4.match(node.text) if version == 4 else None
         m6 = _ACL6.match(node.text) if version == 6 else None
         if (m4 and m4[2] == name) or (m6 and m6[1] == name):

@@ -98,7 +98,7 @@ def vrp_acl(tree: Sequence[Node], name: str, version: int) -> tuple[Node | None,
     """The permit rules of the VRP access list ``name`` (``acl number 2001``)."""
     header = _ACL6 if version == 6 else _ACL4
     for node in tree:
-        m = header.match(node.text)
+        m = header.match(node.text) if node.text.startswith("acl ") else None
         if m and m[1] == name and (version == 6 or not node.text.startswith("acl ipv6 ")):
             entries = [
                 AclEntry(c, _vrp_source(c.text.split(), version))
