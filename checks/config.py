@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -102,9 +103,9 @@ INDEXED = 12  # lines from which a section is indexed by first word
 def _words(nodes: Sequence[Node]) -> dict[str, list[Node]] | None:
     if len(nodes) < INDEXED:
         return None
-    words: dict[str, list[Node]] = {}
+    words: defaultdict[str, list[Node]] = defaultdict(list)  # no list made per line
     for node in nodes:
-        words.setdefault(node.text.partition(" ")[0], []).append(node)
+        words[node.text.partition(" ")[0]].append(node)
     return words
 
 
@@ -117,14 +118,14 @@ def _flatten(
     nodes: Sequence[Node],
     header: tuple[Node, ...],
     lines: list[Located],
-    words: dict[str, list[Located]],
+    words: defaultdict[str, list[Located]],
 ) -> None:
     """Every line under ``nodes`` in the order printed, with its section lines, into
     ``lines`` and by first word into ``words``."""
     for node in nodes:
         item = (node, header)
         lines.append(item)
-        words.setdefault(node.text.partition(" ")[0], []).append(item)
+        words[node.text.partition(" ")[0]].append(item)
         if node.children:
             _flatten(node.children, (*header, node), lines, words)
 
@@ -228,7 +229,7 @@ class ConfigView:
         """Every line at every depth with its section lines, and the same by first word."""
         if self._flat is None:
             lines: list[Located] = []
-            words: dict[str, list[Located]] = {}
+            words: defaultdict[str, list[Located]] = defaultdict(list)
             _flatten(self.tree, (), lines, words)
             self._flat = lines, words
         return self._flat

@@ -125,8 +125,9 @@ def parse(text: str, syntax: Syntax, *, directives: bool = False) -> list[Node]:
     """
     lines = [ln.rstrip() for ln in lines_of(text)]
     first = 0  # lines dropped from the top, so that every node keeps its line number
+    header = _headers(syntax.headers)
     while lines and (
-        not lines[0].strip() or any(re.match(h, lines[0].strip()) for h in syntax.headers)
+        not lines[0].strip() or (header is not None and header.match(lines[0].strip()))
     ):
         lines.pop(0)
         first += 1
@@ -180,6 +181,12 @@ def parse(text: str, syntax: Syntax, *, directives: bool = False) -> list[Node]:
         if parent is root:
             last_top_leaf = False
     return root.children
+
+
+@lru_cache(maxsize=64)
+def _headers(headers: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A line that any of ``headers`` matches at its start (compiled once per syntax)."""
+    return re.compile("|".join(f"(?:{h})" for h in headers)) if headers else None
 
 
 def _banner(text: str, lines: list[str], i: int) -> tuple[Node, int]:
