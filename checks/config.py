@@ -70,9 +70,12 @@ class DeviceFacts:
         return {v: tuple(p for p in self.management_prefixes if p.version == v) for v in (4, 6)}
 
     @cached_property
-    def inside(self) -> dict[Network, bool]:
-        """An ACL source -> whether it is within the management prefixes: the devices
-        that share these facts repeat the same ACL lines."""
+    def inside(self) -> dict[int, tuple[Network, bool]]:
+        """An ACL source's id -> the source and whether it is within the management
+        prefixes: the devices that share these facts repeat the same ACL lines, whose
+        sources the platform's readers return as the same (cached) objects. By id, as
+        hashing a network (in Python) cost more than the verdict's look-up; the source
+        kept beside it, so its id is not reused."""
         return {}
 
 
@@ -304,9 +307,12 @@ def acl_evidence(
     where = header.text if header.children else ""
     for entry in entries:
         source = entry.source
-        inside = False if source is None else known.get(source)
-        if inside is None and source is not None:
-            inside = known[source] = _inside(source, prefixes)
+        inside = False
+        if source is not None:
+            verdict = known.get(id(source))
+            if verdict is None or verdict[0] is not source:
+                verdict = known[id(source)] = (source, _inside(source, prefixes))
+            inside = verdict[1]
         if not inside:
             outside = "any" if entry.source is None else str(entry.source)
             allowed = ", ".join(map(str, prefixes)) or "none"
