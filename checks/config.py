@@ -451,8 +451,15 @@ def evaluate(
 ) -> list[Evidence]:
     """Every piece of evidence ``checks`` find in the configuration of ``view`` (shared by
     all the controls of one device: sections, indexes and ACLs are read once)."""
+    return evaluate_compiled([compiled(c) for c in checks], view, params)
+
+
+def evaluate_compiled(
+    checks: Sequence[Compiled], view: ConfigView, params: Mapping[str, int | str]
+) -> list[Evidence]:
+    """:func:`evaluate` with the checks compiled by the caller (once per run)."""
     found: list[Evidence] = []
-    for check in map(compiled, checks):
+    for check in checks:
         if check.check.anywhere:
             _anywhere(found, check, view)
             continue

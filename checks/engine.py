@@ -20,7 +20,17 @@ from datetime import date
 from operator import attrgetter
 from typing import Any, Literal, Protocol
 
-from checks.config import FAILING, ConfigView, DeviceFacts, Evidence, evaluate, output_tree
+from checks.config import (
+    FAILING,
+    Compiled,
+    ConfigView,
+    DeviceFacts,
+    Evidence,
+    compiled,
+    evaluate,
+    evaluate_compiled,
+    output_tree,
+)
 from checks.errors import SourceError
 from checks.model import ConfigCheck, Control, QueryBound, Waiver
 from checks.ruleset import ResolvedProfile, RuleSet
@@ -231,6 +241,12 @@ def is_server(device: DeviceView) -> bool:
 
 
 # -- one control on one configuration (pure) -----------------------------------------------
+def config_checks(control: Control, syntax: Syntax) -> tuple[Compiled, ...] | None:
+    """``control``'s checks for ``syntax``, compiled (None: it has no rule for it)."""
+    checks = control.config.get(syntax.name)
+    return None if checks is None else tuple(map(compiled, checks))
+
+
 def judge(
     control: Control,
     syntax: Syntax,
@@ -238,11 +254,23 @@ def judge(
     params: Mapping[str, int | str],
 ) -> tuple[Status, list[Evidence], str]:
     """``control`` on one configuration (``view``: parsed once, shared by its controls)."""
-    checks = control.config.get(syntax.name)
+    return judge_checks(config_checks(control, syntax), syntax, view, params)
+
+
+def judge_checks(
+    checks: Sequence[Compiled] | None,
+    syntax: Syntax,
+    view: ConfigView,
+    params: Mapping[str, int | str],
+) -> tuple[Status, list[Evidence], str]:
+    """:func:`judge` with the control's checks compiled by the caller (once per run)."""
     if checks is None:
         return "skipped", [], f"no rule for configuration syntax '{syntax.name}'"
-    evidence = evaluate(checks, view, params)
-    return ("failed" if any(e.kind in FAILING for e in evidence) else "passed"), evidence, ""
+    evidence = evaluate_compiled(checks, view, params)
+    for found in evidence:
+        if found.kind in FAILING:
+            return "failed", evidence, ""
+    return "passed", evidence, ""
 
 
 def judge_server(
@@ -378,6 +406,7 @@ class Prepared:
         self._params: dict[str, dict[str, int | str]] = {}
         self._missing: dict[tuple[str, str], list[str]] = {}
         self._facts: dict[tuple[object, ...], DeviceFacts] = {}
+        self._checks: dict[tuple[str, str], tuple[Compiled, ...] | None] = {}
 
     def controls(self, device: DeviceView) -> list[Control]:
         site = device.site
@@ -412,6 +441,12 @@ class Prepared:
         if found is None:
             found = self._facts[key] = device_facts(inventory, device)
         return found
+
+    def checks(self, control: Control, syntax: Syntax) -> tuple[Compiled, ...] | None:
+        key = (control.id, syntax.name)
+        if key not in self._checks:
+            self._checks[key] = config_checks(control, syntax)
+        return self._checks[key]
 
     def missing(self, control: Control, profile: ResolvedProfile) -> list[str]:
         key = (control.id, profile.name)
@@ -467,7 +502,9 @@ def audit_device(
         else:
             assert view is not None
             result.file = config.file
-            result.status, result.evidence, result.message = judge(control, syntax, view, params)
+            result.status, result.evidence, result.message = judge_checks(
+                prepared.checks(control, syntax), syntax, view, params
+            )
         out.append(result)
     return out
 
