@@ -125,10 +125,8 @@ def parse(text: str, syntax: Syntax, *, directives: bool = False) -> list[Node]:
     """
     lines = [ln.rstrip() for ln in lines_of(text)]
     first = 0  # lines dropped from the top, so that every node keeps its line number
-    header = _headers(syntax.headers)
-    while lines and (
-        not lines[0].strip() or (header is not None and header.match(lines[0].strip()))
-    ):
+    headers = _headers(syntax.headers)
+    while lines and (not lines[0].strip() or any(h.match(lines[0].strip()) for h in headers)):
         lines.pop(0)
         first += 1
     while lines and not lines[-1].strip():
@@ -184,9 +182,9 @@ def parse(text: str, syntax: Syntax, *, directives: bool = False) -> list[Node]:
 
 
 @lru_cache(maxsize=64)
-def _headers(headers: tuple[str, ...]) -> re.Pattern[str] | None:
-    """A line that any of ``headers`` matches at its start (compiled once per syntax)."""
-    return re.compile("|".join(f"(?:{h})" for h in headers)) if headers else None
+def _headers(headers: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """``headers`` compiled once per syntax (not looked up in re's cache for each line)."""
+    return tuple(map(re.compile, headers))
 
 
 def _banner(text: str, lines: list[str], i: int) -> tuple[Node, int]:

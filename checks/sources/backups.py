@@ -32,6 +32,10 @@ def _wait(process: subprocess.Popen[bytes], what: str) -> int:
     timer.start()
     try:
         returncode = process.wait()
+    except BaseException:  # as subprocess.run: git never outlives an interrupted audit
+        process.kill()
+        process.wait()
+        raise
     finally:
         timer.cancel()
     if killed.is_set():
