@@ -241,10 +241,12 @@ def plan_device(
     missing = unresolved_secrets(commands, redactor)
     if missing:
         references = {name: ref.describe() for name, ref in secret_references(inv)}
-        named = ", ".join(f"{n} ({references.get(n, '?')})" for n in missing)
+        # worded so that masking (``Redactor.clean``) leaves it whole: no "secret X"
+        named = ", ".join(f"{references.get(n, '?')} ({n})" for n in missing)
         raise MissingSecret(
-            f"device {device.name}: thiếu bí mật (secret not available) {named}: set it in "
-            "the environment or the secrets file (at least 4 characters); nothing planned"
+            f"device {device.name}: thiếu bí mật (missing secret) {named}: đặt nó trong môi "
+            "trường hoặc tệp bí mật (set it in the environment or the secrets file, at least "
+            "4 characters); nothing planned"
         )
     before = platform.sections(running)
     return DevicePlan(

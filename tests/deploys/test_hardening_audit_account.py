@@ -99,6 +99,8 @@ def test_audit_account_case(example: Inventory, name: str) -> None:
         assert case["error"] in str(refused.value)
         assert getattr(refused.value, "exit_code", None) == 2  # bad input: exit 2
         assert CANARY not in str(refused.value)
+        # the plan's reason is the cleaned message: masking must leave it readable
+        assert redactor.clean(str(refused.value)) == str(refused.value)
         if missing:
             assert isinstance(refused.value, MissingSecret)
         return

@@ -193,3 +193,26 @@ def test_hardening_makes_the_read_only_account_an_auditor_reads_with(
     seen = "\n".join([*outputs, *(f.read_text(encoding="utf-8") for f in files), caplog.text])
     assert "<secret:ssh-audit.password>" in seen  # the plan names it, never its value
     assert CANARY not in seen
+
+
+def test_a_device_whose_audit_set_is_not_read_only_gets_no_account_and_the_plan_says_why(
+    lab: UpResult, tmp_path: Path
+) -> None:
+    switch = "th-14758-sw1"
+    [commune] = (lab.overlay / "communes").glob("14758-*.yaml")
+    text = commune.read_text(encoding="utf-8")
+    anchor = f"- name: {switch}\n"
+    assert anchor in text
+    indent = text.split(anchor)[0].rsplit("\n", 1)[-1]
+    commune.write_text(
+        text.replace(anchor, f"{anchor}{indent}  audit_credentials: ssh-netops\n"), "utf-8"
+    )
+    plan = tmp_path / "switch.plan.json"
+    result = _cli(
+        lab, "net", "plan", "hardening", "--limit", switch, "--summary", "--out", str(plan)
+    )
+    assert result.exit_code == 0, result.output
+    entry = _entries(plan)[switch]
+    assert "credential set ssh-netops is not read_only" in entry["reason"]
+    assert not [c for c in entry["commands"] if "file privilege" in c or " privilege 1 " in c]
+    assert "read_only" in result.output  # the summary's reason column
