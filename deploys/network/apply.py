@@ -31,6 +31,7 @@ from deploys.network.plan import (
     config_sha256,
     intent_from,
     intent_model,
+    secrets_of,
     unresolved_secrets,
 )
 from deploys.network.targets import Backend
@@ -240,7 +241,10 @@ def _push_and_check(
     entry = job.entry
     step = "push"
     try:
-        session.push([redactor.unredact(c) for c in entry.commands])
+        session.push(
+            [redactor.unredact(c) for c in entry.commands],
+            secrets=secrets_of(entry.commands, redactor),
+        )
         steps.ok("push", f"{len(entry.commands)} lệnh (commands)")
         step = "verify"
         intent = intent_from(entry.intent, with_once=False)

@@ -224,6 +224,13 @@ def unresolved_secrets(commands: Sequence[str], redactor: Redactor) -> list[str]
     return sorted({n for c in commands for n in placeholder_names(c) if n not in redactor.values})
 
 
+def secrets_of(commands: Sequence[str], redactor: Redactor) -> list[str]:
+    """The values ``redactor`` puts in place of the placeholders in ``commands`` (for the
+    session to mask wherever it may show or log them)."""
+    names = {n for c in commands for n in placeholder_names(c)}
+    return [value for name, value in redactor.values.items() if name in names]
+
+
 def plan_device(
     change: Change,
     platform: NetworkPlatform,
