@@ -56,7 +56,8 @@ class TwinRuntime:
 
     def _readers(self, twin: TwinDevice) -> tuple[tuple[str, str], ...]:
         """The read-only account of ``twin`` (its ``audit_credentials``), on a kind of device
-        that has local users with levels; its password from the lab secrets."""
+        that has local users with levels; its password from the lab secrets. It is
+        provisioned in the device's configuration, which its logins are checked against."""
         kind = DEVICE_KINDS.get(twin.platform)
         kinds = self.spec.credential_kinds.get(twin.audit_credentials or "", {})
         password = self._secret(twin.audit_credentials, "password")
@@ -73,7 +74,6 @@ class TwinRuntime:
             username=kinds.get("username", "admin"),
             password=self._secret(twin.ssh_credentials, "password") or "",
             enable_secret=self._secret(twin.ssh_credentials, "enable_secret"),
-            readers=device.state.readers,
         )
 
     async def start(self) -> None:

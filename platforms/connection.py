@@ -23,6 +23,7 @@ import secrets as random_tokens
 import select
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -48,9 +49,10 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
     (r"\]\?[ \t]*$", ""),  # Destination filename [x]?
     (r"\? \[no\]:[ \t]*$", "y"),  # configure replace without force
 )
+# VRP's `password irreversible-cipher X`: the value follows the second keyword, not "password"
 _SECRET_WORDS = re.compile(
-    r"(\b(?:secret|password|cipher|irreversible-cipher|simple|community|auth \S+|priv \S+"
-    r"(?: \d+)?)\s+(?:\d\s+)?)\S+",
+    r"(\b(?:secret|password(?!\s+(?:irreversible-cipher|cipher|simple)\b)|cipher|"
+    r"irreversible-cipher|simple|community|auth \S+|priv \S+(?: \d+)?)\s+(?:\d\s+)?)\S+",
     re.IGNORECASE,
 )
 
@@ -58,6 +60,41 @@ _SECRET_WORDS = re.compile(
 # on stderr, one per device; the DeviceError raised for it already says why, in one line.
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
 logging.getLogger("paramiko").propagate = False
+
+
+class NetmikoMask(logging.Filter):
+    """Netmiko logs every byte of a session at DEBUG, what provnet types included; its own
+    filter masks only the login password and enable secret. This one masks the values
+    after secret keywords (``secret 0 X``, ``irreversible-cipher X``) and the values of the
+    pushes running now (:meth:`CliConfigSession.push`'s ``secrets``), so that no log a
+    user turns on holds a secret provnet sent. Called only for records that are logged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._values: Counter[str] = Counter()
+
+    def hold(self, values: Sequence[str]) -> None:
+        with self._lock:
+            self._values.update(v for v in values if v)
+
+    def release(self, values: Sequence[str]) -> None:
+        with self._lock:
+            self._values.subtract(v for v in values if v)
+            self._values = +self._values
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with self._lock:
+            known = list(self._values)
+        text = record.getMessage()
+        masked = mask(text, known)
+        if masked != text:
+            record.msg, record.args = masked, ()
+        return True
+
+
+NETMIKO_MASK = NetmikoMask()
+logging.getLogger("netmiko").addFilter(NETMIKO_MASK)
 
 SESSION_IMPORT = threading.Lock()
 """Held while a platform's session module (and Netmiko under it) is imported on connect:
@@ -316,6 +353,7 @@ class CliConfigSession:
         ``secrets``: values to mask in errors besides the login secrets.
         """
         known = [*self.known_secrets, *secrets]
+        NETMIKO_MASK.hold(secrets)
         out = [self.exchange(self.enter_config, prompt=self.prompt)] if self.enter_config else []
         try:
             for command in commands:
@@ -329,9 +367,12 @@ class CliConfigSession:
                     finally:
                         self.known_secrets = saved
         finally:
-            if self.leave_config:
-                out.append(self.exchange(self.leave_config, prompt=self.prompt))
-                self.learn_host(out[-1])
+            try:
+                if self.leave_config:
+                    out.append(self.exchange(self.leave_config, prompt=self.prompt))
+                    self.learn_host(out[-1])
+            finally:
+                NETMIKO_MASK.release(secrets)
         return mask("".join(out), known)
 
     def run_checked(self, command: str, timeout: float | None = None) -> str:

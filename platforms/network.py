@@ -79,6 +79,9 @@ class Intent:
     """What one change wants on one device: blocks in the order they must be applied."""
 
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+    # what the change leaves out on this device and why, Vietnamese first (a plan shows
+    # them as the device's reason): "no read-only account (no audit_credentials)"
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

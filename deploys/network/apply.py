@@ -31,13 +31,15 @@ from deploys.network.plan import (
     config_sha256,
     intent_from,
     intent_model,
+    secrets_of,
+    unresolved_secrets,
 )
 from deploys.network.targets import Backend
 from deploys.network.waves import Threshold, WaveSpec, split_waves
 from inventory.loader import Inventory
 from inventory.masking import Redactor
 from inventory.resolve import DeviceView
-from platforms.network import ConfigSession, DeviceError, NetworkPlatform, placeholder_names
+from platforms.network import ConfigSession, DeviceError, NetworkPlatform
 from provnet.errors import NOT_CONTAINED
 
 
@@ -96,13 +98,12 @@ def check_placeholders(plan: Plan, names: Sequence[str], redactor: Redactor) -> 
     for name in names:
         entry = plan.device(name)
         assert entry is not None
-        for command in entry.commands:
-            for secret in placeholder_names(command):
-                if secret not in redactor.values:
-                    raise BadPlan(
-                        f"plan for {name} needs secret '{secret}', which cannot be "
-                        "resolved now (set it in the environment or the secrets file)"
-                    )
+        missing = unresolved_secrets(entry.commands, redactor)
+        if missing:
+            raise BadPlan(
+                f"plan for {name} needs secret '{missing[0]}', which cannot be "
+                "resolved now (set it in the environment or the secrets file)"
+            )
 
 
 def check_targets(plan: Plan, names: Sequence[str], views: dict[str, DeviceView]) -> None:
@@ -240,7 +241,10 @@ def _push_and_check(
     entry = job.entry
     step = "push"
     try:
-        session.push([redactor.unredact(c) for c in entry.commands])
+        session.push(
+            [redactor.unredact(c) for c in entry.commands],
+            secrets=secrets_of(entry.commands, redactor),
+        )
         steps.ok("push", f"{len(entry.commands)} lệnh (commands)")
         step = "verify"
         intent = intent_from(entry.intent, with_once=False)

@@ -16,6 +16,7 @@ Conventions, all from the inventory:
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -320,6 +321,57 @@ def ssh_user(inv: Inventory, device: DeviceView) -> dict[str, str]:
         )
     assert name is not None
     return {"username": credential.username, "password": secret_placeholder(name, "password")}
+
+
+@dataclass(frozen=True)
+class AuditAccount:
+    """The read-only account hardening makes for ``provnet audit --source live``: the user
+    of the device's ``audit_credentials`` set (``user``: username and password
+    placeholder), or None and why not (``note``, Vietnamese first)."""
+
+    user: dict[str, str] | None
+    note: str | None = None
+
+
+def audit_account(inv: Inventory, device: DeviceView) -> AuditAccount:
+    """The device's read-only account, when its ``audit_credentials`` name a ``read_only``
+    ssh set with a password; else none, with the reason a plan shows. A set whose username
+    is the one hardening configures at level 15 (``ssh_credentials``) is an error: making
+    it read-only would lock provnet out of the device."""
+    name = device.audit_credentials
+    if name is None:
+        return AuditAccount(
+            None,
+            "không tạo tài khoản chỉ đọc: thiết bị không có audit_credentials "
+            "(no read-only account made: the device has no audit_credentials)",
+        )
+    credential = inv.settings.credentials.get(name)
+    if not isinstance(credential, SshCredential) or not credential.read_only:
+        return AuditAccount(
+            None,
+            f"không tạo tài khoản chỉ đọc: bộ {name} không có read_only: true "
+            f"(no read-only account made: credential set {name} is not read_only)",
+        )
+    if credential.password is None:
+        return AuditAccount(
+            None,
+            f"không tạo tài khoản chỉ đọc: bộ {name} không có password "
+            f"(no read-only account made: credential set {name} has no password)",
+        )
+    admin = inv.settings.credentials.get(device.ssh_credentials or "")
+    if isinstance(admin, SshCredential) and admin.username == credential.username:
+        raise ChangeDataError(
+            f"device {device.name}: audit_credentials {name} and ssh_credentials "
+            f"{device.ssh_credentials} are the same user '{credential.username}': hardening "
+            "would make provnet's own account read-only; give the audit account its own username"
+        )
+    return AuditAccount(
+        {
+            "username": credential.username,
+            "pattern": re.escape(credential.username),  # for @once/@owns guards
+            "password": secret_placeholder(name, "password"),
+        }
+    )
 
 
 def snmp_user(inv: Inventory, device: DeviceView) -> dict[str, Any]:

@@ -35,9 +35,15 @@ from deploys.network.base import Change
 from deploys.network.seal import seal_matches, seal_of
 from deploys.network.targets import Backend, read_running
 from inventory.loader import Inventory
-from inventory.masking import Redactor
+from inventory.masking import Redactor, secret_references
 from inventory.resolve import DeviceView
-from platforms.network import SECRET_PLACEHOLDER, Block, Intent, NetworkPlatform
+from platforms.network import (
+    SECRET_PLACEHOLDER,
+    Block,
+    Intent,
+    NetworkPlatform,
+    placeholder_names,
+)
 from provnet.errors import NOT_CONTAINED
 
 PLAN_FORMAT = 1
@@ -208,6 +214,23 @@ def intent_from(blocks: Sequence[BlockModel], *, with_once: bool = True) -> Inte
     )
 
 
+class MissingSecret(NetworkChangeError, LookupError):
+    """A command to send needs a secret the environment and the secrets file do not give."""
+
+
+def unresolved_secrets(commands: Sequence[str], redactor: Redactor) -> list[str]:
+    """The ``SET.FIELD`` names of the placeholders in ``commands`` that ``redactor`` holds
+    no value for (it holds every secret resolvable now), sorted."""
+    return sorted({n for c in commands for n in placeholder_names(c) if n not in redactor.values})
+
+
+def secrets_of(commands: Sequence[str], redactor: Redactor) -> list[str]:
+    """The values ``redactor`` puts in place of the placeholders in ``commands`` (for the
+    session to mask wherever it may show or log them)."""
+    names = {n for c in commands for n in placeholder_names(c)}
+    return [value for name, value in redactor.values.items() if name in names]
+
+
 def plan_device(
     change: Change,
     platform: NetworkPlatform,
@@ -216,14 +239,28 @@ def plan_device(
     running: str,
     redactor: Redactor,
 ) -> DevicePlan:
-    """Commands, diff and hash for one device whose running configuration is ``running``."""
+    """Commands, diff and hash for one device whose running configuration is ``running``.
+
+    :class:`MissingSecret` when a command to send needs a secret that cannot be resolved
+    now (named with its reference, never a value): a plan that apply would refuse."""
     intent = change.render(inv, device)
     commands = platform.commands(running, intent)
+    missing = unresolved_secrets(commands, redactor)
+    if missing:
+        references = {name: ref.describe() for name, ref in secret_references(inv)}
+        # worded so that masking (``Redactor.clean``) leaves it whole: no "secret X"
+        named = ", ".join(f"{references.get(n, '?')} ({n})" for n in missing)
+        raise MissingSecret(
+            f"device {device.name}: thiếu bí mật (missing secret) {named}: đặt nó trong môi "
+            "trường hoặc tệp bí mật (set it in the environment or the secrets file, at least "
+            "4 characters); nothing planned"
+        )
     before = platform.sections(running)
     return DevicePlan(
         device=device.name,
         platform=device.platform,
         status=Status.CHANGE if commands else Status.NO_CHANGE,
+        reason="; ".join(intent.notes),
         commands=[redactor.redact(c) for c in commands],
         diff=section_diff(device.name, before, predict(before, intent), redactor)
         if commands

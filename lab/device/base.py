@@ -10,6 +10,7 @@ behaviour is testable without a socket. ``lab/device/server.py`` adds the SSH.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import logging
 import re
@@ -174,6 +175,12 @@ def hash_secret(secret: str, salt: str) -> str:
     digest = hashlib.sha256(f"{salt}\0{secret}".encode()).digest()
     alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
     return "".join(alphabet[b % 64] for b in digest)[:43]
+
+
+def secret_matches(password: str, salt: str, digest: str) -> bool:
+    """Whether ``digest`` is :func:`hash_secret` of ``password`` with ``salt`` (in constant
+    time): a login checked against what the configuration stores."""
+    return hmac.compare_digest(hash_secret(password, salt).encode(), digest.encode())
 
 
 def _hms(seconds: float) -> str:
@@ -364,6 +371,13 @@ class SimDevice(ABC):
     def login_banner(self) -> str:
         """Text printed on login before the first prompt."""
         return ""
+
+    def accepts_login(self, username: str, password: str) -> bool:
+        """Whether the configuration has a local user ``username`` whose stored secret is
+        ``password``: a user made by configuration (IOS ``username``, VRP ``local-user``,
+        by ``net apply`` or by hand) logs in as on the box, and one removed no longer does.
+        A platform without local users has none."""
+        return False
 
     def exec_command(self, command: str, username: str = "") -> str:
         """Run one command the way an SSH `exec` request does, at the privilege level of

@@ -66,19 +66,15 @@ class SshEndpoint:
     username: str
     password: str = field(repr=False)
     enable_secret: str | None = field(default=None, repr=False)
-    # read-only accounts (username, password): the device's configuration gives each its
-    # privilege level (``username audit privilege 1``), as ``login local`` does
-    readers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     def accepts(self, username: str, password: str) -> bool:
-        """Whether one of the endpoint's accounts has this name and password (each pair is
-        compared in constant time, every pair compared)."""
-        ok = False
-        for name, secret in ((self.username, self.password), *self.readers):
-            user_ok = hmac.compare_digest(username.encode(), name.encode())
-            pass_ok = hmac.compare_digest(password.encode(), secret.encode())
-            ok |= user_ok and pass_ok
-        return ok
+        """Whether this is the endpoint's own account (name and password compared in
+        constant time) or a local user of the device's configuration with that password
+        (``username audit privilege 1 secret ...``, as ``login local`` does; the
+        configuration then gives the session its privilege level)."""
+        user_ok = hmac.compare_digest(username.encode(), self.username.encode())
+        pass_ok = hmac.compare_digest(password.encode(), self.password.encode())
+        return (user_ok and pass_ok) or self.device.accepts_login(username, password)
 
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:

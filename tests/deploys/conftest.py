@@ -151,7 +151,7 @@ class FakeSession:
         self._alive()
         return self.device.running()
 
-    def push(self, commands: Sequence[str]) -> str:
+    def push(self, commands: Sequence[str], *, secrets: Sequence[str] = ()) -> str:
         self._alive()
         context: str | None = None
         for line in commands:

@@ -3,9 +3,12 @@ which never holds a value, stays readable (a secrets-file error was all ``******
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from inventory.masking import MASK, Redactor, mask_config
+from platforms.connection import NETMIKO_MASK
 
 
 @pytest.mark.parametrize(
@@ -26,3 +29,26 @@ def test_mask_config_masks_values_not_error_words(line: str, masked: bool) -> No
 def test_a_secrets_file_error_reads_through_the_redactor() -> None:
     text = "SecretUnavailable: /srv/s.yaml: expected a mapping of name: value, found list"
     assert Redactor({}).clean(text) == text
+
+
+def test_netmiko_debug_records_hold_no_secret_provnet_sends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Netmiko logs every byte of a session at DEBUG: the values of a push running now and
+    whatever follows a secret keyword are masked in its records; after the push, a value
+    is no longer held (an ordinary word that happens to equal it is left alone)."""
+    log = logging.getLogger("netmiko")
+    caplog.set_level(logging.DEBUG, logger="netmiko")
+    NETMIKO_MASK.hold(["CANARY-push-value"])
+    log.debug("write_channel: %s", "banner CANARY-push-value")
+    log.debug("read_channel: username audit privilege 1 secret 0 CANARY-typed")
+    log.debug("write_channel: local-user audit password irreversible-cipher CANARY-vrp\n")
+    NETMIKO_MASK.release(["CANARY-push-value"])
+    log.debug("write_channel: description CANARY-push-value")
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[:3] == [
+        f"write_channel: banner {MASK}",
+        f"read_channel: username audit privilege 1 secret 0 {MASK}",
+        f"write_channel: local-user audit password irreversible-cipher {MASK}\n",
+    ]
+    assert messages[3] == "write_channel: description CANARY-push-value"

@@ -113,3 +113,53 @@ def test_a_login_the_configuration_does_not_name_keeps_the_sessions_level(
     session.sign_in("netops")  # the change account: not a local user of the twin's config
     config = "configure terminal" if platform == "cisco_ios" else "system-view"
     assert "Enter" in session.handle(config).output
+
+
+NEW_PASSWORD = "canary-made-by-apply-51d0"
+MADE = {
+    "cisco_ios": (
+        ["configure terminal", f"username viewer privilege 1 secret 0 {NEW_PASSWORD}", "end"],
+        ["configure terminal", "no username viewer", "end"],
+    ),
+    "cisco_xe": (
+        ["configure terminal", f"username viewer privilege 1 secret {NEW_PASSWORD}", "end"],
+        ["configure terminal", "no username viewer", "end"],
+    ),
+    "huawei_vrp": (
+        [
+            "system-view",
+            "aaa",
+            f"local-user viewer password irreversible-cipher {NEW_PASSWORD}",
+            "local-user viewer privilege level 1",
+            "return",
+        ],
+        ["system-view", "aaa", "undo local-user viewer", "return"],
+    ),
+}
+
+
+@pytest.mark.parametrize("platform", sorted(MADE))
+def test_a_user_made_by_configuration_logs_in_with_its_password_until_removed(
+    platform: str,
+) -> None:
+    """Logins are checked against the device's own configuration, as `login local` does:
+    a user added by configuration (``net apply`` of hardening) logs in with the password it
+    was given (the configuration holding only a hash of it), a wrong one is refused, and a
+    removed user no longer logs in; the provisioned reader is checked the same way."""
+    device = _device(platform)
+    assert device.accepts_login("audit", CANARY)
+    assert not device.accepts_login("viewer", NEW_PASSWORD)
+    made, removed = MADE[platform]
+    _as_admin(device, *made)
+    running = device.running_config()
+    assert NEW_PASSWORD not in running and "viewer" in running
+    assert device.accepts_login("viewer", NEW_PASSWORD)
+    assert not device.accepts_login("viewer", NEW_PASSWORD + "x")
+    assert not device.accepts_login("audit", NEW_PASSWORD)
+    session = device.open_session()
+    session.sign_in("viewer")
+    config = "system-view" if platform == "huawei_vrp" else "configure terminal"
+    refusal = VRP_UNRECOGNIZED if platform == "huawei_vrp" else IOS_INVALID
+    assert refusal in session.handle(config).output
+    _as_admin(device, *removed)
+    assert not device.accepts_login("viewer", NEW_PASSWORD)

@@ -4,6 +4,8 @@ sessions opened on it, and ``DeviceState`` following its configuration.
 
 from __future__ import annotations
 
+import hmac
+import re
 import time
 from dataclasses import dataclass
 
@@ -14,6 +16,7 @@ from lab.device.base import (
     fake_hash,
     hash_secret,
     interface_settings_from,
+    secret_matches,
 )
 from lab.device.cisco_ios.grammar import CATALOG, CHILD_RANK, ROUTER, SWITCH, TOP_RANK
 from lab.device.cisco_ios.model import (
@@ -29,6 +32,9 @@ from lab.device.editing import ConfigEditor
 from lab.device.grammar import Spec
 from lab.snmp.usm import V3User
 from lab.state import DeviceState
+
+# a type 9 secret as the twin stores it: `$9$SALT$HASH`
+_TWIN_SECRET = re.compile(r"\$9\$([^$]+)\$([^$]+)")
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,24 @@ class IosDevice(TreeDevice):
                 at = words.index("privilege") if "privilege" in words else -1
                 return int(words[at + 1]) if 0 <= at < len(words) - 1 else 1
         return None
+
+    def accepts_login(self, username: str, password: str) -> bool:
+        """``username NAME ... secret 9 $9$SALT$HASH`` (what the twin stores for a typed
+        secret) or ``password 0 TEXT``; a hash the twin did not make never matches."""
+        for node in self.config.top:
+            words = node.words
+            if words[:2] != ["username", username]:
+                continue
+            if "secret" in words:
+                stored = words[words.index("secret") + 1 :][-1:]
+                m = _TWIN_SECRET.fullmatch(stored[0]) if stored else None
+                return m is not None and secret_matches(password, m[1], m[2])
+            at = words.index("password") if "password" in words else -1
+            if at >= 0 and words[at + 1 : at + 2] == ["0"]:
+                typed = " ".join(words[at + 2 :]).encode()
+                return hmac.compare_digest(typed, password.encode())
+            return False
+        return False
 
     def file_privilege(self) -> int:
         """``file privilege N``: the level file commands (``more``) need; 15 by default."""

@@ -4,6 +4,7 @@ on it, and ``DeviceState`` following its configuration.
 
 from __future__ import annotations
 
+import re
 import time
 
 from lab.device.base import (
@@ -11,6 +12,7 @@ from lab.device.base import (
     InterfaceSettings,
     TreeDevice,
     interface_settings_from,
+    secret_matches,
 )
 from lab.device.config import VRP_DIALECT, starts_with
 from lab.device.editing import ConfigEditor
@@ -91,15 +93,31 @@ class VrpDevice(TreeDevice):
     def vpn_exists(self, name: str) -> bool:
         return self.config.find(f"ip vpn-instance {name}") is not None
 
+    def _local_user(self, username: str) -> list[list[str]]:
+        """The words of every ``local-user NAME ...`` line under ``aaa``."""
+        return [
+            child.words
+            for node in self.config.sections("aaa")
+            for child in node.children
+            if child.words[:2] == ["local-user", username]
+        ]
+
     def user_level(self, username: str) -> int | None:
         """``local-user NAME privilege level N`` under ``aaa``: N; None when the
         configuration gives that user no level."""
-        for node in self.config.sections("aaa"):
-            for child in node.children:
-                w = child.words
-                if w[:2] == ["local-user", username] and w[2:4] == ["privilege", "level"]:
-                    return int(w[4]) if len(w) > 4 and w[4].isdigit() else None
+        for w in self._local_user(username):
+            if w[2:4] == ["privilege", "level"]:
+                return int(w[4]) if len(w) > 4 and w[4].isdigit() else None
         return None
+
+    def accepts_login(self, username: str, password: str) -> bool:
+        """``local-user NAME password irreversible-cipher $1c$HASH$``, the digest the twin
+        stores for a typed password (salted with the user's name)."""
+        for w in self._local_user(username):
+            if w[2:4] == ["password", "irreversible-cipher"] and len(w) > 4:
+                m = re.fullmatch(r"\$1c\$([^$]+)\$", w[4])
+                return m is not None and secret_matches(password, username, m[1])
+        return False
 
     def command_level(self, words: list[str]) -> int:
         """The level a user-view command needs: a ``command-privilege level N view shell``

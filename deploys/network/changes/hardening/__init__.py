@@ -3,12 +3,16 @@
 Hostname, login banner, NTP and syslog to the province's servers, SNMPv3 only (every
 v1/v2c community removed), SSH v2 only from the management prefixes (IPv4 and IPv6 ACLs
 on the vty lines), the local user of the device's SSH credential set, exec timeout and
-login-failure blocking. Secrets stay placeholders until the engine pushes (see
-docs/changes.md).
+login-failure blocking; and the read-only account of its ``audit_credentials`` (IOS
+privilege 1 with ``file privilege 1``, VRP level 1 with ``display current-configuration``
+lowered to it), which ``provnet audit --source live`` reads configurations with: a device
+without such a set gets none, and its plan says why. Secrets stay placeholders until the
+engine pushes (see docs/changes.md).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,7 @@ from deploys.network.base import PostCheck
 from deploys.network.checks import SnmpAnswers, SshReachable
 from deploys.network.context import (
     NETWORK_ROLES,
+    audit_account,
     device_context,
     management_acl,
     render,
@@ -51,11 +56,14 @@ class Hardening:
             **device_context(inventory, device),
             "snmp": snmp_user(inventory, device),
             "user": ssh_user(inventory, device),
+            "audit": audit_account(inventory, device).user,
             "acl": management_acl(inventory),
         }
 
     def render(self, inventory: Inventory, device: DeviceView) -> Intent:
-        return render(FOLDER, device.platform, self.context(inventory, device))
+        intent = render(FOLDER, device.platform, self.context(inventory, device))
+        note = audit_account(inventory, device).note
+        return replace(intent, notes=(note,)) if note else intent
 
     def post_checks(self, device: DeviceView) -> list[PostCheck]:
         return [SshReachable(), SnmpAnswers()]
