@@ -354,25 +354,26 @@ class CliConfigSession:
         """
         known = [*self.known_secrets, *secrets]
         NETMIKO_MASK.hold(secrets)
-        out = [self.exchange(self.enter_config, prompt=self.prompt)] if self.enter_config else []
         try:
-            for command in commands:
-                text = self.exchange(command, prompt=self.prompt)
-                out.append(text)
-                errors = self.errors_in(text)
-                if errors:
-                    saved, self.known_secrets = self.known_secrets, known
-                    try:
-                        raise self.fail(command, text, errors)
-                    finally:
-                        self.known_secrets = saved
-        finally:
+            enter = self.enter_config
+            out = [self.exchange(enter, prompt=self.prompt)] if enter else []
             try:
+                for command in commands:
+                    text = self.exchange(command, prompt=self.prompt)
+                    out.append(text)
+                    errors = self.errors_in(text)
+                    if errors:
+                        saved, self.known_secrets = self.known_secrets, known
+                        try:
+                            raise self.fail(command, text, errors)
+                        finally:
+                            self.known_secrets = saved
+            finally:
                 if self.leave_config:
                     out.append(self.exchange(self.leave_config, prompt=self.prompt))
                     self.learn_host(out[-1])
-            finally:
-                NETMIKO_MASK.release(secrets)
+        finally:  # also when entering configuration mode failed
+            NETMIKO_MASK.release(secrets)
         return mask("".join(out), known)
 
     def run_checked(self, command: str, timeout: float | None = None) -> str:

@@ -4,11 +4,14 @@ which never holds a value, stays readable (a secrets-file error was all ``******
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 import pytest
+from netmiko import BaseConnection
 
 from inventory.masking import MASK, Redactor, mask_config
-from platforms.connection import NETMIKO_MASK
+from platforms.connection import NETMIKO_MASK, CliConfigSession
+from platforms.network import DeviceError
 
 
 @pytest.mark.parametrize(
@@ -52,3 +55,34 @@ def test_netmiko_debug_records_hold_no_secret_provnet_sends(
         f"write_channel: local-user audit password irreversible-cipher {MASK}\n",
     ]
     assert messages[3] == "write_channel: description CANARY-push-value"
+
+
+class _BrokenChannel:
+    """A connection whose channel is gone (a stand-in: the push must fail before any line
+    reaches a device)."""
+
+    RETURN = "\n"
+
+    def write_channel(self, data: str) -> None:
+        raise OSError("Socket is closed")
+
+
+class _IosLike(CliConfigSession):
+    prompt = r"#\s*$"
+    enter_config = "configure terminal"
+    leave_config = "end"
+    error = r"^% "
+    show_running = "show running-config"
+
+
+def test_a_push_that_cannot_enter_configuration_mode_holds_no_value(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The values of a push are let go even when the session breaks before the first
+    command: a later record with an ordinary word equal to one is left alone."""
+    caplog.set_level(logging.DEBUG, logger="netmiko")
+    session = _IosLike(conn=cast(BaseConnection, _BrokenChannel()), where="th-r1")
+    with pytest.raises(DeviceError):
+        session.push(["username audit secret 0 CANARY-held"], secrets=["CANARY-held"])
+    logging.getLogger("netmiko").debug("write_channel: description CANARY-held")
+    assert caplog.records[-1].getMessage() == "write_channel: description CANARY-held"
