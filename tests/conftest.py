@@ -122,6 +122,19 @@ def _worker_number() -> int:
     return int(worker.removeprefix("gw") or 0)
 
 
+@contextlib.contextmanager
+def worker_twin(
+    inventory: Path, limits: list[str], state: Path, second_octet: int
+) -> Iterator[UpResult]:
+    """A twin of ``limits`` at 127.(second_octet + worker).0.0, taken down after."""
+    base = ipaddress.IPv4Address(f"127.{second_octet + _worker_number()}.0.0")
+    result = lab_up(inventory, limits, state, base)
+    try:
+        yield result
+    finally:
+        lab_down(state)
+
+
 @pytest.fixture(scope="session")
 def twin_base() -> str:
     """First loopback address of this worker's twin devices (127.(20+worker).0.0)."""

@@ -10,9 +10,7 @@ the devices' configurations."""
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,10 +27,10 @@ from inventory.resolve import iter_devices
 from inventory.secrets import SecretStore
 from inventory.source import load_yaml
 from inventory.validate import load_valid
-from lab.control import UpResult, lab_down, lab_up, request
+from lab.control import UpResult, request
 from platforms import network_platforms
 from platforms.network import ConfigSession, DeviceError
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, worker_twin
 
 LIMITS = ["commune=14758", "commune=14845"]
 XE, VRP = "th-14758-rtr1", "th-14845-rtr1"
@@ -42,13 +40,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpResult]:
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     state = tmp_path_factory.mktemp("audit-twin") / "state"
-    result = lab_up(EXAMPLE, LIMITS, state, ipaddress.IPv4Address(f"127.{120 + worker}.0.0"))
-    try:
+    with worker_twin(EXAMPLE, LIMITS, state, 120) as result:
         yield result
-    finally:
-        lab_down(state)
 
 
 def _cli(lab: UpResult, *args: str) -> Result:

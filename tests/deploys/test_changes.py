@@ -51,7 +51,7 @@ from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import SecretStore
 from inventory.source import load_yaml
 from inventory.validate import load_valid
-from lab.control import UpResult, lab_down, lab_up, request
+from lab.control import UpResult, request
 from platforms import network_platform
 from platforms.network import (
     SECRET_PLACEHOLDER,
@@ -59,6 +59,7 @@ from platforms.network import (
     ConnectParams,
     Intent,
 )
+from tests.conftest import worker_twin
 
 EXAMPLE = example_inventory_path()
 GOLDEN = Path(__file__).resolve().parent / "data" / "changes"
@@ -426,13 +427,9 @@ def test_sip_verdicts() -> None:
 # -- on the twin ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def twin(inventory_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpResult]:
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     state = tmp_path_factory.mktemp("changes-twin") / "state"
-    up = lab_up(inventory_dir, LIMIT, state, ipaddress.IPv4Address(f"127.{80 + worker}.0.0"))
-    try:
+    with worker_twin(inventory_dir, LIMIT, state, 80) as up:
         yield up
-    finally:
-        lab_down(state)
 
 
 def lab_secrets(up: UpResult) -> dict[str, str]:

@@ -14,10 +14,8 @@ The twin is this module's own (127.(136+worker).0.0): it changes device configur
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,10 +31,10 @@ from inventory.resolve import DeviceView, iter_devices
 from inventory.secrets import SecretStore
 from inventory.source import load_yaml
 from inventory.validate import load_valid
-from lab.control import UpResult, lab_down, lab_up
+from lab.control import UpResult
 from platforms import network_platforms
 from platforms.network import DeviceError
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, worker_twin
 
 LIMITS = ["commune=14758", "commune=14845"]
 XE, VRP = "th-14758-rtr1", "th-14845-rtr1"
@@ -61,13 +59,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpResult]:
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     state = tmp_path_factory.mktemp("ro-account-twin") / "state"
-    result = lab_up(EXAMPLE, LIMITS, state, ipaddress.IPv4Address(f"127.{136 + worker}.0.0"))
-    try:
+    with worker_twin(EXAMPLE, LIMITS, state, 136) as result:
         yield result
-    finally:
-        lab_down(state)
 
 
 def _cli(lab: UpResult, *args: str) -> Result:
