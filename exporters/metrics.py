@@ -24,6 +24,8 @@ class SelfMetrics:
         self._packets = [0] * 5
         """Packets sent, received, retried, discoveries, duplicates: the same, pending."""
         self._inflight = 0
+        self._filled = 0
+        """Module scrapes filled into a kept text, not yet handed to prometheus_client."""
         registry = None if multiprocess_dir else self.registry
         buckets = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
         self.scrapes = Counter(
@@ -62,6 +64,12 @@ class SelfMetrics:
         self.duplicates = Counter(
             "provnet_snmp_duplicate_series",
             "Series dropped as duplicates (first wins).",
+            registry=registry,
+        )
+        self.filled = Counter(
+            "provnet_snmp_kept_text_fills",
+            "Module scrapes whose series were filled into the text kept from the target's "
+            "last scrape (same OIDs and labels: not collected and rendered again).",
             registry=registry,
         )
         self.inflight = Gauge(
@@ -143,6 +151,7 @@ class SelfMetrics:
             pending[key] = pending.get(key, 0) + 1
             if module.success:
                 self.walk.observe(module.walk_seconds)
+                self._filled += module.filled
             else:
                 self.errors.labels(module.error_kind or "unknown").inc()
         counters = result.counters
@@ -174,6 +183,9 @@ class SelfMetrics:
             if value:
                 counter.inc(value)
         self._packets = [0] * len(counters)
+        if self._filled:
+            self.filled.inc(self._filled)
+            self._filled = 0
         if not self.multiprocess_dir:
             self.inflight.set(self._inflight)
 

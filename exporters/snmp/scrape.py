@@ -56,6 +56,8 @@ class ModuleResult:
     pdus: int = 0
     packets_sent: int = 0
     packets_retried: int = 0
+    filled: bool = False
+    """Whether ``text`` was filled into the text kept from the target's last scrape."""
 
 
 @dataclass
@@ -253,6 +255,7 @@ def module_series(
             return
     else:
         text, entry = kept
+        result.filled = True
     result.text = text
     result.text_names = entry.names
     result.text_dedup = (entry.duplicates, entry.type_clashes)

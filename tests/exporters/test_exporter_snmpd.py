@@ -169,10 +169,14 @@ def provnet_command() -> list[str]:
 
 
 def start_exporter(
-    directory: Path, *extra: str, host: str = HOST, env: dict[str, str] | None = None
+    directory: Path,
+    *extra: str,
+    host: str = HOST,
+    env: dict[str, str] | None = None,
+    config_text: str = CONFIG,
 ) -> Exporter:
     config = directory / "exporter.yml"
-    config.write_text(CONFIG)
+    config.write_text(config_text)
     port = free_tcp_port(host)
     log = directory / f"exporter-{port}.log"
     env = {
