@@ -353,7 +353,7 @@ def apply(
     check_targets(loaded, names, views)
     backend, redactor = _backend(inv, known_hosts, no_host_key_check)
     check_rendered(loaded, names, change, inv, views, redactor)
-    check_placeholders(loaded, names, redactor)
+    check_placeholders(loaded, names, inv, redactor)
     if not names:
         out.print("Không có thiết bị nào cần áp dụng (nothing to apply).")
         return

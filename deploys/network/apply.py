@@ -31,6 +31,7 @@ from deploys.network.plan import (
     config_sha256,
     intent_from,
     intent_model,
+    missing_secrets_text,
     secrets_of,
     unresolved_secrets,
 )
@@ -93,7 +94,9 @@ class DeviceJob:
 # --- input checks (nothing is applied when one fails) ---------------------------------------
 
 
-def check_placeholders(plan: Plan, names: Sequence[str], redactor: Redactor) -> None:
+def check_placeholders(
+    plan: Plan, names: Sequence[str], inv: Inventory, redactor: Redactor
+) -> None:
     """Every ``<secret:NAME>`` in the commands to send can be resolved now."""
     for name in names:
         entry = plan.device(name)
@@ -101,8 +104,10 @@ def check_placeholders(plan: Plan, names: Sequence[str], redactor: Redactor) -> 
         missing = unresolved_secrets(entry.commands, redactor)
         if missing:
             raise BadPlan(
-                f"plan for {name} needs secret '{missing[0]}', which cannot be "
-                "resolved now (set it in the environment or the secrets file)"
+                f"device {name}: thiếu bí mật (missing secret) "
+                f"{missing_secrets_text(inv, missing)}: đặt nó trong môi trường hoặc tệp bí "
+                "mật (set it in the environment or the secrets file, at least 4 characters); "
+                "nothing applied"
             )
 
 

@@ -224,6 +224,14 @@ def unresolved_secrets(commands: Sequence[str], redactor: Redactor) -> list[str]
     return sorted({n for c in commands for n in placeholder_names(c) if n not in redactor.values})
 
 
+def missing_secrets_text(inv: Inventory, missing: Sequence[str]) -> str:
+    """``missing`` (``SET.FIELD`` names) with the reference each is read from, e.g.
+    ``env:PROVNET_AUDIT_PASSWORD (ssh-audit.password)``; worded so that masking
+    (``Redactor.clean``) leaves it whole: no "secret X"."""
+    references = {name: ref.describe() for name, ref in secret_references(inv)}
+    return ", ".join(f"{references.get(n, '?')} ({n})" for n in missing)
+
+
 def secrets_of(commands: Sequence[str], redactor: Redactor) -> list[str]:
     """The values ``redactor`` puts in place of the placeholders in ``commands`` (for the
     session to mask wherever it may show or log them)."""
@@ -247,11 +255,9 @@ def plan_device(
     commands = platform.commands(running, intent)
     missing = unresolved_secrets(commands, redactor)
     if missing:
-        references = {name: ref.describe() for name, ref in secret_references(inv)}
-        # worded so that masking (``Redactor.clean``) leaves it whole: no "secret X"
-        named = ", ".join(f"{references.get(n, '?')} ({n})" for n in missing)
         raise MissingSecret(
-            f"device {device.name}: thiếu bí mật (missing secret) {named}: đặt nó trong môi "
+            f"device {device.name}: thiếu bí mật (missing secret) "
+            f"{missing_secrets_text(inv, missing)}: đặt nó trong môi "
             "trường hoặc tệp bí mật (set it in the environment or the secrets file, at least "
             "4 characters); nothing planned"
         )

@@ -32,7 +32,7 @@ from deploys.network.waves import (
     split_waves,
 )
 from inventory.loader import Inventory
-from inventory.masking import Redactor
+from inventory.masking import Redactor, secret_references
 from inventory.resolve import DeviceView
 from tests.deploys.conftest import CANARY, FakeBackend, FakeChange, FakeDevice, parse_sections
 
@@ -149,9 +149,12 @@ def test_placeholders_that_cannot_be_resolved_are_bad_input(
     redactor: Redactor,
 ) -> None:
     plan = _plan(fixture_inventory, views, fakes, redactor)
-    with pytest.raises(BadPlan, match=r"snmp-v3-ro\.auth_password"):
-        check_placeholders(plan, [ROUTER], Redactor({}))
-    check_placeholders(plan, [ROUTER], redactor)
+    with pytest.raises(BadPlan) as refused:
+        check_placeholders(plan, [ROUTER], fixture_inventory, Redactor({}))
+    reference = dict(secret_references(fixture_inventory))["snmp-v3-ro.auth_password"]
+    assert f"{reference.describe()} (snmp-v3-ro.auth_password)" in str(refused.value)
+    assert f"device {ROUTER}:" in str(refused.value)
+    check_placeholders(plan, [ROUTER], fixture_inventory, redactor)
 
 
 def test_a_device_now_telco_managed_or_gone_is_bad_input(
