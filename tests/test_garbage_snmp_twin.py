@@ -4,7 +4,6 @@ only, bounded: 30 scrapes, one apply."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import subprocess
 import sys
@@ -17,8 +16,8 @@ import pytest
 from deploys.network.journal import read_journal, resume_state
 from inventory.resolve import iter_devices
 from inventory.validate import load_valid
-from lab.control import UpResult, lab_down, lab_up, request
-from tests.conftest import EXAMPLE, _worker_number
+from lab.control import UpResult, request
+from tests.conftest import EXAMPLE, _worker_number, worker_twin
 from tests.exporters.test_exporter_snmpd import start_exporter, stop_exporter
 
 ROUTER, SWITCH = "th-14758-rtr1", "th-14758-sw1"
@@ -28,13 +27,9 @@ PROVNET = str(Path(sys.executable).parent / "provnet")
 @pytest.fixture(scope="module")
 def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpResult]:
     state = tmp_path_factory.mktemp("garbage") / "state"
-    base = ipaddress.IPv4Address(f"127.{190 + _worker_number()}.0.0")
-    result = lab_up(EXAMPLE, ["commune=14758"], state, base)
-    try:
+    with worker_twin(EXAMPLE, ["commune=14758"], state, 190) as result:
         request(state, {"op": "fault", "device": ROUTER, "kind": "garbage-snmp"})
         yield result
-    finally:
-        lab_down(state)
 
 
 def test_scrapes_of_a_garbage_device_all_answer_in_time(twin: UpResult, tmp_path: Path) -> None:

@@ -8,9 +8,7 @@ the user's ``~/.ssh`` is never touched), and a router whose key is not known is 
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +19,8 @@ from typer.testing import CliRunner
 from cli import app
 from deploys.ansible.runner import EXIT_FAILED
 from deploys.network.journal import read_journal
-from lab.control import UpResult, lab_down, lab_up
-from tests.conftest import EXAMPLE
+from lab.control import UpResult
+from tests.conftest import EXAMPLE, worker_twin
 
 ROUTERS = ("th-15124-rtr1", "th-16540-rtr1")
 LIMIT = ",".join(f"device={name}" for name in ROUTERS)
@@ -31,14 +29,9 @@ runner = CliRunner(env={"COLUMNS": "200"})
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpResult]:
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     state = tmp_path_factory.mktemp("ansible-ios") / "state"
-    base = ipaddress.IPv4Address(f"127.{134 + worker}.0.0")
-    up = lab_up(EXAMPLE, ["commune=15124,commune=16540"], state, base)
-    try:
+    with worker_twin(EXAMPLE, ["commune=15124,commune=16540"], state, 134) as up:
         yield up
-    finally:
-        lab_down(state)
 
 
 def _known_hosts(tmp: Path, known_hosts: Path | None) -> Path:

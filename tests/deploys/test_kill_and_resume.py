@@ -6,7 +6,6 @@ test started, by its PID."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import random
 import subprocess
@@ -22,8 +21,8 @@ from deploys.network.targets import InventoryBackend
 from inventory.resolve import iter_devices
 from inventory.secrets import SecretStore
 from inventory.validate import load_valid
-from lab.control import UpResult, lab_down, lab_up, request
-from tests.conftest import EXAMPLE, _worker_number
+from lab.control import UpResult, request
+from tests.conftest import EXAMPLE, worker_twin
 
 PROVNET = str(Path(sys.executable).parent / "provnet")
 DEVICES = ("th-14758-rtr1", "th-14758-sw1")
@@ -70,9 +69,7 @@ def test_kill_9_mid_apply_then_resume_leaves_every_device_applied_or_as_before(
 ) -> None:
     kill_after = random.Random(seed).uniform(0.3, 3.0)  # after the run's first event
     state = tmp_path / "twin"
-    base = ipaddress.IPv4Address(f"127.{170 + _worker_number()}.0.0")
-    lab = lab_up(EXAMPLE, ["commune=14758"], state, base)
-    try:
+    with worker_twin(EXAMPLE, ["commune=14758"], state, 170) as lab:
         before = _sections(lab)
         plan = tmp_path / "v6.plan.json"
         planned = _provnet(lab, "net", "plan", "ipv6_migration", "--no-diff", "--out", str(plan))
@@ -109,5 +106,3 @@ def test_kill_9_mid_apply_then_resume_leaves_every_device_applied_or_as_before(
             )
         final = resume_state(journal, read_journal(journal)).outcomes
         assert Outcome.INTERRUPTED not in final.values()
-    finally:
-        lab_down(state)

@@ -4,7 +4,6 @@ after `net plan` or not a plan at all (points 4 and 7)."""
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import shutil
 from collections.abc import Iterator
@@ -14,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from lab.control import UpResult, lab_down, lab_up
-from tests.conftest import EXAMPLE, _worker_number
+from lab.control import UpResult
+from tests.conftest import EXAMPLE, worker_twin
 
 runner = CliRunner()
 
@@ -24,12 +23,8 @@ runner = CliRunner()
 def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpResult]:
     """One commune's devices (no servers), on a range of this module's own."""
     state = tmp_path_factory.mktemp("preflight") / "state"
-    base = ipaddress.IPv4Address(f"127.{150 + _worker_number()}.0.0")
-    result = lab_up(EXAMPLE, ["commune=14758"], state, base)
-    try:
+    with worker_twin(EXAMPLE, ["commune=14758"], state, 150) as result:
         yield result
-    finally:
-        lab_down(state)
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,6 @@ endpoints from probe_servers.py that answer other codes, lose requests or send s
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import os
 import socket
 import time
 from collections.abc import Iterator
@@ -24,7 +22,7 @@ from exporters.probes.common import ProbeParameterError
 from exporters.probes.vc import MODULE, metric_families, parse_params
 from inventory.resolve import iter_devices
 from inventory.validate import load_valid
-from lab.control import UpResult, lab_down, lab_up, request
+from lab.control import UpResult, request
 from lab.sip import parse_request
 from lab.twin import TWIN_SIP_PORT
 from platforms.sip import (
@@ -37,7 +35,7 @@ from platforms.sip import (
     parse_response,
     send_offsets,
 )
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, worker_twin
 from tests.exporters.probe_servers import (
     ScriptedSipEndpoint,
     exporter_probe,
@@ -274,15 +272,10 @@ def test_secrets_never_reach_the_metrics(twin: UpResult) -> None:
 @pytest.fixture(scope="module")
 def own_twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[UpResult, str, str]]:
     """A twin of commune 14758 of this module's own (faults here touch no other test)."""
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    base = ipaddress.IPv4Address(f"127.{60 + worker}.0.0")
     state_dir = tmp_path_factory.mktemp("vc-twin") / "state"
-    result = lab_up(EXAMPLE, ["commune=14758"], state_dir, base)
-    try:
+    with worker_twin(EXAMPLE, ["commune=14758"], state_dir, 60) as result:
         name, target = next(iter(vc_endpoints(result.overlay).items()))
         yield result, name, target
-    finally:
-        lab_down(state_dir)
 
 
 def fault(twin: UpResult, device: str, kind: str, argument: str = "") -> None:
