@@ -4,7 +4,9 @@ gives, or it refuses (None) and the scrape collects again. Never a stale label."
 
 from __future__ import annotations
 
+import gc
 import json
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,37 @@ def test_modules_with_their_own_names_are_joined_as_text() -> None:
     module_series(result, "t", config.modules["one"], pdus, store)
     texts = module_texts(ScrapeResult("t", [result], Counters(), 0.0, True))
     assert texts == render(collect(config.modules["one"], pdus))
+
+
+def _fresh(value: Value) -> Value:
+    """An equal value in an object of its own, as each scrape's decoding makes."""
+    if isinstance(value, bytes):
+        return bytes(bytearray(value))
+    if isinstance(value, str):
+        return "".join(list(value))
+    if isinstance(value, float):
+        return float(repr(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(str(value))
+    return value
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_a_kept_text_s_estimated_size_is_what_it_holds(path: Path) -> None:
+    """The store's bound in bytes bounds memory: the estimated size of 100 targets' texts
+    is within 30 % of what tracemalloc counts them holding once the scrapes' PDUs are gone."""
+    module, pdus = case_of(path)
+    template_of(module, pdus)  # caches warmed: counted once per process, not per text
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        scrapes = [{oid: _fresh(v) for oid, v in pdus.items()} for _ in range(100)]
+        kept = [template_of(module, p) for p in scrapes]
+        del scrapes
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    estimated = sum(text.size for text in kept)
+    assert 0.7 <= held / estimated <= 1.3, (held, estimated)
