@@ -11,13 +11,16 @@ import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from inventory.loader import example_inventory_path
 from lab.control import NETNS_DIR, UpResult, lab_down, lab_up
 from lab.netns import ServersView, root_available
+
+if TYPE_CHECKING:
+    from typer.testing import Result
 
 FIXTURES = Path(__file__).parent / "inventory" / "fixtures"
 EXAMPLE = example_inventory_path()
@@ -133,6 +136,17 @@ def worker_twin(
         yield result
     finally:
         lab_down(state)
+
+
+def twin_cli(lab: UpResult, *args: str) -> Result:
+    """``provnet ARGS`` run in-process against the twin of ``lab`` (its inventory, secrets
+    and known hosts), on a terminal wide enough that tables keep whole names."""
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    env = {**lab.environment(), "COLUMNS": "200"}
+    return CliRunner().invoke(app, list(args), env=env)
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
 
 from checks.sources.live import LiveDevices
-from cli import app
 from deploys.network.targets import InventoryBackend
 from inventory.masking import Redactor, secret_values
 from inventory.resolve import iter_devices
@@ -30,11 +28,10 @@ from inventory.validate import load_valid
 from lab.control import UpResult, request
 from platforms import network_platforms
 from platforms.network import ConfigSession, DeviceError
-from tests.conftest import EXAMPLE, worker_twin
+from tests.conftest import EXAMPLE, twin_cli, worker_twin
 
 LIMITS = ["commune=14758", "commune=14845"]
 XE, VRP = "th-14758-rtr1", "th-14845-rtr1"
-runner = CliRunner()
 pytestmark = pytest.mark.slow
 
 
@@ -45,16 +42,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpResult]:
         yield result
 
 
-def _cli(lab: UpResult, *args: str) -> Result:
-    return runner.invoke(app, list(args), env={**lab.environment(), "COLUMNS": "200"})
-
-
 def _backup_and_audit(lab: UpResult, tmp: Path, name: str) -> tuple[int, dict[str, Any]]:
     repo = tmp / "backups"
-    backup = _cli(lab, "net", "backup", "--repo", str(repo), "--limit", XE, "--limit", VRP)
+    backup = twin_cli(lab, "net", "backup", "--repo", str(repo), "--limit", XE, "--limit", VRP)
     assert backup.exit_code == 0, backup.output
     out = tmp / f"{name}.json"
-    result = _cli(
+    result = twin_cli(
         lab,
         "audit",
         "--repo",
@@ -75,11 +68,13 @@ def _backup_and_audit(lab: UpResult, tmp: Path, name: str) -> tuple[int, dict[st
 
 def _apply(lab: UpResult, tmp: Path, change: str) -> None:
     plan = tmp / f"{change}.plan.json"
-    planned = _cli(
+    planned = twin_cli(
         lab, "net", "plan", change, "--limit", XE, "--limit", VRP, "--out", str(plan), "--no-diff"
     )
     assert planned.exit_code == 0, planned.output
-    applied = _cli(lab, "net", "apply", str(plan), "-y", "--journal", str(tmp / f"{change}.jsonl"))
+    applied = twin_cli(
+        lab, "net", "apply", str(plan), "-y", "--journal", str(tmp / f"{change}.jsonl")
+    )
     assert applied.exit_code == 0, applied.output
 
 
@@ -191,7 +186,7 @@ def test_a_live_audit_finds_what_the_backup_holds_and_a_down_device_is_an_error(
     assert request(lab.state_dir, {"op": "fault", "device": switch, "kind": "down"})["ok"]
     out = tmp_path / "live.json"
     try:
-        result = _cli(
+        result = twin_cli(
             lab,
             *("audit", "--source", "live"),
             *("--limit", XE, "--limit", VRP, "--limit", switch),
@@ -267,6 +262,6 @@ def test_the_read_only_account_cannot_enter_configuration_mode(
 def test_a_credential_set_the_inventory_lacks_is_refused_before_any_device(
     lab: UpResult,
 ) -> None:
-    result = _cli(lab, "audit", "--source", "live", "--credentials", "nosuch", "--limit", XE)
+    result = twin_cli(lab, "audit", "--source", "live", "--credentials", "nosuch", "--limit", XE)
     assert result.exit_code == 2
     assert "--credentials nosuch" in result.output and "Traceback" not in result.output

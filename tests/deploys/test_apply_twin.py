@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from cli import app
 from deploys.network.journal import read_journal
 from deploys.network.plan import load_plan, write_plan
 from deploys.network.seal import plan_key
@@ -29,7 +27,7 @@ from inventory.secrets import SecretStore
 from inventory.source import load_yaml
 from inventory.validate import load_valid
 from lab.control import UpResult, lab_down, lab_up, request
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, twin_cli
 from tests.deploys.conftest import twin_base
 
 LIMITS = ["commune=14758", "commune=14845", "commune=14848"]
@@ -42,7 +40,6 @@ XE, IOS, VRP, VRP_SW, TELCO, IOS2 = (
     "th-14848-rtr1",
     "th-14848-sw1",
 )
-runner = CliRunner()
 
 
 @pytest.fixture
@@ -53,11 +50,6 @@ def lab(tmp_path: Path) -> Iterator[UpResult]:
         yield result
     finally:
         lab_down(state)
-
-
-def _cli(lab: UpResult, *args: str) -> Result:
-    env = {**lab.environment(), "COLUMNS": "200"}
-    return runner.invoke(app, ["net", *args], env=env)
 
 
 def _backend(lab: UpResult) -> InventoryBackend:
@@ -84,7 +76,7 @@ def _plan(lab: UpResult, path: Path, *limits: str) -> dict[str, Any]:
     args = ["plan", CHANGE, "--out", str(path), "--no-diff"]
     for limit in limits:
         args += ["--limit", limit]
-    result = _cli(lab, *args)
+    result = twin_cli(lab, "net", *args)
     assert result.exit_code == 0, result.output
     plan: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return plan
@@ -122,8 +114,16 @@ def test_ipv6_migration_on_ios_and_vrp_end_to_end_without_a_secret_anywhere(
     assert "+ ipv6 address 2001:" in xe["diff"].lower()
     assert len(xe["running_sha256"]) == 64 and plan["change"] == CHANGE
 
-    applied = _cli(
-        lab, "apply", str(plan_path), "-y", "--waves", "canary,rest", "--journal", str(journal)
+    applied = twin_cli(
+        lab,
+        "net",
+        "apply",
+        str(plan_path),
+        "-y",
+        "--waves",
+        "canary,rest",
+        "--journal",
+        str(journal),
     )
     outputs.append(applied.output)
     assert applied.exit_code == 0, applied.output
@@ -146,8 +146,8 @@ def test_ipv6_migration_on_ios_and_vrp_end_to_end_without_a_secret_anywhere(
     }
 
     repo = tmp_path / "backups"
-    first = _cli(lab, "backup", "--repo", str(repo))
-    second = _cli(lab, "backup", "--repo", str(repo))
+    first = twin_cli(lab, "net", "backup", "--repo", str(repo))
+    second = twin_cli(lab, "net", "backup", "--repo", str(repo))
     outputs += [first.output, second.output]
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
     log = subprocess.run(
@@ -180,8 +180,9 @@ def test_rollback_after_a_failed_post_check_or_a_dropped_session_then_resume(
     _fault(lab, XE, "drop-session-after", "3")  # the session dies half-way through the push
     _fault(lab, VRP, "drop-session-after", "5")
 
-    failed = _cli(
+    failed = twin_cli(
         lab,
+        "net",
         "apply",
         str(plan_path),
         "-y",
@@ -208,7 +209,7 @@ def test_rollback_after_a_failed_post_check_or_a_dropped_session_then_resume(
     assert "--resume" in failed.output
 
     _fault(lab, IOS, "restore-snmp")
-    resumed = _cli(lab, "apply", "--resume", str(journal), "-y")
+    resumed = twin_cli(lab, "net", "apply", "--resume", str(journal), "-y")
     assert resumed.exit_code == 0, resumed.output
     assert _outcomes(journal) == {XE: "applied", IOS: "applied", VRP: "applied"}
     second_run = read_journal(journal)
@@ -223,7 +224,7 @@ def test_the_wave_threshold_halts_the_rollout_and_resume_takes_the_rest(
     plan = _plan(lab, plan_path, f"device={XE}", f"device={IOS}", f"device={VRP}", f"device={IOS2}")
     order = [d["device"] for d in plan["devices"] if d["status"] == "change"]
     _fault(lab, order[0], "drop-snmp")  # the canary fails its post-check
-    halted = _cli(lab, "apply", str(plan_path), "-y", "--journal", str(journal))
+    halted = twin_cli(lab, "net", "apply", str(plan_path), "-y", "--journal", str(journal))
     assert halted.exit_code == 1, halted.output
     assert _outcomes(journal) == {
         order[0]: "rolled-back",
@@ -234,7 +235,7 @@ def test_the_wave_threshold_halts_the_rollout_and_resume_takes_the_rest(
     assert untouched == {order[0]}
 
     _fault(lab, order[0], "restore-snmp")
-    resumed = _cli(lab, "apply", "--resume", str(journal), "-y", "--waves", "rest")
+    resumed = twin_cli(lab, "net", "apply", "--resume", str(journal), "-y", "--waves", "rest")
     assert resumed.exit_code == 0, resumed.output
     assert _outcomes(journal) == dict.fromkeys(order, "applied")
 
@@ -252,7 +253,9 @@ def test_a_stale_plan_and_a_telco_device_are_refused(lab: UpResult, tmp_path: Pa
     finally:
         session.close()
     changed = _sections(lab, VRP)
-    stale = _cli(lab, "apply", str(plan_path), "-y", "--journal", str(tmp_path / "j.jsonl"))
+    stale = twin_cli(
+        lab, "net", "apply", str(plan_path), "-y", "--journal", str(tmp_path / "j.jsonl")
+    )
     assert stale.exit_code == 1, stale.output
     assert _outcomes(tmp_path / "j.jsonl") == {VRP: "stale"}
     assert _sections(lab, VRP) == changed
@@ -262,12 +265,16 @@ def test_a_stale_plan_and_a_telco_device_are_refused(lab: UpResult, tmp_path: Pa
         if entry["device"] == TELCO:
             entry.update(status="change", commands=["sysname hijacked"])
     plan_path.write_text(json.dumps(forged), encoding="utf-8")
-    refused = _cli(lab, "apply", str(plan_path), "-y", "--journal", str(tmp_path / "k.jsonl"))
+    refused = twin_cli(
+        lab, "net", "apply", str(plan_path), "-y", "--journal", str(tmp_path / "k.jsonl")
+    )
     assert refused.exit_code == 2, refused.output
     assert "seal does not match" in refused.output
     # Sealed again, as if the key had leaked: the inventory still refuses the telco device.
     write_plan(load_plan(plan_path), plan_path, plan_key(create=False))
-    refused = _cli(lab, "apply", str(plan_path), "-y", "--journal", str(tmp_path / "k.jsonl"))
+    refused = twin_cli(
+        lab, "net", "apply", str(plan_path), "-y", "--journal", str(tmp_path / "k.jsonl")
+    )
     assert refused.exit_code == 2, refused.output
     assert TELCO in refused.output and "telco" in refused.output
     assert not (tmp_path / "k.jsonl").exists()

@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from checks.sources.live import LiveDevices
-from cli import app
 from deploys.network.targets import InventoryBackend
 from inventory.masking import Redactor, secret_values
 from inventory.resolve import DeviceView, iter_devices
@@ -34,7 +33,7 @@ from inventory.validate import load_valid
 from lab.control import UpResult
 from platforms import network_platforms
 from platforms.network import DeviceError
-from tests.conftest import EXAMPLE, worker_twin
+from tests.conftest import EXAMPLE, twin_cli, worker_twin
 
 LIMITS = ["commune=14758", "commune=14845"]
 XE, VRP = "th-14758-rtr1", "th-14845-rtr1"
@@ -53,7 +52,6 @@ REFUSAL = {
     XE: "% Invalid input detected at '^' marker.",
     VRP: "Error: Unrecognized command found at '^' position.",
 }
-runner = CliRunner()
 pytestmark = pytest.mark.slow
 
 
@@ -62,10 +60,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpResult]:
     state = tmp_path_factory.mktemp("ro-account-twin") / "state"
     with worker_twin(EXAMPLE, LIMITS, state, 136) as result:
         yield result
-
-
-def _cli(lab: UpResult, *args: str) -> Result:
-    return runner.invoke(app, list(args), env={**lab.environment(), "COLUMNS": "200"})
 
 
 def _views(lab: UpResult) -> dict[str, DeviceView]:
@@ -101,7 +95,9 @@ def _live(lab: UpResult) -> LiveDevices:
 
 
 def _plan(lab: UpResult, path: Path) -> Result:
-    return _cli(lab, "net", "plan", "hardening", "--limit", XE, "--limit", VRP, "--out", str(path))
+    return twin_cli(
+        lab, "net", "plan", "hardening", "--limit", XE, "--limit", VRP, "--out", str(path)
+    )
 
 
 def _entries(path: Path) -> dict[str, dict[str, Any]]:
@@ -147,11 +143,11 @@ def test_hardening_makes_the_read_only_account_an_auditor_reads_with(
         "command-privilege level 1 view shell display current-configuration",
     } <= set(vrp)
     journal = tmp_path / "hardening.journal.jsonl"
-    applied = _cli(lab, "net", "apply", str(plan), "-y", "--journal", str(journal))
+    applied = twin_cli(lab, "net", "apply", str(plan), "-y", "--journal", str(journal))
     assert applied.exit_code == 0, applied.output
 
     report = tmp_path / "live.json"
-    audited = _cli(
+    audited = twin_cli(
         lab,
         *("audit", "--source", "live", "--limit", XE, "--limit", VRP),
         *("--format", "json", "--out", str(report)),
@@ -202,7 +198,7 @@ def test_a_device_whose_audit_set_is_not_read_only_gets_no_account_and_the_plan_
         text.replace(anchor, f"{anchor}{indent}  audit_credentials: ssh-netops\n"), "utf-8"
     )
     plan = tmp_path / "switch.plan.json"
-    result = _cli(
+    result = twin_cli(
         lab, "net", "plan", "hardening", "--limit", switch, "--summary", "--out", str(plan)
     )
     assert result.exit_code == 0, result.output
