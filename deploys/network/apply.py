@@ -31,7 +31,7 @@ from deploys.network.plan import (
     config_sha256,
     intent_from,
     intent_model,
-    missing_secrets_text,
+    missing_secrets_message,
     secrets_of,
     unresolved_secrets,
 )
@@ -103,12 +103,7 @@ def check_placeholders(
         assert entry is not None
         missing = unresolved_secrets(entry.commands, redactor)
         if missing:
-            raise BadPlan(
-                f"device {name}: thiếu bí mật (missing secret) "
-                f"{missing_secrets_text(inv, missing)}: đặt nó trong môi trường hoặc tệp bí "
-                "mật (set it in the environment or the secrets file, at least 4 characters); "
-                "nothing applied"
-            )
+            raise BadPlan(missing_secrets_message(inv, name, missing, "nothing applied"))
 
 
 def check_targets(plan: Plan, names: Sequence[str], views: dict[str, DeviceView]) -> None:

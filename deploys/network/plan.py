@@ -218,24 +218,35 @@ class MissingSecret(NetworkChangeError, LookupError):
     """A command to send needs a secret the environment and the secrets file do not give."""
 
 
+def _placeholders(commands: Sequence[str]) -> set[str]:
+    return {n for c in commands for n in placeholder_names(c)}
+
+
 def unresolved_secrets(commands: Sequence[str], redactor: Redactor) -> list[str]:
     """The ``SET.FIELD`` names of the placeholders in ``commands`` that ``redactor`` holds
     no value for (it holds every secret resolvable now), sorted."""
-    return sorted({n for c in commands for n in placeholder_names(c) if n not in redactor.values})
+    return sorted(n for n in _placeholders(commands) if n not in redactor.values)
 
 
-def missing_secrets_text(inv: Inventory, missing: Sequence[str]) -> str:
-    """``missing`` (``SET.FIELD`` names) with the reference each is read from, e.g.
-    ``env:PROVNET_AUDIT_PASSWORD (ssh-audit.password)``; worded so that masking
-    (``Redactor.clean``) leaves it whole: no "secret X"."""
+def missing_secrets_message(
+    inv: Inventory, device: str, missing: Sequence[str], outcome: str
+) -> str:
+    """Why ``device``'s commands cannot be sent: ``missing`` (``SET.FIELD`` names) with the
+    reference each is read from, e.g. ``env:PROVNET_AUDIT_PASSWORD (ssh-audit.password)``;
+    worded so that masking (``Redactor.clean``) leaves it whole: no "secret X"."""
     references = {name: ref.describe() for name, ref in secret_references(inv)}
-    return ", ".join(f"{references.get(n, '?')} ({n})" for n in missing)
+    named = ", ".join(f"{references.get(n, '?')} ({n})" for n in missing)
+    return (
+        f"device {device}: thiếu bí mật (missing secret) {named}: đặt nó trong môi trường "
+        "hoặc tệp bí mật (set it in the environment or the secrets file, at least 4 "
+        f"characters); {outcome}"
+    )
 
 
 def secrets_of(commands: Sequence[str], redactor: Redactor) -> list[str]:
     """The values ``redactor`` puts in place of the placeholders in ``commands`` (for the
     session to mask wherever it may show or log them)."""
-    names = {n for c in commands for n in placeholder_names(c)}
+    names = _placeholders(commands)
     return [value for name, value in redactor.values.items() if name in names]
 
 
@@ -255,12 +266,7 @@ def plan_device(
     commands = platform.commands(running, intent)
     missing = unresolved_secrets(commands, redactor)
     if missing:
-        raise MissingSecret(
-            f"device {device.name}: thiếu bí mật (missing secret) "
-            f"{missing_secrets_text(inv, missing)}: đặt nó trong môi "
-            "trường hoặc tệp bí mật (set it in the environment or the secrets file, at least "
-            "4 characters); nothing planned"
-        )
+        raise MissingSecret(missing_secrets_message(inv, device.name, missing, "nothing planned"))
     before = platform.sections(running)
     return DevicePlan(
         device=device.name,
